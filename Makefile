@@ -1,0 +1,42 @@
+# Set-up and everyday commands. Every target installs what is missing first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# torch is pinned to the CPU build kept in the machine's local wheel folder; an unpinned
+# torch (pulled in by openai-whisper) would fetch several GB of CUDA packages.
+TORCH := torch==2.13.0
+
+.PHONY: demo test system venv bench clean
+
+demo: venv
+	$(PY) -m reelkit render samples/water-main/outline.yaml --out out
+	@echo "Demo outputs are in out/ (one MP4 per platform, SRT, VTT, plan.json, cover, metadata)."
+
+test: venv
+	$(PY) -m pytest -q
+
+# espeak-ng makes the test speech; installed through apt when missing and we are root.
+system:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng fonts-noto-color-emoji >/dev/null) \
+	      || echo "warning: could not install espeak-ng; speech tests will be skipped"; \
+	  else echo "note: espeak-ng missing (sudo apt-get install espeak-ng); speech tests will be skipped"; fi; }
+
+$(STAMP): pyproject.toml
+	$(MAKE) system
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[test]" "$(TORCH)"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+bench: venv
+	$(PY) scripts/bench_render.py
+	$(PY) scripts/bench_captions.py
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,270 @@
+"""The plan: the resolved edit, the contract between deciding and rendering.
+
+Everything a renderer needs is here, resolved: sources with their probed facts, cuts on the
+output timeline with their crop, caption words and pages with output-timeline times, the
+caption look, drawn overlays (PNG files) with positions and times, music, and one
+:class:`OutputSpec` per platform file. Frozen dataclasses, written to ``plan.json`` with a
+schema version and read back equal: ``load_plan(dump_plan(p)) == p``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Word:
+    """One caption word on the output timeline (seconds)."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class CaptionPage:
+    """Words shown together; ``lines`` holds one tuple of words per screen line."""
+
+    start: float
+    end: float
+    lines: tuple[tuple[Word, ...], ...]
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(w for line in self.lines for w in line)
+
+    @property
+    def text(self) -> str:
+        """The page as plain text, lines joined by newlines."""
+        return "\n".join(" ".join(w.text for w in line) for line in self.lines)
+
+
+@dataclass(frozen=True)
+class CaptionRules:
+    """Grouping rules for caption pages (defaults follow platform-specs.md)."""
+
+    max_chars_per_line: int = 32
+    max_lines: int = 2
+    max_cps: float = 17.0
+    min_duration: float = 0.83
+    max_duration: float = 7.0
+    pause_break: float = 0.5
+    min_gap_frames: int = 2
+
+
+@dataclass(frozen=True)
+class CaptionStyle:
+    """How burned captions look; pixel figures are for the plan's frame size."""
+
+    style: str = "classic"  # classic | karaoke | pop | boxed
+    font_file: str = ""  # absolute path of the bundled font file
+    font_family: str = ""  # family name inside that font (what libass matches on)
+    font_size: int = 64
+    bold: bool = True
+    text_colour: str = "#FFFFFF"
+    accent_colour: str = "#FFD400"
+    box_colour: str = "#000000"
+    box_opacity: float = 0.6
+    outline_colour: str = "#000000"
+    outline: float = 3.0
+    shadow: float = 0.0
+    uppercase: bool = False
+    position_y: int = 1150  # vertical centre of the caption block, px from the top
+    margin_x: int = 110  # px kept free left and right
+    emoji_font: str = ""  # colour emoji font file, drawn by Pillow
+
+
+@dataclass(frozen=True)
+class Source:
+    """A probed input clip. ``width``/``height`` are as displayed (rotation applied)."""
+
+    id: str
+    path: str
+    duration: float
+    width: int
+    height: int
+    rotation: int
+    fps: float
+    has_video: bool
+    has_audio: bool
+    audio_rate: int
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A source region in displayed source pixels."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One segment: ``[src_start, src_end)`` of a source placed at ``[out_start, out_end)``."""
+
+    source: str
+    src_start: float
+    src_end: float
+    out_start: float
+    out_end: float
+    reframe: str  # crop | fit
+    crop: Crop
+    captions: bool = True
+
+    @property
+    def duration(self) -> float:
+        return self.out_end - self.out_start
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A drawn PNG placed at (x, y) from ``start`` to ``end`` on the output timeline.
+
+    ``motion`` is ``static``, or ``progress`` (the image slides in from the left so that the
+    visible part grows linearly over the whole video: a progress bar).
+    """
+
+    kind: str  # logo | lower_third | hook | end_card | progress | callout | watermark | emoji
+    image: str
+    x: int
+    y: int
+    start: float
+    end: float
+    fade_in: float = 0.0
+    fade_out: float = 0.0
+    motion: str = "static"
+
+
+@dataclass(frozen=True)
+class MusicBed:
+    """Background music mixed under the voice, ducked where speech is."""
+
+    path: str
+    level_db: float = -18.0
+    duck_db: float = -10.0
+    fade_in: float = 1.0
+    fade_out: float = 1.5
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One platform file and the encode settings its preset asks for."""
+
+    platform: str
+    path: str
+    video_codec: str = "libx264"
+    profile: str = "high"
+    level: str = "4.1"
+    pix_fmt: str = "yuv420p"
+    video_bitrate: str = "8M"
+    maxrate: str = "12M"
+    bufsize: str = "16M"
+    gop_seconds: float = 0.5
+    bframes: int = 2
+    audio_codec: str = "aac"
+    audio_rate: int = 48000
+    audio_channels: int = 2
+    audio_bitrate: str = "192k"
+    loudness_lufs: float = -14.0
+    true_peak_db: float = -1.0
+
+    def video_key(self) -> tuple[Any, ...]:
+        """Outputs with equal keys can share one video encode."""
+        return (self.video_codec, self.profile, self.level, self.pix_fmt, self.video_bitrate,
+                self.maxrate, self.bufsize, self.gop_seconds, self.bframes)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The whole resolved edit of one episode."""
+
+    title: str
+    slug: str
+    width: int
+    height: int
+    fps: float
+    duration: float
+    sources: tuple[Source, ...]
+    cuts: tuple[Cut, ...]
+    words: tuple[Word, ...] = ()
+    pages: tuple[CaptionPage, ...] = ()
+    caption_rules: CaptionRules = field(default_factory=CaptionRules)
+    caption_style: CaptionStyle = field(default_factory=CaptionStyle)
+    burn_captions: bool = True
+    overlays: tuple[Overlay, ...] = ()
+    music: MusicBed | None = None
+    outputs: tuple[OutputSpec, ...] = ()
+    language: str = "en"
+    description: str = ""
+    hashtags: tuple[str, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+
+    def source(self, source_id: str) -> Source:
+        for src in self.sources:
+            if src.id == source_id:
+                return src
+        raise KeyError(source_id)
+
+
+# --- serialisation -------------------------------------------------------------------------
+
+def to_data(obj: Any) -> Any:
+    """Dataclass tree -> JSON-ready dicts/lists (tuples become lists)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_data(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (tuple, list)):
+        return [to_data(v) for v in obj]
+    return obj
+
+
+def from_data(cls: Any, data: Any) -> Any:
+    """Inverse of :func:`to_data`, driven by the type hints of ``cls``."""
+    origin = typing.get_origin(cls)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(cls) if a is not type(None)]
+        if data is None:
+            return None
+        return from_data(args[0], data)
+    if origin is tuple:
+        args = typing.get_args(cls)
+        inner = args[0] if args else Any
+        return tuple(from_data(inner, v) for v in data)
+    if dataclasses.is_dataclass(cls):
+        hints = typing.get_type_hints(cls)
+        kwargs = {f.name: from_data(hints[f.name], data[f.name])
+                  for f in dataclasses.fields(cls) if f.name in data}
+        return cls(**kwargs)
+    if cls is float and isinstance(data, int):
+        return float(data)
+    return data
+
+
+def dump_plan(plan: Plan) -> str:
+    """The plan as JSON text."""
+    return json.dumps(to_data(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def load_plan(text: str) -> Plan:
+    """Read a plan written by :func:`dump_plan`; refuses another schema version."""
+    data = json.loads(text)
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ValueError(f"plan schema version {version} is not supported (expected {SCHEMA_VERSION})")
+    return from_data(Plan, data)
+
+
+def write_plan(plan: Plan, path: Path) -> None:
+    """Write plan.json atomically."""
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_text(dump_plan(plan), encoding="utf-8")
+    tmp.replace(path)
