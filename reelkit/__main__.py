@@ -1,0 +1,5 @@
+"""`python -m reelkit` runs the CLI."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Build the bundled sample episode under samples/water-main/ (committed; the demo needs no generation).
+
+Speech comes from espeak-ng, pictures from ffmpeg's lavfi sources: a landscape 'talking head'
+clip with real speech (22.05 kHz mono audio, 25 fps) and a b-roll clip with no audio stream
+(30 fps), so the sample exercises mixed frame rates, sample rates and a silent segment.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from reelkit.devmedia import broll_clip, speak_sentences, talking_clip  # noqa: E402
+
+SENTENCES = [
+    "Next month, our crews replace the old water mains on Harbour Street.",
+    "The work takes six weeks.",
+    "Your tap water stays safe to drink the whole time.",
+    "Short interruptions are announced two days ahead.",
+    "Questions? Call the Water Board on 0800 1234.",
+]
+
+
+def main() -> None:
+    folder = ROOT / "samples" / "water-main"
+    clips = folder / "clips"
+    clips.mkdir(parents=True, exist_ok=True)
+    wav = clips / "narration.wav"
+    spans = speak_sentences(SENTENCES, wav, gap=0.5)
+    talking_clip(clips / "talking head.mp4", wav, size="1280x720", fps=25, crf=32)
+    wav.unlink()
+    broll_clip(clips / "b-roll, street [wide].mp4", size="1280x720", duration=4.0, crf=34)
+
+    print("sentence spans:", spans)
+
+
+if __name__ == "__main__":
+    main()
