@@ -283,10 +283,16 @@ def evaluate(facts: FileFacts, platform: Platform) -> CheckReport:
                        summary=_summary(facts, platform, failures, warnings), facts=facts)
 
 
+def _size_text(size: int) -> str:
+    if size < BYTES_PER_MB:
+        return f"{size / 1000:.0f} kB"
+    return f"{size / BYTES_PER_MB:.1f} MB"
+
+
 def _summary(facts: FileFacts, platform: Platform, failures: list[str], warnings: list[str]) -> str:
     parts = [f"{facts.width}x{facts.height}", f"{_fmt_fps(facts.fps)} fps",
              f"{facts.video_codec} {facts.profile}".strip(), f"{facts.duration:.1f} s",
-             f"{facts.size_bytes / BYTES_PER_MB:.1f} MB"]
+             _size_text(facts.size_bytes)]
     if facts.loudness is not None and not math.isinf(facts.loudness.true_peak_db):
         parts.append(f"{facts.loudness.integrated_lufs:.1f} LUFS / {facts.loudness.true_peak_db:.1f} dBTP")
     if failures:

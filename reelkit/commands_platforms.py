@@ -40,9 +40,9 @@ def _duration_text(p: Platform) -> str:
 
 
 def platform_rows(platforms: dict[str, Platform]) -> list[tuple[str, ...]]:
-    """One row of text cells per preset, in name order, headed by the column titles."""
+    """One row of text cells per preset (shipped first, then the user's), headed by column titles."""
     rows = [("name", "label", "size", "fps", "loudness", "duration", "safe zone t/b/l/r")]
-    for p in sorted(platforms.values(), key=lambda p: p.name):
+    for p in platforms.values():
         z = p.safe_zone
         rows.append((p.name, p.label, f"{p.width}x{p.height}", _fps_text(p),
                      f"{p.loudness_lufs:g} LUFS, {p.true_peak_db:g} dBTP", _duration_text(p),

@@ -246,6 +246,9 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
              "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-bf", str(first.bframes),
              "-flags", "+cgop", "-r", _n(plan.fps),
              "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
+    if first.video_codec == "libx264":
+        # 8x8 transforms make the stream High profile even at the fastest presets.
+        args += ["-x264-params", "8x8dct=1:open-gop=0"]
     if threads:
         args += ["-threads", str(threads)]
     for i, out in enumerate(outputs):

@@ -22,6 +22,14 @@ Box = tuple[str, int, int]
 
 # Boxes whose payload is nothing but child boxes, on the path moov -> trak -> edts -> elst.
 _CONTAINERS = {"moov", "trak", "edts"}
+# Boxes an MP4/MOV file may start with (QuickTime files may open with wide/free/mdat).
+_FIRST = {"ftyp", "styp", "moov", "mdat", "free", "skip", "wide", "pnot", "uuid"}
+
+
+def _plausible_type(box_type: str) -> bool:
+    # Box types are four letters/digits (a few end in a space, or start with the (c) sign).
+    return (len(box_type) == 4 and (box_type[0].isalnum() or box_type[0] == "\xa9")
+            and all(c.isalnum() or c in " \xa9" for c in box_type))
 
 
 def _read_boxes(fh: BinaryIO, start: int, end: int, path: Path) -> Iterator[Box]:
@@ -36,11 +44,8 @@ def _read_boxes(fh: BinaryIO, start: int, end: int, path: Path) -> Iterator[Box]
         if len(header) < 8:
             break
         size, raw_type = struct.unpack(">I4s", header)
-        try:
-            box_type = raw_type.decode("ascii")
-        except UnicodeDecodeError:
-            box_type = ""
-        if not box_type.isprintable() or len(box_type) != 4:
+        box_type = raw_type.decode("latin-1")
+        if not _plausible_type(box_type):
             raise MediaError(f"not an MP4 file (unreadable box header at byte {offset})", path=str(path))
         header_len = 8
         if size == 1:
@@ -84,10 +89,11 @@ def top_level_boxes(path: Path) -> list[Box]:
     path = Path(path)
     with _open(path) as fh:
         end = fh.seek(0, 2)
-        boxes = list(_read_boxes(fh, 0, end, path))
-    if not boxes:
-        raise MediaError("not an MP4 file (empty)", path=str(path))
-    return boxes
+        fh.seek(0)
+        head = fh.read(8)
+        if len(head) < 8 or head[4:8].decode("latin-1") not in _FIRST:
+            raise MediaError("not an MP4 file (no ftyp/moov/mdat box at the start)", path=str(path))
+        return list(_read_boxes(fh, 0, end, path))
 
 
 def has_faststart(path: Path) -> bool:

@@ -101,7 +101,7 @@ def _schema_errors(doc: Located) -> None:
             hint = "known keys: " + ", ".join(sorted(err.schema.get("properties", {})))
     elif err.validator == "required":
         message = err.message.replace("is a required property", "is required")
-    elif err.validator in ("anyOf", "pattern") and "time" in str(err.schema.get("description", "")) + str(err.schema):
+    elif err.validator == "anyOf" and "clock value" in str(err.schema.get("description", "")):
         message = f"{err.instance!r} is not a time"
         hint = "use seconds (12.5) or m:ss.s (0:12.5)"
     raise OutlineError(message, path=str(doc.path), line=doc.line_of(key_path), key=key_path or None, hint=hint)

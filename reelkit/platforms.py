@@ -119,6 +119,7 @@ class _Origin:
 
     doc: Located
     key: str
+    layer: int = 0  # 0: shipped file, 1: user file
 
     def error(self, problem: str, hint: str | None = None) -> InputError:
         return InputError(problem, path=str(self.doc.path), line=self.doc.line_of(self.key),
@@ -307,30 +308,35 @@ def _build(name: str, raw: dict[str, tuple[Any, _Origin]], name_origin: _Origin)
     values.setdefault("label", name)
     values.setdefault("fps_range", None)
 
-    def fail(key: str, problem: str, hint: str | None = None) -> InputError:
-        return raw[key][1].error(problem, hint)
+    def fail(keys: tuple[str, ...], problem: str, hint: str | None = None) -> InputError:
+        # Two values clash: blame the one the user wrote (the later layer), else the first.
+        origins = [raw[k][1] for k in keys if k in raw]
+        return max(origins, key=lambda o: o.layer).error(problem, hint)
 
     if values["profile"] not in PROFILES[values["video_codec"]]:
-        raise fail("profile", f"profile {values['profile']!r} does not suit {values['video_codec']}",
-                   f"known: {', '.join(PROFILES[values['video_codec']])}")
+        raise fail(("profile", "video_codec"),
+                   f"profile {values['profile']!r} does not suit {values['video_codec']}",
+                   f"profiles of {values['video_codec']}: {', '.join(PROFILES[values['video_codec']])}")
     low, high = values["min_duration"], values["max_duration"]
     if low is not None and high is not None and low > high:
-        raise fail("min_duration", f"min_duration {low:g} is above max_duration {high:g}")
+        raise fail(("min_duration", "max_duration"), f"min_duration {low:g} is above max_duration {high:g}")
     zone: SafeZone = values["safe_zone"]
     if zone.left + zone.right >= values["width"] or zone.top + zone.bottom >= values["height"]:
-        raise fail("safe_zone", f"leaves no safe area in a {values['width']}x{values['height']} frame",
+        raise fail(("safe_zone", "width", "height"),
+                   f"safe_zone leaves no safe area in a {values['width']}x{values['height']} frame",
                    "the margins are in pixels of this platform's frame")
     return Platform(name=name, **values)
 
 
-def _layer(doc: Located, prefix: str, mapping: Any, into: dict[str, tuple[Any, _Origin]]) -> None:
+def _layer(doc: Located, layer: int, prefix: str, mapping: Any,
+           into: dict[str, tuple[Any, _Origin]]) -> None:
     """Copy ``mapping`` (a defaults or platform block of ``doc``) into ``into`` with origins."""
     if mapping is None:
         return
     if not isinstance(mapping, dict):
         raise _Origin(doc, prefix).error(f"expected a mapping of fields, got {type(mapping).__name__}")
     for key, value in mapping.items():
-        origin = _Origin(doc, f"{prefix}.{key}")
+        origin = _Origin(doc, f"{prefix}.{key}", layer)
         if key not in _FIELDS:
             raise origin.error(f"unknown field '{key}'", hint=f"known fields: {', '.join(sorted(_FIELDS))}")
         into[key] = (value, origin)
@@ -364,12 +370,12 @@ def load_platforms(user_file: Path | None = None) -> dict[str, Platform]:
     defaults: dict[str, tuple[Any, _Origin]] = {}
     per_platform: dict[str, dict[str, tuple[Any, _Origin]]] = {}
     name_origin: dict[str, _Origin] = {}
-    for doc in docs:
+    for layer, doc in enumerate(docs):
         doc_defaults, doc_platforms = _read(doc)
-        _layer(doc, "defaults", doc_defaults, defaults)
+        _layer(doc, layer, "defaults", doc_defaults, defaults)
         for name, block in doc_platforms.items():
-            name_origin[name] = _Origin(doc, f"platforms.{name}")
-            _layer(doc, f"platforms.{name}", block, per_platform.setdefault(name, {}))
+            name_origin[name] = _Origin(doc, f"platforms.{name}", layer)
+            _layer(doc, layer, f"platforms.{name}", block, per_platform.setdefault(name, {}))
     return {name: _build(name, {**defaults, **values}, name_origin[name])
             for name, values in per_platform.items()}
 

@@ -102,7 +102,7 @@ class CaptionSpec:
     style: str = _opt("choice", "classic", choices=CAPTION_STYLES)
     size: int = _opt("int", 60, lo=16, hi=200, doc="font size in px at 1080x1920")
     text_colour: str = _opt("colour", "text")
-    accent_colour: str = _opt("colour", "accent", doc="highlighted word (karaoke, pop, boxed)")
+    accent_colour: str = _opt("colour", "accent", doc="spoken word: its colour (karaoke), its box (boxed)")
     outline_colour: str = _opt("colour", "#000000")
     outline: float = _opt("number", 4.0, lo=0, hi=20, doc="px")
     shadow: float = _opt("number", 1.0, lo=0, hi=20, doc="px")
@@ -110,7 +110,7 @@ class CaptionSpec:
     position: str | int = _opt("position", "lower",
                                doc="top|upper|middle|lower|bottom (inside the safe box) or px of the block centre")
     margin: int = _opt("int", 16, lo=0, hi=400, doc="extra px kept free inside the safe box, left and right")
-    box_colour: str = _opt("colour", "#000000", doc="box behind the text (style boxed)")
+    box_colour: str = _opt("colour", "#000000", doc="page box behind the text (style classic)")
     box_opacity: float = _opt("number", 0.0, lo=0.0, hi=1.0)
     rules: CaptionRulesSpec = _section(CaptionRulesSpec)
 
@@ -611,11 +611,11 @@ def font_names(font_file: str) -> tuple[str, str]:
 
 
 def caption_block_half_height(brand: Brand) -> float:
-    """Half the height of a full caption page (max_lines lines), outline and box padding included."""
+    """Half the height of a full caption page (max_lines lines), outline and box padding
+    included (the captions module pads a page box by 0.25 of the size, a word pill by 0.12)."""
     c = brand.captions
-    lines = c.rules.max_lines
-    pad = c.size * 0.3 if c.style == "boxed" and c.box_opacity > 0 else 0.0
-    return (lines * c.size * 1.2) / 2 + c.outline + max(c.shadow, 0) + pad
+    pad = c.size * 0.25 if c.box_opacity > 0 and c.style == "classic" else c.size * 0.12
+    return (c.rules.max_lines * c.size * 1.2) / 2 + c.outline + max(c.shadow, 0) + pad
 
 
 def caption_style(brand: Brand, safe_box: tuple[int, int, int, int], width: int = 1080,
@@ -630,12 +630,11 @@ def caption_style(brand: Brand, safe_box: tuple[int, int, int, int], width: int 
     x0, _, x1, _ = safe_box
     family, style_name = font_names(brand.fonts.caption or "")
     centre = named_centre(c.position, safe_box, caption_block_half_height(brand))
-    has_box = c.style == "boxed" and c.box_opacity > 0
     return CaptionStyle(
         style=c.style, font_file=brand.fonts.caption or "", font_family=family, font_size=c.size,
         bold="bold" in style_name.lower() or "black" in style_name.lower(),
         text_colour=c.text_colour, accent_colour=c.accent_colour, box_colour=c.box_colour,
-        box_opacity=c.box_opacity if has_box else 0.0, outline_colour=c.outline_colour,
+        box_opacity=c.box_opacity, outline_colour=c.outline_colour,
         outline=c.outline, shadow=c.shadow, uppercase=c.uppercase, position_y=centre,
         margin_x=max(x0, width - x1) + c.margin,
     )

@@ -46,6 +46,9 @@ _SHORTFALL_COST = 20.0
 _LONE_WORD_COST = 0.5
 _FILL_COST = 0.5
 _VANISHING_COST = 1e6
+# A page that ends on a clause break (comma, semicolon, colon, dash) reads better.
+_CLAUSE_BONUS = 0.3
+_CLAUSE_END = re.compile(r"[,;:\u2013\u2014\u060c\u3001]$")
 
 
 @dataclass(frozen=True)
@@ -263,6 +266,8 @@ def _segment(ws: list[Word], limit: float, rules: CaptionRules, gap: float,
                 cost += _SHORTFALL_COST * (need - max(room, 0.0))
             if b == a + 1 and n > 1:
                 cost += _LONE_WORD_COST
+            if b < n and _CLAUSE_END.search(word.text):
+                cost -= _CLAUSE_BONUS
             total = best[a] + cost
             if total < best[b]:
                 best[b] = total

@@ -1,0 +1,17 @@
+"""Brand presets that editors own: ``brand/<name>/brand.yaml`` plus its fonts, logo and music.
+
+Reading (:func:`load_brand`, ``extends`` deep merge), turning a preset into the plan's caption
+look and rules, drawing its overlays as PNGs, checking it (:func:`validate_brand`) and
+previewing it as one still frame (:func:`render_preview`).
+"""
+
+from .overlays import Callout, LowerThirdCue, OverlayContext, build_overlays
+from .preset import (Brand, BrandInfo, caption_rules, caption_style, find_brand, list_brands, load_brand,
+                     music_bed)
+from .preview import render_preview
+from .validate import validate_brand
+
+__all__ = [
+    "Brand", "BrandInfo", "Callout", "LowerThirdCue", "OverlayContext", "build_overlays", "caption_rules",
+    "caption_style", "find_brand", "list_brands", "load_brand", "music_bed", "render_preview", "validate_brand",
+]

@@ -1,0 +1,19 @@
+"""Captions: paging words into pages, ASS styles for libass, SRT/VTT sidecars, emoji pages."""
+
+from __future__ import annotations
+
+from .ass import ass_filter, write_ass
+from .paging import check_page_rules, paginate
+from .pillow_pages import split_pillow_pages
+from .sidecars import read_captions, write_srt, write_vtt
+
+__all__ = [
+    "ass_filter",
+    "check_page_rules",
+    "paginate",
+    "read_captions",
+    "split_pillow_pages",
+    "write_ass",
+    "write_srt",
+    "write_vtt",
+]

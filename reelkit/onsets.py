@@ -1,0 +1,356 @@
+"""Timing refinement: move recognised word boundaries onto the speech itself.
+
+Whisper's word times come from attention and are coarse (tiny.en: ~150 ms mean start error,
+starts usually early, inside the pause before the word). The audio knows better: a word starts
+where energy rises out of the noise floor. This module finds those onsets and matches each
+word to one, so that a word never lights up before it is spoken, and ends where the speech
+stops, so that captions do not linger over silence.
+
+Method, in three steps:
+
+1. :func:`analyse`: a speech-band energy envelope (5 ms hop), an adaptive noise floor, and
+   "active" frames by hysteresis (enter above a high threshold, extend back/forward while
+   above a low one).
+2. :func:`onset_candidates`: the start of each active island (strength grows with the silence
+   before it) and, inside islands, sharp energy rises after a dip (weak candidates, for
+   connected speech).
+3. :func:`refine_spans`: a dynamic programme over the words picks one candidate per word (or
+   none), in time order, minimising the distance to the recognised start while rewarding
+   strong onsets and penalising strong onsets left unused inside a word. Ends are snapped to
+   the end of the last active stretch before the next word.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+HOP = 0.005
+"""Envelope hop (s)."""
+WINDOW = 0.020
+"""Envelope window (s)."""
+MIN_WORD = 0.06
+"""Shortest word duration refinement will produce (s)."""
+
+
+@dataclass(frozen=True)
+class Onset:
+    """A candidate word start: ``time`` in seconds, ``strength`` 0..1 (1 = after a clear pause)."""
+
+    time: float
+    strength: float
+
+
+@dataclass(frozen=True)
+class Activity:
+    """The energy envelope of a signal and where it is active (speech-like)."""
+
+    sr: int
+    hop: float
+    level_db: np.ndarray
+    active: np.ndarray
+    floor_db: float
+    high_db: float
+    low_db: float
+    duration: float
+
+    def frame(self, t: float) -> int:
+        """Index of the frame covering time ``t`` (clamped)."""
+        return int(np.clip(round(t / self.hop), 0, max(0, self.active.size - 1)))
+
+    def islands(self) -> list[tuple[float, float]]:
+        """Active stretches as (start, end) seconds."""
+        act = self.active.astype(np.int8)
+        if act.size == 0:
+            return []
+        edges = np.diff(np.concatenate([[0], act, [0]]))
+        starts = np.flatnonzero(edges == 1)
+        ends = np.flatnonzero(edges == -1)
+        return [(s * self.hop, min(self.duration, e * self.hop)) for s, e in zip(starts, ends)]
+
+    def active_seconds(self, start: float, end: float) -> float:
+        """Seconds of activity inside ``[start, end)``."""
+        if end <= start:
+            return 0.0
+        a, b = self.frame(start), self.frame(end)
+        return float(self.active[a:b].sum()) * self.hop
+
+    def last_active_before(self, t: float, not_before: float) -> float | None:
+        """End time of the last active frame in ``[not_before, t)``, or None."""
+        a, b = self.frame(not_before), self.frame(t)
+        idx = np.flatnonzero(self.active[a:b])
+        if idx.size == 0:
+            return None
+        return min(t, (a + idx[-1] + 1) * self.hop)
+
+    def first_active_after(self, t: float, before: float) -> float | None:
+        """Start time of the first active frame in ``[t, before)``, or None."""
+        a, b = self.frame(t), self.frame(before)
+        idx = np.flatnonzero(self.active[a:b])
+        if idx.size == 0:
+            return None
+        return (a + idx[0]) * self.hop
+
+
+def _highpass(x: np.ndarray, sr: int, cutoff: float = 100.0) -> np.ndarray:
+    """Subtract a moving average (~1/cutoff long): removes DC, hum and rumble, which would
+    otherwise raise the noise floor, and keeps the fricatives that start many words."""
+    if x.size == 0:
+        return x
+    k = max(1, int(sr / cutoff))
+    csum = np.concatenate([[0.0], np.cumsum(x, dtype=np.float64)])
+    idx = np.arange(x.size)
+    lo = np.clip(idx - k // 2, 0, x.size)
+    hi = np.clip(idx + k - k // 2, 0, x.size)
+    mean = (csum[hi] - csum[lo]) / np.maximum(hi - lo, 1)
+    return (x - mean).astype(np.float32)
+
+
+def envelope_db(samples: np.ndarray, sr: int, hop: float = HOP, window: float = WINDOW) -> np.ndarray:
+    """RMS level (dBFS) of ``window``-long frames every ``hop`` seconds, centred on k*hop."""
+    x = _highpass(np.asarray(samples, dtype=np.float32), sr)
+    h = max(1, int(round(hop * sr)))
+    w = max(h, int(round(window * sr)))
+    n = int(np.ceil(x.size / h)) if x.size else 0
+    if n == 0:
+        return np.zeros(0, dtype=np.float32)
+    padded = np.pad(x.astype(np.float64) ** 2, (w // 2, w))
+    csum = np.concatenate([[0.0], np.cumsum(padded)])
+    starts = np.arange(n) * h
+    energy = (csum[starts + w] - csum[starts]) / w
+    return (10 * np.log10(np.maximum(energy, 1e-12))).astype(np.float32)
+
+
+def analyse(samples: np.ndarray, sr: int = 16000) -> Activity:
+    """Energy envelope, noise floor and active frames of ``samples``."""
+    level = envelope_db(samples, sr)
+    duration = len(samples) / sr
+    if level.size == 0:
+        empty = np.zeros(0, dtype=bool)
+        return Activity(sr, HOP, level, empty, -120.0, -120.0, -120.0, duration)
+    floor = float(max(np.percentile(level, 10), -90.0))
+    peak = float(np.percentile(level, 98))
+    span = max(peak - floor, 0.0)
+    # Thresholds relative to the floor, scaled by the dynamic range so loud noise does not
+    # make everything active and a quiet voice still registers.
+    high = floor + max(9.0, 0.30 * span)
+    low = floor + max(4.0, 0.12 * span)
+    above_high = level > high
+    above_low = level > low
+    active = above_high.copy()
+    # Hysteresis: grow every high region outwards while the level stays above the low line.
+    idx = np.flatnonzero(above_high)
+    if idx.size:
+        # Label low-threshold runs; keep whole runs that contain a high frame.
+        run_edges = np.diff(np.concatenate([[0], above_low.astype(np.int8), [0]]))
+        run_starts = np.flatnonzero(run_edges == 1)
+        run_ends = np.flatnonzero(run_edges == -1)
+        for s, e in zip(run_starts, run_ends):
+            if above_high[s:e].any():
+                active[s:e] = True
+    # Fill dropouts shorter than 20 ms (inside a vowel, not a pause between words).
+    active = _close_gaps(active, int(round(0.02 / HOP)))
+    # Drop blips shorter than 30 ms (clicks, breaths).
+    active = _drop_short(active, int(round(0.03 / HOP)))
+    return Activity(sr, HOP, level, active, floor, high, low, duration)
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+
+
+def _close_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
+    out = mask.copy()
+    for s, e in _runs(~mask):
+        if 0 < s and e < mask.size and e - s <= max_gap:
+            out[s:e] = True
+    return out
+
+
+def _drop_short(mask: np.ndarray, min_len: int) -> np.ndarray:
+    out = mask.copy()
+    for s, e in _runs(mask):
+        if e - s < min_len:
+            out[s:e] = False
+    return out
+
+
+def onset_candidates(activity: Activity) -> list[Onset]:
+    """Island starts (strength from the pause before) and dip-then-rise onsets inside islands."""
+    out: list[Onset] = []
+    prev_end = None
+    level = activity.level_db
+    span = max(activity.high_db - activity.floor_db, 1.0)
+    for start, end in activity.islands():
+        pause = start if prev_end is None else start - prev_end
+        strength = float(np.clip(0.35 + pause / 0.15 * 0.65, 0.35, 1.0))
+        out.append(Onset(start, strength))
+        # Inside the island: a dip at least 6 dB (or a third of the range) under both the
+        # maximum before it and the maximum after it, followed by a rise, marks a likely
+        # boundary in connected speech.
+        a, b = activity.frame(start), activity.frame(end)
+        seg = level[a:b]
+        if seg.size > int(0.12 / activity.hop):
+            smooth = np.convolve(seg, np.ones(3) / 3, mode="same")
+            depth_needed = max(6.0, span / 3)
+            guard = int(0.05 / activity.hop)
+            for k in range(guard, smooth.size - guard):
+                if smooth[k] <= smooth[k - 1] and smooth[k] < smooth[k + 1]:
+                    left = smooth[max(0, k - 30):k].max()
+                    right = smooth[k + 1:k + 1 + 30].max()
+                    depth = min(left, right) - smooth[k]
+                    if depth >= depth_needed:
+                        # Onset where the level has climbed a quarter of the way back up.
+                        target = smooth[k] + depth * 0.25
+                        j = k + 1
+                        while j < smooth.size - 1 and smooth[j] < target:
+                            j += 1
+                        out.append(Onset((a + j) * activity.hop,
+                                         float(np.clip(0.1 + depth / 40.0, 0.1, 0.3))))
+        prev_end = end
+    out.sort(key=lambda o: o.time)
+    return out
+
+
+def _sample_onset(samples: np.ndarray, sr: int, t: float, activity: Activity) -> float:
+    """Sharpen a frame-level onset to the first sample where a 2 ms envelope crosses the low line."""
+    a = max(0, int((t - 0.015) * sr))
+    b = min(samples.size, int((t + 0.02) * sr))
+    if b - a < 8:
+        return t
+    seg = np.abs(samples[a:b].astype(np.float64))
+    k = max(1, int(0.002 * sr))
+    env = np.sqrt(np.convolve(seg ** 2, np.ones(k) / k, mode="same"))
+    level = 10 ** (activity.low_db / 20)
+    idx = np.flatnonzero(env > level)
+    if idx.size == 0:
+        return t
+    return (a + idx[0]) / sr
+
+
+# --- matching words to onsets ---------------------------------------------------------------
+
+MISS_COST = 2.5
+"""Cost of leaving a word without an onset (its time then comes from the recogniser)."""
+SKIP_WEIGHT = 1.5
+"""Cost per unit strength of an onset left unused inside a word."""
+STRENGTH_BONUS = 0.6
+SCALE = 0.10
+"""Seconds of timing error that cost one unit."""
+
+
+def _start_cost(c: float, s: float, e: float) -> float:
+    # Whisper's start usually lies in the pause before the word or a little into it, and its
+    # end near the next word's start, so an onset in the first part of the recognised span is
+    # cheap; outside it, cost grows with the distance.
+    early_ok = s - 0.03
+    late_ok = s + max(0.05, 0.5 * (e - s))
+    if c < early_ok:
+        d = early_ok - c
+    elif c > late_ok:
+        d = c - late_ok
+    else:
+        d = 0.0
+    return d / SCALE + 0.25 * abs(c - s) / SCALE
+
+
+def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: int = 16000,
+                 confidence: Sequence[float] | None = None,
+                 activity: Activity | None = None) -> list[tuple[float, float]]:
+    """Snap word ``spans`` (start, end seconds, in order) onto speech onsets and offsets.
+
+    ``confidence`` (0..1 per word, default 1) lowers the cost of leaving a word unmatched and
+    widens its search window (for interpolated words). Returned spans are in order, do not
+    overlap, and each lies within the signal.
+    """
+    n = len(spans)
+    if n == 0:
+        return []
+    act = activity if activity is not None else analyse(samples, sr)
+    cands = onset_candidates(act)
+    times = [c.time for c in cands]
+    strengths = np.array([c.strength for c in cands], dtype=np.float64)
+    prefix = np.concatenate([[0.0], np.cumsum(strengths)])
+    conf = [1.0] * n if confidence is None else [float(c) for c in confidence]
+
+    def skipped(t0: float, t1: float) -> float:
+        """Summed strength of candidates strictly between t0 and t1."""
+        i = bisect.bisect_right(times, t0 + 1e-6)
+        j = bisect.bisect_left(times, t1 - 1e-6)
+        return float(prefix[j] - prefix[i]) if j > i else 0.0
+
+    # States per word: (time, cost, is_real).
+    states: list[list[tuple[float, float, bool]]] = []
+    for (s, e), cf in zip(spans, conf):
+        widen = 0.6 + (1.0 - cf) * 0.6
+        lo = bisect.bisect_left(times, s - widen)
+        hi = bisect.bisect_right(times, max(e, s + 0.1) + 0.2)
+        opts = [(times[k], _start_cost(times[k], s, e) - STRENGTH_BONUS * strengths[k], True)
+                for k in range(lo, hi)]
+        opts.append((s, MISS_COST * cf, False))
+        states.append(opts)
+
+    # Viterbi over words.
+    inf = float("inf")
+    cost = [[c for (_, c, _) in states[0]]]
+    back: list[list[int]] = [[-1] * len(states[0])]
+    for i in range(1, n):
+        row, brow = [], []
+        for t, c, real in states[i]:
+            best, arg = inf, -1
+            for k, (tp, _, realp) in enumerate(states[i - 1]):
+                if cost[i - 1][k] == inf:
+                    continue
+                # Order: a real onset must come after the previous word's start by a minimum
+                # word length; virtual (unmatched) times only need to keep order.
+                if t < tp + (MIN_WORD if (real and realp) else 0.0):
+                    continue
+                total = cost[i - 1][k] + (SKIP_WEIGHT * skipped(tp, t) if realp and real else 0.0)
+                if total < best:
+                    best, arg = total, k
+            row.append(best + c if arg >= 0 else inf)
+            brow.append(arg)
+        cost.append(row)
+        back.append(brow)
+    # Unused strong onsets inside the last word also count.
+    last_s, last_e = spans[-1]
+    final = [cost[-1][k] + (SKIP_WEIGHT * skipped(t, last_e - 0.05) if real else 0.0)
+             for k, (t, _, real) in enumerate(states[-1])]
+    k = int(np.argmin(final))
+    if final[k] == inf:  # no consistent path (spans out of order): keep the input
+        chosen = [(s, False) for s, _ in spans]
+    else:
+        chosen = []
+        for i in range(n - 1, -1, -1):
+            t, _, real = states[i][k]
+            chosen.append((t, real))
+            k = back[i][k]
+        chosen.reverse()
+
+    starts: list[float] = []
+    for (t, real), (s, e) in zip(chosen, spans):
+        if real:
+            t = _sample_onset(samples, sr, t, act)
+        else:
+            # Unmatched: never light up before speech; move to the first activity in the span.
+            first = act.first_active_after(s, max(e, s + MIN_WORD))
+            t = first if first is not None else s
+        starts.append(t)
+    # Keep order with a minimum spacing.
+    for i in range(1, n):
+        starts[i] = max(starts[i], starts[i - 1] + 0.01)
+
+    out: list[tuple[float, float]] = []
+    for i, ((s, e), t) in enumerate(zip(spans, starts)):
+        nxt = starts[i + 1] if i + 1 < n else act.duration
+        limit = min(nxt, max(e, t + MIN_WORD) + 0.4)
+        end = act.last_active_before(limit, t)
+        if end is None or end <= t:
+            end = min(max(e, t + MIN_WORD), nxt)
+        end = max(end, min(t + MIN_WORD, nxt))
+        out.append((round(t, 3), round(max(end, t + 0.001), 3)))
+    return out

@@ -1,0 +1,100 @@
+"""ffmpeg argument builders: pure functions compared as text, plus escaping."""
+
+from __future__ import annotations
+
+from reelkit import graph
+from reelkit.ffmpeg import escape_filter_value
+from reelkit.plan import Crop, Cut, MusicBed, OutputSpec, Overlay, Plan, Source
+
+
+def make_plan(**over) -> Plan:
+    src = Source(id="s0", path="/media/it's: a [clip], 100%.mp4", duration=10, width=1920, height=1080, rotation=0,
+                 fps=25, has_video=True, has_audio=True, audio_rate=44100)
+    silent = Source(id="s1", path="/media/broll.mp4", duration=5, width=1280, height=720, rotation=0, fps=30,
+                    has_video=True, has_audio=False, audio_rate=0)
+    cuts = (Cut("s0", 1.0, 3.0, 0.0, 2.0, "crop", Crop(656, 0, 608, 1080)),
+            Cut("s1", 0.0, 1.0, 2.0, 3.0, "fit", Crop(0, 0, 1280, 720), captions=False))
+    outs = (OutputSpec(platform="tiktok", path="/o/tiktok.mp4"),
+            OutputSpec(platform="reels", path="/o/reels.mp4", audio_bitrate="128k"))
+    base = dict(title="T", slug="t", width=1080, height=1920, fps=30.0, duration=3.0, sources=(src, silent),
+                cuts=cuts, outputs=outs)
+    base.update(over)
+    return Plan(**base)
+
+
+def test_inputs_are_argv_items_not_shell_text() -> None:
+    args = graph.cut_inputs(make_plan())
+    assert args[:6] == ["-ss", "1", "-t", "2.1", "-i", "/media/it's: a [clip], 100%.mp4"]
+    assert graph.cut_inputs(make_plan(), audio_only=True)[0] == "-vn"
+
+
+def test_segments_are_frame_exact_and_joined() -> None:
+    chains, label = graph.video_graph(make_plan(), overlay_first_input=2, ass_filter=None)
+    text = ";".join(chains)
+    assert "trim=end_frame=60" in text and "trim=end_frame=30" in text
+    assert "crop=608:1080:656:0,scale=1080:1920" in text
+    assert "boxblur" in text  # fit: blurred fill
+    assert "[v0][v1]concat=n=2:v=1:a=0[vcat]" in text
+    assert label == "vout" and "out_color_matrix=bt709" in text
+
+
+def test_silent_clip_gets_generated_silence_of_exact_length() -> None:
+    chains, label = graph.voice_graph(make_plan())
+    assert chains[1] == "anullsrc=r=48000:cl=stereo,atrim=duration=1[a1]"
+    assert "apad,atrim=duration=2[a0]" in chains[0]
+    assert chains[-1] == "[a0][a1]concat=n=2:v=0:a=1[voice]"
+
+
+def test_one_video_encode_and_one_audio_track_per_platform() -> None:
+    plan = make_plan()
+    args = graph.render_args(plan, plan.outputs, "/tmp/master.mkv", ass_filter=None, measured=None)
+    assert args.count("-c:v") == 1
+    assert args.count("[aout0]") == 1 and args.count("[aout1]") == 1
+    assert args[args.index("-b:a:1") + 1] == "128k"
+    assert args[args.index("-g") + 1] == "15"  # closed GOP of half a second at 30 fps
+    fc = args[args.index("-filter_complex") + 1]
+    assert "asplit=2[pre0][pre1]" in fc and fc.count("loudnorm=I=-14") == 2
+
+
+def test_overlays_fades_and_progress_bar() -> None:
+    overlays = (Overlay("logo", "/a/logo.png", 900, 160, 0, 3),
+                Overlay("lower_third", "/a/lt.png", 80, 1200, 0.5, 2.5, fade_in=0.3, fade_out=0.3),
+                Overlay("progress", "/a/bar.png", 0, 1900, 0, 3, motion="progress"))
+    plan = make_plan(overlays=overlays)
+    inputs = graph.overlay_inputs(overlays, 30)
+    assert inputs == ["-i", "/a/logo.png", "-loop", "1", "-framerate", "30", "-t", "2", "-i", "/a/lt.png",
+                      "-i", "/a/bar.png"]
+    chains, _ = graph.video_graph(plan, 2, None)
+    text = ";".join(chains)
+    assert "fade=t=in:st=0:d=0.3:alpha=1" in text and "fade=t=out:st=1.7:d=0.3:alpha=1" in text
+    assert "setpts=PTS-STARTPTS+0.5/TB" in text
+    assert "x='-w+w*min(t/3,1)'" in text
+    assert "enable='between(t,0.5,2.5)'" in text
+
+
+def test_music_is_ducked_under_voice() -> None:
+    plan = make_plan(music=MusicBed(path="/m/bed.m4a", level_db=-18, duck_db=-10))
+    chains, label = graph.mix_graph(plan, music_index=2)
+    text = ";".join(chains)
+    assert label == "mix" and "sidechaincompress" in text and "volume=-18dB" in text
+    assert graph.music_input(plan) == ["-stream_loop", "-1", "-vn", "-i", "/m/bed.m4a"]
+
+
+def test_remux_is_faststart_without_edit_lists() -> None:
+    args = graph.remux_args("/t/m.mkv", 1, "/o/x.mp4")
+    assert "+faststart" in args and args[args.index("-use_editlist") + 1] == "0"
+    assert args[args.index("-map") + 3] == "0:a:1"
+
+
+def test_escape_filter_value_survives_a_real_filtergraph(tmp_path, landscape_clip) -> None:
+    """ffmpeg's movie source reads a file whose name has every character that breaks graphs."""
+    import shutil
+
+    from reelkit.ffmpeg import run_ffmpeg
+
+    weird = tmp_path / "it's: a [clip], 100% ; $HOME \\ ü.mp4"
+    shutil.copy(landscape_clip, weird)
+    out = tmp_path / "frame.png"
+    run_ffmpeg(["-f", "lavfi", "-i", f"movie=filename={escape_filter_value(str(weird))},scale=32:18",
+                "-frames:v", "1", str(out)], stage="escape test")
+    assert out.stat().st_size > 0
