@@ -261,5 +261,5 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
 def remux_args(master_path: str, audio_track: int, out_path: str) -> list[str]:
     """Copy the shared video and one platform's audio into an MP4 with faststart and no edit lists."""
     return ["-i", master_path, "-map", "0:v:0", "-map", f"0:a:{audio_track}", "-c", "copy",
-            "-movflags", "+faststart", "-use_editlist", "0", "-map_metadata", "-1",
+            "-movflags", "+faststart+negative_cts_offsets", "-use_editlist", "0", "-map_metadata", "-1",
             "-f", "mp4", out_path]

@@ -147,7 +147,6 @@ def render_episode(request: RenderRequest, on_stage: StageCallback | None = None
     t0 = time.perf_counter()
     outline = load_request_outline(request.inputs)
     folder = request.out_dir / outline.slug
-    folder.mkdir(parents=True, exist_ok=True)
     if on_stage:
         on_stage("plan", None)
     plan = build_plan(outline, request, folder)
@@ -160,6 +159,7 @@ def render_planned(plan: Plan, folder: Path, request: RenderRequest, on_stage: S
     """Render a finished plan and write the files around the video."""
     from .captions import write_srt, write_vtt
 
+    folder.mkdir(parents=True, exist_ok=True)
     write_plan(plan, folder / "plan.json")
     engine = _engine(request.engine)
     rendered = engine(plan, folder, request, on_stage)

@@ -82,7 +82,7 @@ def test_music_is_ducked_under_voice() -> None:
 
 def test_remux_is_faststart_without_edit_lists() -> None:
     args = graph.remux_args("/t/m.mkv", 1, "/o/x.mp4")
-    assert "+faststart" in args and args[args.index("-use_editlist") + 1] == "0"
+    assert "+faststart+negative_cts_offsets" in args and args[args.index("-use_editlist") + 1] == "0"
     assert args[args.index("-map") + 3] == "0:a:1"
 
 

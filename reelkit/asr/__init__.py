@@ -10,12 +10,15 @@ Nothing is loaded at import time: models load on first use and are reused within
 
 from __future__ import annotations
 
-from ..align import caption_words, script_prompt
 from .audio import SAMPLE_RATE, load_audio
 from .backends import backend_calls, loaded_models, speech_regions, transcribe, unload_models
 from .cache import cache_key, default_cache_dir
 from .models import ResolvedModel, convert_ct2_to_openai, read_ct2_model, resolve_model, user_model_dir
 from .types import RecognisedWord, Segment, Transcript
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..align import caption_words, script_prompt
 
 __all__ = [
     "SAMPLE_RATE", "RecognisedWord", "ResolvedModel", "Segment", "Transcript", "backend_calls",
@@ -23,3 +26,13 @@ __all__ = [
     "loaded_models", "read_ct2_model", "resolve_model", "script_prompt", "speech_regions",
     "transcribe", "unload_models", "user_model_dir",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # reelkit.align imports reelkit.asr.types, so it is imported on first use, not here
+    # (a plain import would be circular).
+    if name in ("caption_words", "script_prompt"):
+        from .. import align
+
+        return getattr(align, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

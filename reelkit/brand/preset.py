@@ -28,7 +28,7 @@ PALETTE_NAMES = ("primary", "accent", "text", "background")
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 ANCHORS = ("safe", "frame")
 #: Named vertical positions: the centre of the element as a fraction of the safe box height.
-POSITIONS = {"top": 0.12, "upper": 0.25, "middle": 0.5, "lower": 0.72, "bottom": 0.88}
+POSITIONS = {"top": 0.12, "upper": 0.25, "middle": 0.5, "lower": 0.74, "bottom": 0.88}
 CAPTION_STYLES = ("classic", "karaoke", "pop", "boxed")
 ANIMATIONS = ("fade", "slide")
 DEFAULT_SAMPLE_TEXT = ("Ärger über Öl, façade, naïve, São Tomé, Łódź, Žižkov, Ærø, Åland, "
@@ -141,7 +141,7 @@ class HookSpec:
     enabled: bool = _opt("bool", True)
     mode: str = _opt("choice", "over_footage", choices=("over_footage", "brand_colour"))
     duration: float = _opt("number", 2.5, lo=0.5, hi=15, doc="seconds")
-    size: int = _opt("int", 76, lo=20, hi=200)
+    size: int = _opt("int", 64, lo=20, hi=200)
     text_colour: str = _opt("colour", "text")
     background: str = _opt("colour", "primary", doc="band (over_footage) or whole frame (brand_colour)")
     background_opacity: float = _opt("number", 0.85, lo=0.0, hi=1.0, doc="band opacity (over_footage)")

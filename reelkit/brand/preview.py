@@ -4,8 +4,8 @@ The frame shows what the renderer would draw at one moment: a background (a clip
 or a neutral gradient), the preset's overlay PNGs from :func:`build_overlays` at their
 positions (the progress bar at 40 %), a caption page through the captions module's ASS file
 and libass, and the platform's UI zone shaded red outside its safe box. Full-frame cards (end
-card, hook in ``brand_colour`` mode) would hide all of that, so they are shown as quarter-size
-thumbnails in the bottom-left corner, over the shading.
+card, hook in ``brand_colour`` mode) would hide all of that, so they are shown as one-sixth-size
+thumbnails in the bottom-right corner (where no platform puts the preset's own overlays).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ SAMPLE_LOWER_THIRD = LowerThirdCue("Alex Morgan", "Water engineer, City Utilitie
 SAMPLE_CALLOUT = Callout("42 km of new pipe", 0.0, SAMPLE_DURATION)
 SAMPLE_CAPTION = (("Crews", "will", "replace"), ("the", "main", "by", "Friday"))
 SHADE = "red@0.35"  # the platform's UI zone
-THUMB_DIVISOR = 4
+THUMB_DIVISOR = 6
 # A neutral background: cool grey sky to warm grey ground, so light and dark text both show.
 GRADIENT = ("0x4A5A6A", "0xA89F91")
 
@@ -94,7 +94,8 @@ def preview_args(overlays: Sequence[Overlay], full_frame: Sequence[bool], ass: s
     tw, th = width // THUMB_DIVISOR, height // THUMB_DIVISOR
     for n, k in enumerate(thumbs):
         chains.append(f"[{k}:v]scale={tw}:{th},format=rgba,drawbox=x=0:y=0:w={tw}:h={th}:color=white:t=3[t{k}]")
-        chains.append(f"[{label}][t{k}]overlay=x={24 + n * (tw + 24)}:y={height - th - 24}:format=gbrp[th{k}]")
+        x = width - (len(thumbs) - n) * (tw + 12)
+        chains.append(f"[{label}][t{k}]overlay=x={x}:y={height - th - 12}:format=gbrp[th{k}]")
         label = f"th{k}"
     args += ["-filter_complex", ";".join(chains), "-map", f"[{label}]", "-frames:v", "1", "-update", "1",
              "-c:v", "png", "-pix_fmt", "rgb24", "-f", "image2", str(out)]
