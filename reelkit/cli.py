@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ReelkitError
+from .errors import Interrupted, ReelkitError
 
 PLATFORM_HELP = "Platform preset (repeatable): tiktok, reels, shorts, snapchat, or one from --platforms-file."
 
@@ -20,6 +20,10 @@ class ReelkitGroup(click.Group):
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
+        except Interrupted as exc:
+            click.echo(f"interrupted: {exc.one_line()}; temporary files removed, earlier outputs untouched",
+                       err=True)
+            ctx.exit(130)
         except ReelkitError as exc:
             if ctx.find_root().params.get("debug"):
                 raise
@@ -45,6 +49,20 @@ def main(debug: bool) -> None:
       reelkit brand preview civic --platform reels -o preview.png
     """
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(name)s: %(message)s")
+    _stop_on_sigterm()
+
+
+def _stop_on_sigterm() -> None:
+    """Batch schedulers stop jobs with SIGTERM: treat it like Ctrl-C so clean-up runs."""
+    import signal
+
+    def _raise(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, _raise)
+    except ValueError:  # not the main thread (e.g. inside a test runner thread)
+        pass
 
 
 @main.command()

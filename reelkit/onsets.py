@@ -179,6 +179,17 @@ def _drop_short(mask: np.ndarray, min_len: int) -> np.ndarray:
     return out
 
 
+PAUSE_WEAK = 0.03
+"""A pause up to this long before an island is a stop closure inside a word, not a boundary."""
+PAUSE_STRONG = 0.12
+"""A pause this long or longer before an island is almost surely a word boundary."""
+
+
+def pause_strength(pause: float) -> float:
+    """0..1 belief that an onset after ``pause`` seconds of silence starts a word."""
+    return float(np.clip((pause - PAUSE_WEAK) / (PAUSE_STRONG - PAUSE_WEAK), 0.0, 1.0))
+
+
 def onset_candidates(activity: Activity) -> list[Onset]:
     """Island starts (strength from the pause before) and dip-then-rise onsets inside islands."""
     out: list[Onset] = []
@@ -186,31 +197,32 @@ def onset_candidates(activity: Activity) -> list[Onset]:
     level = activity.level_db
     span = max(activity.high_db - activity.floor_db, 1.0)
     for start, end in activity.islands():
-        pause = start if prev_end is None else start - prev_end
-        strength = float(np.clip(0.35 + pause / 0.15 * 0.65, 0.35, 1.0))
-        out.append(Onset(start, strength))
-        # Inside the island: a dip at least 6 dB (or a third of the range) under both the
-        # maximum before it and the maximum after it, followed by a rise, marks a likely
-        # boundary in connected speech.
+        pause = 1.0 if prev_end is None else start - prev_end
+        out.append(Onset(start, pause_strength(pause)))
+        # Inside the island: a dip at least 6 dB (or a third of the range) under the maxima
+        # on both sides, followed by a rise, may be a boundary in connected speech (weak).
         a, b = activity.frame(start), activity.frame(end)
         seg = level[a:b]
-        if seg.size > int(0.12 / activity.hop):
+        guard = int(0.05 / activity.hop)
+        if seg.size > 2 * guard + 2:
             smooth = np.convolve(seg, np.ones(3) / 3, mode="same")
             depth_needed = max(6.0, span / 3)
-            guard = int(0.05 / activity.hop)
-            for k in range(guard, smooth.size - guard):
+            k = guard
+            while k < smooth.size - guard:
                 if smooth[k] <= smooth[k - 1] and smooth[k] < smooth[k + 1]:
                     left = smooth[max(0, k - 30):k].max()
                     right = smooth[k + 1:k + 1 + 30].max()
                     depth = min(left, right) - smooth[k]
                     if depth >= depth_needed:
-                        # Onset where the level has climbed a quarter of the way back up.
+                        # The onset is where the level has climbed a quarter of the way back.
                         target = smooth[k] + depth * 0.25
                         j = k + 1
                         while j < smooth.size - 1 and smooth[j] < target:
                             j += 1
-                        out.append(Onset((a + j) * activity.hop,
-                                         float(np.clip(0.1 + depth / 40.0, 0.1, 0.3))))
+                        out.append(Onset((a + j) * activity.hop, 0.0))
+                        k = j + guard  # one candidate per dip
+                        continue
+                k += 1
         prev_end = end
     out.sort(key=lambda o: o.time)
     return out
@@ -234,28 +246,25 @@ def _sample_onset(samples: np.ndarray, sr: int, t: float, activity: Activity) ->
 
 # --- matching words to onsets ---------------------------------------------------------------
 
-MISS_COST = 2.5
-"""Cost of leaving a word without an onset (its time then comes from the recogniser)."""
-SKIP_WEIGHT = 1.5
-"""Cost per unit strength of an onset left unused inside a word."""
-STRENGTH_BONUS = 0.6
-SCALE = 0.10
-"""Seconds of timing error that cost one unit."""
+# Costs are in units of "one typical recogniser error"; the recogniser's start error is
+# roughly Laplacian (tiny.en: mean ~150 ms, tail to ~600 ms).
+STRONG_SCALE = 0.15
+"""Seconds of start error costing one unit, for an onset after a clear pause."""
+WEAK_SCALE = 0.05
+"""The same for an onset inside continuous speech: accepted only close to the estimate."""
+STRENGTH_BONUS = 1.0
+SKIP_WEIGHT = 4.0
+"""Cost of leaving a clear-pause onset unused inside a word (words rarely contain pauses)."""
+SEARCH = 0.8
+"""Onsets this far (s) either side of a recognised start are considered."""
+MISS_COST = 2.0
+"""Cost of leaving a word without an onset (its start then comes from the recogniser)."""
 
 
-def _start_cost(c: float, s: float, e: float) -> float:
-    # Whisper's start usually lies in the pause before the word or a little into it, and its
-    # end near the next word's start, so an onset in the first part of the recognised span is
-    # cheap; outside it, cost grows with the distance.
-    early_ok = s - 0.03
-    late_ok = s + max(0.05, 0.5 * (e - s))
-    if c < early_ok:
-        d = early_ok - c
-    elif c > late_ok:
-        d = c - late_ok
-    else:
-        d = 0.0
-    return d / SCALE + 0.25 * abs(c - s) / SCALE
+def _start_cost(c: float, g: float, s: float, confidence: float = 1.0) -> float:
+    # A guessed (interpolated) start is trusted less: its error scale grows.
+    scale = (WEAK_SCALE + (STRONG_SCALE - WEAK_SCALE) * g) * (2.0 - confidence)
+    return abs(c - s) / scale - STRENGTH_BONUS * g
 
 
 def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: int = 16000,
@@ -286,10 +295,10 @@ def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: 
     # States per word: (time, cost, is_real).
     states: list[list[tuple[float, float, bool]]] = []
     for (s, e), cf in zip(spans, conf):
-        widen = 0.6 + (1.0 - cf) * 0.6
+        widen = SEARCH + (1.0 - cf) * SEARCH
         lo = bisect.bisect_left(times, s - widen)
-        hi = bisect.bisect_right(times, max(e, s + 0.1) + 0.2)
-        opts = [(times[k], _start_cost(times[k], s, e) - STRENGTH_BONUS * strengths[k], True)
+        hi = bisect.bisect_right(times, max(s + widen, e))
+        opts = [(times[k], _start_cost(times[k], strengths[k], s, cf), True)
                 for k in range(lo, hi)]
         opts.append((s, MISS_COST * cf, False))
         states.append(opts)

@@ -160,10 +160,11 @@ def render_planned(plan: Plan, folder: Path, request: RenderRequest, on_stage: S
     from .captions import write_srt, write_vtt
 
     folder.mkdir(parents=True, exist_ok=True)
-    write_plan(plan, folder / "plan.json")
     engine = _engine(request.engine)
     rendered = engine(plan, folder, request, on_stage)
     timings.update(rendered.timings)
+    # Written after the videos: an interrupted or failed run leaves earlier files as they were.
+    write_plan(plan, folder / "plan.json")
     sidecars = {"srt": folder / f"{plan.slug}.srt", "vtt": folder / f"{plan.slug}.vtt"}
     write_srt(plan.pages, sidecars["srt"])
     write_vtt(plan.pages, sidecars["vtt"])

@@ -350,7 +350,7 @@ def build_overlays(brand: Brand, ctx: OverlayContext, workdir: Path) -> tuple[Ov
                                fade_in=fade, fade_out=fade))
 
     cs = brand.callouts
-    for callout in ctx.callouts:
+    for callout in ctx.callouts if cs.enabled else ():
         max_w = (x1 - x0) - 48
         payload = {"spec": asdict(cs), "font": fonts["title"], "text": callout.text, "max_w": max_w}
         path, size = _cached(workdir, "callout", payload, lambda c=callout: draw_text_box(

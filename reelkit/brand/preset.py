@@ -14,6 +14,7 @@ without copying them), then the files are deep-merged, parent first.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
@@ -204,6 +205,7 @@ class WatermarkSpec:
 class CalloutSpec:
     """Short emphasis boxes at the outline's callout cues."""
 
+    enabled: bool = _opt("bool", True)
     background: str = _opt("colour", "accent")
     background_opacity: float = _opt("number", 0.95, lo=0.0, hi=1.0)
     text_colour: str = _opt("colour", "#111111")
@@ -440,6 +442,37 @@ def _check_mapping(cls: type, data: Any, prefix: str, located: Any, problems: li
     return clean
 
 
+def _duplicate_keys(path: Path, problems: list[BrandError]) -> None:
+    """Report a key given twice in one mapping: YAML keeps only the last, so an editor who adds
+    a second ``captions:`` block at the end silently loses the first."""
+    import yaml
+
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return  # load_yaml has already reported it
+
+    def walk(node: yaml.Node, prefix: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                full = f"{prefix}.{key}" if prefix else key
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    problems.append(BrandError(f"key '{key}' is given twice (first on line {seen[key]})",
+                                               path=str(path), line=line, key=full,
+                                               hint="YAML keeps only the last one: merge the two"))
+                seen.setdefault(key, line)
+                walk(value_node, full)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, f"{prefix}.{index}")
+
+    if root is not None:
+        walk(root, "")
+
+
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
@@ -502,6 +535,7 @@ def read_preset(yaml_path: Path, problems: list[BrandError]) -> RawPreset:
     merged: dict[str, Any] = {}
     origins: dict[str, tuple[str, int]] = {}
     for path, located in reversed(chain):  # parent first, child last
+        _duplicate_keys(path, problems)
         clean = _check_mapping(Brand, located.data, "", located, problems)
         merged = _deep_merge(merged, clean)
         for key, line in located.lines.items():
@@ -646,3 +680,61 @@ def music_bed(brand: Brand) -> MusicBed | None:
     if not m.enabled or not m.file:
         return None
     return MusicBed(path=m.file, level_db=m.level_db, duck_db=m.duck_db, fade_in=m.fade_in, fade_out=m.fade_out)
+
+
+# --- scaffold -----------------------------------------------------------------------------------
+
+def _yaml_scalar(value: Any, kind: str) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str) and kind not in ("choice", "position") and value not in PALETTE_NAMES:
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def scaffold_yaml(parent: Brand, extends: str, folder: Path, active: dict[str, dict[str, Any]] | None = None) -> str:
+    """Text of a new ``brand.yaml`` that extends ``parent``: ``extends`` plus every field
+    commented out with the parent's value, so an editor uncomments what they change.
+
+    ``active`` holds sections/keys written uncommented (e.g. the copied logo).
+    """
+    active = active or {}
+    out = [f"# Brand preset '{folder.name}'. Everything not set here comes from '{extends}'.",
+           "# Uncomment a line to change it; see brand/README.md for every field. Colours are quoted",
+           "# \"#RRGGBB\" or a palette name (primary, accent, text, background); paths are relative",
+           "# to this file. Check with: reelkit brand validate " + folder.name,
+           f"extends: {extends}", ""]
+
+    def emit(cls: type, value: Any, indent: str, prefix: str) -> None:
+        for name, f in _settable(cls).items():
+            key = f"{prefix}.{name}" if prefix else name
+            doc = f.metadata.get("doc", "")
+            current = getattr(value, name)
+            if "section" in f.metadata:
+                section_active = key in active
+                out.append(f"{indent}{'' if section_active else '# '}{name}:" + (f"  # {doc}" if doc else ""))
+                emit(f.metadata["section"], current, indent + "  ", key)
+                if not indent:
+                    out.append("")
+                continue
+            kind = f.metadata["kind"]
+            if kind == "file" and current:
+                current = os.path.relpath(current, folder)
+            elif kind == "colour" and current in palette:
+                current = palette[current]  # keep the link to the palette, as the parent has it
+            choices = f.metadata["choices"]
+            note = " | ".join(choices) if choices else doc
+            section = prefix.split(".")[0] if prefix else ""
+            if section in active and name in active[section]:
+                out.append(f"{indent}{name}: {_yaml_scalar(active[section][name], kind)}")
+            else:
+                comment = f"  # {note}" if note else ""
+                out.append(f"{indent}# {name}: {_yaml_scalar(current, kind)}{comment}")
+
+    palette = {getattr(parent.colours, n): n for n in reversed(PALETTE_NAMES)}
+    emit(Brand, parent, "", "")
+    return "\n".join(out).rstrip() + "\n"

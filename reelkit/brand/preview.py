@@ -67,7 +67,7 @@ def preview_args(overlays: Sequence[Overlay], full_frame: Sequence[bool], ass: s
     else:
         c0, c1 = GRADIENT
         args += ["-f", "lavfi", "-i", f"gradients=s={width}x{height}:c0={c0}:c1={c1}:x0=0:y0=0:x1=0:"
-                                      f"y1={height}:n=2:speed=0:r=1:d=1"]
+                                      f"y1={height}:n=2:speed=0:seed=1:r=1:d=1"]
         bg = "[0:v]null"
     for ov in overlays:
         args += ["-i", ov.image]

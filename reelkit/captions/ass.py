@@ -16,7 +16,8 @@
 The caption block is centred on (width / 2, ``style.position_y``) with ``\\an5\\pos``;
 a page whose widest line would cross ``style.margin_x`` is scaled down to fit. Text is
 escaped (``\\ { }``, newlines) and never reordered: libass shapes and orders right-to-left
-scripts itself with HarfBuzz and FriBidi.
+scripts itself with HarfBuzz and FriBidi (the styles set Encoding -1, so the base direction
+comes from the text and override tags between words do not reverse an Arabic line).
 
 The helpers here (colours, font family and size, highlight states, pop groups) are shared
 with :mod:`reelkit.captions.pillow_pages`, which draws emoji pages in the same look.
@@ -307,10 +308,14 @@ class _Writer:
         self.on_accent_c = _override_colour(on_accent_colour(style), "accent_colour")
         self.events: list[str] = []
 
-    def lead(self, lines: Sequence[str], extra: str = "", scale_lines: Sequence[str] | None = None) -> str:
-        """Opening override block: position, font, fit-to-margins scale."""
-        scale = fit_scale(scale_lines if scale_lines is not None else lines, self.style, self.width)
-        tags = f"\\an5\\pos({_num(self.width / 2)},{_num(self.style.position_y)}){self.fn_tag}"
+    def pos_tags(self) -> str:
+        """Block centre on (width / 2, position_y), and the font when it needs ``\\fn``."""
+        return f"\\an5\\pos({_num(self.width / 2)},{_num(self.style.position_y)}){self.fn_tag}"
+
+    def lead(self, lines: Sequence[str], extra: str = "") -> str:
+        """Opening override block: position, font, scale that keeps ``lines`` in the margins."""
+        scale = fit_scale(lines, self.style, self.width)
+        tags = self.pos_tags()
         if scale < 1.0:
             pct = _num(scale * 100)
             tags += f"\\fscx{pct}\\fscy{pct}"
@@ -352,6 +357,7 @@ class _Writer:
 
     def boxed(self, page: CaptionPage) -> None:
         lead = self.lead(self.plain_lines(page))
+        pill_lead = self.lead(self.plain_lines(page), extra="\\1a&HFF&\\3a&HFF&")
         bord = _num(self.style.outline)
         for st in highlight_states(page):
             text = self._marked(page, st.index, f"\\1c{self.on_accent_c}\\bord0\\shad0",
@@ -360,7 +366,7 @@ class _Writer:
             if st.index is not None:
                 # Same text, glyphs invisible; only the spoken word's box is opaque.
                 pill = self._marked(page, st.index, "\\3a&H00&", "\\3a&HFF&")
-                self.add(0, st.start, st.end, "Pill", lead[:-1] + "\\1a&HFF&\\3a&HFF&}" + pill)
+                self.add(0, st.start, st.end, "Pill", pill_lead + pill)
 
     def pop(self, page: CaptionPage) -> None:
         for start, end, words in pop_groups(page, self.style):
@@ -369,8 +375,8 @@ class _Writer:
             full = _num(scale * 100)
             small = _num(scale * 100 * POP_FROM)
             ms = min(POP_MS, max(1, int((end - start) * 1000 / 2)))
-            tags = (f"\\an5\\pos({_num(self.width / 2)},{_num(self.style.position_y)}){self.fn_tag}"
-                    f"\\fscx{small}\\fscy{small}\\t(0,{ms},\\fscx{full}\\fscy{full})")
+            tags = (f"{self.pos_tags()}\\fscx{small}\\fscy{small}"
+                    f"\\t(0,{ms},\\fscx{full}\\fscy{full})")
             self.add(1, start, end, "Text", "{" + tags + "}" + escape_ass_text(shown))
 
     def styles(self) -> list[str]:
@@ -382,7 +388,10 @@ class _Writer:
         box = ass_colour(s.box_colour, s.box_opacity, "box_colour")
         bold = "-1" if s.bold else "0"
         common = f"{self.style_font},{_num(s.font_size)}"
-        margins = f"{int(s.margin_x)},{int(s.margin_x)},0,1"
+        # Encoding -1 asks libass to find each event's base direction from its text: without
+        # it a right-to-left line split by override tags (karaoke, boxed) shows its words
+        # left to right in logical order, i.e. reversed.
+        margins = f"{int(s.margin_x)},{int(s.margin_x)},0,-1"
 
         def line(name: str, primary: str, outl: str, back: str, border: int, bord: float, shad: float) -> str:
             return (f"Style: {name},{common},{primary},{accent},{outl},{back},{bold},0,0,0,"

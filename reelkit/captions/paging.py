@@ -232,7 +232,8 @@ def _segment(ws: list[Word], limit: float, rules: CaptionRules, gap: float,
     per page: 1, plus 20 per second of reading time the page cannot get before the next page
     (this is where "split when it reads too fast" comes from: splitting pays off when a page
     would need more than ``max_duration``), plus small penalties for a lone-word page and
-    for a half-empty page, so the pages of a phrase come out balanced.
+    for a half-empty page, so the pages of a phrase come out balanced; minus a small bonus
+    for a page that ends on a clause break (comma, semicolon, colon, dash).
     """
     n = len(ws)
     capacity = max(1, rules.max_lines * rules.max_chars_per_line)

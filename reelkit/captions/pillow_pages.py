@@ -248,7 +248,8 @@ class _Painter:
 
     # -- layout --------------------------------------------------------------------------
 
-    def layout(self, words: list[str], rows: list[list[int]]) -> tuple[list[_Line], tuple[int, int, int, int], float]:
+    def layout(self, words: list[str],
+               rows: list[list[int]]) -> tuple[list[_Line], tuple[int, int, int, int], float]:
         """Lines placed on the frame, the integer box (x0, y0, x1, y1) the drawing fills, and
         the scale applied so the widest line stays inside the horizontal margins."""
         lines = self._place(words, rows, 1.0)
@@ -372,7 +373,8 @@ class _Painter:
             d = ImageDraw.Draw(layer, "RGBA")
             for ln in lines:
                 for p in ln.pieces:
-                    if not p.emoji:
+                    # As in the ASS look, the word on the accent box casts no shadow.
+                    if not p.emoji and not (style.style == "boxed" and p.word == highlight):
                         d.text((ln.left + p.x - x0 + shadow, ln.baseline - y0 + shadow), p.text,
                                font=font, anchor="ls", fill=(*outline_rgb, 128),
                                stroke_width=stroke, stroke_fill=(*outline_rgb, 128))

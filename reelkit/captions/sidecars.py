@@ -16,11 +16,16 @@ from pathlib import Path
 from ..errors import CaptionError
 from ..plan import CaptionPage, Word
 
-# Inline markup a player would interpret: <i>, <b>, <font ...>, WebVTT <c.x>, <v Name>,
-# karaoke timestamps <00:01.000>; and ASS-style overrides some tools put in SRT ({\an8}).
+# Inline markup a player would interpret. WebVTT escapes a literal "<", so every tag there is
+# markup (<c.x>, <v Name>, <b>, timestamps <00:01.000>); SRT has no escaping, so only the
+# formatting tags players know are removed there and text like "<closed>" survives.
 _TAG = re.compile(r"<[^>\n]*>")
+_SRT_TAG = re.compile(r"</?(?:i|b|u|s|font)(?:\s[^>\n]*)?>", re.IGNORECASE)
+# ASS-style overrides some tools put in SRT ({\an8}).
 _ASS_OVERRIDE = re.compile(r"\{\\[^}\n]*\}")
 
+_SRT_TIME_LINE = re.compile(
+    r"^\s*\d+:\d{1,2}:\d{1,2}[,.]\d{1,3}\s*-->\s*\d+:\d{1,2}:\d{1,2}[,.]\d{1,3}(?:\s.*)?$")
 _VTT_TIME = re.compile(r"^(?:(\d+):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
 
 
@@ -146,6 +151,11 @@ def _parse_srt(text: str, where: str) -> list[CaptionPage]:
             raise CaptionError(f"cue {cue}: expected a number and a 'start --> end' line",
                                path=where, line=first, hint="e.g. 00:00:01,000 --> 00:00:02,500")
         time_line = first + has_arrow[0]
+        # pysrt reads "00:00:0x,000" as 0 s without complaint: check the form first.
+        if not _SRT_TIME_LINE.match(lines[has_arrow[0]]):
+            raise CaptionError(f"cue {cue}: malformed time line {lines[has_arrow[0]].strip()!r}",
+                               path=where, line=time_line,
+                               hint="use HH:MM:SS,mmm --> HH:MM:SS,mmm")
         try:
             item = pysrt.SubRipItem.from_lines([ln + "\n" for ln in lines])
         except (pysrt.Error, ValueError, AttributeError):
@@ -153,7 +163,7 @@ def _parse_srt(text: str, where: str) -> list[CaptionPage]:
                                path=where, line=time_line,
                                hint="use HH:MM:SS,mmm --> HH:MM:SS,mmm") from None
         start, end = item.start.ordinal / 1000, item.end.ordinal / 1000
-        body = _ASS_OVERRIDE.sub("", _TAG.sub("", item.text))
+        body = _ASS_OVERRIDE.sub("", _SRT_TAG.sub("", item.text))
         page = _page(start, end, body.split("\n"), cue, where, time_line)
         if page is not None:
             pages.append(page)

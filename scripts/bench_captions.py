@@ -1,0 +1,149 @@
+"""Caption accuracy benchmark: words and word-start times, both Whisper backends.
+
+Material:
+- "timed": espeak-ng speech made word by word and joined with known gaps, so every word's true
+  start is known exactly (a few sentences with tricky words: "Crews pull out the old quay walls");
+- "natural": whole-sentence espeak-ng speech (connected; WER only);
+- "jfk": tests/data/jfk.flac, 11 s of real speech with a known text (WER only).
+
+Per backend it prints: WER of the raw transcript, of the transcript with the script's rare
+words as prompt, and of the caption words with the script; the mean and 90th percentile of the
+word-start error, raw (recogniser) and refined (caption words, with and without the script);
+and speed in seconds of audio per second of recognition. Targets (issue): caption WER 0 % with
+a script; refined start error mean <= 50 ms and p90 <= 100 ms.
+
+Run: .venv/bin/python scripts/bench_captions.py [--backend faster-whisper] [--noise-db -60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from reelkit.align import align_tokens, caption_words, normalise, script_prompt  # noqa: E402
+from reelkit.asr import load_audio, transcribe  # noqa: E402
+from speech import have_espeak, synth_sentence, synth_words  # noqa: E402
+
+TIMED_SCRIPT = [
+    "Crews pull out the old quay walls on Monday.",
+    "The water main under Harbour Street burst at 6 a.m., flooding 40 homes.",
+    "Our engineers expect the road to reopen by Friday, said Amara Okafor.",
+    "Please avoid the area and check the council website for updates.",
+]
+NATURAL_SCRIPT = [
+    "Crews pull out the old quay walls on Monday.",
+    "Residents near the reservoir should boil their tap water until further notice.",
+    "The new bus lanes open in March and will cut journey times by a quarter.",
+]
+JFK_TEXT = ("And so, my fellow Americans, ask not what your country can do for you, "
+            "ask what you can do for your country.")
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    """Word error rate after normalising case and punctuation."""
+    ref = [t for t in (normalise(w) for w in reference.split()) if t]
+    hyp = [t for t in (normalise(w) for w in hypothesis.split()) if t]
+    d = np.arange(len(hyp) + 1, dtype=int)
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d[0], i
+        for j, h in enumerate(hyp, 1):
+            cur = min(d[j] + 1, d[j - 1] + 1, prev + (r != h))
+            prev, d[j] = d[j], cur
+    return float(d[len(hyp)]) / max(1, len(ref))
+
+
+def start_errors(true_words, texts_starts) -> list[float]:
+    """|start - true start| for words aligned one to one with the true words."""
+    pairs = align_tokens([w.text for w in true_words], [t for t, _ in texts_starts])
+    out = []
+    for p in pairs:
+        if p.s1 - p.s0 == 1 and p.r1 - p.r0 == 1:
+            out.append(abs(texts_starts[p.r0][1] - true_words[p.s0].start))
+    return out
+
+
+def stats(errors: list[float]) -> str:
+    if not errors:
+        return "n/a"
+    e = np.array(errors) * 1000
+    return f"mean {e.mean():5.0f} ms  p90 {np.percentile(e, 90):5.0f} ms  (n={e.size})"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--backend", action="append", choices=["faster-whisper", "openai-whisper"])
+    ap.add_argument("--noise-db", type=float, default=-60.0, help="white noise added to the timed speech")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every timed word")
+    args = ap.parse_args()
+    backends = args.backend or ["faster-whisper", "openai-whisper"]
+    if not have_espeak():
+        print("espeak-ng is not installed: cannot build the benchmark speech", file=sys.stderr)
+        return 1
+
+    rng = np.random.default_rng(args.seed)
+    words = " ".join(TIMED_SCRIPT).split()
+    gaps = []
+    for w in words[:-1]:
+        gaps.append(0.55 if w.endswith((".", "?", "!")) else float(rng.uniform(0.05, 0.3)))
+    timed_audio, truth = synth_words(words, gaps, noise_db=args.noise_db, seed=args.seed)
+    timed_script = " ".join(TIMED_SCRIPT)
+    natural_script = " ".join(NATURAL_SCRIPT)
+    natural_audio = np.concatenate([synth_sentence(s) for s in NATURAL_SCRIPT])
+    jfk_audio = load_audio(ROOT / "tests" / "data" / "jfk.flac")
+    print(f"timed speech {timed_audio.size / 16000:.1f} s ({len(truth)} words, noise {args.noise_db} dBFS); "
+          f"natural {natural_audio.size / 16000:.1f} s; jfk {jfk_audio.size / 16000:.1f} s")
+
+    for backend in backends:
+        print(f"\n== {backend} (tiny.en)")
+        transcribe(jfk_audio[:16000 * 3], backend=backend, use_cache=False)  # load the model
+        audio_s = 0.0
+        busy = 0.0
+        for name, audio, script in (("timed", timed_audio, timed_script),
+                                    ("natural", natural_audio, natural_script),
+                                    ("jfk", jfk_audio, JFK_TEXT)):
+            t0 = time.perf_counter()
+            tr = transcribe(audio, backend=backend, use_cache=False)
+            busy += time.perf_counter() - t0
+            audio_s += audio.size / 16000
+            prompt = script_prompt(script)
+            tr_p = transcribe(audio, backend=backend, use_cache=False, initial_prompt=prompt or None)
+            with_script = caption_words(tr, audio, script=script)
+            with_script_p = caption_words(tr_p, audio, script=script)
+            no_script = caption_words(tr, audio)
+            caption_text = " ".join(w.text for w in with_script)
+            print(f"  {name:8s} WER raw {wer(script, tr.text):6.1%}   prompted {wer(script, tr_p.text):6.1%}   "
+                  f"captions+script {wer(script, caption_text):6.1%} "
+                  f"(prompted run {wer(script, ' '.join(w.text for w in with_script_p)):5.1%})")
+            if name == "timed":
+                raw = start_errors(truth, [(w.text, w.start) for w in tr.words])
+                ref_script = start_errors(truth, [(w.text, w.start) for w in with_script])
+                ref_script_p = start_errors(truth, [(w.text, w.start) for w in with_script_p])
+                ref_plain = start_errors(truth, [(w.text, w.start) for w in no_script])
+                early = [w.start - t.start for w, t in zip(with_script, truth)
+                         if len(with_script) == len(truth)]
+                print(f"    start error raw              {stats(raw)}")
+                print(f"    start error refined, script  {stats(ref_script)}")
+                print(f"    start error refined, prompt  {stats(ref_script_p)}")
+                print(f"    start error refined, no script {stats(ref_plain)}")
+                if early:
+                    e = np.array(early) * 1000
+                    print(f"    signed (caption - true): min {e.min():.0f} ms, max {e.max():.0f} ms, "
+                          f"{(e < -20).sum()} words more than 20 ms early")
+                if args.verbose:
+                    for w, t in zip(with_script, truth):
+                        print(f"      {t.text:12s} true {t.start:6.3f}  cap {w.text:12s} {w.start:6.3f} {w.end:6.3f}")
+        print(f"  speed: {audio_s / busy:5.1f} s of audio per second (transcription only, model loaded)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
