@@ -53,7 +53,13 @@ def platform_rows(platforms: dict[str, Platform]) -> list[tuple[str, ...]]:
 @click.command("platforms")
 @_PLATFORMS_FILE
 def platforms_command(platforms_file: Path | None) -> None:
-    """List the platform presets."""
+    """List the platform presets.
+
+    \b
+    Examples:
+      reelkit platforms
+      reelkit platforms --platforms-file my-platforms.yaml
+    """
     try:
         platforms = load_platforms(platforms_file)
     except ReelkitError as exc:
@@ -69,7 +75,13 @@ def platforms_command(platforms_file: Path | None) -> None:
 @click.option("--platform", "-p", "platform_name", required=True, help="Preset to check against.")
 @_PLATFORMS_FILE
 def check_command(file: Path, platform_name: str, platforms_file: Path | None) -> None:
-    """Check FILE against a platform preset: one line per failed rule (exit 1), or a summary."""
+    """Check FILE against a platform preset: one line per failed rule (exit 1), or a summary.
+
+    \b
+    Examples:
+      reelkit check out/episode/tiktok.mp4 --platform tiktok
+      reelkit check final.mp4 --platform feed --platforms-file my-platforms.yaml
+    """
     from .check import check_file  # local: keeps `reelkit --help` from loading PyAV
 
     try:

@@ -84,10 +84,10 @@ def test_render_outline_end_to_end(tmp_path: Path, speech_clip: Path, broll: Pat
     png = np.asarray(Image.open(logo.image).convert("RGBA")).astype(int)
     t = min(plan.duration - 0.5, max(logo.start + 0.5, plan.duration / 2))
     frame = frame_at(folder / "tiktok.mp4", t).astype(int)
-    ys, xs = np.nonzero(png[:, :, 3] > 250)
+    ys, xs = np.nonzero(png[:, :, 3] >= 0.85 * png[:, :, 3].max())  # the preset may set opacity < 1
     assert ys.size > 50
     video_px = frame[logo.y + ys, logo.x + xs]
-    assert np.mean(np.abs(video_px - png[ys, xs, :3])) < 30
+    assert np.mean(np.abs(video_px - png[ys, xs, :3])) < 40
     # Caption text is burned where the style puts it while a page shows.
     page = plan.pages[0]
     frame = frame_at(folder / "tiktok.mp4", (page.start + page.end) / 2).astype(int)

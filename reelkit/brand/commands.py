@@ -46,7 +46,15 @@ def _fail(exc: ReelkitError) -> click.ClickException:
 
 @click.group("brand")
 def brand_group() -> None:
-    """Brand presets: brand/<name>/brand.yaml with its fonts, logo and music."""
+    """Brand presets: brand/<name>/brand.yaml with its fonts, logo and music.
+
+    \b
+    Examples:
+      reelkit brand list
+      reelkit brand new harbour --from civic
+      reelkit brand validate harbour --platform tiktok
+      reelkit brand preview harbour --platform reels -o preview.png
+    """
 
 
 @brand_group.command("list")

@@ -380,8 +380,10 @@ def build_overlays(brand: Brand, ctx: OverlayContext, workdir: Path) -> tuple[Ov
 
     ec = brand.end_card
     handle = brand.handle.strip()
-    if ec.enabled and ((ctx.cta and ctx.cta.strip()) or handle):
-        start = max(0.0, T - ec.duration)
+    # The card needs a call to action to be worth covering the picture, and never takes more
+    # than a quarter of the video (a short clip rendered alone keeps its content visible).
+    if ec.enabled and ctx.cta and ctx.cta.strip():
+        start = max(0.0, T - min(ec.duration, T / 4))
         texts = [(ctx.cta or "", brand.fonts.title or "", ec.size, ec.text_colour),
                  (handle, brand.body_font, round(ec.size * 0.6), ec.handle_colour)]
         payload = {"spec": asdict(ec), "fonts": fonts, "texts": texts, "w": W, "h": H, "box": ctx.safe_box}
