@@ -90,20 +90,39 @@ def _caption_words(plan: Plan, outline: Outline, request: RenderRequest) -> tupl
     return caption_words(transcript, samples, script=outline.script)
 
 
+def _regroup_broken(pages: Sequence[CaptionPage], plan: Plan) -> tuple[CaptionPage, ...]:
+    """A producer's corrected captions keep their words and times; only a cue that breaks the
+    grouping rules (too long a line, too many lines, too long on screen) is regrouped, inside
+    its own time span."""
+    from .captions import check_page_rules, paginate
+
+    out: list[CaptionPage] = []
+    for page in pages:
+        span = [(page.start, page.end)]
+        if check_page_rules([page], plan.caption_rules, plan.fps, span):
+            out.extend(paginate(page.words, plan.caption_rules, plan.fps, span))
+        else:
+            out.append(page)
+    return tuple(out)
+
+
 def _pages(plan: Plan, outline: Outline, request: RenderRequest) -> tuple[tuple[Word, ...], tuple[CaptionPage, ...]]:
-    from .captions import check_page_rules, paginate, read_captions
+    from .captions import paginate, read_captions
 
     windows = [(c.out_start, c.out_end) for c in plan.cuts if c.captions]
     if request.captions_file is not None:
-        pages = read_captions(request.captions_file)
-        if check_page_rules(pages, plan.caption_rules, plan.fps, windows):
-            # Regroup only what breaks the rules; the producer's words and times stay.
-            pages = paginate([w for p in pages for w in p.words], plan.caption_rules, plan.fps, windows)
-        return tuple(w for p in pages for w in p.words), tuple(pages)
+        pages = _regroup_broken(read_captions(request.captions_file), plan)
+        return tuple(w for p in pages for w in p.words), pages
     if not any(plan.source(c.source).has_audio and c.captions for c in plan.cuts):
         return (), ()
     words = _caption_words(plan, outline, request)
     return words, tuple(paginate(words, plan.caption_rules, plan.fps, windows))
+
+
+def _outline_relative(outline: Outline, brand: str) -> str:
+    """A brand given as a path in the outline is relative to the outline file, like its clips."""
+    candidate = outline.path.parent / brand
+    return str(candidate) if ("/" in brand or brand.endswith(".yaml")) and candidate.exists() else brand
 
 
 def build_plan(outline: Outline, request: RenderRequest, folder: Path) -> Plan:
@@ -121,7 +140,7 @@ def build_plan(outline: Outline, request: RenderRequest, folder: Path) -> Plan:
                 or outline.segments[0].media.fps or 30)  # type: ignore[union-attr]
     sources, cuts = build_timeline(outline, width, height, fps)
     duration = cuts[-1].out_end
-    brand = load_brand(request.brand or outline.brand)
+    brand = load_brand(request.brand or _outline_relative(outline, outline.brand))
     safe_box = common_safe_box(platforms, width, height)
     outputs = tuple(p.output_spec(str(folder / f"{p.name}.mp4")) for p in platforms)
     plan = Plan(title=outline.title, slug=outline.slug, width=width, height=height, fps=fps, duration=duration,
