@@ -254,7 +254,7 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     for i, out in enumerate(outputs):
         args += [f"-c:a:{i}", out.audio_codec, f"-b:a:{i}", out.audio_bitrate,
                  f"-ar:a:{i}", str(out.audio_rate), f"-ac:a:{i}", str(out.audio_channels)]
-    args += ["-t", _n(plan.duration), "-f", "matroska", master_path]
+    args += ["-t", _n(plan.duration), "-f", "mp4", master_path]
     return args
 
 

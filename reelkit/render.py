@@ -94,7 +94,7 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
         result.timings["loudness"] = time.perf_counter() - t0
         staged: list[tuple[Path, Path, str]] = []
         for gi, group in enumerate(group_outputs(plan.outputs)):
-            master = tmpdir / f"master{gi}.mkv"
+            master = tmpdir / f"master{gi}.mp4"  # MP4 time base keeps frame times exact (MKV rounds to ms)
             t0 = time.perf_counter()
             names = ", ".join(o.platform for o in group)
             cb = _stage(on_stage, f"render {names}", plan.duration)

@@ -98,6 +98,13 @@ def test_render_outline_end_to_end(tmp_path: Path, speech_clip: Path, broll: Pat
     # metadata.json lists every file and its checks.
     meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     assert meta["title"] == "CLI test"
+    from reelkit.check import check_file
+    from reelkit.platforms import load_platforms
+
+    presets = load_platforms()
+    for platform in ("tiktok", "shorts"):
+        report = check_file(folder / f"{platform}.mp4", presets[platform])
+        assert report.failures == [], (platform, report.failures)
     assert (folder / "cover.png").exists() and Image.open(folder / "cover.png").size == (1080, 1920)
 
 

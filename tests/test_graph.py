@@ -47,7 +47,7 @@ def test_silent_clip_gets_generated_silence_of_exact_length() -> None:
 
 def test_one_video_encode_and_one_audio_track_per_platform() -> None:
     plan = make_plan()
-    args = graph.render_args(plan, plan.outputs, "/tmp/master.mkv", ass_filter=None, measured=None)
+    args = graph.render_args(plan, plan.outputs, "/tmp/master.mp4", ass_filter=None, measured=None)
     assert args.count("-c:v") == 1
     assert args.count("[aout0]") == 1 and args.count("[aout1]") == 1
     assert args[args.index("-b:a:1") + 1] == "128k"
@@ -81,7 +81,7 @@ def test_music_is_ducked_under_voice() -> None:
 
 
 def test_remux_is_faststart_without_edit_lists() -> None:
-    args = graph.remux_args("/t/m.mkv", 1, "/o/x.mp4")
+    args = graph.remux_args("/t/m.mp4", 1, "/o/x.mp4")
     assert "+faststart+negative_cts_offsets" in args and args[args.index("-use_editlist") + 1] == "0"
     assert args[args.index("-map") + 3] == "0:a:1"
 
