@@ -265,6 +265,28 @@ def _is_adlib(word: RecognisedWord) -> bool:
     return bool(norm) and norm not in FILLERS and word.probability >= ADLIB_MIN_PROBABILITY
 
 
+CLEAN_MATCH = 0.8
+"""Similarity a neighbouring pair needs for an unscripted word beside it to count as an ad-lib."""
+
+
+def _clean_context(pairs: Sequence[Pair], index: int) -> bool:
+    """True when the nearest aligned pairs on both sides of an insertion are good matches.
+
+    A real ad-lib sits between correctly heard script words ("the road is *really* closed");
+    an extra word next to a mismatch is a fragment of a misheard script word ("Okafor" heard
+    as "our cover") and must not reach the captions.
+    """
+    for step in (-1, 1):
+        k = index + step
+        while 0 <= k < len(pairs) and pairs[k].s1 == pairs[k].s0:
+            k += step
+        if 0 <= k < len(pairs):
+            p = pairs[k]
+            if p.r1 == p.r0 or p.similarity < CLEAN_MATCH:
+                return False
+    return True
+
+
 def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np.ndarray,
                        sr: int, activity_seconds) -> list[_Timed]:
     tokens = script_tokens(script)
@@ -273,7 +295,7 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
     pairs = align_tokens(tokens, [w.text for w in heard])
     # First pass: matched pairs get times; unmatched script runs are collected.
     items: list[_Timed | list[str]] = []
-    for p in pairs:
+    for n_pair, p in enumerate(pairs):
         if p.s1 > p.s0 and p.r1 > p.r0:
             start, end = heard[p.r0].start, heard[p.r1 - 1].end
             conf = 1.0 if p.similarity >= 0.5 else 0.6
@@ -288,7 +310,7 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
                 items.append(list(tokens[p.s0:p.s1]))
         else:  # heard words not in the script
             w = heard[p.r0]
-            if _is_adlib(w):
+            if _is_adlib(w) and _clean_context(pairs, n_pair):
                 items.append(_Timed(w.text.strip(), w.start, w.end, 0.8))
     duration = len(samples) / sr
     out: list[_Timed] = []

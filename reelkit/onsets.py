@@ -197,7 +197,8 @@ def onset_candidates(activity: Activity) -> list[Onset]:
     level = activity.level_db
     span = max(activity.high_db - activity.floor_db, 1.0)
     for start, end in activity.islands():
-        pause = 1.0 if prev_end is None else start - prev_end
+        # Islands are widened by about half a window at each edge; undo that for the pause.
+        pause = 1.0 if prev_end is None else start - prev_end + WINDOW
         out.append(Onset(start, pause_strength(pause)))
         # Inside the island: a dip at least 6 dB (or a third of the range) under the maxima
         # on both sides, followed by a rise, may be a boundary in connected speech (weak).
@@ -250,7 +251,7 @@ def _sample_onset(samples: np.ndarray, sr: int, t: float, activity: Activity) ->
 # roughly Laplacian (tiny.en: mean ~150 ms, tail to ~600 ms).
 STRONG_SCALE = 0.15
 """Seconds of start error costing one unit, for an onset after a clear pause."""
-WEAK_SCALE = 0.05
+WEAK_SCALE = 0.08
 """The same for an onset inside continuous speech: accepted only close to the estimate."""
 STRENGTH_BONUS = 1.0
 SKIP_WEIGHT = 4.0
@@ -292,18 +293,28 @@ def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: 
         j = bisect.bisect_left(times, t1 - 1e-6)
         return float(prefix[j] - prefix[i]) if j > i else 0.0
 
+    # The recogniser often starts a word inside the pause before it: a start in silence
+    # means "at the end of this pause", so estimates are moved onto the next activity.
+    # But it is sometimes late by a whole word, its start then lying in the pause *after*
+    # the word; so an onset is scored against the nearer of the two estimates.
+    raw_starts = [s for s, _ in spans]
+    spans = [(_speech_start(act, s, e), e) for s, e in spans]
+
     # States per word: (time, cost, is_real).
     states: list[list[tuple[float, float, bool]]] = []
-    for (s, e), cf in zip(spans, conf):
+    for (s, e), s_raw, cf in zip(spans, raw_starts, conf):
         widen = SEARCH + (1.0 - cf) * SEARCH
-        lo = bisect.bisect_left(times, s - widen)
+        lo = bisect.bisect_left(times, min(s, s_raw) - widen)
         hi = bisect.bisect_right(times, max(s + widen, e))
-        opts = [(times[k], _start_cost(times[k], strengths[k], s, cf), True)
+        opts = [(times[k], min(_start_cost(times[k], strengths[k], s, cf),
+                               _start_cost(times[k], strengths[k], s_raw, cf)), True)
                 for k in range(lo, hi)]
         opts.append((s, MISS_COST * cf, False))
         states.append(opts)
 
-    # Viterbi over words.
+    # Viterbi over words. Every onset left unused between two words' chosen times costs its
+    # strength, whether those words took real onsets or stayed unmatched (otherwise leaving
+    # words unmatched would be a cheap way around using the clear onsets).
     inf = float("inf")
     cost = [[c for (_, c, _) in states[0]]]
     back: list[list[int]] = [[-1] * len(states[0])]
@@ -314,11 +325,13 @@ def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: 
             for k, (tp, _, realp) in enumerate(states[i - 1]):
                 if cost[i - 1][k] == inf:
                     continue
-                # Order: a real onset must come after the previous word's start by a minimum
-                # word length; virtual (unmatched) times only need to keep order.
-                if t < tp + (MIN_WORD if (real and realp) else 0.0):
+                # Order: a real onset must follow the previous real onset by a minimum word
+                # length; an unmatched word's nominal time only needs to be roughly in order.
+                if real and realp and t < tp + MIN_WORD:
                     continue
-                total = cost[i - 1][k] + (SKIP_WEIGHT * skipped(tp, t) if realp and real else 0.0)
+                if not (real and realp) and t < tp - 0.5:
+                    continue
+                total = cost[i - 1][k] + SKIP_WEIGHT * skipped(tp, t)
                 if total < best:
                     best, arg = total, k
             row.append(best + c if arg >= 0 else inf)
@@ -327,7 +340,7 @@ def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: 
         back.append(brow)
     # Unused strong onsets inside the last word also count.
     last_s, last_e = spans[-1]
-    final = [cost[-1][k] + (SKIP_WEIGHT * skipped(t, last_e - 0.05) if real else 0.0)
+    final = [cost[-1][k] + SKIP_WEIGHT * skipped(t, last_e - 0.05)
              for k, (t, _, real) in enumerate(states[-1])]
     k = int(np.argmin(final))
     if final[k] == inf:  # no consistent path (spans out of order): keep the input
@@ -341,25 +354,48 @@ def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: 
         chosen.reverse()
 
     starts: list[float] = []
-    for (t, real), (s, e) in zip(chosen, spans):
-        if real:
-            t = _sample_onset(samples, sr, t, act)
-        else:
-            # Unmatched: never light up before speech; move to the first activity in the span.
-            first = act.first_active_after(s, max(e, s + MIN_WORD))
-            t = first if first is not None else s
-        starts.append(t)
+    for (t, real), (s, _) in zip(chosen, spans):
+        # An unmatched word keeps its (speech-adjusted) recognised start.
+        starts.append(_sample_onset(samples, sr, t, act) if real else s)
     # Keep order with a minimum spacing.
     for i in range(1, n):
         starts[i] = max(starts[i], starts[i - 1] + 0.01)
 
+    islands = act.islands()
+    island_starts = [a for a, _ in islands]
     out: list[tuple[float, float]] = []
     for i, ((s, e), t) in enumerate(zip(spans, starts)):
         nxt = starts[i + 1] if i + 1 < n else act.duration
-        limit = min(nxt, max(e, t + MIN_WORD) + 0.4)
-        end = act.last_active_before(limit, t)
-        if end is None or end <= t:
-            end = min(max(e, t + MIN_WORD), nxt)
+        end = _speech_end(islands, island_starts, t, max(e, t + MIN_WORD), nxt)
         end = max(end, min(t + MIN_WORD, nxt))
         out.append((round(t, 3), round(max(end, t + 0.001), 3)))
     return out
+
+
+def _speech_start(act: Activity, s: float, e: float) -> float:
+    """``s``, or the first activity in ``[s, e)`` when ``s`` falls in silence."""
+    if act.active.size == 0 or act.active[act.frame(s)]:
+        return s
+    first = act.first_active_after(s, max(e, s + MIN_WORD))
+    return first if first is not None else s
+
+
+def _speech_end(islands: Sequence[tuple[float, float]], island_starts: Sequence[float],
+                t: float, e: float, nxt: float) -> float:
+    """Where a word starting at ``t`` stops sounding.
+
+    The word owns the active stretches that begin before its recognised end ``e`` (plus a
+    little slack) and not within a window of the next word's onset ``nxt``; it ends where the
+    last of them ends, or at ``nxt`` when that stretch runs on into the next word. Stretches
+    after ``e`` (a breath, noise) do not keep the caption up.
+    """
+    cut = min(e + 0.05, nxt - WINDOW)
+    k = bisect.bisect_left(island_starts, cut) - 1
+    while k >= 0 and islands[k][1] <= t:
+        k = -1  # the last island before the cut ended before the word started: no speech
+    if k < 0:
+        return min(e, nxt)
+    end = islands[k][1]
+    if end >= nxt - WINDOW:
+        return nxt  # connected speech: this word runs into the next
+    return min(end, nxt)

@@ -146,7 +146,8 @@ def build_plan(outline: Outline, request: RenderRequest, folder: Path) -> Plan:
     plan = Plan(title=outline.title, slug=outline.slug, width=width, height=height, fps=fps, duration=duration,
                 sources=sources, cuts=cuts, caption_rules=caption_rules(brand),
                 caption_style=caption_style(brand, safe_box, width, height),
-                burn_captions=all(p.burn_captions for p in platforms) or any(p.burn_captions for p in platforms),
+                # One picture serves every selected platform, so captions are burned when any asks.
+                burn_captions=any(p.burn_captions for p in platforms),
                 music=music_bed(brand), outputs=outputs, language=outline.language,
                 description=outline.description, hashtags=outline.hashtags)
     words, pages = _pages(plan, outline, request)

@@ -297,6 +297,10 @@ _PARAM = {"gamma": "weight", "beta": "bias", "weight": "weight", "bias": "bias"}
 _LAYER_RE = re.compile(r"^(encoder|decoder)/layer_(\d+)/(.+)/(gamma|beta|weight|bias)$")
 
 
+def _scalar(value: np.ndarray) -> int:
+    return int(np.asarray(value).reshape(-1)[0])
+
+
 def ct2_to_whisper_state(variables: dict[str, np.ndarray]) -> tuple[dict[str, int], dict[str, np.ndarray]]:
     """Map CTranslate2 Whisper variables onto openai-whisper's ``(dims, state_dict)``.
 
@@ -350,12 +354,12 @@ def ct2_to_whisper_state(variables: dict[str, np.ndarray]) -> tuple[dict[str, in
         "n_mels": int(conv1.shape[1]),
         "n_audio_ctx": int(variables["encoder/position_encodings/encodings"].shape[0]),
         "n_audio_state": int(conv1.shape[0]),
-        "n_audio_head": int(variables["encoder/num_heads"]),
+        "n_audio_head": _scalar(variables["encoder/num_heads"]),
         "n_audio_layer": layers["encoder"],
         "n_vocab": int(n_vocab),
         "n_text_ctx": int(variables["decoder/position_encodings/encodings"].shape[0]),
         "n_text_state": int(n_text_state),
-        "n_text_head": int(variables["decoder/num_heads"]),
+        "n_text_head": _scalar(variables["decoder/num_heads"]),
         "n_text_layer": layers["decoder"],
     }
     return dims, state
