@@ -1,23 +1,28 @@
 """Timing refinement: move recognised word boundaries onto the speech itself.
 
-Whisper's word times come from attention and are coarse (tiny.en: ~150 ms mean start error,
-starts usually early, inside the pause before the word). The audio knows better: a word starts
-where energy rises out of the noise floor. This module finds those onsets and matches each
-word to one, so that a word never lights up before it is spoken, and ends where the speech
-stops, so that captions do not linger over silence.
+Whisper's word times come from attention and are coarse: with tiny.en on synthetic speech the
+start error was 150 ms on average, either way (often early, inside the pause before the word;
+often late, by up to a whole word). The audio knows better: a word starts where energy rises
+out of the noise floor. This module finds those onsets and matches each word to one, so that
+a word never lights up before it is spoken, and ends where the speech stops, so that captions
+do not linger over silence.
 
 Method, in three steps:
 
-1. :func:`analyse`: a speech-band energy envelope (5 ms hop), an adaptive noise floor, and
-   "active" frames by hysteresis (enter above a high threshold, extend back/forward while
+1. :func:`analyse`: an energy envelope (20 ms window, 5 ms hop, hum removed), an adaptive
+   noise floor, and "active" frames by hysteresis (enter above a high threshold, extend while
    above a low one).
-2. :func:`onset_candidates`: the start of each active island (strength grows with the silence
-   before it) and, inside islands, sharp energy rises after a dip (weak candidates, for
-   connected speech).
+2. :func:`onset_candidates`: the start of each active island, whose strength grows with the
+   pause before it (a 25 ms stop closure inside a word scores 0, a 120 ms pause 1), and, inside
+   islands, rises after deep dips (strength 0: possible boundaries in connected speech).
 3. :func:`refine_spans`: a dynamic programme over the words picks one candidate per word (or
-   none), in time order, minimising the distance to the recognised start while rewarding
-   strong onsets and penalising strong onsets left unused inside a word. Ends are snapped to
-   the end of the last active stretch before the next word.
+   none), in time order, minimising the distance to the recognised start, rewarding strong
+   onsets, and charging for every strong onset that no word uses. Each word then ends where
+   the active stretches it owns end.
+
+Measured (scripts/bench_captions.py): with pauses between words the refined start error is
+under 10 ms on average; in connected speech (no pauses) onsets are ambiguous and refinement
+only trims the recogniser's error (~140 -> ~120 ms).
 """
 
 from __future__ import annotations
@@ -77,14 +82,6 @@ class Activity:
             return 0.0
         a, b = self.frame(start), self.frame(end)
         return float(self.active[a:b].sum()) * self.hop
-
-    def last_active_before(self, t: float, not_before: float) -> float | None:
-        """End time of the last active frame in ``[not_before, t)``, or None."""
-        a, b = self.frame(not_before), self.frame(t)
-        idx = np.flatnonzero(self.active[a:b])
-        if idx.size == 0:
-            return None
-        return min(t, (a + idx[-1] + 1) * self.hop)
 
     def first_active_after(self, t: float, before: float) -> float | None:
         """Start time of the first active frame in ``[t, before)``, or None."""

@@ -11,11 +11,12 @@ model once; nothing is loaded at import time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -196,7 +197,29 @@ def keep_in_regions(segments: Sequence[Segment], regions: Sequence[tuple[float, 
 # --- engines ------------------------------------------------------------------------------------
 
 def _threads() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
+    """CPU threads for a backend: ``$REELKIT_ASR_THREADS``, else half the cores (at most 4).
+
+    Half, because PyTorch's spinning thread pool collapses when its threads compete with
+    other work for the cores: on a busy 2-core machine openai-whisper took 13.7 s for 11 s of
+    speech with 2 threads and 1.4 s with 1.
+    """
+    env = os.environ.get("REELKIT_ASR_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(4, (os.cpu_count() or 1) // 2))
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """Run with ``n`` PyTorch intra-op threads, restoring the caller's setting afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class FasterWhisperEngine:
@@ -276,22 +299,14 @@ class OpenAIWhisperEngine:
 
     def run(self, samples: np.ndarray, *, language: str, initial_prompt: str | None,
             regions: Sequence[tuple[float, float]]) -> list[Segment]:
-        opts = DECODE_OPTIONS
         # One decode window per speech region (close regions merged, so short pauses do not
         # multiply windows): the same effect as faster-whisper's VAD filter.
         # Clip ends are clamped inside the last whole mel frame: openai-whisper rounds them to
         # frames, and an end past its content frames makes its seek loop spin forever.
         last = (samples.size // 160 - 1) / 100.0
         clips = [min(t, last) for region in _merge_regions(regions, 1.0) for t in region]
-        result = self._model.transcribe(
-            samples, language=language, initial_prompt=initial_prompt, fp16=False, verbose=None,
-            # Greedy at temperature 0: openai-whisper's beam search on the CPU is ~10x slower
-            # than faster-whisper's and gained nothing measurable on tiny.en.
-            beam_size=None, best_of=OPENAI_BEST_OF, temperature=opts["temperature"],
-            compression_ratio_threshold=opts["compression_ratio_threshold"],
-            no_speech_threshold=opts["no_speech_threshold"],
-            condition_on_previous_text=opts["condition_on_previous_text"],
-            word_timestamps=True, clip_timestamps=clips)
+        with _torch_threads(_threads()):
+            result = self._transcribe(samples, language, initial_prompt, clips)
         out: list[Segment] = []
         for seg in result.get("segments", []):
             words = tuple(RecognisedWord(str(w["word"]), float(w["start"]), float(w["end"]),
@@ -299,6 +314,19 @@ class OpenAIWhisperEngine:
                           for w in seg.get("words", ()))
             out.append(Segment(float(seg["start"]), float(seg["end"]), str(seg["text"]), words))
         return out
+
+    def _transcribe(self, samples: np.ndarray, language: str, initial_prompt: str | None,
+                    clips: list[float]) -> dict[str, Any]:
+        opts = DECODE_OPTIONS
+        return self._model.transcribe(
+            samples, language=language, initial_prompt=initial_prompt, fp16=False, verbose=None,
+            # Greedy at temperature 0 (openai-whisper's own default): its beam search ran
+            # many times slower on this CPU (28 s of speech did not finish in 90 s).
+            beam_size=None, best_of=OPENAI_BEST_OF, temperature=opts["temperature"],
+            compression_ratio_threshold=opts["compression_ratio_threshold"],
+            no_speech_threshold=opts["no_speech_threshold"],
+            condition_on_previous_text=opts["condition_on_previous_text"],
+            word_timestamps=True, clip_timestamps=clips)
 
 
 _ENGINES: dict[str, type[FasterWhisperEngine] | type[OpenAIWhisperEngine]] = {
