@@ -64,7 +64,8 @@ def overlay_inputs(overlays: Sequence[Overlay], fps: float) -> list[str]:
 
 
 def _animated(ov: Overlay) -> bool:
-    return ov.motion == "static" and (ov.fade_in > 0 or ov.fade_out > 0)
+    """Overlays whose pixels change over time need a frame stream, not one still frame."""
+    return ov.motion in ("static", "slide") and (ov.fade_in > 0 or ov.fade_out > 0)
 
 
 # --- video ----------------------------------------------------------------------------------
@@ -118,6 +119,9 @@ def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequen
         if ov.motion == "progress":
             span = max(plan.duration, 1e-3)
             x = f"'-w+w*min(t/{_n(span)},1)'"
+        elif ov.motion == "slide" and ov.fade_in > 0:
+            # From just off the left edge to x over fade_in, easing out (quadratic).
+            x = (f"'{ov.x}-({ov.x}+w)*pow(max(0,1-(t-{_n(ov.start)})/{_n(ov.fade_in)}),2)'")
         enable = f"between(t,{_n(ov.start)},{_n(ov.end)})"
         eof = "pass" if _animated(ov) else "repeat"
         out = f"vo{k}"

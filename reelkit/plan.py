@@ -130,8 +130,9 @@ class Cut:
 class Overlay:
     """A drawn PNG placed at (x, y) from ``start`` to ``end`` on the output timeline.
 
-    ``motion`` is ``static``, or ``progress`` (the image slides in from the left so that the
-    visible part grows linearly over the whole video: a progress bar).
+    ``motion`` is ``static``; ``slide`` (moves in from the left frame edge during ``fade_in``,
+    fading as it comes); or ``progress`` (the image slides in from the left so that the visible
+    part grows linearly over the whole video: a progress bar).
     """
 
     kind: str  # logo | lower_third | hook | end_card | progress | callout | watermark | emoji

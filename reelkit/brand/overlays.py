@@ -345,9 +345,10 @@ def build_overlays(brand: Brand, ctx: OverlayContext, workdir: Path) -> tuple[Ov
                                  lambda cue=cue: draw_lower_third(brand, cue.name, cue.role, max_w))
             y = _top_at(lt.position, region, size[1], lt.margin)
             fade = min(lt.animation_duration, max(0.0, (cue.end - cue.start) / 2))
-            # "slide" is drawn as a fade until the renderer supports a slide motion.
+            # "slide": the plate moves in from the left edge while it fades in.
             out.append(Overlay("lower_third", str(path), region[0] + lt.margin, y, cue.start, cue.end,
-                               fade_in=fade, fade_out=fade))
+                               fade_in=fade, fade_out=fade,
+                               motion="slide" if lt.animation_in == "slide" else "static"))
 
     cs = brand.callouts
     for callout in ctx.callouts if cs.enabled else ():
