@@ -40,6 +40,9 @@ from .render import RenderOptions, RenderResult, StageCallback, group_outputs, m
 if TYPE_CHECKING:  # pragma: no cover
     from moviepy import VideoClip
 
+__all__ = ["render_with_moviepy", "caption_canvas_args", "encode_args", "compose", "cut_clip", "overlay_clip",
+           "blurred_fill", "fit_size", "pipe_frames"]
+
 _n = graph._n  # the same number formatting as every other argv in reelkit
 
 
@@ -373,6 +376,3 @@ def render_with_moviepy(plan: Plan, folder: Path, request: Any, on_stage: StageC
 def _stage(on_stage: StageCallback | None, name: str, seconds: float | None) -> ProgressCallback | None:
     return on_stage(name, seconds) if on_stage else None
 
-
-__all__ = ["render_with_moviepy", "caption_canvas_args", "encode_args", "compose", "cut_clip", "overlay_clip",
-           "blurred_fill", "fit_size", "pipe_frames"]
