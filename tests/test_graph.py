@@ -32,10 +32,10 @@ def test_segments_are_frame_exact_and_joined() -> None:
     chains, label = graph.video_graph(make_plan(), overlay_first_input=2, ass_filter=None)
     text = ";".join(chains)
     assert "trim=end_frame=60" in text and "trim=end_frame=30" in text
-    assert "crop=608:1080:656:0,scale=1080:1920" in text
+    assert "crop=608:1080:656:0,scale=1080:1920:flags=lanczos:out_color_matrix=bt709" in text
     assert "boxblur" in text  # fit: blurred fill
     assert "[v0][v1]concat=n=2:v=1:a=0[vcat]" in text
-    assert label == "vout" and "out_color_matrix=bt709" in text
+    assert label == "vout" and text.count("out_color_matrix=bt709") == 3  # crop scale, fit fg + fill
 
 
 def test_silent_clip_gets_generated_silence_of_exact_length() -> None:
@@ -53,7 +53,12 @@ def test_one_video_encode_and_one_audio_track_per_platform() -> None:
     assert args[args.index("-b:a:1") + 1] == "128k"
     assert args[args.index("-g") + 1] == "15"  # closed GOP of half a second at 30 fps
     fc = args[args.index("-filter_complex") + 1]
-    assert "asplit=2[pre0][pre1]" in fc and fc.count("loudnorm=I=-14") == 2
+    assert "asplit=2[pre0][pre1]" in fc and "loudnorm" not in fc  # nothing measured: no gain
+    measured = graph.Loudness(input_i=-20.0, input_tp=-8.0, input_lra=3, input_thresh=-30, target_offset=0)
+    quiet = graph.loudnorm_filter(plan.outputs[0], measured)
+    assert quiet == "volume=6dB,aresample=48000"  # -20 LUFS -> -14: +6 dB, peak -2 dBTP stays under -2
+    loud_peaks = graph.Loudness(input_i=-20.0, input_tp=-3.0, input_lra=3, input_thresh=-30, target_offset=0)
+    assert "alimiter=limit=0.7943" in graph.loudnorm_filter(plan.outputs[0], loud_peaks)
 
 
 def test_overlays_fades_and_progress_bar() -> None:
