@@ -188,7 +188,7 @@ def mix_graph(plan: Plan, music_index: int | None) -> tuple[list[str], str]:
     return chains, "mix"
 
 
-def loudnorm_filter(spec: OutputSpec, measured: Loudness | None) -> str:
+def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
     """Second loudness pass for one platform: a constant gain to the target, plus a limiter
     only when that gain would push peaks over the platform's true-peak ceiling.
 
@@ -248,10 +248,10 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     achains, alabel = mix_graph(plan, music_index)
     chains = vchains + achains
     if len(outputs) == 1:
-        chains.append(f"[{alabel}]{loudnorm_filter(first, measured)}[aout0]")
+        chains.append(f"[{alabel}]{loudness_filter(first, measured)}[aout0]")
     else:
         chains.append(f"[{alabel}]asplit={len(outputs)}" + "".join(f"[pre{i}]" for i in range(len(outputs))))
-        chains += [f"[pre{i}]{loudnorm_filter(o, measured)}[aout{i}]" for i, o in enumerate(outputs)]
+        chains += [f"[pre{i}]{loudness_filter(o, measured)}[aout{i}]" for i, o in enumerate(outputs)]
     gop = max(1, int(round(first.gop_seconds * plan.fps)))
     args += ["-filter_complex", ";".join(chains), "-map", f"[{vlabel}]"]
     for i in range(len(outputs)):

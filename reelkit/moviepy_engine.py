@@ -13,7 +13,7 @@ as ImageClips, like overlays.
 
 Audio and container follow the default engine exactly: the composited RGB frames are piped
 into one ffmpeg process that also builds the voice + ducked music mix (``graph.mix_graph``),
-applies the per-platform two-pass loudnorm and encodes with the same x264 settings; each
+applies the per-platform loudness gain (two-pass) and encodes with the same x264 settings; each
 platform then gets the same stream-copy remux (faststart, no edit lists). Temporary files
 live in a private folder beside the outputs; outputs are renamed into place only when every
 one succeeded.
@@ -86,10 +86,10 @@ def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Seq
     chains += achains
     flat = [out for group in groups for out in group]
     if len(flat) == 1:
-        chains.append(f"[{alabel}]{graph.loudnorm_filter(flat[0], measured)}[aout0]")
+        chains.append(f"[{alabel}]{graph.loudness_filter(flat[0], measured)}[aout0]")
     else:
         chains.append(f"[{alabel}]asplit={len(flat)}" + "".join(f"[pre{i}]" for i in range(len(flat))))
-        chains += [f"[pre{i}]{graph.loudnorm_filter(o, measured)}[aout{i}]" for i, o in enumerate(flat)]
+        chains += [f"[pre{i}]{graph.loudness_filter(o, measured)}[aout{i}]" for i, o in enumerate(flat)]
     args += ["-filter_complex", ";".join(chains)]
     track = 0
     for g, (group, master) in enumerate(zip(groups, masters)):
@@ -222,6 +222,10 @@ def overlay_clip(plan: Plan, ov: Overlay) -> VideoClip:
         # MoviePy passes the clip's own time, graph.py's expression uses the output's.
         w, start, span = clip.w, ov.start, max(plan.duration, 1e-3)
         return clip.with_position(lambda t: (_even(-w + w * min((t + start) / span, 1.0)), y))
+    if ov.motion == "slide" and ov.fade_in > 0:
+        # The same easing as graph.py's slide expression, on the clip's own time.
+        x0, w, fi = ov.x, clip.w, ov.fade_in
+        return clip.with_position(lambda t: (_even(x0 - (x0 + w) * max(0.0, 1 - t / fi) ** 2), y))
     return clip.with_position((_even(ov.x), y))
 
 

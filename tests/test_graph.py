@@ -55,10 +55,10 @@ def test_one_video_encode_and_one_audio_track_per_platform() -> None:
     fc = args[args.index("-filter_complex") + 1]
     assert "asplit=2[pre0][pre1]" in fc and "loudnorm" not in fc  # nothing measured: no gain
     measured = graph.Loudness(input_i=-20.0, input_tp=-8.0, input_lra=3, input_thresh=-30, target_offset=0)
-    quiet = graph.loudnorm_filter(plan.outputs[0], measured)
+    quiet = graph.loudness_filter(plan.outputs[0], measured)
     assert quiet == "volume=6dB,aresample=48000"  # -20 LUFS -> -14: +6 dB, peak -2 dBTP stays under -2
     loud_peaks = graph.Loudness(input_i=-20.0, input_tp=-3.0, input_lra=3, input_thresh=-30, target_offset=0)
-    assert "alimiter=limit=0.7943" in graph.loudnorm_filter(plan.outputs[0], loud_peaks)
+    assert "alimiter=limit=0.7943" in graph.loudness_filter(plan.outputs[0], loud_peaks)
 
 
 def test_overlays_fades_and_progress_bar() -> None:
