@@ -93,17 +93,27 @@ def run_ffmpeg(args: Sequence[str], *, stage: str, duration: float | None = None
                     progress(int(val) / 1e6)
         proc.wait()
     except KeyboardInterrupt:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         raise Interrupted(f"interrupted during stage '{stage}'") from None
     reader.join(timeout=5)
     if proc.returncode != 0:
         raise RenderError(stage, argv, "\n".join(tail), proc.returncode)
     return "".join(stderr_lines)
+
+
+def stop_process(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    """Stop a child ffmpeg: close its stdin (if we feed it), terminate, kill after 5 s."""
+    if proc.stdin is not None and not proc.stdin.closed:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def atomic_output(final: Path) -> Path:

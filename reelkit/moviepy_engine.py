@@ -33,7 +33,7 @@ import numpy as np
 
 from . import graph
 from .errors import Interrupted, RenderError
-from .ffmpeg import ProgressCallback, atomic_output, ffmpeg_exe, run_ffmpeg
+from .ffmpeg import ProgressCallback, atomic_output, ffmpeg_exe, run_ffmpeg, stop_process
 from .plan import Cut, OutputSpec, Overlay, Plan
 from .render import RenderOptions, RenderResult, StageCallback, group_outputs, measure_loudness
 
@@ -272,30 +272,16 @@ def pipe_frames(clip: VideoClip, plan: Plan, args: Sequence[str], *, stage: str,
     except BrokenPipeError:
         proc.wait()  # ffmpeg stopped early: its log says why
     except KeyboardInterrupt:
-        _stop(proc)
+        stop_process(proc)
         raise Interrupted(f"interrupted during stage '{stage}'") from None
     except BaseException:
-        _stop(proc)
+        stop_process(proc)
         raise
     if proc.returncode != 0:
         tail = "\n".join(log.read_text("utf-8", "replace").splitlines()[-40:])
         raise RenderError(stage, argv, tail, proc.returncode)
     if progress is not None:
         progress(plan.duration)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.stdin is not None and not proc.stdin.closed:
-        try:
-            proc.stdin.close()
-        except OSError:
-            pass
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 def _captions(plan: Plan, tmpdir: Path) -> tuple[Path | None, tuple[Overlay, ...]]:
