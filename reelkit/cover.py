@@ -73,11 +73,12 @@ def sharpness(gray: np.ndarray) -> float:
     return float(lap.var())
 
 
-def pick_sharp_time(video: Path, duration: float, samples: int = SAMPLES) -> float:
-    """The time (s) of the sharpest of ``samples`` frames spread over the middle 90 %."""
+def pick_sharp_time(video: Path, duration: float, samples: int = SAMPLES, offset: float = 0.0) -> float:
+    """The time (s) of the sharpest of ``samples`` frames spread over the middle 90 % of
+    ``[offset, offset + duration)``."""
     import numpy as np
 
-    start = duration * EDGE_SKIP
+    start = offset + duration * EDGE_SKIP
     span = duration * (1 - 2 * EDGE_SKIP)
     step = span / samples
     with tempfile.TemporaryDirectory(prefix="reelkit-cover-") as tmp:
@@ -199,10 +200,13 @@ def draw_title(image: Image.Image, title: str, font_file: Path, *,
 
 def make_cover(video: Path, out_png: Path, *, title: str, font_file: Path, text_colour: str = "#FFFFFF",
                box_colour: str = "#000000", at: float | None = None,
-               safe_box: tuple[int, int, int, int] | None = None, box_opacity: float = 0.6) -> float:
+               safe_box: tuple[int, int, int, int] | None = None, box_opacity: float = 0.6,
+               window: tuple[float, float] | None = None) -> float:
     """Write a cover PNG of ``video`` (same size as its frames) and return the time used.
 
-    ``at`` picks the frame; None picks the sharpest of 12 frames sampled over the middle 90 %.
+    ``at`` picks the frame; None picks the sharpest of 12 frames sampled over the middle 90 %
+    of ``window`` (default: the whole video; the pipeline passes the span free of full-frame
+    cards, so a cover never shows the hook or end card under its title).
     ``safe_box`` is (x0, y0, x1, y1) in frame pixels; None uses the box safe on all platforms.
     The title is wrapped to the box's width on a translucent ``box_colour`` box.
     """
@@ -211,7 +215,11 @@ def make_cover(video: Path, out_png: Path, *, title: str, font_file: Path, text_
         raise InputError("font file not found", path=str(font_file), key="font_file")
     duration = _probe(video)
     if at is None:
-        at = pick_sharp_time(video, duration)
+        lo, hi = window if window is not None else (0.0, duration)
+        lo, hi = max(0.0, lo), min(duration, hi)
+        if hi - lo < 0.5:
+            lo, hi = 0.0, duration
+        at = pick_sharp_time(video, hi - lo, offset=lo)
     elif not 0 <= at < duration:
         raise InputError(f"cover time {at:g} s is outside the video (0-{duration:.2f} s)", key="cover.at")
     frame = grab_frame(video, at)

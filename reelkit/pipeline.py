@@ -223,6 +223,20 @@ def _ffmpeg_engine(plan: Plan, folder: Path, request: RenderRequest, on_stage: S
                            on_stage=on_stage, workdir=folder)
 
 
+def _card_free_window(plan: Plan) -> tuple[float, float]:
+    """The span not covered by full-frame cards (hook on the brand colour, end card)."""
+    from .brand.overlays import is_full_frame
+
+    lo, hi = 0.0, plan.duration
+    for ov in plan.overlays:
+        if is_full_frame(ov, plan.width, plan.height):
+            if ov.start <= lo + 0.05:
+                lo = max(lo, ov.end)
+            elif ov.end >= hi - 0.05:
+                hi = min(hi, ov.start)
+    return lo, hi
+
+
 def _extras(plan: Plan, folder: Path, files: dict[str, Path], sidecars: dict[str, Path]):  # type: ignore[no-untyped-def]
     """Cover image, per-platform checks and metadata.json."""
     from .check import check_file
@@ -239,7 +253,7 @@ def _extras(plan: Plan, folder: Path, files: dict[str, Path], sidecars: dict[str
     first = files[plan.outputs[0].platform]
     style = plan.caption_style
     make_cover(first, cover, title=plan.title, font_file=Path(style.font_file), text_colour=style.text_colour,
-               box_colour=style.box_colour)
+               box_colour=style.box_colour, window=_card_free_window(plan))
     metadata = folder / "metadata.json"
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks)
     return cover, metadata, checks

@@ -87,3 +87,17 @@ def test_failed_render_keeps_existing_output_and_leaves_nothing(tmp_path: Path, 
     assert err.value.stage.startswith("render") and "missing.png" in err.value.stderr_tail
     assert final.read_bytes() == b"earlier good render"
     assert sorted(p.name for p in final.parent.iterdir()) == ["tiktok.mp4"]
+
+
+def test_cover_window_skips_full_frame_cards(tmp_path: Path, landscape_clip: Path, broll: Path) -> None:
+    from reelkit.pipeline import _card_free_window
+    from PIL import Image
+
+    card = tmp_path / "card.png"
+    Image.new("RGBA", (1080, 1920), (0, 80, 70, 255)).save(card)
+    logo = tmp_path / "logo.png"
+    Image.new("RGBA", (100, 100), (255, 255, 255, 255)).save(logo)
+    plan = make_plan(tmp_path, landscape_clip, broll, overlays=(
+        Overlay("hook", str(card), 0, 0, 0.0, 0.5), Overlay("logo", str(logo), 10, 10, 0.0, 2.0),
+        Overlay("end_card", str(card), 0, 0, 1.5, 2.0)))
+    assert _card_free_window(plan) == (0.5, 1.5)
