@@ -109,7 +109,8 @@ def test_overlays_and_ducked_music_where_and_when(tmp_path: Path, tone_then_sile
 def test_colour_change_in_preset_changes_rendered_pixels(tmp_path: Path, tone_then_silence: Path) -> None:
     brand_dir = tmp_path / "brands" / "mine"
     brand_dir.mkdir(parents=True)
-    (brand_dir / "brand.yaml").write_text("extends: default\ncolours:\n  accent: \"#00C853\"\n", encoding="utf-8")
+    (brand_dir / "brand.yaml").write_text("extends: default\ncolours:\n  accent: \"#00C853\"\n"
+                                          "logo:\n  corner: bottom-left\n", encoding="utf-8")
     base_plan, base = render(tmp_path, tone_then_silence, "default", "base")
     plan, changed = render(tmp_path, tone_then_silence, str(brand_dir), "changed")
     bar = overlay(plan, "progress")
@@ -122,5 +123,11 @@ def test_colour_change_in_preset_changes_rendered_pixels(tmp_path: Path, tone_th
     row_changed = b[bar.y + bh // 2, 10: int(bw * 0.5)].astype(int)
     assert np.abs(row - row_changed).mean() > 40
     assert row_changed[:, 1].mean() > 150 and row_changed[:, 0].mean() < 80  # the new green accent
+    # The logo moved: its old place now shows the picture, its new place shows the logo.
+    old, new = overlay(base_plan, "logo"), overlay(plan, "logo")
+    lw, lh = Image.open(old.image).size
+    assert new.y > old.y + 500
+    assert region_diff(a, b, (old.x, old.y, old.x + lw, old.y + lh)) > 20
+    assert region_diff(a, b, (new.x, new.y, new.x + lw, new.y + lh)) > 20
     # Elsewhere (the picture itself) nothing changed.
     assert region_diff(a, b, (300, 700, 700, 900)) < 6
