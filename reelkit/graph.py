@@ -109,7 +109,7 @@ def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequen
     for k, ov in enumerate(overlays):
         idx = first_input + k
         src = f"[{idx}:v]"
-        prep = f"format=rgba"
+        prep = "format=rgba"
         if _animated(ov):
             dur = ov.end - ov.start
             if ov.fade_in > 0:

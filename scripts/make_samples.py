@@ -8,7 +8,6 @@ clip with real speech (22.05 kHz mono audio, 25 fps) and a b-roll clip with no a
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
