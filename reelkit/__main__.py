@@ -1,5 +1,5 @@
 """`python -m reelkit` runs the CLI."""
 
-from .cli import main
+from reelkit.cli.main import main
 
 main()

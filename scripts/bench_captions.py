@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from reelkit.align import align_tokens, caption_words, normalise, script_prompt  # noqa: E402
-from reelkit.asr import load_audio, transcribe  # noqa: E402
+from reelkit.speech.align import align_tokens, caption_words, normalise, script_prompt  # noqa: E402
+from reelkit.speech import load_audio, transcribe  # noqa: E402
 from speech import have_espeak, synth_sentence, synth_words  # noqa: E402
 
 TIMED_SCRIPT = [

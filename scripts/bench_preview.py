@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reelkit.brand import load_brand, render_preview  # noqa: E402
-from reelkit.ffmpeg import run_ffmpeg  # noqa: E402
-from reelkit.platforms import load_platforms  # noqa: E402
+from reelkit.io.ffmpeg import run_ffmpeg  # noqa: E402
+from reelkit.plan.platforms import load_platforms  # noqa: E402
 
 
 def _median_seconds(action, repeat: int) -> float:  # type: ignore[no-untyped-def]

@@ -40,6 +40,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from _bench_util import Measurement, fresh_dir, measure, mib  # noqa: E402
 
@@ -60,7 +61,7 @@ PLATFORMS = ("tiktok", "reels", "shorts", "snapchat")
 
 def make_speech(wav: Path, duration: float) -> list[tuple[float, float, str]]:
     """At least ``duration`` seconds of speech; returns (start, end, sentence) per sentence."""
-    from reelkit.devmedia import have_espeak, speak_sentences, tone
+    from media import have_espeak, speak_sentences, tone
 
     if not have_espeak():
         tone(wav, duration=duration + 1, frequency=220, rate=22050, volume_db=-18)
@@ -89,8 +90,8 @@ def write_srt(cues: list[tuple[float, float, str]], path: Path, *, repeat: int =
 
 def make_inputs(work: Path, duration: float, long_minutes: float) -> dict[str, Path]:
     """The clip, its SRT and outline, and the long input with its SRT (cached in ``work``)."""
-    from reelkit.devmedia import talking_clip
-    from reelkit.ffmpeg import run_ffmpeg
+    from media import talking_clip
+    from reelkit.io.ffmpeg import run_ffmpeg
 
     tag = f"{int(duration)}s"
     clip, srt = work / f"talk-{tag}.mp4", work / f"talk-{tag}.srt"
@@ -121,7 +122,7 @@ def make_inputs(work: Path, duration: float, long_minutes: float) -> dict[str, P
 
 
 def _outline(path: Path, clip: Path, duration: float, title: str) -> Path:
-    from reelkit.probe import probe
+    from reelkit.io.probe import probe
 
     end = min(duration, probe(clip).duration)
     path.write_text(f'title: "{title}"\nbrand: default\nsegments:\n'
@@ -149,7 +150,7 @@ def stage_timings(result: Measurement) -> str:
 
 
 def rendered_plan(out: Path):  # type: ignore[no-untyped-def]
-    from reelkit.plan import load_plan
+    from reelkit.plan.model import load_plan
 
     (plan_file,) = out.glob("*/plan.json")
     return load_plan(plan_file.read_text(encoding="utf-8"))
@@ -157,9 +158,9 @@ def rendered_plan(out: Path):  # type: ignore[no-untyped-def]
 
 def baseline_args(plan, clip: Path, ass: Path, out: Path, preset: str) -> list[str]:  # type: ignore[no-untyped-def]
     """(c): crop, scale, logo, ASS captions and reelkit's own x264 options in one command."""
-    from reelkit import graph
+    from reelkit.render import graph
     from reelkit.captions import ass_filter, write_ass
-    from reelkit.ffmpeg import ffmpeg_exe
+    from reelkit.io.ffmpeg import ffmpeg_exe
 
     spec = plan.outputs[0]
     write_ass(plan.pages, plan.caption_style, plan.width, plan.height, ass)
@@ -181,8 +182,8 @@ def naive_moviepy(plan_json: Path, clip: Path, out: Path, preset: str) -> None:
     """(d), run in its own process: the MoviePy script most caption tools amount to."""
     from moviepy import CompositeVideoClip, ImageClip, TextClip, VideoFileClip
 
-    from reelkit import graph
-    from reelkit.plan import load_plan
+    from reelkit.render import graph
+    from reelkit.plan.model import load_plan
 
     plan = load_plan(plan_json.read_text(encoding="utf-8"))
     spec, style, c = plan.outputs[0], plan.caption_style, plan.cuts[0].crop

@@ -20,7 +20,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reelkit.ffmpeg import escape_filter_value, run_ffmpeg  # noqa: E402
+from reelkit.io.ffmpeg import escape_filter_value, run_ffmpeg  # noqa: E402
 
 SS = 4  # supersampling factor: draw large, scale down, for smooth edges
 

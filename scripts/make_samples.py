@@ -13,8 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from reelkit.devmedia import broll_clip, speak_sentences, talking_clip  # noqa: E402
+from media import broll_clip, speak_sentences, talking_clip  # noqa: E402
 
 SENTENCES = [
     "Next month, our crews replace the old water mains on Harbour Street.",

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelkit.devmedia import broll_clip, have_espeak, speak_sentences, talking_clip
-from reelkit.ffmpeg import ffmpeg_exe, run_ffmpeg
+from media import broll_clip, have_espeak, speak_sentences, talking_clip
+from reelkit.io.ffmpeg import ffmpeg_exe, run_ffmpeg
 
 needs_espeak = pytest.mark.skipif(not have_espeak(), reason="espeak-ng not installed")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reelkit.ffmpeg import ffmpeg_exe
+from reelkit.io.ffmpeg import ffmpeg_exe
 
 SR = 16000
 TRIM_LEVEL = 0.003

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reelkit.align import (align_tokens, caption_words, normalise, number_readings, script_prompt,
-                           script_tokens, similarity, spell_number)
-from reelkit.asr.types import RecognisedWord, Segment, Transcript
-from reelkit.plan import Word
+from reelkit.speech.align import align_tokens, caption_words, normalise, number_readings, script_prompt, script_tokens, similarity, spell_number
+from reelkit.speech.types import RecognisedWord, Segment, Transcript
+from reelkit.plan.model import Word
 
 SR = 16000
 

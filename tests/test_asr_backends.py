@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelkit.align import normalise
-from reelkit.asr import (RecognisedWord, Segment, backend_calls, caption_words, load_audio,
-                         loaded_models, transcribe)
-from reelkit.asr.backends import drop_annotations, drop_repeats, is_annotation, keep_in_regions
+from reelkit.speech.align import normalise
+from reelkit.speech import RecognisedWord, Segment, backend_calls, caption_words, load_audio, loaded_models, transcribe
+from reelkit.speech.backends import drop_annotations, drop_repeats, is_annotation, keep_in_regions
 from reelkit.errors import MediaError, ModelError
-from reelkit.ffmpeg import ffmpeg_exe
+from reelkit.io.ffmpeg import ffmpeg_exe
 
 from speech import have_espeak, synth_words
 
@@ -97,10 +96,10 @@ def test_music_only_gives_no_words(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_one_model_per_backend_is_loaded_and_logged(jfk: np.ndarray, caplog: pytest.LogCaptureFixture) -> None:
     clip = jfk[: 16000 * 3]
-    with caplog.at_level(logging.INFO, logger="reelkit.asr"):
+    with caplog.at_level(logging.INFO, logger="reelkit.speech"):
         transcribe(clip, backend="faster-whisper", use_cache=False)
         transcribe(clip[::-1].copy(), backend="faster-whisper", use_cache=False)
-    lines = [r.getMessage() for r in caplog.records if r.name == "reelkit.asr"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "reelkit.speech"]
     assert "transcribing 3.0 s with faster-whisper/tiny.en" in lines
     assert len([m for m in loaded_models() if m[0] == "faster-whisper"]) == 1
 

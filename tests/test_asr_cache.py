@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelkit.asr import backend_calls, load_audio, transcribe
-from reelkit.asr.cache import cache_key, load_cached, store_cached
-from reelkit.asr.types import RecognisedWord, Segment, Transcript
+from reelkit.speech import backend_calls, load_audio, transcribe
+from reelkit.speech.cache import cache_key, load_cached, store_cached
+from reelkit.speech.types import RecognisedWord, Segment, Transcript
 
 DATA = Path(__file__).parent / "data"
 
@@ -86,7 +86,7 @@ def test_second_transcription_is_served_from_cache(tmp_path: Path) -> None:
 
 
 def test_default_cache_dir_follows_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reelkit.asr.cache import default_cache_dir
+    from reelkit.speech.cache import default_cache_dir
 
     monkeypatch.setenv("REELKIT_CACHE_DIR", str(tmp_path / "c"))
     assert default_cache_dir() == tmp_path / "c"

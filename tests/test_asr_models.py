@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelkit.asr.models import (ResolvedModel, alignment_heads, check_language, convert_ct2_to_openai,
-                                ct2_to_whisper_state, read_ct2_model, resolve_model, user_model_dir)
+from reelkit.speech.models import ResolvedModel, alignment_heads, check_language, convert_ct2_to_openai, ct2_to_whisper_state, read_ct2_model, resolve_model, user_model_dir
 from reelkit.errors import ModelError
 
 # --- a writer for CTranslate2 model.bin files (the format the reader must understand) ----------
@@ -255,7 +254,7 @@ def test_unknown_name_falls_back_to_download(model_dir: Path) -> None:
 
 
 def test_failed_download_becomes_model_error(model_dir: Path) -> None:
-    from reelkit.asr.backends import FasterWhisperEngine
+    from reelkit.speech.backends import FasterWhisperEngine
 
     # An invalid size fails inside faster-whisper before any network access.
     with pytest.raises(ModelError, match="not available offline") as info:

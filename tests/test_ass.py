@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reelkit.captions.ass import (ass_colour, ass_filter, contrast_ratio, escape_ass_text,
-                                  highlight_states, on_accent_colour, pop_groups, write_ass)
+from reelkit.captions.ass import ass_colour, ass_filter, contrast_ratio, escape_ass_text, highlight_states, on_accent_colour, pop_groups, write_ass
 from reelkit.errors import CaptionError
-from reelkit.plan import CaptionPage, CaptionStyle, Word
+from reelkit.plan.model import CaptionPage, CaptionStyle, Word
 
 FONTS = Path(__file__).resolve().parents[1] / "brand" / "default" / "fonts"
 BOLD = str(FONTS / "DejaVuSans-Bold.ttf")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reelkit.cli import main
+from reelkit.cli.main import main
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from PIL import Image
 
 from reelkit.brand import Callout, LowerThirdCue, OverlayContext, build_overlays, load_brand
 from reelkit.brand.colours import parse_colour
-from reelkit.plan import Overlay
+from reelkit.plan.model import Overlay
 
 REPO_BRAND = Path(__file__).resolve().parent.parent / "brand"
 BOX = (65, 270, 930, 1248)

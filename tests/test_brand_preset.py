@@ -9,11 +9,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from reelkit.brand import (caption_rules, caption_style, find_brand, list_brands, load_brand, music_bed,
-                           validate_brand)
-from reelkit.brand.commands import brand_group
+from reelkit.brand import caption_rules, caption_style, find_brand, list_brands, load_brand, music_bed, validate_brand
+from reelkit.cli.brand import brand_group
 from reelkit.errors import BrandError
-from reelkit.plan import CaptionRules, CaptionStyle
+from reelkit.plan.model import CaptionRules, CaptionStyle
 
 REPO_BRAND = Path(__file__).resolve().parent.parent / "brand"
 COMMON_BOX = (65, 270, 930, 1248)  # shared safe box of all four platforms at 1080x1920

@@ -13,11 +13,11 @@ from PIL import Image
 
 from reelkit.brand import caption_style, load_brand, render_preview
 from reelkit.brand.colours import parse_colour
-from reelkit.brand.commands import brand_group
+from reelkit.cli.brand import brand_group
 from reelkit.brand.preview import preview_args
-from reelkit.ffmpeg import run_ffmpeg
-from reelkit.plan import Overlay
-from reelkit.platforms import load_platforms
+from reelkit.io.ffmpeg import run_ffmpeg
+from reelkit.plan.model import Overlay
+from reelkit.plan.platforms import load_platforms
 
 REPO_BRAND = Path(__file__).resolve().parent.parent / "brand"
 PLATFORMS = load_platforms()

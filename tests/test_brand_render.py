@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from reelkit.cli import main
-from reelkit.ffmpeg import ffmpeg_exe, run_ffmpeg
-from reelkit.plan import Plan, load_plan
+from reelkit.cli.main import main
+from reelkit.io.ffmpeg import ffmpeg_exe, run_ffmpeg
+from reelkit.plan.model import Plan, load_plan
 
 from conftest import frame_at
 

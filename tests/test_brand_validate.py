@@ -10,8 +10,8 @@ from click.testing import CliRunner
 
 from reelkit.brand import validate_brand
 from reelkit.brand.colours import contrast_ratio, parse_colour, worst_contrast_on_footage
-from reelkit.brand.commands import brand_group
-from reelkit.platforms import load_platforms
+from reelkit.cli.brand import brand_group
+from reelkit.plan.platforms import load_platforms
 
 REPO_BRAND = Path(__file__).resolve().parent.parent / "brand"
 

@@ -10,9 +10,9 @@ import pysrt
 import pytest
 from click.testing import CliRunner
 
-from reelkit.asr import backend_calls
-from reelkit.cli import main
-from reelkit.plan import load_plan
+from reelkit.speech import backend_calls
+from reelkit.cli.main import main
+from reelkit.plan.model import load_plan
 
 from conftest import SPEECH_SCRIPT, needs_espeak
 

@@ -17,8 +17,8 @@ from PIL import Image
 
 from reelkit.captions import ass_filter, split_pillow_pages, write_ass
 from reelkit.captions import pillow_pages
-from reelkit.ffmpeg import run_ffmpeg
-from reelkit.plan import CaptionPage, CaptionStyle, Word
+from reelkit.io.ffmpeg import run_ffmpeg
+from reelkit.plan.model import CaptionPage, CaptionStyle, Word
 
 FONTS = Path(__file__).resolve().parents[1] / "brand" / "default" / "fonts"
 BOLD = str(FONTS / "DejaVuSans-Bold.ttf")

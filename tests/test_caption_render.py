@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from reelkit.captions import split_pillow_pages
-from reelkit.cli import main
-from reelkit.paths import assets_dir
-from reelkit.plan import load_plan
+from reelkit.cli.main import main
+from reelkit.io.paths import assets_dir
+from reelkit.plan.model import load_plan
 
 from conftest import frame_at
 
@@ -22,7 +22,7 @@ EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
 @pytest.mark.slow
 def test_emoji_accents_and_rtl_are_burned(tmp_path: Path, landscape_clip: Path) -> None:
     grey = tmp_path / "grey.mp4"
-    from reelkit.ffmpeg import run_ffmpeg
+    from reelkit.io.ffmpeg import run_ffmpeg
 
     run_ffmpeg(["-f", "lavfi", "-i", "color=c=0x808080:s=640x360:r=25:d=4.5", "-f", "lavfi", "-i",
                 "anullsrc=r=48000:cl=stereo", "-t", "4.5", "-c:v", "libx264", "-preset", "ultrafast",

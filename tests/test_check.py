@@ -16,13 +16,13 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from reelkit.check import CheckReport, FileFacts, check_file, evaluate, probe_file
-from reelkit.commands_platforms import check_command, platforms_command
+from reelkit.deliver.check import CheckReport, FileFacts, check_file, evaluate, probe_file
+from reelkit.cli.platforms import check_command, platforms_command
 from reelkit.errors import MediaError
-from reelkit.ffmpeg import ffmpeg_exe
-from reelkit.loudness import Loudness, measure_loudness, parse_ebur128_summary
-from reelkit.mp4atoms import edit_lists, has_edit_lists, has_faststart, top_level_boxes
-from reelkit.platforms import get_platform, load_platforms
+from reelkit.io.ffmpeg import ffmpeg_exe
+from reelkit.deliver.loudness import Loudness, measure_loudness, parse_ebur128_summary
+from reelkit.deliver.mp4atoms import edit_lists, has_edit_lists, has_faststart, top_level_boxes
+from reelkit.plan.platforms import get_platform, load_platforms
 
 # --- synthetic MP4 boxes -----------------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from PIL import Image
 
 from reelkit import __version__
-from reelkit.cli import main
-from reelkit.plan import load_plan
+from reelkit.cli.main import main
+from reelkit.plan.model import load_plan
 
 from conftest import SPEECH_SCRIPT, frame_at, needs_espeak, stream_facts
 
@@ -98,8 +98,8 @@ def test_render_outline_end_to_end(tmp_path: Path, speech_clip: Path, broll: Pat
     # metadata.json lists every file and its checks.
     meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     assert meta["title"] == "CLI test"
-    from reelkit.check import check_file
-    from reelkit.platforms import load_platforms
+    from reelkit.deliver.check import check_file
+    from reelkit.plan.platforms import load_platforms
 
     presets = load_platforms()
     for platform in ("tiktok", "shorts"):
@@ -202,7 +202,7 @@ def test_bad_input_is_one_clear_line_and_writes_nothing(tmp_path: Path, landscap
 
 def test_failed_ffmpeg_names_stage_and_shows_last_lines(tmp_path: Path, landscape_clip: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from reelkit import graph
+    from reelkit.render import graph
 
     monkeypatch.setattr(graph, "remux_args", lambda master, track, out: ["-i", master, "-map", "0:a:9", out])
     outline = tmp_path / "ep.yaml"

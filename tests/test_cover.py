@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reelkit.cover import default_safe_box, grab_frame, make_cover, sharpness
+from reelkit.deliver.cover import default_safe_box, grab_frame, make_cover, sharpness
 from reelkit.errors import InputError, MediaError
-from reelkit.ffmpeg import ffmpeg_exe
+from reelkit.io.ffmpeg import ffmpeg_exe
 
 FONT = Path(__file__).resolve().parents[1] / "brand" / "default" / "fonts" / "DejaVuSans-Bold.ttf"
 BOX = (40, 140, 470, 620)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reelkit import graph
-from reelkit.ffmpeg import escape_filter_value
-from reelkit.plan import Crop, Cut, MusicBed, OutputSpec, Overlay, Plan, Source
+from reelkit.render import graph
+from reelkit.io.ffmpeg import escape_filter_value
+from reelkit.plan.model import Crop, Cut, MusicBed, OutputSpec, Overlay, Plan, Source
 
 
 def make_plan(**over) -> Plan:
@@ -99,7 +99,7 @@ def test_escape_filter_value_survives_a_real_filtergraph(tmp_path, landscape_cli
     """ffmpeg's movie source reads a file whose name has every character that breaks graphs."""
     import shutil
 
-    from reelkit.ffmpeg import run_ffmpeg
+    from reelkit.io.ffmpeg import run_ffmpeg
 
     weird = tmp_path / "it's: a [clip], 100% ; $HOME \\ ü.mp4"
     shutil.copy(landscape_clip, weird)

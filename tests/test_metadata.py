@@ -10,8 +10,8 @@ import pytest
 
 from reelkit import __version__
 from reelkit.errors import MediaError
-from reelkit.metadata import write_metadata
-from reelkit.plan import Plan
+from reelkit.deliver.metadata import write_metadata
+from reelkit.plan.model import Plan
 
 
 def plan() -> Plan:

@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reelkit.devmedia import broll_clip, talking_clip, tone
-from reelkit.ffmpeg import ffmpeg_exe
-from reelkit.plan import CaptionPage, CaptionStyle, Cut, Overlay, Plan, Source, Word
-from reelkit.platforms import get_platform, load_platforms
-from reelkit.probe import probe
-from reelkit.reframe import crop_region
+from media import broll_clip, talking_clip, tone
+from reelkit.io.ffmpeg import ffmpeg_exe
+from reelkit.plan.model import CaptionPage, CaptionStyle, Cut, Overlay, Plan, Source, Word
+from reelkit.plan.platforms import get_platform, load_platforms
+from reelkit.io.probe import probe
+from reelkit.plan.reframe import crop_region
 
 ROOT = Path(__file__).resolve().parents[1]
 FONT = ROOT / "brand" / "default" / "fonts" / "DejaVuSans-Bold.ttf"
@@ -133,7 +133,7 @@ def test_captions_and_overlays_are_drawn_by_both(both: tuple[Path, Path], tiny_p
 def test_moviepy_output_meets_the_same_platform_rules(both: tuple[Path, Path]) -> None:
     """Codec, profile, pixel format, audio rate, faststart, edit lists, loudness: the MoviePy
     file fails no platform rule the default engine's file passes."""
-    from reelkit.check import check_file
+    from reelkit.deliver.check import check_file
 
     ref, mp = both
     tiktok = get_platform("tiktok", load_platforms())

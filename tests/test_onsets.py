@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reelkit.onsets import analyse, onset_candidates, pause_strength, refine_spans
+from reelkit.speech.onsets import analyse, onset_candidates, pause_strength, refine_spans
 
 SR = 16000
 

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 
 from reelkit.errors import MediaError, OutlineError
-from reelkit.outline import load_outline, outline_schema, slugify
-from reelkit.timecode import parse_time
+from reelkit.plan.outline import load_outline, outline_schema, slugify
+from reelkit.plan.timecode import parse_time
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "water-main" / "outline.yaml"
 
@@ -103,7 +103,7 @@ def test_truncated_clip(tmp_path: Path, landscape_clip: Path) -> None:
 
 
 def test_audio_only_clip_is_refused(tmp_path: Path) -> None:
-    from reelkit.devmedia import tone
+    from media import tone
 
     tone(tmp_path / "tone.wav", duration=1)
     path = write(tmp_path, "title: T\nsegments:\n  - clip: tone.wav\n")

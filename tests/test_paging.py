@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reelkit.captions.paging import check_page_rules, is_sentence_end, paginate
-from reelkit.plan import CaptionPage, CaptionRules, Word
+from reelkit.plan.model import CaptionPage, CaptionRules, Word
 
 RULES = CaptionRules()
 FPS = 30.0

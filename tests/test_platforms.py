@@ -8,14 +8,7 @@ from pathlib import Path
 import pytest
 
 from reelkit.errors import InputError
-from reelkit.platforms import (
-    _CHECKS,
-    DEFAULT_PLATFORMS,
-    Platform,
-    SafeZone,
-    get_platform,
-    load_platforms,
-)
+from reelkit.plan.platforms import _CHECKS, DEFAULT_PLATFORMS, Platform, SafeZone, get_platform, load_platforms
 
 
 @pytest.fixture(autouse=True)

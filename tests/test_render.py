@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from reelkit.errors import RenderError
-from reelkit.outline import load_outline
-from reelkit.plan import Overlay, Plan, dump_plan, load_plan
-from reelkit.platforms import load_platforms
-from reelkit.render import RenderOptions, decode_voice, render_plan
-from reelkit.timeline import build_timeline
+from reelkit.plan.outline import load_outline
+from reelkit.plan.model import Overlay, Plan, dump_plan, load_plan
+from reelkit.plan.platforms import load_platforms
+from reelkit.render.ffmpeg_engine import RenderOptions, render_plan
+from reelkit.speech.audio import decode_voice
+from reelkit.plan.timeline import build_timeline
 
 from conftest import frame_at, stream_facts
 

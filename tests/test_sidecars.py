@@ -12,7 +12,7 @@ import webvtt
 
 from reelkit.captions.sidecars import read_captions, write_srt, write_vtt
 from reelkit.errors import CaptionError
-from reelkit.plan import CaptionPage, Word
+from reelkit.plan.model import CaptionPage, Word
 
 ARABIC = "\u0645\u0631\u062d\u0628\u0627 \u0628\u0627\u0644\u0639\u0627\u0644\u0645"
 
@@ -141,7 +141,7 @@ def test_not_utf8_is_reported_with_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("writer,suffix", [(write_srt, ".srt"), (write_vtt, ".vtt")])
 def test_pages_read_back_still_pass_the_rules(tmp_path: Path, writer, suffix: str) -> None:
     from reelkit.captions.paging import check_page_rules, paginate
-    from reelkit.plan import CaptionRules
+    from reelkit.plan.model import CaptionRules
 
     text = ("The water main on Elm Street burst this morning. Crews are on site and expect to "
             "restore supply by six tonight, so please boil tap water before drinking it.")

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from reelkit.outline import load_outline
-from reelkit.plan import Crop
-from reelkit.probe import probe
-from reelkit.reframe import crop_region, resolve_mode
-from reelkit.timeline import build_timeline
+from reelkit.plan.outline import load_outline
+from reelkit.plan.model import Crop
+from reelkit.io.probe import probe
+from reelkit.plan.reframe import crop_region, resolve_mode
+from reelkit.plan.timeline import build_timeline
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "water-main" / "outline.yaml"
 

@@ -11,7 +11,7 @@ import pytest
 import webvtt
 from click.testing import CliRunner
 
-from reelkit.cli import main
+from reelkit.cli.main import main
 
 JFK = Path(__file__).parent / "data" / "jfk.flac"
 JFK_TEXT = ("And so, my fellow Americans, ask not what your country can do for you, "

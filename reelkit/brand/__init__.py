@@ -5,11 +5,10 @@ look and rules, drawing its overlays as PNGs, checking it (:func:`validate_brand
 previewing it as one still frame (:func:`render_preview`).
 """
 
-from .overlays import Callout, LowerThirdCue, OverlayContext, build_overlays
-from .preset import (Brand, BrandInfo, caption_rules, caption_style, find_brand, list_brands, load_brand,
-                     music_bed)
-from .preview import render_preview
-from .validate import validate_brand
+from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays
+from reelkit.brand.preset import Brand, BrandInfo, caption_rules, caption_style, find_brand, list_brands, load_brand, music_bed
+from reelkit.brand.preview import render_preview
+from reelkit.brand.validate import validate_brand
 
 __all__ = [
     "Brand", "BrandInfo", "Callout", "LowerThirdCue", "OverlayContext", "build_overlays", "caption_rules",

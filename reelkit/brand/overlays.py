@@ -19,9 +19,9 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ..plan import Overlay
-from . import colours as col
-from .preset import Brand, named_centre
+from reelkit.plan.model import Overlay
+from reelkit.brand import colours as col
+from reelkit.brand.preset import Brand, named_centre
 
 #: Bump when the drawing code changes, so old cached PNGs are not reused.
 DRAWING_VERSION = 1

@@ -20,10 +20,10 @@ from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import BrandError
-from ..plan import CaptionRules, CaptionStyle, MusicBed
-from ..yamlfile import load_yaml
-from . import colours as col
+from reelkit.errors import BrandError
+from reelkit.plan.model import CaptionRules, CaptionStyle, MusicBed
+from reelkit.io.yamlfile import load_yaml
+from reelkit.brand import colours as col
 
 PALETTE_NAMES = ("primary", "accent", "text", "background")
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")

@@ -14,11 +14,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..ffmpeg import atomic_output, run_ffmpeg
-from ..plan import CaptionPage, Overlay, Word
-from ..platforms import Platform
-from .overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame
-from .preset import Brand, caption_style
+from reelkit.io.ffmpeg import atomic_output, run_ffmpeg
+from reelkit.plan.model import CaptionPage, Overlay, Word
+from reelkit.plan.platforms import Platform
+from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame
+from reelkit.brand.preset import Brand, caption_style
 
 #: The moment shown: inside the sample caption page, on its third word.
 PREVIEW_TIME = 1.3
@@ -108,7 +108,7 @@ def render_preview(brand: Brand, platform: Platform, out_png: Path, frame: tuple
     ``frame`` = (clip, seconds) takes the background from a clip (scaled to cover, centre
     crop); without it a neutral gradient is used. Raises RenderError if ffmpeg fails.
     """
-    from ..captions.ass import ass_filter, write_ass
+    from reelkit.captions.ass import ass_filter, write_ass
 
     width, height = platform.width, platform.height
     box = platform.safe_zone.box(width, height)

@@ -15,12 +15,11 @@ from pathlib import Path
 
 from PIL import Image, ImageFont
 
-from ..errors import BrandError
-from ..platforms import DEFAULT_PLATFORMS, Platform, load_platforms
-from . import colours as col
-from .overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame
-from .preset import Brand, asset_problems, build_brand, caption_block_half_height, caption_style, find_brand, \
-    read_preset
+from reelkit.errors import BrandError
+from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
+from reelkit.brand import colours as col
+from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame
+from reelkit.brand.preset import Brand, asset_problems, build_brand, caption_block_half_height, caption_style, find_brand, read_preset
 
 # Text the overlays are checked with: long enough to wrap like real content.
 _CHECK_CTX = dict(title="Check", hook="A hook long enough to wrap onto a second line of the band",

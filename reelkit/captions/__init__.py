@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .ass import ass_filter, write_ass
-from .paging import check_page_rules, paginate
-from .pillow_pages import split_pillow_pages
-from .sidecars import read_captions, write_srt, write_vtt
+from reelkit.captions.ass import ass_filter, write_ass
+from reelkit.captions.paging import check_page_rules, paginate
+from reelkit.captions.pillow_pages import split_pillow_pages
+from reelkit.captions.sidecars import read_captions, write_srt, write_vtt
 
 __all__ = [
     "ass_filter",

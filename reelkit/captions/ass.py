@@ -32,9 +32,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CaptionError
-from ..ffmpeg import escape_filter_value
-from ..plan import CaptionPage, CaptionStyle, Word
+from reelkit.errors import CaptionError
+from reelkit.io.ffmpeg import escape_filter_value
+from reelkit.plan.model import CaptionPage, CaptionStyle, Word
 
 STYLES = ("classic", "karaoke", "pop", "boxed")
 

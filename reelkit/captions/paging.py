@@ -28,7 +28,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..plan import CaptionPage, CaptionRules, Word
+from reelkit.plan.model import CaptionPage, CaptionRules, Word
 
 # Sentence-final punctuation (Latin, CJK full-width, Arabic question mark, ellipsis), optionally
 # followed by closing quotes or brackets: 'stop."' and "(really?)" both end a sentence.

@@ -24,9 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..plan import CaptionPage, CaptionStyle, Overlay
-from .ass import (box_padding, display_word, highlight_states, on_accent_colour, parse_colour,
-                  pill_padding, pillow_font, pop_groups)
+from reelkit.plan.model import CaptionPage, CaptionStyle, Overlay
+from reelkit.captions.ass import box_padding, display_word, highlight_states, on_accent_colour, parse_colour, pill_padding, pillow_font, pop_groups
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from ..errors import CaptionError
-from ..plan import CaptionPage, Word
+from reelkit.errors import CaptionError
+from reelkit.plan.model import CaptionPage, Word
 
 # Inline markup a player would interpret. WebVTT escapes a literal "<", so every tag there is
 # markup (<c.x>, <v Name>, <b>, timestamps <00:01.000>); SRT has no escaping, so only the

@@ -1,0 +1,1 @@
+"""Many episodes, unattended: resumable batch runs with a report."""

@@ -1,0 +1,210 @@
+"""The `reelkit` command: a thin layer over the library that turns errors into one line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from reelkit import __version__
+from reelkit.errors import Interrupted, ReelkitError
+
+PLATFORM_HELP = "Platform preset (repeatable): tiktok, reels, shorts, snapchat, or one from --platforms-file."
+
+
+class ReelkitGroup(click.Group):
+    """Runs commands, printing library errors as one line (a traceback only with --debug)."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except Interrupted as exc:
+            click.echo(f"interrupted: {exc.one_line()}; temporary files removed, earlier outputs untouched",
+                       err=True)
+            ctx.exit(130)
+        except ReelkitError as exc:
+            if ctx.find_root().params.get("debug"):
+                raise
+            click.echo(f"error: {exc.one_line()}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted: temporary files removed, earlier outputs untouched", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=ReelkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reelkit")
+@click.option("--debug", is_flag=True, help="Show full tracebacks and ffmpeg command lines.")
+def main(debug: bool) -> None:
+    """Turn an outline and raw clips into captioned, branded vertical videos.
+
+    \b
+    Examples:
+      reelkit render samples/water-main/outline.yaml
+      reelkit render clip.mp4 --platform tiktok --out out/
+      reelkit transcribe interview.mp4 -o interview.srt --script script.txt
+      reelkit check out/harbour/tiktok.mp4 --platform tiktok
+      reelkit brand preview civic --platform reels -o preview.png
+    """
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(name)s: %(message)s")
+    _stop_on_sigterm()
+
+
+def _stop_on_sigterm() -> None:
+    """Batch schedulers stop jobs with SIGTERM: treat it like Ctrl-C so clean-up runs."""
+    import signal
+
+    def _raise(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, _raise)
+    except ValueError:  # not the main thread (e.g. inside a test runner thread)
+        pass
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--platform", "platforms", multiple=True, help=PLATFORM_HELP)
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
+              help="Output folder; files go to OUT/<slug>/.")
+@click.option("--brand", help="Brand preset name under brand/, or a path to a preset folder.")
+@click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
+              default="faster-whisper", show_default=True, help="Speech recognition backend.")
+@click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
+@click.option("--captions", "captions_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Burn this corrected .srt/.vtt instead of transcribing.")
+@click.option("--engine", type=click.Choice(["ffmpeg", "moviepy"]), default="ffmpeg", show_default=True,
+              help="ffmpeg: one filtergraph per output (fast); moviepy: composite in Python (cross-check).")
+@click.option("--no-cache", is_flag=True, help="Transcribe again even when a cached transcript exists.")
+@click.option("--platforms-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="YAML file adding or overriding platform presets.")
+@click.option("--preset", "x264_preset", default="veryfast", show_default=True,
+              help="x264 speed preset (slower = smaller files at the same quality).")
+@click.option("--quiet", is_flag=True, help="No progress output (for batch jobs).")
+def render(inputs: tuple[Path, ...], platforms: tuple[str, ...], out_dir: Path, brand: str | None,
+           asr_backend: str, model: str | None, captions_file: Path | None, engine: str, no_cache: bool,
+           platforms_file: Path | None, x264_preset: str, quiet: bool) -> None:
+    """Render an outline (or media files) into one MP4 per platform, plus SRT, VTT, plan.json,
+    cover.png and metadata.json in OUT/<slug>/.
+
+    \b
+    Examples:
+      reelkit render episode.yaml
+      reelkit render episode.yaml --platform tiktok --platform shorts --brand civic
+      reelkit render interview.mp4 --out out/ --quiet
+      reelkit render episode.yaml --captions out/episode/episode.srt   # burn a corrected SRT
+    """
+    from reelkit.pipeline import RenderRequest, render_episode
+    from reelkit.cli.progress import ConsoleProgress
+    from reelkit.render.ffmpeg_engine import RenderOptions
+
+    request = RenderRequest(inputs=inputs, out_dir=out_dir, platforms=platforms, brand=brand,
+                            asr_backend=asr_backend, model=model, captions_file=captions_file,
+                            use_cache=not no_cache, engine=engine, platforms_file=platforms_file,
+                            options=RenderOptions(x264_preset=x264_preset))
+    with ConsoleProgress(quiet=quiet) as progress:
+        result = render_episode(request, on_stage=progress)
+    if not quiet:
+        for platform, path in result.files.items():
+            failures = result.checks.get(platform, [])
+            status = "ok" if not failures else "; ".join(failures)
+            click.echo(f"{platform:<10} {path}  [{status}]")
+        click.echo(f"captions   {result.sidecars['srt']}, {result.sidecars['vtt']}")
+        click.echo(f"plan       {result.folder / 'plan.json'}")
+        timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
+        click.echo(f"timings    {timings}")
+
+
+@main.command()
+@click.argument("media", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="Output file: .srt, .vtt or .json (chosen by extension).")
+@click.option("--script", "script_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="The narration as written: captions take its words, timed from the speech.")
+@click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
+              default="faster-whisper", show_default=True)
+@click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
+@click.option("--language", default="en", show_default=True)
+@click.option("--brand", default="default", show_default=True, help="Brand preset whose caption rules group the words.")
+@click.option("--no-cache", is_flag=True)
+def transcribe(media: Path, output: Path, script_file: Path | None, asr_backend: str, model: str | None,
+               language: str, brand: str, no_cache: bool) -> None:
+    """Transcribe MEDIA to captions (.srt/.vtt) or word-level JSON.
+
+    \b
+    Examples:
+      reelkit transcribe interview.mp4 -o interview.srt
+      reelkit transcribe interview.mp4 -o words.json --asr openai-whisper
+      reelkit transcribe interview.mp4 -o interview.vtt --script narration.txt
+    """
+    from reelkit.cli.transcribe import transcribe_to_file
+
+    transcribe_to_file(media, output, script_file=script_file, backend=asr_backend, model=model,
+                       language=language, brand=brand, use_cache=not no_cache)
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("outlines", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--platform", "platforms", multiple=True, help=PLATFORM_HELP)
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path))
+@click.option("--brand", help="Brand preset for every episode (default: each outline's own).")
+@click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
+              default="faster-whisper", show_default=True)
+@click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
+@click.option("--preset", "x264_preset", default="veryfast", show_default=True, help="x264 speed preset.")
+@click.option("--force", is_flag=True, help="Render again even episodes that are up to date.")
+@click.option("--quiet", is_flag=True, help="Only the final report.")
+def batch(outlines: tuple[Path, ...], platforms: tuple[str, ...], out_dir: Path, brand: str | None,
+          asr_backend: str, model: str | None, x264_preset: str, force: bool, quiet: bool) -> None:
+    """Render many outlines unattended: resumable, one failure never stops the rest.
+
+    Episodes whose outline, clips, brand and options are unchanged since their last good
+    render are skipped. Writes OUT/batch-report.json; exits 1 when any episode failed.
+
+    \b
+    Examples:
+      reelkit batch series/*.yaml --out out/ --quiet
+      reelkit batch series/ep-07.yaml --force
+    """
+    from reelkit.batch.runner import run_batch
+    from reelkit.pipeline import RenderRequest
+    from reelkit.render.ffmpeg_engine import RenderOptions
+
+    request = RenderRequest(inputs=(), out_dir=out_dir, platforms=platforms, brand=brand, asr_backend=asr_backend,
+                            model=model, options=RenderOptions(x264_preset=x264_preset))
+
+    def show(outcome) -> None:  # type: ignore[no-untyped-def]
+        if not quiet:
+            detail = outcome.error or outcome.folder
+            click.echo(f"{outcome.status:<9} {Path(outcome.outline).name}: {detail}")
+
+    outcomes = run_batch(outlines, request, force=force, on_episode=show)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("rendered", "skipped", "failed")}
+    click.echo(f"batch: {counts['rendered']} rendered, {counts['skipped']} skipped, {counts['failed']} failed "
+               f"(report: {out_dir / 'batch-report.json'})")
+    for o in outcomes:
+        if o.status == "failed":
+            click.echo(f"failed {o.outline}: {o.error}", err=True)
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
+def _register_optional() -> None:
+    """Commands that live in their own modules (platform checks, brand presets)."""
+    from reelkit.cli.brand import brand_group
+    from reelkit.cli.platforms import check_command, platforms_command
+
+    main.add_command(platforms_command, "platforms")
+    main.add_command(check_command, "check")
+    main.add_command(brand_group, "brand")
+
+
+_register_optional()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

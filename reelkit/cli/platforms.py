@@ -1,0 +1,98 @@
+"""Click commands ``reelkit platforms`` and ``reelkit check``.
+
+Thin: they parse, call the library, and turn a :class:`~reelkit.errors.ReelkitError` into one
+line and exit status 1. The main group registers ``platforms_command`` and ``check_command``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reelkit.errors import ReelkitError
+from reelkit.plan.platforms import Platform, get_platform, load_platforms
+
+_PLATFORMS_FILE = click.option(
+    "--platforms-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="YAML file with extra or changed platform presets (default: $REELKIT_PLATFORMS or "
+         "~/.config/reelkit/platforms.yaml).")
+
+
+def _fps_text(p: Platform) -> str:
+    text = p.fps if isinstance(p.fps, str) else f"{p.fps:g}"
+    if p.fps_range is not None:
+        text += f" ({p.fps_range[0]:g}-{p.fps_range[1]:g})"
+    return text
+
+
+def _duration_text(p: Platform) -> str:
+    low, high = p.min_duration, p.max_duration
+    if low is None and high is None:
+        return "any"
+    if low is None:
+        span = f"up to {high:g} s"
+    elif high is None:
+        span = f"at least {low:g} s"
+    else:
+        span = f"{low:g}-{high:g} s"
+    return f"{span} ({p.duration_policy})"
+
+
+def platform_rows(platforms: dict[str, Platform]) -> list[tuple[str, ...]]:
+    """One row of text cells per preset (shipped first, then the user's), headed by column titles."""
+    rows = [("name", "label", "size", "fps", "loudness", "duration", "safe zone t/b/l/r")]
+    for p in platforms.values():
+        z = p.safe_zone
+        rows.append((p.name, p.label, f"{p.width}x{p.height}", _fps_text(p),
+                     f"{p.loudness_lufs:g} LUFS, {p.true_peak_db:g} dBTP", _duration_text(p),
+                     f"{z.top}/{z.bottom}/{z.left}/{z.right}"))
+    return rows
+
+
+@click.command("platforms")
+@_PLATFORMS_FILE
+def platforms_command(platforms_file: Path | None) -> None:
+    """List the platform presets.
+
+    \b
+    Examples:
+      reelkit platforms
+      reelkit platforms --platforms-file my-platforms.yaml
+    """
+    try:
+        platforms = load_platforms(platforms_file)
+    except ReelkitError as exc:
+        raise click.ClickException(exc.one_line()) from None
+    rows = platform_rows(platforms)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+
+
+@click.command("check")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--platform", "-p", "platform_name", required=True, help="Preset to check against.")
+@_PLATFORMS_FILE
+def check_command(file: Path, platform_name: str, platforms_file: Path | None) -> None:
+    """Check FILE against a platform preset: one line per failed rule (exit 1), or a summary.
+
+    \b
+    Examples:
+      reelkit check out/episode/tiktok.mp4 --platform tiktok
+      reelkit check final.mp4 --platform feed --platforms-file my-platforms.yaml
+    """
+    from reelkit.deliver.check import check_file  # local: keeps `reelkit --help` from loading PyAV
+
+    try:
+        platform = get_platform(platform_name, load_platforms(platforms_file))
+        report = check_file(file, platform)
+    except ReelkitError as exc:
+        raise click.ClickException(exc.one_line()) from None
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if report.failures:
+        for failure in report.failures:
+            click.echo(failure)
+        click.get_current_context().exit(1)
+    click.echo(report.summary)

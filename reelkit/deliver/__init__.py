@@ -1,0 +1,1 @@
+"""Delivery around the rendered files: platform checks, loudness, MP4 atoms, cover, metadata."""

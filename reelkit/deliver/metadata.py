@@ -1,0 +1,91 @@
+"""metadata.json: what was made, for people and upload scripts.
+
+Paths in the file are relative to the folder holding metadata.json (POSIX separators), so the
+export folder can be moved or uploaded as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from reelkit import __version__
+from reelkit.errors import MediaError
+from reelkit.io.ffmpeg import atomic_output
+from reelkit.plan.model import Plan
+
+METADATA_VERSION = 1
+
+
+def _relative(target: Path, folder: Path) -> str:
+    """``target`` relative to ``folder`` (``../`` where needed), with forward slashes."""
+    return Path(os.path.relpath(Path(target).resolve(), folder.resolve())).as_posix()
+
+
+def _hashtag(tag: str) -> str:
+    """One hashtag written as ``#tag`` whether the outline wrote it with or without ``#``."""
+    return "#" + tag.strip().lstrip("#")
+
+
+def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: dict[str, Path],
+                   cover: Path | None, checks: dict[str, list[str]],
+                   created: datetime | None = None) -> dict[str, Any]:
+    """The metadata dict that :func:`write_metadata` writes (pure apart from file sizes).
+
+    ``files`` maps platform name to its video; ``checks`` maps platform name to its failed
+    rules (empty: passed). A platform absent from ``checks`` was not checked:
+    ``checks_passed`` is null for it.
+    """
+    folder = Path(path).parent
+    created = created or datetime.now(timezone.utc)
+    platforms: dict[str, Any] = {}
+    for name, video in files.items():
+        failures = list(checks[name]) if name in checks else []
+        try:
+            size = Path(video).stat().st_size
+        except FileNotFoundError:
+            raise MediaError(f"output for {name} is missing", path=str(video)) from None
+        platforms[name] = {
+            "file": _relative(video, folder),
+            "size_bytes": size,
+            "checks_passed": (not failures) if name in checks else None,
+            "failures": failures,
+        }
+    return {
+        "metadata_version": METADATA_VERSION,
+        "title": plan.title,
+        "slug": plan.slug,
+        "description": plan.description,
+        "hashtags": [_hashtag(t) for t in plan.hashtags if t.strip().lstrip("#")],
+        "language": plan.language,
+        "duration": round(plan.duration, 3),
+        "width": plan.width,
+        "height": plan.height,
+        "platforms": platforms,
+        "captions": {fmt: _relative(p, folder) for fmt, p in captions.items()},
+        "cover": _relative(cover, folder) if cover is not None else None,
+        "reelkit_version": __version__,
+        "created": created.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    }
+
+
+def write_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: dict[str, Path],
+                   cover: Path | None, checks: dict[str, list[str]]) -> dict[str, Any]:
+    """Write metadata.json at ``path`` atomically and return what was written.
+
+    Holds title, description, hashtags, duration, per-platform {file, size_bytes,
+    checks_passed, failures}, caption files by format, the cover, reelkit's version and the
+    creation time in UTC (ISO 8601, ``Z``).
+    """
+    path = Path(path)
+    data = build_metadata(path, plan=plan, files=files, captions=captions, cover=cover, checks=checks)
+    tmp = atomic_output(path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return data

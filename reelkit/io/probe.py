@@ -1,0 +1,97 @@
+"""Probing media files with PyAV (imageio-ffmpeg's static build has no ffprobe)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from reelkit.errors import MediaError
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """Facts about one media file. ``width``/``height`` are as displayed (rotation applied)."""
+
+    path: str
+    duration: float
+    has_video: bool
+    has_audio: bool
+    width: int = 0
+    height: int = 0
+    rotation: int = 0
+    fps: float = 0.0
+    video_codec: str = ""
+    audio_codec: str = ""
+    audio_rate: int = 0
+    audio_channels: int = 0
+
+
+def probe(path: str | Path) -> MediaInfo:
+    """Probe ``path``; raise MediaError naming the file when it is missing or unreadable."""
+    path = Path(path)
+    if not path.exists():
+        raise MediaError("file not found", path=str(path), hint="check the path in the outline")
+    if path.is_dir():
+        raise MediaError("is a folder, not a media file", path=str(path))
+    stat = path.stat()
+    return _probe_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _probe_cached(path: str, mtime_ns: int, size: int) -> MediaInfo:
+    # mtime/size are part of the cache key so an edited file is probed again.
+    import av  # local import: keeps `import reelkit` light
+
+    try:
+        container = av.open(path)
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise MediaError(f"not a readable media file ({_reason(exc)})", path=path,
+                         hint="re-export the clip as MP4/MOV, or check it is not truncated") from None
+    with container:
+        vstreams = [s for s in container.streams.video if s.codec_context is not None]
+        astreams = list(container.streams.audio)
+        if not vstreams and not astreams:
+            raise MediaError("has no video or audio stream", path=path)
+        duration = _duration(container, vstreams + astreams)
+        info = dict(path=path, duration=duration, has_video=bool(vstreams), has_audio=bool(astreams))
+        if vstreams:
+            vs = vstreams[0]
+            rotation = 0
+            width, height = vs.codec_context.width, vs.codec_context.height
+            try:
+                frame = next(container.decode(vs))
+                rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+                width, height = frame.width, frame.height
+            except (StopIteration, av.error.FFmpegError) as exc:
+                raise MediaError(f"video stream cannot be decoded ({_reason(exc)})", path=path,
+                                 hint="the file may be truncated; re-export it") from None
+            if rotation in (90, 270):
+                width, height = height, width
+            rate = vs.average_rate or vs.guessed_rate or vs.base_rate or Fraction(30)
+            info.update(width=width, height=height, rotation=rotation, fps=float(rate),
+                        video_codec=vs.codec_context.name)
+        if astreams:
+            aus = astreams[0]
+            info.update(audio_codec=aus.codec_context.name, audio_rate=aus.codec_context.sample_rate or 0,
+                        audio_channels=aus.codec_context.channels if hasattr(aus.codec_context, "channels")
+                        else aus.codec_context.layout.nb_channels)
+    if duration <= 0:
+        raise MediaError("has no duration (empty or truncated)", path=path)
+    return MediaInfo(**info)
+
+
+def _duration(container, streams) -> float:  # type: ignore[no-untyped-def]
+    if container.duration:
+        return container.duration / 1_000_000
+    best = 0.0
+    for stream in streams:
+        if stream.duration and stream.time_base:
+            best = max(best, float(stream.duration * stream.time_base))
+    return best
+
+
+def _reason(exc: BaseException) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[-1].strip() or exc.__class__.__name__

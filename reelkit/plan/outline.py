@@ -1,0 +1,167 @@
+"""The episode outline a producer writes: loading, schema validation and media checks."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from reelkit.errors import OutlineError
+from reelkit.io.probe import MediaInfo, probe
+from reelkit.plan.timecode import parse_time
+from reelkit.io.yamlfile import Located, load_yaml
+
+
+@dataclass(frozen=True)
+class LowerThird:
+    name: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One cut of a clip as the outline asks for it (source times in seconds)."""
+
+    clip: Path
+    start: float
+    end: float
+    reframe: str = "auto"
+    focus: float = 0.5
+    captions: bool = True
+    lower_third: LowerThird | None = None
+    media: MediaInfo | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Callout:
+    text: str
+    at: float
+    duration: float = 3.0
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A validated outline with its segments' media probed."""
+
+    path: Path
+    title: str
+    segments: tuple[Segment, ...]
+    brand: str = "default"
+    platforms: tuple[str, ...] = ()
+    language: str = "en"
+    script: str | None = None
+    hook: str | None = None
+    cta: str | None = None
+    description: str = ""
+    hashtags: tuple[str, ...] = ()
+    callouts: tuple[Callout, ...] = ()
+    fps: float | None = None
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)
+
+
+@cache
+def outline_schema() -> dict[str, Any]:
+    """The published JSON Schema of the outline format."""
+    text = (resources.files("reelkit") / "data" / "outline.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def slugify(text: str) -> str:
+    """ASCII, lower-case, hyphen-separated name for folders ("Water mains: why?" -> "water-mains-why")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-zA-Z0-9]+", "-", ascii_text).strip("-").lower()
+    return slug[:60].strip("-") or "episode"
+
+
+def _schema_errors(doc: Located) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(outline_schema())
+    errors = sorted(validator.iter_errors(doc.data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if not errors:
+        return
+    err = errors[0]
+    key_path = ".".join(str(p) for p in err.absolute_path)
+    message = err.message
+    hint = None
+    if err.validator == "additionalProperties":
+        unknown = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+        if unknown:
+            key_path = f"{key_path}.{unknown[0]}" if key_path else str(unknown[0])
+            message = f"unknown key '{unknown[0]}'"
+            hint = "known keys: " + ", ".join(sorted(err.schema.get("properties", {})))
+    elif err.validator == "required":
+        message = err.message.replace("is a required property", "is required")
+    elif err.validator == "anyOf" and "clock value" in str(err.schema.get("description", "")):
+        message = f"{err.instance!r} is not a time"
+        hint = "use seconds (12.5) or m:ss.s (0:12.5)"
+    raise OutlineError(message, path=str(doc.path), line=doc.line_of(key_path), key=key_path or None, hint=hint)
+
+
+def load_outline(path: str | Path, *, check_media: bool = True) -> Outline:
+    """Load and validate an outline; probe each clip; raise OutlineError/MediaError naming file, line and key."""
+    path = Path(path)
+    doc = load_yaml(path, OutlineError)
+    _schema_errors(doc)
+    data = doc.data
+    base = path.parent
+    segments = []
+    for index, raw in enumerate(data["segments"]):
+        key = f"segments.{index}"
+        clip = (base / raw["clip"]).resolve() if not Path(raw["clip"]).is_absolute() else Path(raw["clip"])
+        start = parse_time(raw.get("start", 0))
+        end = parse_time(raw["end"]) if "end" in raw else None
+        media = None
+        if check_media:
+            if not clip.exists():
+                raise OutlineError(f"clip not found: {clip}", path=str(path), line=doc.line_of(f"{key}.clip"),
+                                   key=f"{key}.clip", hint="paths are relative to the outline file")
+            media = probe(clip)
+            if not media.has_video:
+                raise OutlineError(f"clip has no video stream: {clip}", path=str(path),
+                                   line=doc.line_of(f"{key}.clip"), key=f"{key}.clip")
+            if end is None:
+                end = media.duration
+            if end > media.duration + 0.05:
+                raise OutlineError(f"end {end:g}s is beyond the clip's duration {media.duration:.2f}s",
+                                   path=str(path), line=doc.line_of(f"{key}.end"), key=f"{key}.end")
+            end = min(end, media.duration)
+        if end is not None and start >= end:
+            which = "end" if "end" in raw else "start"
+            raise OutlineError(f"start {start:g}s must be before end {end:g}s", path=str(path),
+                               line=doc.line_of(f"{key}.{which}"), key=f"{key}.{which}")
+        lower = raw.get("lower_third")
+        segments.append(Segment(
+            clip=clip, start=start, end=end if end is not None else start, reframe=raw.get("reframe", "auto"),
+            focus=float(raw.get("focus", 0.5)), captions=bool(raw.get("captions", True)),
+            lower_third=LowerThird(lower["name"], lower.get("role", "")) if lower else None,
+            media=media, line=doc.line_of(key)))
+    callouts = tuple(Callout(c["text"], parse_time(c["at"]), float(c.get("duration", 3.0)))
+                     for c in data.get("callouts", []))
+    return Outline(
+        path=path, title=data["title"], segments=tuple(segments), brand=data.get("brand", "default"),
+        platforms=tuple(data.get("platforms", ())), language=data.get("language", "en"),
+        script=data.get("script"), hook=data.get("hook"), cta=data.get("cta"),
+        description=data.get("description", ""), hashtags=tuple(data.get("hashtags", ())),
+        callouts=callouts, fps=data.get("fps"))
+
+
+def outline_for_clips(clips: list[Path]) -> Outline:
+    """A default outline for media files given alone: each whole clip, default brand, all platforms."""
+    segments = []
+    for clip in clips:
+        media = probe(clip)
+        if not media.has_video:
+            raise OutlineError("has no video stream", path=str(clip), hint="give a video clip or an outline")
+        segments.append(Segment(clip=clip.resolve(), start=0.0, end=media.duration, media=media))
+    title = clips[0].stem
+    return Outline(path=clips[0], title=title, segments=tuple(segments))

@@ -1,0 +1,1 @@
+"""Rendering a plan: pure ffmpeg argv builders, the ffmpeg engine and the MoviePy engine."""

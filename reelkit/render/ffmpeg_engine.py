@@ -1,0 +1,116 @@
+"""The default render engine: plan -> platform MP4 files through ffmpeg.
+
+Per episode: one loudness-measuring pass over the audio only, then one ffmpeg process per
+distinct picture (platforms with equal video settings share one encode and get one audio
+track each), then a stream-copy remux per platform into an MP4 with faststart. No frame
+passes through Python. Files are written under temporary names and renamed on success.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from reelkit.render import graph
+from reelkit.errors import RenderError
+from reelkit.io.ffmpeg import ProgressCallback, atomic_output, ffmpeg_exe, run_ffmpeg
+from reelkit.plan.model import OutputSpec, Overlay, Plan
+
+StageCallback = Callable[[str, float | None], ProgressCallback | None]
+"""Called when a stage starts, with its name and the seconds of media it covers; may return a
+progress callback for that stage."""
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    x264_preset: str = "veryfast"
+    threads: int = 0
+
+
+@dataclass
+class RenderResult:
+    files: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+_JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
+
+
+def measure_loudness(plan: Plan, target: OutputSpec) -> graph.Loudness | None:
+    """First loudnorm pass over the mixed programme audio; None when it is silent."""
+    stderr = run_ffmpeg(graph.loudness_pass_args(plan, target), stage="measure loudness")
+    match = _JSON_BLOCK.search(stderr)
+    if not match:
+        raise RenderError("measure loudness", graph.loudness_pass_args(plan, target), stderr[-2000:], 0)
+    data = json.loads(match.group(0))
+    values = {k: float(data[k]) for k in ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")}
+    if not np.isfinite(values["input_i"]) or values["input_i"] < -70:
+        return None  # digital silence: nothing to normalise
+    return graph.Loudness(**values)
+
+
+def group_outputs(outputs: Sequence[OutputSpec]) -> list[list[OutputSpec]]:
+    """Outputs that can share one video encode, in first-seen order."""
+    groups: dict[tuple, list[OutputSpec]] = {}
+    for out in outputs:
+        groups.setdefault(out.video_key(), []).append(out)
+    return list(groups.values())
+
+
+def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequence[Overlay] = (),
+                options: RenderOptions = RenderOptions(), on_stage: StageCallback | None = None,
+                workdir: Path | None = None) -> RenderResult:
+    """Render every output of ``plan`` to its final path; on any failure nothing is left behind."""
+    import time
+
+    result = RenderResult()
+    finals = [Path(o.path) for o in plan.outputs]
+    for final in finals:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    tmpdir = Path(tempfile.mkdtemp(prefix=".reelkit-", dir=workdir or finals[0].parent))
+    partials: list[Path] = []
+    try:
+        t0 = time.perf_counter()
+        _stage(on_stage, "measure loudness", None)
+        measured = measure_loudness(plan, plan.outputs[0])
+        result.timings["loudness"] = time.perf_counter() - t0
+        staged: list[tuple[Path, Path, str]] = []
+        for gi, group in enumerate(group_outputs(plan.outputs)):
+            master = tmpdir / f"master{gi}.mp4"  # MP4 time base keeps frame times exact (MKV rounds to ms)
+            t0 = time.perf_counter()
+            names = ", ".join(o.platform for o in group)
+            cb = _stage(on_stage, f"render {names}", plan.duration)
+            run_ffmpeg(graph.render_args(plan, group, str(master), ass_filter=ass_filter, measured=measured,
+                                         caption_overlays=caption_overlays, x264_preset=options.x264_preset,
+                                         threads=options.threads),
+                       stage=f"render {names}", duration=plan.duration, progress=cb)
+            result.timings[f"encode {names}"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for track, out in enumerate(group):
+                final = Path(out.path)
+                partial = atomic_output(final)
+                partials.append(partial)
+                run_ffmpeg(graph.remux_args(str(master), track, str(partial)), stage=f"mux {out.platform}")
+                staged.append((partial, final, out.platform))
+            result.timings[f"mux {names}"] = time.perf_counter() - t0
+            master.unlink(missing_ok=True)
+        # Rename only when every output succeeded: a failed run never replaces earlier files.
+        for partial, final, platform in staged:
+            partial.replace(final)
+            result.files[platform] = final
+        return result
+    finally:
+        for partial in partials:
+            partial.unlink(missing_ok=True)
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _stage(on_stage: StageCallback | None, name: str, seconds: float | None) -> ProgressCallback | None:
+    return on_stage(name, seconds) if on_stage else None

@@ -1,0 +1,281 @@
+"""Pure builders of ffmpeg argument lists for a plan.
+
+Nothing here runs a process: every function returns argv lists (never shell strings) that
+tests can compare as text. Filtergraph values that come from users (paths) are escaped with
+:func:`reelkit.ffmpeg.escape_filter_value`; numbers are formatted by :func:`_n`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
+
+BLUR_FILL_DARKEN = -0.18  # brightness shift of the blurred fill behind `fit` segments
+# BT.709 limited range, as every platform expects for HD. Converted inside the scale each
+# segment needs anyway: a separate full-frame conversion pass cost ~7 CPU-s per output minute.
+TO_BT709 = "out_color_matrix=bt709:out_range=tv"
+
+
+def _n(value: float) -> str:
+    """Compact, locale-free number formatting for argv and filtergraphs."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """First-pass loudnorm measurement of the programme audio."""
+
+    input_i: float
+    input_tp: float
+    input_lra: float
+    input_thresh: float
+    target_offset: float
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+def cut_inputs(plan: Plan, *, audio_only: bool = False) -> list[str]:
+    """One input per cut, trimmed by input seeking (decode starts at the cut, not at 0)."""
+    args: list[str] = []
+    for cut in plan.cuts:
+        src = plan.source(cut.source)
+        if audio_only:
+            args += ["-vn"]
+        args += ["-ss", _n(cut.src_start), "-t", _n(cut.duration + 0.1), "-i", src.path]
+    return args
+
+
+def music_input(plan: Plan) -> list[str]:
+    if plan.music is None:
+        return []
+    return ["-stream_loop", "-1", "-vn", "-i", plan.music.path]
+
+
+def overlay_inputs(overlays: Sequence[Overlay], fps: float) -> list[str]:
+    """Static overlays are one still frame (the overlay filter repeats it); faded ones loop
+    only for their own span, so full-frame cards are decoded just while they show."""
+    args: list[str] = []
+    for ov in overlays:
+        if _animated(ov):
+            args += ["-loop", "1", "-framerate", _n(fps), "-t", _n(ov.end - ov.start), "-i", ov.image]
+        else:
+            args += ["-i", ov.image]
+    return args
+
+
+def _animated(ov: Overlay) -> bool:
+    """Overlays whose pixels change over time need a frame stream, not one still frame."""
+    return ov.motion in ("static", "slide") and (ov.fade_in > 0 or ov.fade_out > 0)
+
+
+# --- video ----------------------------------------------------------------------------------
+
+def _segment_video(plan: Plan, cut: Cut, index: int) -> str:
+    n_frames = int(round(cut.duration * plan.fps))
+    w, h, c = plan.width, plan.height, cut.crop
+    head = (f"[{index}:v]setpts=PTS-STARTPTS,fps={_n(plan.fps)},"
+            f"tpad=stop_mode=clone:stop_duration=1,trim=end_frame={n_frames},setpts=PTS-STARTPTS,"
+            f"crop={c.w}:{c.h}:{c.x}:{c.y}")
+    tail = f"setsar=1,format=yuv420p[v{index}]"
+    if cut.reframe == "crop":
+        return f"{head},scale={w}:{h}:flags=lanczos:{TO_BT709},{tail}"
+    # fit: the whole picture scaled into the frame over a blurred, darkened fill of itself.
+    # The fill is blurred at quarter size: the look is the same and it costs a sixteenth.
+    return (f"{head},split=2[fg{index}][bg{index}];"
+            f"[bg{index}]scale={w // 4}:{h // 4}:force_original_aspect_ratio=increase,"
+            f"crop={w // 4}:{h // 4},boxblur=10:2,eq=brightness={_n(BLUR_FILL_DARKEN)},"
+            f"scale={w}:{h}:{TO_BT709}[bgs{index}];"
+            f"[fg{index}]scale={w}:{h}:force_original_aspect_ratio=decrease:flags=lanczos:{TO_BT709}[fgs{index}];"
+            f"[bgs{index}][fgs{index}]overlay=(W-w)/2:(H-h)/2,{tail}")
+
+
+def _segment_audio(plan: Plan, cut: Cut, index: int) -> str:
+    dur = _n(cut.duration)
+    src = plan.source(cut.source)
+    if not src.has_audio:
+        return f"anullsrc=r=48000:cl=stereo,atrim=duration={dur}[a{index}]"
+    # Resample every clip to one rate/layout, then pad or trim to the cut's exact length,
+    # so segments from clips with different sample rates join without drift.
+    return (f"[{index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+            f"asetpts=PTS-STARTPTS,apad,atrim=duration={dur}[a{index}]")
+
+
+def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequence[Overlay]) -> tuple[list[str], str]:
+    parts: list[str] = []
+    current = label_in
+    for k, ov in enumerate(overlays):
+        idx = first_input + k
+        src = f"[{idx}:v]"
+        prep = "format=rgba"
+        if _animated(ov):
+            dur = ov.end - ov.start
+            if ov.fade_in > 0:
+                prep += f",fade=t=in:st=0:d={_n(ov.fade_in)}:alpha=1"
+            if ov.fade_out > 0:
+                prep += f",fade=t=out:st={_n(max(0.0, dur - ov.fade_out))}:d={_n(ov.fade_out)}:alpha=1"
+            prep += f",setpts=PTS-STARTPTS+{_n(ov.start)}/TB"
+        parts.append(f"{src}{prep}[ov{k}]")
+        x = str(ov.x)
+        if ov.motion == "progress":
+            span = max(plan.duration, 1e-3)
+            x = f"'-w+w*min(t/{_n(span)},1)'"
+        elif ov.motion == "slide" and ov.fade_in > 0:
+            # From just off the left edge to x over fade_in, easing out (quadratic).
+            x = (f"'{ov.x}-({ov.x}+w)*pow(max(0,1-(t-{_n(ov.start)})/{_n(ov.fade_in)}),2)'")
+        enable = f"between(t,{_n(ov.start)},{_n(ov.end)})"
+        eof = "pass" if _animated(ov) else "repeat"
+        out = f"vo{k}"
+        parts.append(f"[{current}][ov{k}]overlay=x={x}:y={ov.y}:eof_action={eof}:enable='{enable}'[{out}]")
+        current = out
+    return parts, current
+
+
+def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
+                caption_overlays: Sequence[Overlay] = ()) -> tuple[list[str], str]:
+    """Filter chains producing the finished picture; returns (chains, output label)."""
+    chains = [_segment_video(plan, cut, i) for i, cut in enumerate(plan.cuts)]
+    n = len(plan.cuts)
+    if n == 1:
+        chains.append("[v0]null[vcat]")
+    else:
+        chains.append("".join(f"[v{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[vcat]")
+    overlays = list(plan.overlays)
+    ov_chains, label = _overlay_chain(plan, overlay_first_input, "vcat", overlays)
+    chains += ov_chains
+    if ass_filter:
+        chains.append(f"[{label}]{ass_filter}[vsub]")
+        label = "vsub"
+    if caption_overlays:
+        cap_chains, label = _overlay_chain(plan, overlay_first_input + len(overlays), label, caption_overlays)
+        chains += [c.replace("[ov", "[cov").replace("[vo", "[cvo") for c in cap_chains]
+        label = "c" + label
+    chains.append(f"[{label}]format=yuv420p[vout]")
+    return chains, "vout"
+
+
+# --- audio ----------------------------------------------------------------------------------
+
+def voice_graph(plan: Plan) -> tuple[list[str], str]:
+    """Chains producing the joined voice track (all cuts, no music) at 48 kHz stereo."""
+    chains = [_segment_audio(plan, cut, i) for i, cut in enumerate(plan.cuts)]
+    n = len(plan.cuts)
+    if n == 1:
+        chains.append("[a0]anull[voice]")
+    else:
+        chains.append("".join(f"[a{i}]" for i in range(n)) + f"concat=n={n}:v=0:a=1[voice]")
+    return chains, "voice"
+
+
+def mix_graph(plan: Plan, music_index: int | None) -> tuple[list[str], str]:
+    """Voice plus the ducked music bed (when the plan has one)."""
+    chains, voice = voice_graph(plan)
+    if plan.music is None or music_index is None:
+        return chains, voice
+    m = plan.music
+    dur = _n(plan.duration)
+    fade_out_start = _n(max(0.0, plan.duration - m.fade_out))
+    chains.append(f"[{voice}]asplit=2[vmix][vkey]")
+    chains.append(f"[{music_index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
+                  f"atrim=duration={dur},asetpts=PTS-STARTPTS,volume={_n(m.level_db)}dB,"
+                  f"afade=t=in:st=0:d={_n(m.fade_in)},afade=t=out:st={fade_out_start}:d={_n(m.fade_out)}[bed]")
+    # Sidechain compression keyed on the voice: the bed drops by about duck_db under speech.
+    ratio = max(2.0, min(20.0, 1.0 + abs(m.duck_db) / 2.0))
+    chains.append(f"[bed][vkey]sidechaincompress=threshold=0.02:ratio={_n(ratio)}:attack=20:release=400[ducked]")
+    chains.append("[vmix][ducked]amix=inputs=2:duration=first:normalize=0[mix]")
+    return chains, "mix"
+
+
+def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
+    """Second loudness pass for one platform: a constant gain to the target, plus a limiter
+    only when that gain would push peaks over the platform's true-peak ceiling.
+
+    This is what loudnorm's linear mode does too, without its 3 s look-ahead at 192 kHz that
+    held video frames in memory (peak 1 GB for four platforms) and cost encode time.
+    Digital silence (nothing measured) passes unchanged.
+    """
+    flt = ""
+    if measured is not None:
+        gain = spec.loudness_lufs - measured.input_i
+        flt = f"volume={_n(round(gain, 2))}dB,"
+        # 1 dB below the ceiling: sample peaks are limited, inter-sample (true) peaks and the
+        # AAC encode can add a few tenths of a dB.
+        ceiling_db = spec.true_peak_db - 1.0
+        if measured.input_tp + gain > ceiling_db:
+            flt += f"alimiter=limit={_n(round(10 ** (ceiling_db / 20), 4))}:attack=5:release=50:level=0,"
+    return flt + f"aresample={spec.audio_rate}"
+
+
+# --- whole commands -------------------------------------------------------------------------
+
+def voice_pcm_args(plan: Plan, sample_rate: int = 16000) -> list[str]:
+    """Decode the joined voice as mono float32 PCM to stdout (for speech recognition)."""
+    chains, label = voice_graph(plan)
+    chains.append(f"[{label}]aresample={sample_rate},aformat=sample_fmts=flt:channel_layouts=mono[pcm]")
+    return cut_inputs(plan, audio_only=True) + [
+        "-filter_complex", ";".join(chains), "-map", "[pcm]", "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
+
+
+def loudness_pass_args(plan: Plan, target: OutputSpec) -> list[str]:
+    """First loudness pass: measure the mixed programme audio (loudnorm prints JSON)."""
+    args = cut_inputs(plan, audio_only=True)
+    music_index = len(plan.cuts) if plan.music else None
+    args += music_input(plan)
+    chains, label = mix_graph(plan, music_index)
+    chains.append(f"[{label}]loudnorm=I={_n(target.loudness_lufs)}:TP={_n(target.true_peak_db - 0.5)}"
+                  f":LRA=11:print_format=json[meas]")
+    return args + ["-filter_complex", ";".join(chains), "-map", "[meas]", "-f", "null", "-"]
+
+
+def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, ass_filter: str | None,
+                measured: Loudness | None, caption_overlays: Sequence[Overlay] = (),
+                x264_preset: str = "veryfast", threads: int = 0) -> list[str]:
+    """The single render pass: one video encode shared by ``outputs`` plus one audio track each.
+
+    All ``outputs`` must share a video key (same picture and video settings); the result is a
+    master file with the video and ``len(outputs)`` audio tracks, remuxed per platform later.
+    """
+    first = outputs[0]
+    assert all(o.video_key() == first.video_key() for o in outputs)
+    args = cut_inputs(plan)
+    music_index = len(plan.cuts) if plan.music else None
+    args += music_input(plan)
+    overlay_first = len(plan.cuts) + (1 if plan.music else 0)
+    args += overlay_inputs(list(plan.overlays) + list(caption_overlays), plan.fps)
+    vchains, vlabel = video_graph(plan, overlay_first, ass_filter, caption_overlays)
+    achains, alabel = mix_graph(plan, music_index)
+    chains = vchains + achains
+    if len(outputs) == 1:
+        chains.append(f"[{alabel}]{loudness_filter(first, measured)}[aout0]")
+    else:
+        chains.append(f"[{alabel}]asplit={len(outputs)}" + "".join(f"[pre{i}]" for i in range(len(outputs))))
+        chains += [f"[pre{i}]{loudness_filter(o, measured)}[aout{i}]" for i, o in enumerate(outputs)]
+    gop = max(1, int(round(first.gop_seconds * plan.fps)))
+    args += ["-filter_complex", ";".join(chains), "-map", f"[{vlabel}]"]
+    for i in range(len(outputs)):
+        args += ["-map", f"[aout{i}]"]
+    args += ["-c:v", first.video_codec, "-preset", x264_preset, "-profile:v", first.profile,
+             "-level:v", first.level, "-pix_fmt", first.pix_fmt,
+             "-b:v", first.video_bitrate, "-maxrate", first.maxrate, "-bufsize", first.bufsize,
+             "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-bf", str(first.bframes),
+             "-flags", "+cgop", "-r", _n(plan.fps),
+             "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
+    if first.video_codec == "libx264":
+        # 8x8 transforms make the stream High profile even at the fastest presets.
+        args += ["-x264-params", "8x8dct=1:open-gop=0"]
+    if threads:
+        args += ["-threads", str(threads)]
+    for i, out in enumerate(outputs):
+        args += [f"-c:a:{i}", out.audio_codec, f"-b:a:{i}", out.audio_bitrate,
+                 f"-ar:a:{i}", str(out.audio_rate), f"-ac:a:{i}", str(out.audio_channels)]
+    args += ["-t", _n(plan.duration), "-f", "mp4", master_path]
+    return args
+
+
+def remux_args(master_path: str, audio_track: int, out_path: str) -> list[str]:
+    """Copy the shared video and one platform's audio into an MP4 with faststart and no edit lists."""
+    return ["-i", master_path, "-map", "0:v:0", "-map", f"0:a:{audio_track}", "-c", "copy",
+            "-movflags", "+faststart+negative_cts_offsets", "-use_editlist", "0", "-map_metadata", "-1",
+            "-f", "mp4", out_path]

@@ -1,0 +1,453 @@
+"""Caption words from a transcript: the script's words, timed by the recogniser and the audio.
+
+With a script (the outline's voice-over text) the captions show the script's words, exactly as
+written (spelling, names, numbers, punctuation attached), because the recogniser mishears
+(tiny.en: "Crews pull out the old quay walls" -> "cruise ball out the old key walls"). The
+recognised words supply the times: the two token sequences are aligned by edit distance on
+normalised tokens, with fuzzy substitutions and one-to-many joins (for "2026" heard as "twenty
+twenty six", "ice-cream" as "ice cream"). Then:
+
+- script words in unmatched stretches get times interpolated between matched neighbours;
+- a long unmatched stretch with no speech between its neighbours was not spoken: dropped;
+- spoken words that are not in the script (ad-libs) keep the recogniser's text;
+- finally every boundary is moved onto the speech itself (:mod:`reelkit.onsets`).
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+import functools
+import importlib.util
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reelkit.speech.types import RecognisedWord, Transcript
+from reelkit.speech.onsets import analyse, refine_spans
+from reelkit.plan.model import Word
+
+FILLERS = frozenset({"um", "uh", "er", "erm", "ah", "eh", "hmm", "mm", "mhm", "uhm", "hm"})
+ADLIB_MIN_PROBABILITY = 0.5
+"""An unscripted recognised word is captioned only when the recogniser is at least this sure."""
+SECONDS_PER_WORD = 0.12
+"""Least speech per unmatched script word for a long unmatched stretch to count as spoken."""
+ALWAYS_KEEP_RUN = 2
+"""Unmatched runs this short between matched words are kept (the recogniser dropped them)."""
+
+
+# --- tokens -------------------------------------------------------------------------------------
+
+def script_tokens(script: str) -> list[str]:
+    """The script's words as written; punctuation-only tokens join the word before them."""
+    out: list[str] = []
+    for tok in script.split():
+        if not any(ch.isalnum() for ch in tok):
+            if out:
+                out[-1] = f"{out[-1]} {tok}"
+            continue
+        out.append(tok)
+    return out
+
+
+@functools.lru_cache(maxsize=65536)
+def normalise(text: str) -> str:
+    """Lower case, accents folded, everything but letters and digits removed."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
+
+
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def _below_1000(n: int, and_word: bool) -> str:
+    words: list[str] = []
+    if n >= 100:
+        words += [_ONES[n // 100], "hundred"]
+        n %= 100
+        if n and and_word:
+            words.append("and")
+    if n >= 20:
+        words.append(_TENS[n // 10])
+        if n % 10:
+            words.append(_ONES[n % 10])
+    elif n or not words:
+        words.append(_ONES[n])
+    return " ".join(words)
+
+
+def spell_number(n: int, and_word: bool = False) -> str:
+    """An integer in English words ("two thousand twenty six")."""
+    if n < 0:
+        return "minus " + spell_number(-n, and_word)
+    if n < 1000:
+        return _below_1000(n, and_word)
+    parts: list[str] = []
+    for value, name in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand")):
+        if n >= value:
+            parts.append(f"{spell_number(n // value, and_word)} {name}")
+            n %= value
+    if n:
+        if and_word and n < 100:
+            parts.append("and")
+        parts.append(_below_1000(n, and_word))
+    return " ".join(parts)
+
+
+def number_readings(token: str) -> set[str]:
+    """Normalised ways a token with digits may be spoken: "2026" -> twentytwentysix, ..."""
+    text = token.replace(",", "")
+    m = re.fullmatch(r"[^\w£$€]*([£$€]?)(\d+)(?:\.(\d+))?(%|st|nd|rd|th|s|m|k|bn)?\W*", text, re.I)
+    if not m:
+        return set()
+    currency, whole, frac, suffix = m.group(1), int(m.group(2)), m.group(3), (m.group(4) or "").lower()
+    bases = {spell_number(whole), spell_number(whole, and_word=True)}
+    if 1100 <= whole <= 2099 and whole % 100:
+        # Years: "nineteen eighty four", "twenty twenty six".
+        hi, lo = divmod(whole, 100)
+        bases.add(f"{spell_number(hi)} {'oh ' if lo < 10 else ''}{spell_number(lo)}")
+    if len(m.group(2)) > 1 and m.group(2).startswith("0") or len(m.group(2)) >= 5:
+        bases.add(" ".join(_ONES[int(d)] for d in m.group(2)))  # phone numbers, codes
+    if frac:
+        bases = {f"{b} point {' '.join(_ONES[int(d)] for d in frac)}" for b in bases}
+    tail = {"%": "percent", "m": "million", "k": "thousand", "bn": "billion"}.get(suffix, "")
+    money = {"£": "pounds", "$": "dollars", "€": "euros"}.get(currency, "")
+    return {normalise(f"{b} {tail} {money}") for b in bases}
+
+
+@functools.lru_cache(maxsize=65536)
+def _forms(text: str) -> frozenset[str]:
+    forms = {normalise(text)}
+    if any(ch.isdigit() for ch in text):
+        forms |= number_readings(text)
+    return frozenset(f for f in forms if f)
+
+
+@functools.lru_cache(maxsize=65536)
+def similarity(a: str, b: str, at_least: float = 0.0) -> float:
+    """0..1 likeness of two texts after normalising (numbers compared by their readings).
+
+    With ``at_least``, pairs that cannot reach it are answered 0 from cheap upper bounds.
+    """
+    fa, fb = _forms(a), _forms(b)
+    if not fa or not fb:
+        return 0.0
+    if fa & fb:
+        return 1.0
+    best = 0.0
+    for x in fa:
+        for y in fb:
+            # ratio() <= 2 * shorter / total: skip pairs whose lengths alone rule them out.
+            if 2 * min(len(x), len(y)) / (len(x) + len(y)) <= max(best, at_least):
+                continue
+            m = difflib.SequenceMatcher(None, x, y, autojunk=False)
+            if m.real_quick_ratio() <= max(best, at_least) or m.quick_ratio() <= max(best, at_least):
+                continue
+            best = max(best, m.ratio())
+    return best
+
+
+# --- alignment ----------------------------------------------------------------------------------
+
+INDEL = 1.0
+SUB_SCALE = 1.2
+JOIN_EXTRA = 0.15
+MIN_JOIN_SIMILARITY = 0.75
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One step of the alignment: script tokens ``s0:s1`` against recognised tokens ``r0:r1``."""
+
+    s0: int
+    s1: int
+    r0: int
+    r1: int
+    similarity: float
+
+
+def align_tokens(script: Sequence[str], heard: Sequence[str]) -> list[Pair]:
+    """Edit-distance alignment of script tokens to recognised tokens.
+
+    Steps: 1:1 (match or substitution, cost by dissimilarity), 1:k and k:1 joins (k <= 3, or
+    up to 6 recognised tokens for a number) when the joined text is alike, deletions (script
+    token not heard: ``r0 == r1``) and insertions (heard, not in the script: ``s0 == s1``).
+
+    Runs of two or more identical normalised tokens are fixed first as anchors, and the full
+    dynamic programme only runs between them, so long scripts stay fast.
+    """
+    ns = [normalise(t) for t in script]
+    nh = [normalise(t) for t in heard]
+    matcher = difflib.SequenceMatcher(None, ns, nh, autojunk=False)
+    pairs: list[Pair] = []
+    i = j = 0
+    for block in matcher.get_matching_blocks():
+        if block.size < 2 and block.size != 0:
+            continue
+        for p in _align_dp(script[i:block.a], heard[j:block.b]):
+            pairs.append(Pair(p.s0 + i, p.s1 + i, p.r0 + j, p.r1 + j, p.similarity))
+        for k in range(block.size):
+            pairs.append(Pair(block.a + k, block.a + k + 1, block.b + k, block.b + k + 1, 1.0))
+        i, j = block.a + block.size, block.b + block.size
+    return pairs
+
+
+MAX_DP_CELLS = 40_000
+"""Larger unanchored stretches (a script that does not fit the audio) are not aligned word by
+word: their script words count as unheard and their heard words as unscripted."""
+
+
+def _align_dp(script: Sequence[str], heard: Sequence[str]) -> list[Pair]:
+    n, m = len(script), len(heard)
+    if n * m > MAX_DP_CELLS:
+        return ([Pair(i, i + 1, 0, 0, 0.0) for i in range(n)]
+                + [Pair(n, n, j, j + 1, 0.0) for j in range(m)])
+    inf = float("inf")
+    cost = np.full((n + 1, m + 1), inf)
+    step: dict[tuple[int, int], tuple[int, int, float]] = {}
+    cost[0, 0] = 0.0
+
+    def sim(s0: int, s1: int, r0: int, r1: int, at_least: float = 0.0) -> float:
+        return similarity("".join(script[s0:s1]), "".join(heard[r0:r1]), at_least)
+
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = cost[i, j]
+            if here == inf:
+                continue
+            # deletion / insertion
+            for di, dj in ((1, 0), (0, 1)):
+                ni, nj = i + di, j + dj
+                if ni <= n and nj <= m and here + INDEL < cost[ni, nj]:
+                    cost[ni, nj] = here + INDEL
+                    step[(ni, nj)] = (i, j, 0.0)
+            if i < n and j < m:
+                s = sim(i, i + 1, j, j + 1)
+                c = here + SUB_SCALE * (1.0 - s)
+                if c < cost[i + 1, j + 1]:
+                    cost[i + 1, j + 1] = c
+                    step[(i + 1, j + 1)] = (i, j, s)
+                # one script token heard as several recognised tokens
+                kmax = 6 if i < n and any(ch.isdigit() for ch in script[i]) else 3
+                for k in range(2, kmax + 1):
+                    if j + k > m:
+                        break
+                    s = sim(i, i + 1, j, j + k, MIN_JOIN_SIMILARITY)
+                    if s >= MIN_JOIN_SIMILARITY:
+                        c = here + SUB_SCALE * (1.0 - s) + JOIN_EXTRA * (k - 1)
+                        if c < cost[i + 1, j + k]:
+                            cost[i + 1, j + k] = c
+                            step[(i + 1, j + k)] = (i, j, s)
+                # several script tokens heard as one recognised token
+                for k in range(2, 4):
+                    if i + k > n:
+                        break
+                    s = sim(i, i + k, j, j + 1, MIN_JOIN_SIMILARITY)
+                    if s >= MIN_JOIN_SIMILARITY:
+                        c = here + SUB_SCALE * (1.0 - s) + JOIN_EXTRA * (k - 1)
+                        if c < cost[i + k, j + 1]:
+                            cost[i + k, j + 1] = c
+                            step[(i + k, j + 1)] = (i, j, s)
+    pairs: list[Pair] = []
+    i, j = n, m
+    while (i, j) != (0, 0):
+        pi, pj, s = step[(i, j)]
+        pairs.append(Pair(pi, i, pj, j, s))
+        i, j = pi, pj
+    pairs.reverse()
+    return pairs
+
+
+# --- timing -------------------------------------------------------------------------------------
+
+@dataclass
+class _Timed:
+    text: str
+    start: float
+    end: float
+    confidence: float
+
+
+def _split_span(texts: Sequence[str], start: float, end: float, confidence: float) -> list[_Timed]:
+    """Share ``[start, end]`` among ``texts`` in proportion to their length (speech takes time)."""
+    weights = np.array([max(1, len(normalise(t))) + 2 for t in texts], dtype=float)
+    edges = start + (end - start) * np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
+    return [_Timed(t, float(a), float(b), confidence) for t, a, b in zip(texts, edges[:-1], edges[1:])]
+
+
+def _is_adlib(word: RecognisedWord) -> bool:
+    norm = normalise(word.text)
+    return bool(norm) and norm not in FILLERS and word.probability >= ADLIB_MIN_PROBABILITY
+
+
+CLEAN_MATCH = 0.8
+"""Similarity a neighbouring pair needs for an unscripted word beside it to count as an ad-lib."""
+
+
+def _clean_context(pairs: Sequence[Pair], index: int, heard: Sequence[RecognisedWord]) -> bool:
+    """True when an unscripted word sits in a clean run between two good script matches.
+
+    A real ad-lib sits between correctly heard script words ("the road is *really* closed").
+    An extra word next to a mismatch is a fragment of a misheard script word ("Okafor" heard
+    as "our cover"); one before the first or after the last script word is usually a Whisper
+    hallucination ("Thank you." over the last second); and a run with any unsure word is
+    likely noise. None of those reach the captions.
+    """
+    for step in (-1, 1):
+        k = index + step
+        while 0 <= k < len(pairs) and pairs[k].s1 == pairs[k].s0:
+            if heard[pairs[k].r0].probability < ADLIB_MIN_PROBABILITY:
+                return False
+            k += step
+        if not 0 <= k < len(pairs):
+            return False
+        p = pairs[k]
+        if p.r1 == p.r0 or p.similarity < CLEAN_MATCH:
+            return False
+    return True
+
+
+def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np.ndarray,
+                       sr: int, activity_seconds) -> list[_Timed]:
+    tokens = script_tokens(script)
+    if not heard:
+        return []
+    pairs = align_tokens(tokens, [w.text for w in heard])
+    # First pass: matched pairs get times; unmatched script runs are collected.
+    items: list[_Timed | list[str]] = []
+    for n_pair, p in enumerate(pairs):
+        if p.s1 > p.s0 and p.r1 > p.r0:
+            start, end = heard[p.r0].start, heard[p.r1 - 1].end
+            conf = 1.0 if p.similarity >= 0.5 else 0.6
+            if p.s1 - p.s0 == 1:
+                items.append(_Timed(tokens[p.s0], start, end, conf))
+            else:
+                items.extend(_split_span(tokens[p.s0:p.s1], start, end, 0.5))
+        elif p.s1 > p.s0:  # script words not heard
+            if items and isinstance(items[-1], list):
+                items[-1].extend(tokens[p.s0:p.s1])
+            else:
+                items.append(list(tokens[p.s0:p.s1]))
+        else:  # heard words not in the script
+            w = heard[p.r0]
+            if _is_adlib(w) and _clean_context(pairs, n_pair, heard):
+                items.append(_Timed(w.text.strip(), w.start, w.end, 0.8))
+    duration = len(samples) / sr
+    out: list[_Timed] = []
+    for idx, item in enumerate(items):
+        if isinstance(item, _Timed):
+            out.append(item)
+            continue
+        prev = out[-1] if out else None
+        nxt = next((x for x in items[idx + 1:] if isinstance(x, _Timed)), None)
+        k = len(item)
+        if prev is not None and nxt is not None:
+            a, b = prev.end, nxt.start
+            spoken = activity_seconds(a, b)
+            if k > ALWAYS_KEEP_RUN and spoken < k * SECONDS_PER_WORD:
+                continue  # a script line that was not spoken
+            if b - a < k * SECONDS_PER_WORD:
+                # The recogniser absorbed these words into its neighbours: take a share of them.
+                a = prev.start + 0.6 * (prev.end - prev.start)
+                b = nxt.start + 0.4 * (nxt.end - nxt.start)
+                prev.end = a
+                nxt.start = b
+            out.extend(_split_span(item, a, b, 0.3))
+        elif nxt is not None:  # before the first heard word
+            a, b = max(0.0, nxt.start - k * 0.4), nxt.start
+            if activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
+                out.extend(_split_span(item, a, b, 0.3))
+        elif prev is not None:  # after the last heard word
+            a, b = prev.end, min(duration, prev.end + k * 0.4)
+            if activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
+                out.extend(_split_span(item, a, b, 0.3))
+    return out
+
+
+def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = 16000,
+                  script: str | None = None) -> tuple[Word, ...]:
+    """Timed caption words for ``samples`` (times in seconds from the first sample).
+
+    With ``script``: the script's words as written, timed from the transcript (see the module
+    docstring); without: the transcript's words. Either way, boundaries are refined onto the
+    speech so a word never lights up before it is spoken.
+    """
+    heard = [w for w in transcript.words if normalise(w.text)]
+    activity = analyse(samples, sr)
+    if script is not None and script.strip():
+        timed = _timed_from_script(script, heard, samples, sr, activity.active_seconds)
+    else:
+        timed = [_Timed(w.text.strip(), w.start, w.end, 1.0) for w in heard
+                 if normalise(w.text) not in FILLERS]
+    if not timed:
+        return ()
+    spans = refine_spans([(t.start, t.end) for t in timed], samples, sr,
+                         confidence=[t.confidence for t in timed], activity=activity)
+    return tuple(Word(t.text, s, e) for t, (s, e) in zip(timed, spans))
+
+
+# --- prompt -------------------------------------------------------------------------------------
+
+@functools.cache
+def _gpt2_encoding():  # type: ignore[no-untyped-def]
+    """Whisper's GPT-2 byte-pair vocabulary, read from openai-whisper's bundled asset (no torch)."""
+    try:
+        import tiktoken
+
+        spec = importlib.util.find_spec("whisper")
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        path = os.path.join(list(spec.submodule_search_locations)[0], "assets", "gpt2.tiktoken")
+        with open(path, encoding="ascii") as fh:
+            ranks = {base64.b64decode(tok): int(rank)
+                     for tok, rank in (line.split() for line in fh if line.strip())}
+        return tiktoken.Encoding(
+            name="reelkit-gpt2", explicit_n_vocab=len(ranks), mergeable_ranks=ranks,
+            special_tokens={},
+            pat_str=r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+""")
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+def _is_rare(word: str) -> bool:
+    enc = _gpt2_encoding()
+    if enc is None:
+        return len(word) >= 9
+    # A word the model's vocabulary holds as one piece is common enough to be heard right.
+    return len(enc.encode(" " + word.lower())) > 1
+
+
+MAX_PROMPT_WORDS = 40
+
+
+def script_prompt(script: str) -> str:
+    """Rare words of ``script`` (names, numbers, uncommon words) for Whisper's initial prompt.
+
+    Names are capitalised words that do not start a sentence; uncommon words are those the
+    model's vocabulary splits into pieces. Returned in script order, without duplicates, as
+    ``"Glossary: quay, Okafor, 2026."`` ("" when there are none). Measured on tiny.en: a bare
+    comma list makes Whisper imitate it (Title Case, commas) and shifts its word times by a
+    word; the "Glossary:" sentence lowered WER without hurting the times.
+    """
+    picked: list[str] = []
+    seen: set[str] = set()
+    sentence_start = True
+    for tok in script.split():
+        core = re.sub(r"^[^\w£$€]+|[^\w%]+$", "", tok)
+        if core and (core.lower() not in seen):
+            has_digit = any(ch.isdigit() for ch in core)
+            is_name = core[:1].isupper() and not sentence_start and core != "I"
+            if has_digit or is_name or (core.isalpha() and len(core) > 3 and _is_rare(core)):
+                picked.append(core)
+                seen.add(core.lower())
+        sentence_start = bool(re.search(r"[.!?:][\"')\]]*$", tok))
+        if len(picked) >= MAX_PROMPT_WORDS:
+            break
+    return f"Glossary: {', '.join(picked)}." if picked else ""

@@ -1,0 +1,418 @@
+"""The two Whisper backends behind one interface, and :func:`transcribe`.
+
+Both backends run offline on the CPU with word timestamps, the same voice-activity filter
+(Silero VAD, shipped inside faster-whisper), ``condition_on_previous_text`` off, and the same
+post-filters: words outside detected speech, non-speech annotations ("[Music]", "♪") and
+repeated-segment loops are dropped, so no caption appears over music-only or silent stretches.
+
+Loaded models are kept in one small registry keyed by (backend, model) so a batch loads each
+model once; nothing is loaded at import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from reelkit.errors import ModelError
+from reelkit.speech import cache as tcache
+from reelkit.speech.audio import SAMPLE_RATE
+from reelkit.speech.models import MULTILINGUAL_MODELS, ResolvedModel, download_error, openai_checkpoint, resolve_model
+from reelkit.speech.types import RecognisedWord, Segment, Transcript
+
+log = logging.getLogger("reelkit.speech")
+
+# Decoding options shared by both backends; part of the cache key.
+DECODE_OPTIONS: dict[str, Any] = {
+    "beam_size": 5,
+    "condition_on_previous_text": False,
+    "temperature": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0),
+    "compression_ratio_threshold": 2.4,
+    "no_speech_threshold": 0.6,
+    "word_timestamps": True,
+}
+OPENAI_BEST_OF = 5
+"""Samples drawn per fallback temperature by openai-whisper (it decodes greedily at 0)."""
+# Silero VAD settings: short silences split regions (so music between phrases is cut out),
+# padding keeps word edges.
+VAD_OPTIONS: dict[str, Any] = {"threshold": 0.5, "min_speech_duration_ms": 120,
+                               "min_silence_duration_ms": 700, "speech_pad_ms": 250}
+WORD_REGION_PAD = 0.2
+"""A recognised word must overlap detected speech (widened by this many seconds) to be kept."""
+
+
+class Engine(Protocol):
+    """A loaded model of one backend."""
+
+    backend: str
+    model_name: str
+    multilingual: bool
+
+    def run(self, samples: np.ndarray, *, language: str, initial_prompt: str | None,
+            regions: Sequence[tuple[float, float]]) -> list[Segment]:
+        """Recognise ``samples`` (16 kHz mono float32) inside the speech ``regions``."""
+        ...
+
+
+# --- voice activity ---------------------------------------------------------------------------
+
+def speech_regions(samples: np.ndarray, sr: int = SAMPLE_RATE) -> list[tuple[float, float]]:
+    """Stretches of speech (seconds) found by Silero VAD; music and silence are left out."""
+    if samples.size == 0:
+        return []
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    if sr != SAMPLE_RATE:
+        raise ValueError(f"speech_regions needs {SAMPLE_RATE} Hz samples, got {sr}")
+    stamps = get_speech_timestamps(np.ascontiguousarray(samples, dtype=np.float32),
+                                   VadOptions(**VAD_OPTIONS), sampling_rate=sr)
+    return [(s["start"] / sr, s["end"] / sr) for s in stamps]
+
+
+def _merge_regions(regions: Sequence[tuple[float, float]], gap: float) -> list[tuple[float, float]]:
+    merged: list[list[float]] = []
+    for start, end in regions:
+        if merged and start - merged[-1][1] <= gap:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
+
+
+# --- post-filters -------------------------------------------------------------------------------
+
+_ANNOTATION = re.compile(r"^[\[\(\*♪♫#].*[\]\)\*♪♫]?$|^[♪♫]+$")
+_WORD_CHARS = re.compile(r"[^\w']+", re.UNICODE)
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD_CHARS.sub(" ", text.lower()).split())
+
+
+def is_annotation(text: str) -> bool:
+    """True for non-speech markers Whisper emits over music or noise: [Music], (applause), ♪."""
+    t = text.strip()
+    if not t:
+        return True
+    if any(ch in t for ch in "♪♫"):
+        return True
+    return bool(re.fullmatch(r"[\[\(\*].*[\]\)\*]", t))
+
+
+def drop_annotations(segments: Sequence[Segment]) -> list[Segment]:
+    """Remove bracketed/music-note pseudo-words, and segments left with no words."""
+    out: list[Segment] = []
+    for seg in segments:
+        if seg.words:
+            # Bracket annotations span several words ("(upbeat", "music)"): drop the span.
+            kept: list[RecognisedWord] = []
+            depth = 0
+            for w in seg.words:
+                t = w.text.strip()
+                opens = t.count("[") + t.count("(")
+                closes = t.count("]") + t.count(")")
+                inside = depth > 0 or opens > closes or is_annotation(t)
+                depth = max(0, depth + opens - closes)
+                if not inside:
+                    kept.append(w)
+            if not kept:
+                continue
+            text = "".join(w.text for w in kept).strip()
+            out.append(Segment(kept[0].start, kept[-1].end, text, tuple(kept)))
+        elif _norm(re.sub(r"[\[\(].*?[\]\)]|[♪♫]", " ", seg.text)):
+            out.append(seg)
+    return out
+
+
+def _collapse_loops(words: list[RecognisedWord]) -> list[RecognisedWord]:
+    """Cut an n-gram repeated back to back more than a speaker plausibly would."""
+    toks = [_norm(w.text) for w in words]
+    i = 0
+    out: list[RecognisedWord] = []
+    while i < len(words):
+        best = (0, 0)  # (n, repeats)
+        for n in range(1, 9):
+            if i + 2 * n > len(words):
+                break
+            reps = 1
+            while toks[i + reps * n:i + (reps + 1) * n] == toks[i:i + n]:
+                reps += 1
+            # Three in a row is speech ("no, no, no"); a word four+ times or a phrase three+
+            # times is the decoder looping.
+            limit = 4 if n == 1 else 3
+            if reps >= limit and reps * n > best[0] * best[1]:
+                best = (n, reps)
+        n, reps = best
+        if n:
+            out.extend(words[i:i + n])
+            i += n * reps
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+def drop_repeats(segments: Sequence[Segment]) -> list[Segment]:
+    """Drop decoder loops: a segment repeating one of the two before it, and in-segment loops."""
+    out: list[Segment] = []
+    for seg in segments:
+        norm = _norm(seg.text)
+        if norm and any(_norm(prev.text) == norm for prev in out[-2:]):
+            continue
+        if seg.words:
+            words = _collapse_loops(list(seg.words))
+            if len(words) != len(seg.words):
+                seg = Segment(words[0].start, words[-1].end,
+                              "".join(w.text for w in words).strip(), tuple(words))
+        out.append(seg)
+    return out
+
+
+def keep_in_regions(segments: Sequence[Segment], regions: Sequence[tuple[float, float]],
+                    pad: float = WORD_REGION_PAD) -> list[Segment]:
+    """Drop words whose middle lies outside every (padded) speech region."""
+    out: list[Segment] = []
+    for seg in segments:
+        words = tuple(w for w in seg.words
+                      if any(a - pad <= (w.start + w.end) / 2 <= b + pad for a, b in regions))
+        if seg.words and not words:
+            continue
+        if len(words) != len(seg.words):
+            seg = Segment(words[0].start, words[-1].end,
+                          "".join(w.text for w in words).strip(), words)
+        out.append(seg)
+    return out
+
+
+# --- engines ------------------------------------------------------------------------------------
+
+def _threads() -> int:
+    """CPU threads for a backend: ``$REELKIT_ASR_THREADS``, else half the cores (at most 4).
+
+    Half, because PyTorch's spinning thread pool collapses when its threads compete with
+    other work for the cores: on a busy 2-core machine openai-whisper took 13.7 s for 11 s of
+    speech with 2 threads and 1.4 s with 1.
+    """
+    env = os.environ.get("REELKIT_ASR_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(4, (os.cpu_count() or 1) // 2))
+
+
+@contextlib.contextmanager
+def _torch_threads(n: int) -> Iterator[None]:
+    """Run with ``n`` PyTorch intra-op threads, restoring the caller's setting afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class FasterWhisperEngine:
+    """faster-whisper (CTranslate2, int8 on the CPU)."""
+
+    backend = "faster-whisper"
+
+    def __init__(self, resolved: ResolvedModel) -> None:
+        from faster_whisper import WhisperModel
+
+        self.model_name = resolved.name
+        source = str(resolved.path) if resolved.path is not None else resolved.name
+        try:
+            self._model = WhisperModel(source, device="cpu", compute_type="int8",
+                                       cpu_threads=_threads())
+        except Exception as exc:  # the download step, or a damaged folder
+            if resolved.path is None:
+                raise download_error(resolved, exc) from None
+            raise ModelError(f"{resolved.path}: cannot load with faster-whisper: {exc}") from None
+        self.multilingual = bool(self._model.model.is_multilingual)
+
+    def run(self, samples: np.ndarray, *, language: str, initial_prompt: str | None,
+            regions: Sequence[tuple[float, float]]) -> list[Segment]:
+        from faster_whisper.vad import VadOptions
+
+        opts = DECODE_OPTIONS
+        segments, _info = self._model.transcribe(
+            samples, language=language, initial_prompt=initial_prompt,
+            beam_size=opts["beam_size"], temperature=list(opts["temperature"]),
+            compression_ratio_threshold=opts["compression_ratio_threshold"],
+            no_speech_threshold=opts["no_speech_threshold"],
+            condition_on_previous_text=opts["condition_on_previous_text"],
+            word_timestamps=True, vad_filter=True, vad_parameters=VadOptions(**VAD_OPTIONS))
+        out: list[Segment] = []
+        for seg in segments:
+            words = tuple(RecognisedWord(w.word, float(w.start), float(w.end), float(w.probability))
+                          for w in (seg.words or ()))
+            out.append(Segment(float(seg.start), float(seg.end), seg.text, words))
+        return out
+
+
+class OpenAIWhisperEngine:
+    """openai-whisper (PyTorch, float32 on the CPU), weights converted from CTranslate2."""
+
+    backend = "openai-whisper"
+
+    def __init__(self, resolved: ResolvedModel) -> None:
+        import torch
+        import whisper
+        from whisper.model import ModelDimensions, Whisper
+
+        self.model_name = resolved.name
+        if resolved.path is None:
+            try:
+                self._model = whisper.load_model(resolved.name, device="cpu")
+            except Exception as exc:
+                raise download_error(resolved, exc) from None
+        else:
+            checkpoint_path = openai_checkpoint(resolved)
+            try:
+                ckpt = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+                model = Whisper(ModelDimensions(**ckpt["dims"]))
+                model.load_state_dict(ckpt["model_state_dict"])
+            except Exception as exc:
+                raise ModelError(f"{checkpoint_path}: cannot load with openai-whisper: {exc}") from None
+            heads = ckpt.get("alignment_heads")
+            table = getattr(whisper, "_ALIGNMENT_HEADS", {})
+            if heads:
+                mask = torch.zeros(model.dims.n_text_layer, model.dims.n_text_head, dtype=torch.bool)
+                for layer, head in heads:
+                    mask[layer, head] = True
+                model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
+            elif resolved.name in table:
+                model.set_alignment_heads(table[resolved.name])
+            self._model = model.eval()
+        self.multilingual = bool(self._model.is_multilingual)
+
+    def run(self, samples: np.ndarray, *, language: str, initial_prompt: str | None,
+            regions: Sequence[tuple[float, float]]) -> list[Segment]:
+        # One decode window per speech region (close regions merged, so short pauses do not
+        # multiply windows): the same effect as faster-whisper's VAD filter.
+        # Clip ends are clamped inside the last whole mel frame: openai-whisper rounds them to
+        # frames, and an end past its content frames makes its seek loop spin forever.
+        last = (samples.size // 160 - 1) / 100.0
+        clips = [min(t, last) for region in _merge_regions(regions, 1.0) for t in region]
+        with _torch_threads(_threads()):
+            result = self._transcribe(samples, language, initial_prompt, clips)
+        out: list[Segment] = []
+        for seg in result.get("segments", []):
+            words = tuple(RecognisedWord(str(w["word"]), float(w["start"]), float(w["end"]),
+                                         float(w.get("probability", 0.0)))
+                          for w in seg.get("words", ()))
+            out.append(Segment(float(seg["start"]), float(seg["end"]), str(seg["text"]), words))
+        return out
+
+    def _transcribe(self, samples: np.ndarray, language: str, initial_prompt: str | None,
+                    clips: list[float]) -> dict[str, Any]:
+        opts = DECODE_OPTIONS
+        return self._model.transcribe(
+            samples, language=language, initial_prompt=initial_prompt, fp16=False, verbose=None,
+            # Greedy at temperature 0 (openai-whisper's own default): its beam search ran
+            # many times slower on this CPU (28 s of speech did not finish in 90 s).
+            beam_size=None, best_of=OPENAI_BEST_OF, temperature=opts["temperature"],
+            compression_ratio_threshold=opts["compression_ratio_threshold"],
+            no_speech_threshold=opts["no_speech_threshold"],
+            condition_on_previous_text=opts["condition_on_previous_text"],
+            word_timestamps=True, clip_timestamps=clips)
+
+
+_ENGINES: dict[str, type[FasterWhisperEngine] | type[OpenAIWhisperEngine]] = {
+    "faster-whisper": FasterWhisperEngine,
+    "openai-whisper": OpenAIWhisperEngine,
+}
+
+
+@dataclass
+class _Registry:
+    """Loaded engines keyed by (backend, model identity), and the count of backend calls."""
+
+    engines: dict[tuple[str, str], Engine]
+    calls: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def engine(self, resolved: ResolvedModel) -> Engine:
+        key = (resolved.backend, resolved.identity())
+        with self.lock:
+            found = self.engines.get(key)
+            if found is None:
+                found = _ENGINES[resolved.backend](resolved)
+                self.engines[key] = found
+            return found
+
+
+_REGISTRY = _Registry(engines={})
+
+
+def backend_calls() -> int:
+    """How many times this process has run a recogniser (cache hits and silent audio excluded)."""
+    return _REGISTRY.calls
+
+
+def loaded_models() -> list[tuple[str, str]]:
+    """(backend, model identity) of every model loaded in this process."""
+    return list(_REGISTRY.engines)
+
+
+def unload_models() -> None:
+    """Forget loaded models (frees their memory once nothing else holds them)."""
+    with _REGISTRY.lock:
+        _REGISTRY.engines.clear()
+
+
+def transcribe(samples: np.ndarray, *, backend: str = "faster-whisper", model: str | None = None,
+               language: str = "en", initial_prompt: str | None = None,
+               cache_dir: Path | None = None, use_cache: bool = True) -> Transcript:
+    """Recognise 16 kHz mono float32 ``samples`` with word timestamps.
+
+    ``model`` is a name (``tiny.en``...) or a path, found offline (see :mod:`reelkit.asr.models`);
+    an English-only model asked for another language raises ModelError. Results are cached on
+    disk (``cache_dir``, default :func:`reelkit.asr.cache.default_cache_dir`) under a key of the
+    samples and every option, so an unchanged input is never transcribed twice.
+    """
+    audio = np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(-1))
+    resolved = resolve_model(backend, model, language)
+    options = {**DECODE_OPTIONS, "vad": VAD_OPTIONS, "region_pad": WORD_REGION_PAD}
+    if backend == "openai-whisper":
+        options.update(beam_size=None, best_of=OPENAI_BEST_OF)
+    key = ""
+    directory = cache_dir if cache_dir is not None else tcache.default_cache_dir()
+    if use_cache:
+        key = tcache.cache_key(audio, backend=backend, model=resolved.identity(), language=language,
+                               prompt=initial_prompt, options=options)
+        hit = tcache.load_cached(directory, key)
+        if hit is not None:
+            log.debug("transcript cache hit %s", key[:12])
+            return hit
+    regions = speech_regions(audio)
+    segments: list[Segment] = []
+    if regions:
+        engine = _REGISTRY.engine(resolved)
+        if not engine.multilingual and language != "en":
+            # A model found by path may be English-only without ".en" in its name.
+            raise ModelError(f"model '{resolved.name}' is English-only and cannot transcribe "
+                             f"language '{language}'; use a multilingual model "
+                             f"({', '.join(MULTILINGUAL_MODELS)})")
+        seconds = audio.size / SAMPLE_RATE
+        log.info("transcribing %.1f s with %s/%s", seconds, backend, resolved.name)
+        _REGISTRY.calls += 1
+        raw = engine.run(audio, language=language, initial_prompt=initial_prompt, regions=regions)
+        segments = drop_repeats(keep_in_regions(drop_annotations(raw), regions))
+    else:
+        log.info("no speech found in %.1f s; nothing to transcribe", audio.size / SAMPLE_RATE)
+    result = Transcript(language=language, backend=backend, model=resolved.name,
+                        segments=tuple(segments))
+    if use_cache:
+        tcache.store_cached(directory, key, result)
+    return result
