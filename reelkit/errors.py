@@ -78,3 +78,7 @@ class RenderError(ReelkitError):
 
 class Interrupted(ReelkitError):
     """The user interrupted a render; temporary files were removed."""
+
+
+class BusyError(ReelkitError):
+    """Another reelkit process holds the lock on an output folder."""

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reelkit import __version__
 from reelkit.errors import Interrupted, ReelkitError
+from reelkit.io.atomic import write_json_atomic
 from reelkit.pipeline import RenderRequest, render_episode
 
 STATE_FILE = "batch-state.json"
@@ -75,9 +76,7 @@ def _load_state(path: Path) -> dict[str, dict]:
 
 
 def _write_json(path: Path, data: object) -> None:
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_json_atomic(path, data, fsync=True)
 
 
 def run_batch(outlines: Sequence[Path], request: RenderRequest, *, force: bool = False,

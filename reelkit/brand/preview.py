@@ -14,11 +14,18 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from reelkit.io.ffmpeg import atomic_output, run_ffmpeg
+from reelkit.brand.overlays import (
+    Callout,
+    LowerThirdCue,
+    OverlayContext,
+    build_overlays,
+    is_full_frame,
+)
+from reelkit.brand.preset import Brand, caption_style
+from reelkit.io.atomic import atomic_output
+from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import CaptionPage, Overlay, Word
 from reelkit.plan.platforms import Platform
-from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame
-from reelkit.brand.preset import Brand, caption_style
 
 #: The moment shown: inside the sample caption page, on its third word.
 PREVIEW_TIME = 1.3

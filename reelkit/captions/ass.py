@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reelkit.errors import CaptionError
+from reelkit.io.atomic import write_text_atomic
 from reelkit.io.ffmpeg import escape_filter_value
 from reelkit.plan.model import CaptionPage, CaptionStyle, Word
 
@@ -446,13 +447,7 @@ def write_ass(pages: Sequence[CaptionPage], style: CaptionStyle, width: int, hei
         *writer.events,
     ]
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        tmp.write_text("\n".join(head) + "\n", encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_text_atomic(path, "\n".join(head) + "\n")
 
 
 def ass_filter(ass_path: Path, fonts_dir: Path) -> str:

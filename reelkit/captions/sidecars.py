@@ -8,12 +8,12 @@ file back: text and times as given, word times spread inside each cue by charact
 from __future__ import annotations
 
 import html
-import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from reelkit.errors import CaptionError
+from reelkit.io.atomic import atomic_path
 from reelkit.plan.model import CaptionPage, Word
 
 # Inline markup a player would interpret. WebVTT escapes a literal "<", so every tag there is
@@ -40,7 +40,7 @@ def write_srt(pages: Sequence[CaptionPage], path: Path) -> None:
         subs.append(pysrt.SubRipItem(index=n, start=pysrt.SubRipTime.from_ordinal(start_ms),
                                      end=pysrt.SubRipTime.from_ordinal(end_ms),
                                      text="\n".join(lines)))
-    with _atomic(Path(path)) as tmp:
+    with atomic_path(Path(path)) as tmp:
         subs.save(str(tmp), encoding="utf-8", eol="\n")
 
 
@@ -51,7 +51,7 @@ def write_vtt(pages: Sequence[CaptionPage], path: Path) -> None:
         out.append(f"{_vtt_time(start_ms)} --> {_vtt_time(end_ms)}")
         out.extend(html.escape(line, quote=False) for line in lines)
         out.append("")
-    with _atomic(Path(path)) as tmp:
+    with atomic_path(Path(path)) as tmp:
         tmp.write_text("\n".join(out), encoding="utf-8")
 
 
@@ -72,23 +72,6 @@ def _vtt_time(ms: int) -> str:
     m, rem = divmod(rem, 60_000)
     s, milli = divmod(rem, 1000)
     return f"{h:02d}:{m:02d}:{s:02d}.{milli:03d}"
-
-
-class _atomic:
-    """Context manager yielding a temporary path beside ``final``, renamed over it on success."""
-
-    def __init__(self, final: Path) -> None:
-        self.final = final
-        self.tmp = final.with_name(f".{final.name}.partial-{os.getpid()}")
-
-    def __enter__(self) -> Path:
-        return self.tmp
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.tmp.replace(self.final)
-        elif self.tmp.exists():
-            self.tmp.unlink()
 
 
 # --- reading ---------------------------------------------------------------------------------

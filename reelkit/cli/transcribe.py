@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from reelkit.errors import InputError
+from reelkit.io.atomic import write_json_atomic
 from reelkit.io.probe import probe
 
 
@@ -13,9 +13,9 @@ def transcribe_to_file(media: Path, output: Path, *, script_file: Path | None = 
                        backend: str = "faster-whisper", model: str | None = None, language: str = "en",
                        brand: str = "default", use_cache: bool = True) -> None:
     """Transcribe ``media`` (aligning to ``script_file`` when given) and write ``output`` by its extension."""
-    from reelkit.speech import caption_words, load_audio, script_prompt, transcribe
     from reelkit.brand import caption_rules, load_brand
     from reelkit.captions import paginate, write_srt, write_vtt
+    from reelkit.speech import caption_words, load_audio, script_prompt, transcribe
 
     suffix = output.suffix.lower()
     if suffix not in (".srt", ".vtt", ".json"):
@@ -36,9 +36,7 @@ def transcribe_to_file(media: Path, output: Path, *, script_file: Path | None = 
         data = {"language": transcript.language, "backend": transcript.backend, "model": transcript.model,
                 "segments": segments,
                 "words": [{"text": w.text, "start": w.start, "end": w.end} for w in words]}
-        tmp = output.with_name(output.name + ".partial")
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(output)
+        write_json_atomic(output, data)
         return
     pages = paginate(words, caption_rules(load_brand(brand)), 30.0, [(0.0, info.duration)])
     (write_srt if suffix == ".srt" else write_vtt)(pages, output)

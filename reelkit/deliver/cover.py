@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reelkit.errors import InputError, MediaError
-from reelkit.io.ffmpeg import atomic_output, run_ffmpeg
+from reelkit.io.atomic import atomic_path
+from reelkit.io.ffmpeg import run_ffmpeg
 
 if TYPE_CHECKING:  # heavy imports stay out of `import reelkit.cover`
     import numpy as np
@@ -230,10 +231,6 @@ def make_cover(video: Path, out_png: Path, *, title: str, font_file: Path, text_
                          key="safe_box")
     cover = draw_title(frame, title, font_file, box=box, text_colour=text_colour,
                        box_colour=box_colour, box_opacity=box_opacity)
-    tmp = atomic_output(out_png)
-    try:
+    with atomic_path(out_png) as tmp:
         cover.save(tmp, format="PNG")
-        tmp.replace(out_png)
-    finally:
-        tmp.unlink(missing_ok=True)
     return float(at)

@@ -6,7 +6,6 @@ export folder can be moved or uploaded as a whole.
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 from reelkit import __version__
 from reelkit.errors import MediaError
-from reelkit.io.ffmpeg import atomic_output
+from reelkit.io.atomic import write_json_atomic
 from reelkit.plan.model import Plan
 
 METADATA_VERSION = 1
@@ -82,10 +81,5 @@ def write_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
     """
     path = Path(path)
     data = build_metadata(path, plan=plan, files=files, captions=captions, cover=cover, checks=checks)
-    tmp = atomic_output(path)
-    try:
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_json_atomic(path, data)
     return data

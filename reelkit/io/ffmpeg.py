@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from reelkit.errors import Interrupted, RenderError
 
@@ -114,11 +113,3 @@ def stop_process(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-
-
-def atomic_output(final: Path) -> Path:
-    """Temporary path beside ``final`` (same directory, so the rename is atomic).
-
-    The name keeps the extension so ffmpeg picks the right muxer.
-    """
-    return final.with_name(f".{final.stem}.partial-{os.getpid()}{final.suffix}")

@@ -266,6 +266,6 @@ def load_plan(text: str) -> Plan:
 
 def write_plan(plan: Plan, path: Path) -> None:
     """Write plan.json atomically."""
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_text(dump_plan(plan), encoding="utf-8")
-    tmp.replace(path)
+    from reelkit.io.atomic import write_text_atomic
+
+    write_text_atomic(path, dump_plan(plan))

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from reelkit.render import graph
 from reelkit.errors import RenderError
-from reelkit.io.ffmpeg import ProgressCallback, atomic_output, ffmpeg_exe, run_ffmpeg
+from reelkit.io.atomic import atomic_output
+from reelkit.io.ffmpeg import ProgressCallback, run_ffmpeg
 from reelkit.plan.model import OutputSpec, Overlay, Plan
+from reelkit.render import graph
 
 StageCallback = Callable[[str, float | None], ProgressCallback | None]
 """Called when a stage starts, with its name and the seconds of media it covers; may return a

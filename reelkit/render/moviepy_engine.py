@@ -31,11 +31,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from reelkit.render import graph
 from reelkit.errors import Interrupted, RenderError
-from reelkit.io.ffmpeg import ProgressCallback, atomic_output, ffmpeg_exe, run_ffmpeg, stop_process
+from reelkit.io.atomic import atomic_output
+from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
-from reelkit.render.ffmpeg_engine import RenderOptions, RenderResult, StageCallback, group_outputs, measure_loudness
+from reelkit.render import graph
+from reelkit.render.ffmpeg_engine import (
+    RenderOptions,
+    RenderResult,
+    StageCallback,
+    group_outputs,
+    measure_loudness,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from moviepy import VideoClip

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from reelkit.io.atomic import write_json_atomic
 from reelkit.speech.types import Transcript
 
 CODE_VERSION = "asr-3"
@@ -62,11 +63,6 @@ def store_cached(cache_dir: Path, key: str, transcript: Transcript) -> Path:
     """Write the entry atomically (temporary file in the same folder, then rename)."""
     path = _entry(cache_dir, key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
     payload = {"key": key, "code": CODE_VERSION, "transcript": transcript.to_dict()}
-    try:
-        tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_json_atomic(path, payload, indent=None)
     return path

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from reelkit.errors import ModelError
+from reelkit.io.atomic import atomic_path
 
 BACKENDS = ("faster-whisper", "openai-whisper")
 MULTILINGUAL_MODELS = ("tiny", "base", "small", "medium", "large-v3", "turbo")
@@ -415,13 +416,9 @@ def convert_ct2_to_openai(ct2_dir: Path, dest: Path, name: str | None = None) ->
                          f"{str(exc).splitlines()[0]}") from None
     heads = alignment_heads(name, ct2_dir, dims["n_text_layer"], dims["n_text_head"])
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.partial-{os.getpid()}")
-    try:
+    with atomic_path(dest) as tmp:
         torch.save({"dims": dims, "model_state_dict": state, "alignment_heads": heads,
                     "converted_from": str(ct2_dir), "converter_version": CONVERTER_VERSION}, tmp)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
     return dest
 
 
