@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from reelkit.errors import InputError
-from reelkit.io.paths import assets_dir
-from reelkit.plan.build import PlanRequest, build_plan, load_request_outline
-from reelkit.plan.model import Plan, write_plan
-from reelkit.plan.platforms import load_platforms
-from reelkit.render.ffmpeg_engine import RenderOptions, StageCallback, render_plan
+from reelkit.plan.build import PlanRequest, build_plans, load_request_outline
+from reelkit.plan.model import Plan
+from reelkit.plan.planfile import read_plan_file, write_plans
+from reelkit.render.engine import RenderOptions, StageCallback, get_engine
 
 log = logging.getLogger("reelkit")
 
@@ -38,6 +37,14 @@ class EpisodeResult:
     metadata: Path | None
     checks: dict[str, list[str]]
     timings: dict[str, float] = field(default_factory=dict)
+    plans: tuple[Plan, ...] = ()  # one per frame size; ``plan`` is the first
+
+
+def plan_episode(request: PlanRequest, out_dir: Path = Path("out")) -> tuple[Plan, ...]:
+    """Decide everything (one plan per frame size) and render nothing; outputs are to go to
+    ``out_dir/<slug>/``."""
+    outline = load_request_outline(request.inputs)
+    return build_plans(outline, request, out_dir / outline.slug)
 
 
 def render_episode(request: RenderRequest, on_stage: StageCallback | None = None) -> EpisodeResult:
@@ -48,58 +55,52 @@ def render_episode(request: RenderRequest, on_stage: StageCallback | None = None
     folder = request.out_dir / outline.slug
     if on_stage:
         on_stage("plan", None)
-    plan = build_plan(outline, request, folder)
+    plans = build_plans(outline, request, folder)
     timings["plan"] = time.perf_counter() - t0
-    return render_planned(plan, folder, request, on_stage, timings)
+    return render_planned(plans, folder, request, on_stage, timings)
 
 
-def render_planned(plan: Plan, folder: Path, request: RenderRequest, on_stage: StageCallback | None,
-                   timings: dict[str, float]) -> EpisodeResult:
-    """Render a finished plan and write the files around the video."""
+def render_plan_file(plan_file: Path, request: RenderRequest,
+                     on_stage: StageCallback | None = None) -> EpisodeResult:
+    """Render exactly the plans in ``plan_file`` (nothing re-decided, no transcription) into
+    ``request.out_dir/<slug>/``, keeping each output's file name."""
+    plans = read_plan_file(plan_file)
+    folder = request.out_dir / plans[0].slug
+    plans = tuple(retarget(p, folder) for p in plans)
+    return render_planned(plans, folder, request, on_stage, {})
+
+
+def retarget(plan: Plan, folder: Path) -> Plan:
+    """The plan with its outputs moved into ``folder`` (same file names)."""
+    outputs = tuple(replace(o, path=str(folder / Path(o.path).name)) for o in plan.outputs)
+    return replace(plan, outputs=outputs)
+
+
+def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRequest,
+                   on_stage: StageCallback | None, timings: dict[str, float]) -> EpisodeResult:
+    """Render finished plans (one per frame size) and write the files around the videos."""
     from reelkit.captions import write_srt, write_vtt
 
+    plans = (plans,) if isinstance(plans, Plan) else tuple(plans)
     folder.mkdir(parents=True, exist_ok=True)
-    engine = _engine(request.engine)
-    rendered = engine(plan, folder, request, on_stage)
-    timings.update(rendered.timings)
+    engine = get_engine(request.engine)
+    files: dict[str, Path] = {}
+    for plan in plans:
+        rendered = engine(plan, folder, request.options, on_stage)
+        timings.update(rendered.timings)
+        files.update(rendered.files)
+    first = plans[0]
     # Written after the videos: an interrupted or failed run leaves earlier files as they were.
-    write_plan(plan, folder / "plan.json")
-    sidecars = {"srt": folder / f"{plan.slug}.srt", "vtt": folder / f"{plan.slug}.vtt"}
-    write_srt(plan.pages, sidecars["srt"])
-    write_vtt(plan.pages, sidecars["vtt"])
+    write_plans(plans, folder / "plan.json")
+    # Every frame size has the same words and times: one pair of sidecars.
+    sidecars = {"srt": folder / f"{first.slug}.srt", "vtt": folder / f"{first.slug}.vtt"}
+    write_srt(first.pages, sidecars["srt"])
+    write_vtt(first.pages, sidecars["vtt"])
     t0 = time.perf_counter()
-    cover, metadata, checks = _extras(plan, folder, rendered.files, sidecars)
+    cover, metadata, checks = _extras(plans, folder, files, sidecars)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
-    return EpisodeResult(plan=plan, folder=folder, files=rendered.files, sidecars=sidecars, cover=cover,
-                         metadata=metadata, checks=checks, timings=timings)
-
-
-def _engine(name: str):  # type: ignore[no-untyped-def]
-    if name == "ffmpeg":
-        return _ffmpeg_engine
-    if name == "moviepy":
-        from reelkit.render.moviepy_engine import render_with_moviepy
-
-        return render_with_moviepy
-    raise InputError(f"unknown engine '{name}'", key="--engine", hint="use ffmpeg or moviepy")
-
-
-def _ffmpeg_engine(plan: Plan, folder: Path, request: RenderRequest, on_stage: StageCallback | None):  # type: ignore[no-untyped-def]
-    import tempfile
-
-    from reelkit.captions import ass_filter, split_pillow_pages, write_ass
-
-    with tempfile.TemporaryDirectory(prefix=".reelkit-captions-", dir=folder) as tmp:
-        ass = None
-        caption_overlays: tuple = ()
-        if plan.burn_captions and plan.pages:
-            ass_pages, caption_overlays = split_pillow_pages(plan.pages, plan.caption_style, plan.width,
-                                                             plan.height, assets_dir())
-            ass_path = Path(tmp) / "captions.ass"
-            write_ass(ass_pages, plan.caption_style, plan.width, plan.height, ass_path)
-            ass = ass_filter(ass_path, Path(plan.caption_style.font_file).parent)
-        return render_plan(plan, ass_filter=ass, caption_overlays=caption_overlays, options=request.options,
-                           on_stage=on_stage, workdir=folder)
+    return EpisodeResult(plan=first, folder=folder, files=files, sidecars=sidecars, cover=cover,
+                         metadata=metadata, checks=checks, timings=timings, plans=plans)
 
 
 def _card_free_window(plan: Plan) -> tuple[float, float]:
@@ -116,18 +117,22 @@ def _card_free_window(plan: Plan) -> tuple[float, float]:
     return lo, hi
 
 
-def _extras(plan: Plan, folder: Path, files: dict[str, Path], sidecars: dict[str, Path]):  # type: ignore[no-untyped-def]
+def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecars: dict[str, Path]):  # type: ignore[no-untyped-def]
     """Cover image, per-platform checks and metadata.json."""
     from reelkit.deliver.check import check_file
     from reelkit.deliver.cover import make_cover
     from reelkit.deliver.metadata import write_metadata
+    from reelkit.plan.platforms import plan_presets
 
-    presets = load_platforms()
     checks: dict[str, list[str]] = {}
-    for spec in plan.outputs:
-        platform = presets.get(spec.platform)
-        if platform is not None and spec.platform in files:
-            checks[spec.platform] = list(check_file(files[spec.platform], platform).failures)
+    for each in plans:
+        # The presets the plan was made for (a --platforms-file included), not today's files.
+        presets = plan_presets(each)
+        for spec in each.outputs:
+            platform = presets.get(spec.platform)
+            if platform is not None and spec.platform in files:
+                checks[spec.platform] = list(check_file(files[spec.platform], platform).failures)
+    plan = plans[0]
     cover = folder / "cover.png"
     first = files[plan.outputs[0].platform]
     style = plan.caption_style

@@ -72,11 +72,11 @@ def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
 
 
 def _render(plan: Plan, engine: str, folder: Path) -> Path:
-    from reelkit.pipeline import RenderRequest, _engine
+    from reelkit.render.engine import RenderOptions, get_engine
 
     out = replace(plan.outputs[0], path=str(folder / "tiktok.mp4"))
     plan = replace(plan, outputs=(out,))
-    result = _engine(engine)(plan, folder, RenderRequest(inputs=(), engine=engine), None)
+    result = get_engine(engine)(plan, folder, RenderOptions(), None)
     return result.files["tiktok"]
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from reelkit.errors import InputError
 from reelkit.io.paths import assets_dir
+from reelkit.plan.frames import exact_rate, normalise, rate_text
 from reelkit.plan.model import CaptionPage, Plan, Word
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
-from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, get_platform, load_platforms
+from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, get_platform, load_platforms, preset_data
 from reelkit.plan.timeline import build_timeline
 
 
@@ -84,16 +87,23 @@ def _regroup_broken(pages: Sequence[CaptionPage], plan: Plan) -> tuple[CaptionPa
     return tuple(out)
 
 
-def _pages(plan: Plan, outline: Outline, request: PlanRequest) -> tuple[tuple[Word, ...], tuple[CaptionPage, ...]]:
+def _pages(plan: Plan, outline: Outline, request: PlanRequest,
+           shared: dict[str, Any]) -> tuple[tuple[Word, ...], tuple[CaptionPage, ...]]:
+    """Caption words and pages of ``plan``. ``shared`` carries what one run decides once for
+    every frame size: the transcribed words (or the producer's caption file)."""
     from reelkit.captions import paginate, read_captions
 
     windows = [(c.out_start, c.out_end) for c in plan.cuts if c.captions]
     if request.captions_file is not None:
-        pages = _regroup_broken(read_captions(request.captions_file), plan)
+        if "captions_file" not in shared:
+            shared["captions_file"] = read_captions(request.captions_file)
+        pages = _regroup_broken(shared["captions_file"], plan)
         return tuple(w for p in pages for w in p.words), pages
     if not any(plan.source(c.source).has_audio and c.captions for c in plan.cuts):
         return (), ()
-    words = _caption_words(plan, outline, request)
+    if "words" not in shared:
+        shared["words"] = _caption_words(plan, outline, request)
+    words = shared["words"]
     return words, tuple(paginate(words, plan.caption_rules, plan.fps, windows))
 
 
@@ -103,31 +113,77 @@ def _outline_relative(outline: Outline, brand: str) -> str:
     return str(candidate) if ("/" in brand or brand.endswith(".yaml")) and candidate.exists() else brand
 
 
-def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
-    """Decide everything: timeline, brand look, caption words and pages, overlays, outputs."""
-    from reelkit.brand import OverlayContext, LowerThirdCue, Callout, build_overlays, caption_rules, caption_style, load_brand, music_bed
+def plan_rate(outline: Outline, platform: Platform) -> Fraction:
+    """The frame rate to render at: the outline's ``fps``, else the platform's, else (``fps:
+    source``) the first clip's own rate, exactly (29.97 stays 30000/1001) when the platform
+    accepts it, else the nearest rate it accepts."""
+    if outline.fps:
+        return exact_rate(outline.fps)
+    if platform.fps != "source":
+        return exact_rate(platform.fps)
+    media = outline.segments[0].media
+    rate = exact_rate(media.fps if media is not None and media.fps > 0 else 30)
+    if platform.fps_range is not None:
+        low, high = platform.fps_range
+        if not low - 0.01 <= float(rate) <= high + 0.01:
+            rate = exact_rate(min(max(float(rate), low), high))
+    return rate
+
+
+def size_groups(platforms: Sequence[Platform]) -> list[list[Platform]]:
+    """Platforms grouped by frame size, in first-seen order: one picture per group."""
+    groups: dict[tuple[int, int], list[Platform]] = {}
+    for p in platforms:
+        groups.setdefault((p.width, p.height), []).append(p)
+    return list(groups.values())
+
+
+def build_plans(outline: Outline, request: PlanRequest, folder: Path) -> tuple[Plan, ...]:
+    """Decide everything for every selected platform: one plan per frame size.
+
+    One analysis serves them all (transcription, caption words, the cut); each frame size
+    gets its own crop, caption placement, safe zone and overlays, and one picture that the
+    platforms of that size share.
+    """
+    from reelkit.brand import load_brand
 
     platforms = select_platforms(request, outline)
-    width, height = platforms[0].width, platforms[0].height
-    for p in platforms[1:]:
-        if (p.width, p.height) != (width, height):
-            raise InputError(f"platform '{p.name}' has frame {p.width}x{p.height}, '{platforms[0].name}' has "
-                             f"{width}x{height}", hint="render different frame sizes in separate runs")
-    fps = float(outline.fps or (platforms[0].fps if platforms[0].fps != "source" else 0)
-                or outline.segments[0].media.fps or 30)  # type: ignore[union-attr]
-    sources, cuts = build_timeline(outline, width, height, fps)
-    duration = cuts[-1].out_end
     brand = load_brand(request.brand or _outline_relative(outline, outline.brand))
+    shared: dict[str, Any] = {}
+    return tuple(_build_one(outline, request, folder, brand, group, shared) for group in size_groups(platforms))
+
+
+def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
+    """Decide everything for platforms of one frame size (see :func:`build_plans` for more)."""
+    plans = build_plans(outline, request, folder)
+    if len(plans) > 1:
+        sizes = ", ".join(f"{p.width}x{p.height}" for p in plans)
+        raise InputError(f"the platforms have {len(plans)} frame sizes ({sizes})",
+                         hint="build_plans makes one plan per frame size")
+    return plans[0]
+
+
+def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any, platforms: Sequence[Platform],
+               shared: dict[str, Any]) -> Plan:
+    """The plan of one frame size: timeline, brand look, caption words and pages, overlays, outputs."""
+    from reelkit.brand import OverlayContext, LowerThirdCue, Callout, build_overlays, caption_rules, caption_style, music_bed
+    from reelkit.render.prepare import prepare_captions
+
+    width, height = platforms[0].width, platforms[0].height
+    rate = plan_rate(outline, platforms[0])
+    sources, cuts = build_timeline(outline, width, height, rate)
+    duration = cuts[-1].out_end
     safe_box = common_safe_box(platforms, width, height)
     outputs = tuple(p.output_spec(str(folder / f"{p.name}.mp4")) for p in platforms)
-    plan = Plan(title=outline.title, slug=outline.slug, width=width, height=height, fps=fps, duration=duration,
-                sources=sources, cuts=cuts, caption_rules=caption_rules(brand),
+    plan = Plan(title=outline.title, slug=outline.slug, width=width, height=height, fps=float(rate),
+                duration=duration, sources=sources, cuts=cuts, caption_rules=caption_rules(brand),
                 caption_style=caption_style(brand, safe_box, width, height),
                 # One picture serves every selected platform, so captions are burned when any asks.
                 burn_captions=any(p.burn_captions for p in platforms),
                 music=music_bed(brand), outputs=outputs, language=outline.language,
-                description=outline.description, hashtags=outline.hashtags)
-    words, pages = _pages(plan, outline, request)
+                description=outline.description, hashtags=outline.hashtags, frame_rate=rate_text(rate),
+                safe_box=safe_box, platform_presets=tuple(preset_data(p) for p in platforms))
+    words, pages = _pages(plan, outline, request, shared)
     lower_thirds = tuple(LowerThirdCue(seg.lower_third.name, seg.lower_third.role, cut.out_start,
                                        min(cut.out_end, cut.out_start + 4.0))
                          for seg, cut in zip(outline.segments, cuts) if seg.lower_third)
@@ -135,4 +191,5 @@ def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
     ctx = OverlayContext(width=width, height=height, duration=duration, title=outline.title, hook=outline.hook,
                          cta=outline.cta, lower_thirds=lower_thirds, callouts=callouts, safe_box=safe_box)
     overlays = build_overlays(brand, ctx, assets_dir())
-    return replace(plan, words=words, pages=pages, overlays=overlays)
+    plan = normalise(replace(plan, words=words, pages=pages, overlays=overlays))
+    return replace(plan, captions=prepare_captions(plan, assets_dir()))

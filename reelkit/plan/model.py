@@ -14,6 +14,7 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +121,23 @@ class Cut:
     reframe: str  # crop | fit
     crop: Crop
     captions: bool = True
+    # Exact positions in frames of the plan's rate (see reelkit.plan.frames): the seconds
+    # above are derived from these. None in plans written before they existed.
+    src_start_frame: int | None = None
+    src_end_frame: int | None = None
+    out_start_frame: int | None = None
+    out_end_frame: int | None = None
 
     @property
     def duration(self) -> float:
         return self.out_end - self.out_start
+
+    @property
+    def frames(self) -> int | None:
+        """The cut's length in frames (None for a plan without frame fields)."""
+        if self.src_start_frame is None or self.src_end_frame is None:
+            return None
+        return self.src_end_frame - self.src_start_frame
 
 
 @dataclass(frozen=True)
@@ -186,6 +200,22 @@ class OutputSpec:
 
 
 @dataclass(frozen=True)
+class PreparedCaptions:
+    """Caption artefacts both engines draw from, prepared once when the plan is made.
+
+    ``ass`` is the libass script of the pages drawn by libass (empty when every page is drawn
+    by Pillow), ``overlays`` the Pillow-drawn pages (emoji) as PNG overlays. ``key`` is a
+    fingerprint of the pages and the caption look they were made from: a renderer uses the
+    artefacts only while the plan's pages still match it (a hand-edited caption word is drawn
+    again, from the edited pages).
+    """
+
+    key: str
+    ass: str = ""
+    overlays: tuple[Overlay, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     """The whole resolved edit of one episode."""
 
@@ -209,6 +239,29 @@ class Plan:
     description: str = ""
     hashtags: tuple[str, ...] = ()
     schema_version: int = SCHEMA_VERSION
+    # Exact frame rate ("30000/1001", "30"); ``fps`` is the same rate as a float for readers
+    # that need no exactness. Empty in plans written before it existed (fps is then exact).
+    frame_rate: str = ""
+    # The caption/overlay safe box (x0, y0, x1, y1): the intersection of the platforms' zones.
+    safe_box: tuple[int, int, int, int] | None = None
+    # The platform presets the plan was made for, as data (reelkit.plan.platforms.preset_data),
+    # so later checks use the same presets, including ones from a --platforms-file.
+    platform_presets: tuple[dict[str, Any], ...] = ()
+    captions: PreparedCaptions | None = None
+
+    @property
+    def rate(self) -> Fraction:
+        """The exact frame rate."""
+        from reelkit.plan.frames import exact_rate
+
+        return exact_rate(self.frame_rate or self.fps)
+
+    @property
+    def frame_count(self) -> int:
+        """Frames in the finished picture."""
+        from reelkit.plan.frames import total_frames
+
+        return total_frames(self)
 
     def source(self, source_id: str) -> Source:
         for src in self.sources:

@@ -388,3 +388,26 @@ def get_platform(name: str, platforms: dict[str, Platform] | None = None) -> Pla
     except KeyError:
         raise InputError(f"unknown platform '{name}'", key="platform",
                          hint=f"known: {', '.join(sorted(platforms))}") from None
+
+
+def preset_data(platform: Platform) -> dict[str, Any]:
+    """A preset as plain data, the way a plan records it."""
+    from reelkit.plan.model import to_data
+
+    return to_data(platform)
+
+
+def preset_from_data(data: dict[str, Any]) -> Platform:
+    """The inverse of :func:`preset_data`."""
+    from reelkit.plan.model import from_data
+
+    return from_data(Platform, data)
+
+
+def plan_presets(plan: Any) -> dict[str, Platform]:
+    """The presets recorded in ``plan`` by name; for a plan that recorded none (written before
+    plans did), the current presets of its outputs' platforms."""
+    if plan.platform_presets:
+        return {p.name: p for p in map(preset_from_data, plan.platform_presets)}
+    shipped = load_platforms()
+    return {o.platform: shipped[o.platform] for o in plan.outputs if o.platform in shipped}

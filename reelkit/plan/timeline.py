@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
+from reelkit.plan.frames import exact_rate, frame_seconds, length_frames, start_frame
 from reelkit.plan.outline import Outline
 from reelkit.plan.model import Cut, Source
 from reelkit.plan.reframe import crop_region, resolve_mode
 
 
-def frames(seconds: float, fps: float) -> int:
+def frames(seconds: float, fps: float | Fraction) -> int:
     """Whole frames covering ``seconds`` at ``fps`` (at least one)."""
-    # Floor (with a hair of tolerance): a cut never runs past the end the outline asked for.
-    return max(1, int(seconds * fps + 1e-6))
+    return length_frames(seconds, exact_rate(fps))
 
 
-def build_timeline(outline: Outline, width: int, height: int, fps: float) -> tuple[tuple[Source, ...], tuple[Cut, ...]]:
+def build_timeline(outline: Outline, width: int, height: int,
+                   fps: float | Fraction) -> tuple[tuple[Source, ...], tuple[Cut, ...]]:
     """Probe-backed sources (deduplicated by path) and cuts placed back to back.
 
-    Each cut's output length is a whole number of frames, so video and audio of every
-    segment have the same length and joins never drift.
+    Each cut starts on a frame of the plan's rate (the nearest to the outline's start) and
+    lasts a whole number of frames, so video and audio of every segment have the same length
+    and joins never drift; frames are kept exactly, seconds derived from them.
     """
+    rate = exact_rate(fps)
     sources: dict[str, Source] = {}
     cuts: list[Cut] = []
     cursor_frames = 0
@@ -32,12 +37,15 @@ def build_timeline(outline: Outline, width: int, height: int, fps: float) -> tup
                 height=media.height, rotation=media.rotation, fps=media.fps, has_video=media.has_video,
                 has_audio=media.has_audio, audio_rate=media.audio_rate)
         src = sources[key]
-        n = frames(seg.end - seg.start, fps)
+        # The frame on screen at the outline's start, then whole frames up to its end.
+        first = start_frame(seg.start, rate)
+        n = length_frames(seg.end - float(first / rate), rate)
         mode = resolve_mode(seg.reframe, src.width, src.height)
         cuts.append(Cut(
-            source=src.id, src_start=round(seg.start, 6), src_end=round(seg.start + n / fps, 6),
-            out_start=round(cursor_frames / fps, 6), out_end=round((cursor_frames + n) / fps, 6),
+            source=src.id, src_start=frame_seconds(first, rate), src_end=frame_seconds(first + n, rate),
+            out_start=frame_seconds(cursor_frames, rate), out_end=frame_seconds(cursor_frames + n, rate),
             reframe=mode, crop=crop_region(mode, src.width, src.height, width, height, seg.focus),
-            captions=seg.captions))
+            captions=seg.captions, src_start_frame=first, src_end_frame=first + n,
+            out_start_frame=cursor_frames, out_end_frame=cursor_frames + n))
         cursor_frames += n
     return tuple(sources.values()), tuple(cuts)

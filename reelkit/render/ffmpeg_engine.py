@@ -12,8 +12,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -23,22 +22,11 @@ from reelkit.io.atomic import atomic_output
 from reelkit.io.ffmpeg import ProgressCallback, run_ffmpeg
 from reelkit.plan.model import OutputSpec, Overlay, Plan
 from reelkit.render import graph
+from reelkit.render.engine import RenderOptions, RenderResult, StageCallback
+from reelkit.render.engine import stage as _stage
 
-StageCallback = Callable[[str, float | None], ProgressCallback | None]
-"""Called when a stage starts, with its name and the seconds of media it covers; may return a
-progress callback for that stage."""
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    x264_preset: str = "veryfast"
-    threads: int = 0
-
-
-@dataclass
-class RenderResult:
-    files: dict[str, Path] = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
+__all__ = ["RenderOptions", "RenderResult", "StageCallback", "group_outputs", "measure_loudness", "render_plan",
+           "render_with_ffmpeg"]
 
 
 _JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
@@ -113,5 +101,13 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _stage(on_stage: StageCallback | None, name: str, seconds: float | None) -> ProgressCallback | None:
-    return on_stage(name, seconds) if on_stage else None
+def render_with_ffmpeg(plan: Plan, workdir: Path, options: RenderOptions = RenderOptions(),
+                       on_stage: StageCallback | None = None) -> RenderResult:
+    """The engine interface (:class:`reelkit.render.engine.Engine`) of the ffmpeg engine."""
+    from reelkit.render.prepare import captions_for_render
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".reelkit-captions-", dir=workdir) as tmp:
+        captions = captions_for_render(plan, Path(tmp))
+        return render_plan(plan, ass_filter=captions.ass_filter, caption_overlays=captions.overlays,
+                           options=options, on_stage=on_stage, workdir=workdir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reelkit.plan.frames import cut_frames, rate_text
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
 
 BLUR_FILL_DARKEN = -0.18  # brightness shift of the blurred fill behind `fit` segments
@@ -22,6 +23,22 @@ def _n(value: float) -> str:
     """Compact, locale-free number formatting for argv and filtergraphs."""
     text = f"{value:.6f}".rstrip("0").rstrip(".")
     return text if text not in ("", "-0") else "0"
+
+
+def _seek(plan: Plan, cut: Cut) -> str:
+    """The cut's source start for ``-ss``, floored to the microsecond ffmpeg parses.
+
+    Frame times at 30000/1001 are not whole microseconds: rounding up would seek past the
+    cut's first frame and drop it; flooring keeps it (the frame before starts 33 ms earlier).
+    """
+    first = cut_frames(cut, plan.rate)[0]
+    micro = (first * 1_000_000 * plan.rate.denominator) // plan.rate.numerator
+    return _n(micro / 1_000_000)  # exact: %.6f of a whole number of microseconds
+
+
+def _rate(plan: Plan) -> str:
+    """The plan's exact frame rate for ffmpeg (``30000/1001``, ``30``)."""
+    return rate_text(plan.rate)
 
 
 @dataclass(frozen=True)
@@ -44,7 +61,7 @@ def cut_inputs(plan: Plan, *, audio_only: bool = False) -> list[str]:
         src = plan.source(cut.source)
         if audio_only:
             args += ["-vn"]
-        args += ["-ss", _n(cut.src_start), "-t", _n(cut.duration + 0.1), "-i", src.path]
+        args += ["-ss", _seek(plan, cut), "-t", _n(cut.duration + 0.1), "-i", src.path]
     return args
 
 
@@ -54,13 +71,13 @@ def music_input(plan: Plan) -> list[str]:
     return ["-stream_loop", "-1", "-vn", "-i", plan.music.path]
 
 
-def overlay_inputs(overlays: Sequence[Overlay], fps: float) -> list[str]:
+def overlay_inputs(overlays: Sequence[Overlay], fps: float | str) -> list[str]:
     """Static overlays are one still frame (the overlay filter repeats it); faded ones loop
     only for their own span, so full-frame cards are decoded just while they show."""
     args: list[str] = []
     for ov in overlays:
         if _animated(ov):
-            args += ["-loop", "1", "-framerate", _n(fps), "-t", _n(ov.end - ov.start), "-i", ov.image]
+            args += ["-loop", "1", "-framerate", fps if isinstance(fps, str) else _n(fps), "-t", _n(ov.end - ov.start), "-i", ov.image]
         else:
             args += ["-i", ov.image]
     return args
@@ -74,9 +91,10 @@ def _animated(ov: Overlay) -> bool:
 # --- video ----------------------------------------------------------------------------------
 
 def _segment_video(plan: Plan, cut: Cut, index: int) -> str:
-    n_frames = int(round(cut.duration * plan.fps))
+    ss, se, _, _ = cut_frames(cut, plan.rate)
+    n_frames = se - ss
     w, h, c = plan.width, plan.height, cut.crop
-    head = (f"[{index}:v]setpts=PTS-STARTPTS,fps={_n(plan.fps)},"
+    head = (f"[{index}:v]setpts=PTS-STARTPTS,fps={_rate(plan)},"
             f"tpad=stop_mode=clone:stop_duration=1,trim=end_frame={n_frames},setpts=PTS-STARTPTS,"
             f"crop={c.w}:{c.h}:{c.x}:{c.y}")
     tail = f"setsar=1,format=yuv420p[v{index}]"
@@ -243,7 +261,7 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     music_index = len(plan.cuts) if plan.music else None
     args += music_input(plan)
     overlay_first = len(plan.cuts) + (1 if plan.music else 0)
-    args += overlay_inputs(list(plan.overlays) + list(caption_overlays), plan.fps)
+    args += overlay_inputs(list(plan.overlays) + list(caption_overlays), _rate(plan))
     vchains, vlabel = video_graph(plan, overlay_first, ass_filter, caption_overlays)
     achains, alabel = mix_graph(plan, music_index)
     chains = vchains + achains
@@ -260,7 +278,7 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
              "-level:v", first.level, "-pix_fmt", first.pix_fmt,
              "-b:v", first.video_bitrate, "-maxrate", first.maxrate, "-bufsize", first.bufsize,
              "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-bf", str(first.bframes),
-             "-flags", "+cgop", "-r", _n(plan.fps),
+             "-flags", "+cgop", "-r", _rate(plan),
              "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
     if first.video_codec == "libx264":
         # 8x8 transforms make the stream High profile even at the fastest presets.
@@ -270,7 +288,8 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     for i, out in enumerate(outputs):
         args += [f"-c:a:{i}", out.audio_codec, f"-b:a:{i}", out.audio_bitrate,
                  f"-ar:a:{i}", str(out.audio_rate), f"-ac:a:{i}", str(out.audio_channels)]
-    args += ["-t", _n(plan.duration), "-f", "mp4", master_path]
+    # Exactly the plan's frames: -t alone is rounded to the microsecond.
+    args += ["-frames:v", str(plan.frame_count), "-t", _n(plan.duration), "-f", "mp4", master_path]
     return args
 
 

@@ -36,13 +36,9 @@ from reelkit.io.atomic import atomic_output
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
 from reelkit.render import graph
-from reelkit.render.ffmpeg_engine import (
-    RenderOptions,
-    RenderResult,
-    StageCallback,
-    group_outputs,
-    measure_loudness,
-)
+from reelkit.render.engine import RenderOptions, RenderResult, StageCallback
+from reelkit.render.engine import stage as _stage
+from reelkit.render.ffmpeg_engine import group_outputs, measure_loudness
 
 if TYPE_CHECKING:  # pragma: no cover
     from moviepy import VideoClip
@@ -63,7 +59,7 @@ def caption_canvas_args(plan: Plan, ass_filter: str, out_path: str) -> list[str]
     """
     # One extra frame of canvas: the last output frame always finds a canvas frame.
     duration = plan.duration + 1.0 / plan.fps
-    canvas = f"color=c=black@0:s={plan.width}x{plan.height}:r={_n(plan.fps)}:d={_n(duration)},format=rgba"
+    canvas = f"color=c=black@0:s={plan.width}x{plan.height}:r={graph._rate(plan)}:d={_n(duration)},format=rgba"
     return ["-f", "lavfi", "-i", canvas, "-vf", f"{ass_filter}:alpha=1,format=argb",
             "-c:v", "qtrle", "-f", "mov", out_path]
 
@@ -82,7 +78,7 @@ def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Seq
     # The frames come last, so the audio chains keep the input numbers graph.py gives them.
     video_index = len(plan.cuts) + (1 if plan.music else 0)
     args += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{plan.width}x{plan.height}",
-             "-framerate", _n(plan.fps), "-i", "pipe:0"]
+             "-framerate", graph._rate(plan), "-i", "pipe:0"]
     # Same colour handling as graph.video_graph's last step: BT.709 limited range.
     video = f"[{video_index}:v]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
     if len(groups) == 1:
@@ -263,14 +259,14 @@ def pipe_frames(clip: VideoClip, plan: Plan, args: Sequence[str], *, stage: str,
     """Feed every output frame of ``clip`` as raw RGB to ``ffmpeg args`` (which reads pipe:0)."""
     argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-y", *args]
     log = workdir / "encode.log"
-    n_frames = int(round(plan.duration * plan.fps))
+    n_frames = plan.frame_count
     # stderr goes to a file: nothing to drain while we write, so no pipe can fill and block.
     with open(log, "wb") as err:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err)
     assert proc.stdin is not None
     try:
         for i in range(n_frames):
-            frame = np.ascontiguousarray(clip.get_frame(i / plan.fps), dtype=np.uint8)
+            frame = np.ascontiguousarray(clip.get_frame(float(i / plan.rate)), dtype=np.uint8)
             proc.stdin.write(memoryview(frame).cast("B"))
             if progress is not None and i % 10 == 0:
                 progress(i / plan.fps)
@@ -292,31 +288,25 @@ def pipe_frames(clip: VideoClip, plan: Plan, args: Sequence[str], *, stage: str,
 
 
 def _captions(plan: Plan, tmpdir: Path) -> tuple[Path | None, tuple[Overlay, ...]]:
-    """Draw the plan's captions: (ASS canvas movie or None, Pillow-drawn caption overlays)."""
-    from reelkit.captions import ass_filter, split_pillow_pages, write_ass
-    from reelkit.io.paths import assets_dir
+    """Draw the plan's prepared captions: (ASS canvas movie or None, Pillow caption overlays)."""
+    from reelkit.render.prepare import captions_for_render
 
-    if not (plan.burn_captions and plan.pages):
-        return None, ()
-    ass_pages, caption_overlays = split_pillow_pages(plan.pages, plan.caption_style, plan.width, plan.height,
-                                                     assets_dir())
-    if not ass_pages:
-        return None, tuple(caption_overlays)
-    ass_path = tmpdir / "captions.ass"
-    write_ass(ass_pages, plan.caption_style, plan.width, plan.height, ass_path)
+    captions = captions_for_render(plan, tmpdir)
+    if captions.ass_filter is None:
+        return None, captions.overlays
     canvas = tmpdir / "captions.mov"
-    flt = ass_filter(ass_path, Path(plan.caption_style.font_file).parent)
-    run_ffmpeg(caption_canvas_args(plan, flt, str(canvas)), stage="draw captions")
-    return canvas, tuple(caption_overlays)
+    run_ffmpeg(caption_canvas_args(plan, captions.ass_filter, str(canvas)), stage="draw captions")
+    return canvas, captions.overlays
 
 
-def render_with_moviepy(plan: Plan, folder: Path, request: Any, on_stage: StageCallback | None) -> RenderResult:
-    """Render every output of ``plan`` through a MoviePy composition (the pipeline's engine API).
+def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = RenderOptions(),
+                        on_stage: StageCallback | None = None) -> RenderResult:
+    """Render every output of ``plan`` through a MoviePy composition (the engine interface,
+    :class:`reelkit.render.engine.Engine`; temporary files under ``folder``).
 
-    ``request`` is the pipeline's RenderRequest (only its ``options`` are read). Returns the
-    platform files and stage timings; on any failure no output or temporary file is left.
+    Returns the platform files and stage timings; on any failure no output or temporary file
+    is left.
     """
-    options: RenderOptions = getattr(request, "options", None) or RenderOptions()
     result = RenderResult()
     finals = [Path(o.path) for o in plan.outputs]
     for final in finals:
@@ -370,6 +360,4 @@ def render_with_moviepy(plan: Plan, folder: Path, request: Any, on_stage: StageC
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _stage(on_stage: StageCallback | None, name: str, seconds: float | None) -> ProgressCallback | None:
-    return on_stage(name, seconds) if on_stage else None
 

@@ -1,0 +1,67 @@
+"""The render engine interface: a plan, a working folder and options in, platform files out.
+
+Both engines (``ffmpeg``, the default, and ``moviepy``, a cross-check) are functions of this
+shape; they draw captions from the same prepared artefacts (:mod:`reelkit.render.prepare`)
+and the same overlay PNGs, so they differ only in how the picture is composited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from reelkit.errors import InputError
+from reelkit.io.ffmpeg import ProgressCallback
+from reelkit.plan.model import Plan
+
+StageCallback = Callable[[str, float | None], ProgressCallback | None]
+"""Called when a stage starts, with its name and the seconds of media it covers; may return a
+progress callback for that stage."""
+
+ENGINES = ("ffmpeg", "moviepy")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to encode (not what: that is the plan)."""
+
+    x264_preset: str = "veryfast"
+    threads: int = 0
+
+
+@dataclass
+class RenderResult:
+    """The platform files written (platform -> final path) and stage timings in seconds."""
+
+    files: dict[str, Path] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    """Render every output of ``plan`` to its final path, temporary files under ``workdir``.
+
+    On any failure no output and no temporary file is left; earlier outputs stay.
+    """
+
+    def __call__(self, plan: Plan, workdir: Path, options: RenderOptions,
+                 on_stage: StageCallback | None = None) -> RenderResult: ...
+
+
+def get_engine(name: str) -> Engine:
+    """The engine called ``name`` (``ffmpeg`` or ``moviepy``)."""
+    if name == "ffmpeg":
+        from reelkit.render.ffmpeg_engine import render_with_ffmpeg
+
+        return render_with_ffmpeg
+    if name == "moviepy":
+        from reelkit.render.moviepy_engine import render_with_moviepy
+
+        return render_with_moviepy
+    raise InputError(f"unknown engine '{name}'", key="--engine", hint="use " + " or ".join(ENGINES))
+
+
+def stage(on_stage: StageCallback | None, name: str, seconds: float | None) -> ProgressCallback | None:
+    """Announce a stage; returns its progress callback, if any."""
+    return on_stage(name, seconds) if on_stage else None
