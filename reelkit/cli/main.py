@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 
-from reelkit import __version__
-from reelkit.errors import Interrupted, ReelkitError
+from typing import Any
 
-PLATFORM_HELP = "Platform preset (repeatable): tiktok, reels, shorts, snapchat, or one from --platforms-file."
+from reelkit import __version__
+from reelkit.cli.options import PLATFORM_HELP, plan_request_args, planning_options
+from reelkit.errors import Interrupted, ReelkitError
 
 
 class ReelkitGroup(click.Group):
@@ -66,29 +67,18 @@ def _stop_on_sigterm() -> None:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--platform", "platforms", multiple=True, help=PLATFORM_HELP)
-@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
-              help="Output folder; files go to OUT/<slug>/.")
-@click.option("--brand", help="Brand preset name under brand/, or a path to a preset folder.")
-@click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
-              default="faster-whisper", show_default=True, help="Speech recognition backend.")
-@click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
-@click.option("--captions", "captions_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="Burn this corrected .srt/.vtt instead of transcribing.")
+@planning_options
 @click.option("--engine", type=click.Choice(["ffmpeg", "moviepy"]), default="ffmpeg", show_default=True,
               help="ffmpeg: one filtergraph per output (fast); moviepy: composite in Python (cross-check).")
-@click.option("--no-cache", is_flag=True, help="Transcribe again even when a cached transcript exists.")
-@click.option("--platforms-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-              help="YAML file adding or overriding platform presets.")
 @click.option("--preset", "x264_preset", default="veryfast", show_default=True,
               help="x264 speed preset (slower = smaller files at the same quality).")
 @click.option("--quiet", is_flag=True, help="No progress output (for batch jobs).")
-def render(inputs: tuple[Path, ...], platforms: tuple[str, ...], out_dir: Path, brand: str | None,
-           asr_backend: str, model: str | None, captions_file: Path | None, engine: str, no_cache: bool,
-           platforms_file: Path | None, x264_preset: str, quiet: bool) -> None:
-    """Render an outline (or media files) into one MP4 per platform, plus SRT, VTT, plan.json,
-    cover.png and metadata.json in OUT/<slug>/.
+def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
+    """Render an outline (or media files, or a plan.json) into one MP4 per platform, plus SRT,
+    VTT, plan.json, cover.png and metadata.json in OUT/<slug>/.
+
+    A plan.json (from `reelkit plan`, edited or not) is rendered exactly as it is: nothing is
+    decided again and nothing is transcribed; the planning options do not apply to it.
 
     \b
     Examples:
@@ -96,17 +86,20 @@ def render(inputs: tuple[Path, ...], platforms: tuple[str, ...], out_dir: Path, 
       reelkit render episode.yaml --platform tiktok --platform shorts --brand civic
       reelkit render interview.mp4 --out out/ --quiet
       reelkit render episode.yaml --captions out/episode/episode.srt   # burn a corrected SRT
+      reelkit render plan.json --out out/                              # a planned (edited) episode
     """
-    from reelkit.pipeline import RenderRequest, render_episode
+    from reelkit.pipeline import RenderRequest, render_episode, render_plan_file
     from reelkit.cli.progress import ConsoleProgress
     from reelkit.render.ffmpeg_engine import RenderOptions
 
-    request = RenderRequest(inputs=inputs, out_dir=out_dir, platforms=platforms, brand=brand,
-                            asr_backend=asr_backend, model=model, captions_file=captions_file,
-                            use_cache=not no_cache, engine=engine, platforms_file=platforms_file,
-                            options=RenderOptions(x264_preset=x264_preset))
+    request = RenderRequest(out_dir=planning["out_dir"], engine=engine, options=RenderOptions(x264_preset=x264_preset),
+                            **plan_request_args(planning))
+    inputs = request.inputs
     with ConsoleProgress(quiet=quiet) as progress:
-        result = render_episode(request, on_stage=progress)
+        if len(inputs) == 1 and Path(inputs[0]).suffix.lower() == ".json":
+            result = render_plan_file(Path(inputs[0]), request, on_stage=progress)
+        else:
+            result = render_episode(request, on_stage=progress)
     if not quiet:
         for platform, path in result.files.items():
             failures = result.checks.get(platform, [])
@@ -196,11 +189,15 @@ def batch(outlines: tuple[Path, ...], platforms: tuple[str, ...], out_dir: Path,
 def _register_optional() -> None:
     """Commands that live in their own modules (platform checks, brand presets)."""
     from reelkit.cli.brand import brand_group
+    from reelkit.cli.export import export_command
+    from reelkit.cli.plan import plan_command
     from reelkit.cli.platforms import check_command, platforms_command
 
     main.add_command(platforms_command, "platforms")
     main.add_command(check_command, "check")
     main.add_command(brand_group, "brand")
+    main.add_command(plan_command, "plan")
+    main.add_command(export_command, "export")
 
 
 _register_optional()
