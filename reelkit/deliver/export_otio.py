@@ -114,7 +114,7 @@ def export_plan(plan: Plan, out: Path) -> tuple[Path, Path]:
     import opentimelineio as otio
 
     from reelkit.captions import write_srt
-    from reelkit.io.ffmpeg import atomic_output
+    from reelkit.io.atomic import atomic_path
 
     out = Path(out)
     adapter = FORMATS.get(out.suffix.lower())
@@ -126,11 +126,7 @@ def export_plan(plan: Plan, out: Path) -> tuple[Path, Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     srt = out.with_suffix(".srt")
     timeline = build_timeline(plan)
-    tmp = atomic_output(out)
-    try:
+    with atomic_path(out) as tmp:
         otio.adapters.write_to_file(timeline, str(tmp), adapter_name=adapter)
         write_srt(plan.pages, srt)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
     return out, srt
