@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # torch (pulled in by openai-whisper) would fetch several GB of CUDA packages.
 TORCH := torch==2.13.0
 
-.PHONY: demo test system venv bench clean
+.PHONY: demo test system venv bench schema clean
 
 demo: venv
 	$(PY) -m reelkit render samples/water-main/outline.yaml --out out
@@ -37,6 +37,9 @@ venv: $(STAMP)
 bench: venv
 	$(PY) scripts/bench_render.py
 	$(PY) scripts/bench_captions.py
+
+schema: venv   # regenerate the published plan.json schema from the plan dataclasses
+	$(PY) -m reelkit.plan.planfile > reelkit/data/plan.schema.json
 
 clean:
 	rm -rf out .pytest_cache
