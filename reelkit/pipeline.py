@@ -87,7 +87,8 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
     files: dict[str, Path] = {}
     for plan in plans:
         rendered = engine(plan, folder, request.options, on_stage)
-        timings.update(rendered.timings)
+        for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
+            timings[key] = timings.get(key, 0.0) + seconds
         files.update(rendered.files)
     first = plans[0]
     # Written after the videos: an interrupted or failed run leaves earlier files as they were.

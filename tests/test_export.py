@@ -101,3 +101,18 @@ def test_fcp_xml_parses_and_names_the_same_clips(planned: Path, tmp_path: Path) 
 def test_unknown_format_is_one_line(planned: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["export", str(planned), "-o", str(tmp_path / "edit.edl")])
     assert result.exit_code == 1 and "unknown export format '.edl'" in result.output
+
+
+def test_ntsc_rate_survives_fcp_xml(tmp_path: Path, landscape_clip: Path) -> None:
+    from test_plan_file import make_plan
+
+    from reelkit.deliver.export_otio import export_plan
+
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG")
+    plan = make_plan(landscape_clip, logo)  # 30000/1001
+    out, _ = export_plan(plan, tmp_path / "edit.xml")
+    assert "<ntsc>TRUE</ntsc>" in out.read_text(encoding="utf-8")
+    back = otio.adapters.read_from_file(str(out), adapter_name="fcp_xml")
+    got = [(c.source_range.start_time.value, c.source_range.duration.value) for c in back.video_tracks()[0].find_clips()]
+    assert got == [(c.src_start_frame, c.frames) for c in plan.cuts]
