@@ -12,7 +12,7 @@ from typing import Any
 
 from reelkit import __version__
 from reelkit.cli.options import PLATFORM_HELP, plan_request_args, planning_options
-from reelkit.errors import Interrupted, ReelkitError
+from reelkit.errors import InputError, Interrupted, ReelkitError
 
 
 class ReelkitGroup(click.Group):
@@ -97,6 +97,12 @@ def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
     inputs = request.inputs
     with ConsoleProgress(quiet=quiet) as progress:
         if len(inputs) == 1 and Path(inputs[0]).suffix.lower() == ".json":
+            options = {"platforms": "--platform", "brand": "--brand", "model": "--model", "captions_file": "--captions",
+                       "platforms_file": "--platforms-file"}
+            given = [flag for key, flag in options.items() if planning[key]]
+            if given:
+                raise InputError(f"{given[0]} does not apply to a plan file",
+                                 path=str(inputs[0]), hint="the plan has decided it; make a new plan to change it")
             result = render_plan_file(Path(inputs[0]), request, on_stage=progress)
         else:
             result = render_episode(request, on_stage=progress)
