@@ -123,3 +123,15 @@ def test_checks_use_the_plans_presets(tmp_path: Path, landscape_clip: Path) -> N
     assert result.checks["kiosk"] == []
     assert any("duration" in f for f in result.checks["tiktok"])
     assert stream_facts(result.files["kiosk"])["width"] == 360
+
+
+def test_render_plan_file_errors_are_one_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["render", str(tmp_path / "plan.json"), "--platform", "reels"])
+    assert result.exit_code == 1 and "--platform does not apply to a plan file" in result.output
+    result = runner.invoke(main, ["render", str(tmp_path / "plan.json")])
+    assert result.exit_code == 1 and "plan.json: plan file not found" in result.output
+    (tmp_path / "bad.json").write_text('{"schema_version": 1, "title": 3}', encoding="utf-8")
+    result = runner.invoke(main, ["render", str(tmp_path / "bad.json")])
+    assert result.exit_code == 1 and "bad.json: title: expected a string, got the number 3" in result.output
+    assert "Traceback" not in result.output
