@@ -19,7 +19,7 @@ import numpy as np
 
 from reelkit.errors import RenderError
 from reelkit.io.atomic import atomic_output
-from reelkit.io.ffmpeg import ProgressCallback, run_ffmpeg
+from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import OutputSpec, Overlay, Plan
 from reelkit.render import graph
 from reelkit.render.engine import RenderOptions, RenderResult, StageCallback
