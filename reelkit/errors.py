@@ -70,6 +70,17 @@ class RenderError(ReelkitError):
         self.returncode = returncode
         last = [ln for ln in stderr_tail.strip().splitlines() if ln.strip()][-3:]
         detail = " | ".join(s.strip() for s in last) or "no output"
+        if returncode is not None and returncode < 0:
+            # Killed from outside (out of memory, an administrator, a scheduler): say by what.
+            import signal
+
+            try:
+                name = signal.Signals(-returncode).name
+            except ValueError:
+                name = f"signal {-returncode}"
+            super().__init__(f"ffmpeg was killed by {name} in stage '{stage}' "
+                             f"(run again; if it recurs, check memory and what stops processes)")
+            return
         super().__init__(f"ffmpeg failed in stage '{stage}' (exit {returncode}): {detail}")
 
     def one_line(self) -> str:
@@ -82,3 +93,23 @@ class Interrupted(ReelkitError):
 
 class BusyError(ReelkitError):
     """Another reelkit process holds the lock on an output folder."""
+
+
+class NoSpaceError(ReelkitError):
+    """The disk holding an output filled up; temporaries were removed, earlier outputs kept."""
+
+    def __init__(self, path: object) -> None:
+        import shutil
+        from pathlib import Path
+
+        self.path = Path(str(path))
+        free = ""
+        probe = self.path
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        try:
+            free = f" ({shutil.disk_usage(probe).free // 1024} KB free)"
+        except OSError:
+            pass
+        super().__init__(f"no space left on {self.path}{free}; free some space or choose another --out "
+                         "(earlier outputs are unchanged)")

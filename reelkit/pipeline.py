@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from reelkit.io.transaction import EpisodeTransaction
 from reelkit.plan.build import PlanRequest, build_plans, load_request_outline
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import read_plan_file, write_plans
@@ -53,11 +54,13 @@ def render_episode(request: RenderRequest, on_stage: StageCallback | None = None
     t0 = time.perf_counter()
     outline = load_request_outline(request.inputs)
     folder = request.out_dir / outline.slug
-    if on_stage:
-        on_stage("plan", None)
-    plans = build_plans(outline, request, folder)
-    timings["plan"] = time.perf_counter() - t0
-    return render_planned(plans, folder, request, on_stage, timings)
+    # The output folder is checked and locked before planning: a wrong --out costs nothing.
+    with EpisodeTransaction(folder) as tx:
+        if on_stage:
+            on_stage("plan", None)
+        plans = build_plans(outline, request, folder)
+        timings["plan"] = time.perf_counter() - t0
+        return render_planned(plans, folder, request, on_stage, timings, tx=tx)
 
 
 def render_plan_file(plan_file: Path, request: RenderRequest,
@@ -77,31 +80,42 @@ def retarget(plan: Plan, folder: Path) -> Plan:
 
 
 def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRequest,
-                   on_stage: StageCallback | None, timings: dict[str, float]) -> EpisodeResult:
-    """Render finished plans (one per frame size) and write the files around the videos."""
+                   on_stage: StageCallback | None, timings: dict[str, float],
+                   tx: EpisodeTransaction | None = None) -> EpisodeResult:
+    """Render finished plans (one per frame size) and write the files around the videos.
+
+    Everything (videos, sidecars, plan.json, cover, metadata) is written into the episode's
+    staging folder and moved into ``folder`` together at the end, so a failure at any step
+    leaves the previous outputs as they were, consistent with each other.
+    """
+    if tx is None:
+        with EpisodeTransaction(folder) as own:
+            return render_planned(plans, folder, request, on_stage, timings, tx=own)
     from reelkit.captions import write_srt, write_vtt
 
     plans = (plans,) if isinstance(plans, Plan) else tuple(plans)
-    folder.mkdir(parents=True, exist_ok=True)
+    stage = tx.staging
+    staged_plans = tuple(retarget(p, stage) for p in plans)
     engine = get_engine(request.engine)
     files: dict[str, Path] = {}
-    for plan in plans:
-        rendered = engine(plan, folder, request.options, on_stage)
+    for plan in staged_plans:
+        rendered = engine(plan, stage, request.options, on_stage)
         for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
             timings[key] = timings.get(key, 0.0) + seconds
         files.update(rendered.files)
     first = plans[0]
-    # Written after the videos: an interrupted or failed run leaves earlier files as they were.
-    write_plans(plans, folder / "plan.json")
+    write_plans(plans, stage / "plan.json")  # the plans name the final paths
     # Every frame size has the same words and times: one pair of sidecars.
-    sidecars = {"srt": folder / f"{first.slug}.srt", "vtt": folder / f"{first.slug}.vtt"}
+    sidecars = {"srt": stage / f"{first.slug}.srt", "vtt": stage / f"{first.slug}.vtt"}
     write_srt(first.pages, sidecars["srt"])
     write_vtt(first.pages, sidecars["vtt"])
     t0 = time.perf_counter()
-    cover, metadata, checks = _extras(plans, folder, files, sidecars)
+    cover, metadata, checks = _extras(staged_plans, stage, files, sidecars)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
-    return EpisodeResult(plan=first, folder=folder, files=files, sidecars=sidecars, cover=cover,
-                         metadata=metadata, checks=checks, timings=timings, plans=plans)
+    tx.commit()
+    return EpisodeResult(plan=first, folder=folder, files={k: tx.final(v) for k, v in files.items()},
+                         sidecars={k: tx.final(v) for k, v in sidecars.items()}, cover=tx.final(cover),
+                         metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
 
 
 def _card_free_window(plan: Plan) -> tuple[float, float]:

@@ -28,9 +28,9 @@ def test_interrupt_mid_encode(tmp_path: Path, landscape_clip: Path, sig: signal.
                              "--quiet", "--preset", "medium"], env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    # Wait until the encode has started: its temporary folder appears next to the outputs.
+    # Wait until the encode has started: its work folder appears inside the staging folder.
     while time.monotonic() < deadline and proc.poll() is None:
-        if any(p.name.startswith(".reelkit-") and any(p.iterdir()) for p in folder.iterdir() if p.is_dir()):
+        if any(p.name.startswith(".reelkit-") for p in folder.glob(".reelkit-staging.partial-*/*")):
             break
         time.sleep(0.05)
     assert proc.poll() is None, proc.communicate()
@@ -39,5 +39,6 @@ def test_interrupt_mid_encode(tmp_path: Path, landscape_clip: Path, sig: signal.
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
     assert "Traceback" not in err
-    assert sorted(p.name for p in folder.iterdir()) == ["tiktok.mp4"]
+    # The lock file stays (the kernel released its lock); nothing else but the earlier output.
+    assert sorted(p.name for p in folder.iterdir()) == [".reelkit.lock", "tiktok.mp4"]
     assert (folder / "tiktok.mp4").read_bytes() == b"earlier output"

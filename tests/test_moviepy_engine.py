@@ -142,4 +142,4 @@ def test_moviepy_output_meets_the_same_platform_rules(both: tuple[Path, Path]) -
     assert ours.facts is not None and ours.facts.loudness is not None
     assert abs(ours.facts.loudness.integrated_lufs - tiktok.loudness_lufs) <= 1.0
     leftovers = [p.name for p in mp.parent.iterdir() if p.name.startswith(".")]
-    assert leftovers == []
+    assert leftovers in ([], [".reelkit.lock"])  # the lock file may stay; its lock is released

@@ -19,6 +19,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from reelkit.io.atomic import atomic_path
 from reelkit.plan.model import Overlay
 from reelkit.brand import colours as col
 from reelkit.brand.preset import Brand, named_centre
@@ -154,10 +155,9 @@ def _cached(workdir: Path, kind: str, payload: dict[str, Any], draw: Any) -> tup
             pass  # a damaged file: draw it again
     image: Image.Image = draw()
     workdir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    # Level 1: these are short-lived render inputs; compressing harder only costs time.
-    image.save(tmp, format="PNG", compress_level=1)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        # Level 1: these are short-lived render inputs; compressing harder only costs time.
+        image.save(tmp, format="PNG", compress_level=1)
     return path, image.size
 
 

@@ -90,6 +90,12 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
+def partial_owner(name: str) -> int | None:
+    """The pid that made the temporary called ``name``; None when ``name`` is no temporary."""
+    match = _PARTIAL.match(name)
+    return int(match.group(1)) if match else None
+
+
 def clean_stale_partials(folder: Path) -> list[Path]:
     """Remove temporaries (files or folders) in ``folder`` whose writing process is gone.
 

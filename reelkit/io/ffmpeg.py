@@ -15,7 +15,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Sequence
 
-from reelkit.errors import Interrupted, RenderError
+from reelkit.errors import Interrupted, NoSpaceError, RenderError
 
 ProgressCallback = Callable[[float], None]
 """Called with the seconds of output written so far."""
@@ -96,8 +96,18 @@ def run_ffmpeg(args: Sequence[str], *, stage: str, duration: float | None = None
         raise Interrupted(f"interrupted during stage '{stage}'") from None
     reader.join(timeout=5)
     if proc.returncode != 0:
+        if any("No space left on device" in line for line in tail):
+            raise NoSpaceError(_output_folder(argv, cwd))
         raise RenderError(stage, argv, "\n".join(tail), proc.returncode)
     return "".join(stderr_lines)
+
+
+def _output_folder(argv: Sequence[str], cwd: str | os.PathLike[str] | None) -> str:
+    """The folder of ffmpeg's output file (its last argument), for a disk-full message."""
+    last = argv[-1] if argv else "."
+    if last in ("-", "pipe:1") or last.startswith("pipe:"):
+        return os.fspath(cwd or ".")
+    return os.path.dirname(os.path.join(os.fspath(cwd or "."), last)) or "."
 
 
 def stop_process(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]

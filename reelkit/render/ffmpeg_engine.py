@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from reelkit.errors import RenderError
-from reelkit.io.atomic import atomic_output
+from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import OutputSpec, Overlay, Plan
 from reelkit.render import graph
@@ -63,7 +63,8 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
     finals = [Path(o.path) for o in plan.outputs]
     for final in finals:
         final.parent.mkdir(parents=True, exist_ok=True)
-    tmpdir = Path(tempfile.mkdtemp(prefix=".reelkit-", dir=workdir or finals[0].parent))
+    tmpdir = partial_path(Path(workdir or finals[0].parent) / "reelkit-work")  # stale ones are cleaned later
+    tmpdir.mkdir()
     partials: list[Path] = []
     try:
         t0 = time.perf_counter()

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reelkit.errors import Interrupted, RenderError
-from reelkit.io.atomic import atomic_output
+from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
 from reelkit.render import graph
@@ -312,7 +311,8 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
     for final in finals:
         final.parent.mkdir(parents=True, exist_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
-    tmpdir = Path(tempfile.mkdtemp(prefix=".reelkit-moviepy-", dir=folder))
+    tmpdir = partial_path(folder / "reelkit-moviepy")  # a stale one is cleaned by the next run
+    tmpdir.mkdir()
     partials: list[Path] = []
     opened: list[Any] = []
     try:
