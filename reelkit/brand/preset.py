@@ -604,10 +604,47 @@ def load_brand(name_or_path: str | Path) -> Brand:
     if problems:
         raise problems[0]
     brand = build_brand(raw)
-    missing = asset_problems(brand)
+    missing = asset_problems(brand) or unusable_assets(brand)
     if missing:
         raise missing[0]
     return brand
+
+
+MAX_LOGO_SIDE = 8192
+"""Largest logo width or height accepted (it is drawn at a tenth of a 1080 px frame)."""
+
+
+def unusable_assets(brand: Brand) -> list[BrandError]:
+    """Files that exist but cannot be used: fonts FreeType cannot load (libass would silently
+    fall back to another typeface, so a render must refuse them), a logo that is not an image
+    or is absurdly large (read from its header only, never decoded here)."""
+    from PIL import Image, ImageFont
+
+    problems = []
+    for key in ("fonts.title", "fonts.caption", "fonts.body"):
+        value = getattr(brand.fonts, key.split(".")[1])
+        if not value or not Path(value).is_file():
+            continue
+        try:
+            ImageFont.truetype(value, 20)
+        except (OSError, ValueError) as exc:
+            file, line = brand.where(key)
+            problems.append(BrandError(f"font does not load: {exc}", path=file, line=line, key=key,
+                                       hint="give a TrueType or OpenType font file"))
+    if brand.logo.file and Path(brand.logo.file).is_file():
+        file, line = brand.where("logo.file")
+        try:
+            with Image.open(brand.logo.file) as img:
+                size = img.size
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            problems.append(BrandError(f"logo is not an image Pillow can read ({type(exc).__name__})", path=file,
+                                       line=line, key="logo.file", hint="give a PNG (with transparency) or JPEG"))
+        else:
+            if max(size) > MAX_LOGO_SIDE:
+                problems.append(BrandError(f"logo is {size[0]}x{size[1]} px, larger than {MAX_LOGO_SIDE} px on a side",
+                                           path=file, line=line, key="logo.file",
+                                           hint="scale it down; about 1000 px wide is plenty"))
+    return problems
 
 
 def caption_rules(brand: Brand) -> CaptionRules:

@@ -19,7 +19,7 @@ from reelkit.errors import BrandError
 from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
 from reelkit.brand import colours as col
 from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame
-from reelkit.brand.preset import Brand, asset_problems, build_brand, caption_block_half_height, caption_style, find_brand, read_preset
+from reelkit.brand.preset import Brand, asset_problems, build_brand, caption_block_half_height, caption_style, find_brand, read_preset, unusable_assets
 
 # Text the overlays are checked with: long enough to wrap like real content.
 _CHECK_CTX = dict(title="Check", hook="A hook long enough to wrap onto a second line of the band",
@@ -223,6 +223,10 @@ def validate_brand(name_or_path: str | Path, platforms: Sequence[Platform] | Non
         return [str(exc)] if not problems else [str(p) for p in problems] + [str(exc)]
     missing = asset_problems(brand)
     lines += [str(p) for p in missing]
+    # Fonts are reported by font_problems (with glyph coverage); the logo's readability here.
+    unusable = [p for p in unusable_assets(brand) if p.key == "logo.file"]
+    lines += [str(p) for p in unusable]
+    missing += unusable
     lines += font_problems(brand)
     lines += contrast_problems(brand)
     if platforms is None:

@@ -35,6 +35,9 @@ def probe(path: str | Path) -> MediaInfo:
         raise MediaError("file not found", path=str(path), hint="check the path in the outline")
     if path.is_dir():
         raise MediaError("is a folder, not a media file", path=str(path))
+    if not path.is_file():
+        raise MediaError("is not a regular file (a device, pipe or socket)", path=str(path),
+                         hint="give a video file")
     stat = path.stat()
     return _probe_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 

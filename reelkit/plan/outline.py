@@ -101,9 +101,16 @@ def _schema_errors(doc: Located) -> None:
             hint = "known keys: " + ", ".join(sorted(err.schema.get("properties", {})))
     elif err.validator == "required":
         message = err.message.replace("is a required property", "is required")
+    elif err.validator in ("maxLength", "maxItems"):
+        # jsonschema's message repeats the whole value: say how big it is instead.
+        unit = "characters" if err.validator == "maxLength" else "items"
+        message = f"has {len(err.instance):,} {unit}, more than the {err.validator_value:,} allowed"
+        hint = "split the episode" if err.validator == "maxItems" else "shorten it"
     elif err.validator == "anyOf" and "clock value" in str(err.schema.get("description", "")):
         message = f"{err.instance!r} is not a time"
         hint = "use seconds (12.5) or m:ss.s (0:12.5)"
+    if len(message) > 200:  # messages quote the offending value: keep the line readable
+        message = message[:160] + "..."
     raise OutlineError(message, path=str(doc.path), line=doc.line_of(key_path), key=key_path or None, hint=hint)
 
 
@@ -147,6 +154,11 @@ def load_outline(path: str | Path, *, check_media: bool = True) -> Outline:
             media=media, line=doc.line_of(key)))
     callouts = tuple(Callout(c["text"], parse_time(c["at"]), float(c.get("duration", 3.0)))
                      for c in data.get("callouts", []))
+    total = sum(seg.end - seg.start for seg in segments)
+    for index, callout in enumerate(callouts):
+        if check_media and callout.at >= total:
+            raise OutlineError(f"callout at {callout.at:g}s starts after the end of the episode ({total:.2f}s)",
+                               path=str(path), line=doc.line_of(f"callouts.{index}.at"), key=f"callouts.{index}.at")
     return Outline(
         path=path, title=data["title"], segments=tuple(segments), brand=data.get("brand", "default"),
         platforms=tuple(data.get("platforms", ())), language=data.get("language", "en"),
