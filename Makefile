@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # torch (pulled in by openai-whisper) would fetch several GB of CUDA packages.
 TORCH := torch==2.13.0
 
-.PHONY: demo test system venv bench schema clean
+.PHONY: demo test test-long fuzz system venv bench schema clean
 
 demo: venv
 	$(PY) -m reelkit render samples/water-main/outline.yaml --out out
@@ -15,6 +15,14 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest -q
+
+# Also the tests too slow for every run (a model converted again after its cache was cut short).
+test-long: venv
+	REELKIT_LONG_TESTS=1 $(PY) -m pytest -q tests/test_faults.py tests/test_hostile_media.py
+
+# Property tests of every loader at 10,000 examples each (the suite runs a few dozen).
+fuzz: venv
+	REELKIT_FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/test_fuzz.py
 
 # espeak-ng makes the test speech; installed through apt when missing and we are root.
 system:

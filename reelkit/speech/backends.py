@@ -278,12 +278,19 @@ class OpenAIWhisperEngine:
                 raise download_error(resolved, exc) from None
         else:
             checkpoint_path = openai_checkpoint(resolved)
-            try:
-                ckpt = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
-                model = Whisper(ModelDimensions(**ckpt["dims"]))
-                model.load_state_dict(ckpt["model_state_dict"])
-            except Exception as exc:
-                raise ModelError(f"{checkpoint_path}: cannot load with openai-whisper: {exc}") from None
+            for attempt in (1, 2):
+                try:
+                    ckpt = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+                    model = Whisper(ModelDimensions(**ckpt["dims"]))
+                    model.load_state_dict(ckpt["model_state_dict"])
+                    break
+                except Exception as exc:
+                    if attempt == 1 and resolved.format == "ct2":
+                        # Our own cached conversion is damaged (cut short, another version): rebuild it.
+                        checkpoint_path.unlink(missing_ok=True)
+                        checkpoint_path = openai_checkpoint(resolved)
+                        continue
+                    raise ModelError(f"{checkpoint_path}: cannot load with openai-whisper: {exc}") from None
             heads = ckpt.get("alignment_heads")
             table = getattr(whisper, "_ALIGNMENT_HEADS", {})
             if heads:
