@@ -80,9 +80,15 @@ def _probe_cached(path: str, mtime_ns: int, size: int) -> MediaInfo:
             info.update(audio_codec=aus.codec_context.name, audio_rate=aus.codec_context.sample_rate or 0,
                         audio_channels=aus.codec_context.channels if hasattr(aus.codec_context, "channels")
                         else aus.codec_context.layout.nb_channels)
+    if duration <= 0 and info.get("video_codec") in _STILL_CODECS:
+        raise MediaError(f"is a still image ({info['video_codec']}), not a video", path=path,
+                         hint="give a video clip; put pictures in the brand preset (logo) instead")
     if duration <= 0:
         raise MediaError("has no duration (empty or truncated)", path=path)
     return MediaInfo(**info)
+
+
+_STILL_CODECS = {"png", "mjpeg", "bmp", "tiff", "webp", "gif", "jpeg2000", "apng"}
 
 
 def _duration(container, streams) -> float:  # type: ignore[no-untyped-def]
