@@ -197,6 +197,7 @@ def _register_optional() -> None:
     from reelkit.cli.brand import brand_group
     from reelkit.cli.export import export_command
     from reelkit.cli.plan import plan_command
+    from reelkit.cli.doctor import doctor_command
     from reelkit.cli.platforms import check_command, platforms_command
 
     main.add_command(platforms_command, "platforms")
@@ -204,6 +205,7 @@ def _register_optional() -> None:
     main.add_command(brand_group, "brand")
     main.add_command(plan_command, "plan")
     main.add_command(export_command, "export")
+    main.add_command(doctor_command, "doctor")
 
 
 _register_optional()
