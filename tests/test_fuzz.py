@@ -174,29 +174,21 @@ def plan_seed(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A real plan.json, made by planning the sample outline without transcription."""
     from dataclasses import replace
 
-    from reelkit.plan.build import PlanRequest, build_plan
-    from reelkit.plan.model import dump_plan
+    from reelkit.plan.build import PlanRequest, build_plans
     from reelkit.plan.outline import load_outline
+    from reelkit.plan.planfile import dump_plans
 
     sample = REPO / "samples" / "water-main" / "outline.yaml"
     if not all((sample.parent / "clips").glob("*.mp4")):
         pytest.skip("sample clips not generated")
     outline = load_outline(sample)
     outline = replace(outline, segments=tuple(replace(s, captions=False) for s in outline.segments))
-    plan = build_plan(outline, PlanRequest(inputs=(sample,)), tmp_path_factory.mktemp("plan"))
-    return dump_plan(plan)
-
-
-def _plan_loader() -> Callable[[Path], object]:
-    try:
-        from reelkit.plan.planfile import read_plan_file  # the validating plan.json reader
-    except ImportError:
-        pytest.skip("reelkit.plan.planfile (validated plan.json reading) is not on this branch yet")
-    return read_plan_file
+    return dump_plans(build_plans(outline, PlanRequest(inputs=(sample,)), tmp_path_factory.mktemp("plan")))
 
 
 def test_fuzz_plan_file(plan_seed: str) -> None:
-    load = _plan_loader()
+    from reelkit.plan.planfile import read_plan_file as load
+
     keys = _keys(plan_seed)
 
     @FUZZ
