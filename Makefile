@@ -11,6 +11,7 @@ TORCH := torch==2.13.0
 
 demo: venv
 	$(PY) -m reelkit render samples/water-main/outline.yaml --out out
+	$(PY) -m reelkit render "samples/raw-talk/raw take.mp4" --script samples/raw-talk/narration.txt --out out
 	@echo "Demo outputs are in out/ (one MP4 per platform, SRT, VTT, plan.json, cover, metadata)."
 
 test: venv
@@ -45,6 +46,7 @@ venv: $(STAMP)
 bench: venv
 	$(PY) scripts/bench_render.py
 	$(PY) scripts/bench_captions.py
+	$(PY) scripts/bench_cut.py
 
 schema: venv   # regenerate the published plan.json schema from the plan dataclasses
 	$(PY) -m reelkit.plan.planfile > reelkit/data/plan.schema.json

@@ -44,7 +44,7 @@ class EpisodeResult:
 def plan_episode(request: PlanRequest, out_dir: Path = Path("out")) -> tuple[Plan, ...]:
     """Decide everything (one plan per frame size) and render nothing; outputs are to go to
     ``out_dir/<slug>/``."""
-    outline = load_request_outline(request.inputs)
+    outline = load_request_outline(request.inputs, request.script_file)
     return build_plans(outline, request, out_dir / outline.slug)
 
 
@@ -52,7 +52,7 @@ def render_episode(request: RenderRequest, on_stage: StageCallback | None = None
     """Plan and render one episode into ``out_dir/<slug>/``."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    outline = load_request_outline(request.inputs)
+    outline = load_request_outline(request.inputs, request.script_file)
     folder = request.out_dir / outline.slug
     # The output folder is checked and locked before planning: a wrong --out costs nothing.
     with EpisodeTransaction(folder) as tx:

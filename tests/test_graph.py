@@ -41,7 +41,7 @@ def test_segments_are_frame_exact_and_joined() -> None:
 def test_silent_clip_gets_generated_silence_of_exact_length() -> None:
     chains, label = graph.voice_graph(make_plan())
     assert chains[1] == "anullsrc=r=48000:cl=stereo,atrim=duration=1[a1]"
-    assert "apad,atrim=duration=2[a0]" in chains[0]
+    assert "apad,atrim=duration=2," in chains[0] and chains[0].endswith("[a0]")
     assert chains[-1] == "[a0][a1]concat=n=2:v=0:a=1[voice]"
 
 

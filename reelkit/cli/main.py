@@ -87,6 +87,7 @@ def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
       reelkit render interview.mp4 --out out/ --quiet
       reelkit render episode.yaml --captions out/episode/episode.srt   # burn a corrected SRT
       reelkit render plan.json --out out/                              # a planned (edited) episode
+      reelkit render raw.mp4 --script narration.txt                    # the script decides the cut
     """
     from reelkit.pipeline import RenderRequest, render_episode, render_plan_file
     from reelkit.cli.progress import ConsoleProgress
@@ -206,6 +207,7 @@ def _register_optional() -> None:
     main.add_command(plan_command, "plan")
     main.add_command(export_command, "export")
     main.add_command(doctor_command, "doctor")
+    main.add_command(__import__("reelkit.cli.cut", fromlist=["cut_command"]).cut_command, "cut")
 
 
 _register_optional()

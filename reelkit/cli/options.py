@@ -27,6 +27,8 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--no-cache", is_flag=True, help="Transcribe again even when a cached transcript exists."),
         click.option("--platforms-file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
                      help="YAML file adding or overriding platform presets."),
+        click.option("--script", "script_file", type=click.Path(path_type=Path, dir_okay=False),
+                     help="Narration text: the script decides the cut of the raw clips (takes, pauses, fillers)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -37,4 +39,5 @@ def plan_request_args(params: dict[str, Any]) -> dict[str, Any]:
     """The PlanRequest fields from the parsed planning options."""
     return dict(inputs=tuple(params["inputs"]), platforms=tuple(params["platforms"]), brand=params["brand"],
                 asr_backend=params["asr_backend"], model=params["model"], captions_file=params["captions_file"],
-                use_cache=not params["no_cache"], platforms_file=params["platforms_file"])
+                use_cache=not params["no_cache"], platforms_file=params["platforms_file"],
+                script_file=params.get("script_file"))

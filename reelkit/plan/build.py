@@ -30,21 +30,36 @@ class PlanRequest:
     captions_file: Path | None = None
     use_cache: bool = True
     platforms_file: Path | None = None
+    script_file: Path | None = None
+    """A narration file: the script decides the cut of the given clips (``render --script``)."""
 
 
-def load_request_outline(inputs: Sequence[Path]) -> Outline:
-    """One outline file, or one or more media files that get a default outline."""
+def load_request_outline(inputs: Sequence[Path], script_file: Path | None = None) -> Outline:
+    """One outline file, or one or more media files that get a default outline.
+
+    With ``script_file`` the clips are cut by that script; an outline's script is replaced by it.
+    """
     if not inputs:
         raise InputError("nothing to render", hint="give an outline .yaml or one or more video clips")
     first = Path(inputs[0])
     if first.suffix.lower() in (".yaml", ".yml"):
         if len(inputs) > 1:
             raise InputError("give one outline at a time (or only media files)", path=str(inputs[1]))
-        return load_outline(first)
+        outline = load_outline(first)
+        if script_file is not None:
+            from reelkit.plan.script_cut import read_script
+
+            outline = replace(outline, script=read_script(script_file))
+        return outline
     for path in inputs:
         if not Path(path).exists():
             raise InputError("file not found", path=str(path))
-    return outline_for_clips([Path(p) for p in inputs])
+    script = None
+    if script_file is not None:
+        from reelkit.plan.script_cut import read_script
+
+        script = read_script(script_file)
+    return outline_for_clips([Path(p) for p in inputs], script=script)
 
 
 def select_platforms(request: PlanRequest, outline: Outline) -> list[Platform]:
@@ -150,7 +165,16 @@ def build_plans(outline: Outline, request: PlanRequest, folder: Path) -> tuple[P
     platforms = select_platforms(request, outline)
     brand = load_brand(request.brand or _outline_relative(outline, outline.brand))
     shared: dict[str, Any] = {}
-    return tuple(_build_one(outline, request, folder, brand, group, shared) for group in size_groups(platforms))
+    groups = size_groups(platforms)
+    if any(seg.script_cut for seg in outline.segments):
+        # The script decides the cut once, at the first frame size's rate, for every size.
+        from reelkit.plan.script_cut import expand_outline
+
+        expanded = expand_outline(outline, fps=float(plan_rate(outline, groups[0][0])), backend=request.asr_backend,
+                                  model=request.model, use_cache=request.use_cache)
+        shared["script_cut"] = expanded
+        outline = expanded.outline  # type: ignore[assignment]
+    return tuple(_build_one(outline, request, folder, brand, group, shared) for group in groups)
 
 
 def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
@@ -172,6 +196,9 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     width, height = platforms[0].width, platforms[0].height
     rate = plan_rate(outline, platforms[0])
     sources, cuts = build_timeline(outline, width, height, rate)
+    script_cut: tuple = ()
+    if "script_cut" in shared:
+        sources, cuts, script_cut = _script_cut_parts(shared, sources, cuts, outline)
     duration = cuts[-1].out_end
     safe_box = common_safe_box(platforms, width, height)
     outputs = tuple(p.output_spec(str(folder / f"{p.name}.mp4")) for p in platforms)
@@ -182,7 +209,8 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
                 burn_captions=any(p.burn_captions for p in platforms),
                 music=music_bed(brand), outputs=outputs, language=outline.language,
                 description=outline.description, hashtags=outline.hashtags, frame_rate=rate_text(rate),
-                safe_box=safe_box, platform_presets=tuple(preset_data(p) for p in platforms))
+                safe_box=safe_box, platform_presets=tuple(preset_data(p) for p in platforms),
+                script_cut=script_cut)
     words, pages = _pages(plan, outline, request, shared)
     lower_thirds = tuple(LowerThirdCue(seg.lower_third.name, seg.lower_third.role, cut.out_start,
                                        min(cut.out_end, cut.out_start + 4.0))
@@ -193,3 +221,29 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     overlays = build_overlays(brand, ctx, assets_dir())
     plan = normalise(replace(plan, words=words, pages=pages, overlays=overlays))
     return replace(plan, captions=prepare_captions(plan, assets_dir()))
+
+
+def _script_cut_parts(shared: dict[str, Any], sources: tuple, cuts: tuple, outline: Outline):  # type: ignore[no-untyped-def]
+    """After a script-driven cut: punch-ins, sources for clips with no kept take (the
+    decisions index sources), plan.script_cut, and the decided caption words (so the cut
+    footage is not transcribed again) when every captioned cut was cut by the script."""
+    from reelkit.io.probe import probe
+    from reelkit.plan.model import Source
+    from reelkit.plan.script_cut import output_words, plan_records, punch_in
+
+    expanded = shared["script_cut"]
+    cuts = punch_in(cuts, expanded.origins, outline.edit.punch_in)
+    known = {s.path for s in sources}
+    out = list(sources)
+    for clip in expanded.clips:
+        if str(clip) not in known:
+            m = probe(clip)
+            out.append(Source(id=f"s{len(out)}", path=str(clip), duration=m.duration, width=m.width,
+                              height=m.height, rotation=m.rotation, fps=m.fps, has_video=m.has_video,
+                              has_audio=m.has_audio, audio_rate=m.audio_rate))
+            known.add(str(clip))
+    only_script = all(origin is not None or not seg.captions or not (seg.media and seg.media.has_audio)
+                      for origin, seg in zip(expanded.origins, outline.segments))
+    if only_script and "words" not in shared and "captions_file" not in shared:
+        shared["words"] = output_words(expanded, cuts)
+    return tuple(out), cuts, plan_records(expanded, out)

@@ -216,6 +216,37 @@ class PreparedCaptions:
 
 
 @dataclass(frozen=True)
+class ScriptTake:
+    """One take of a script line found in a source (``source`` indexes ``Plan.sources``)."""
+
+    source: int
+    start: float
+    end: float
+    coverage: float
+
+
+@dataclass(frozen=True)
+class ScriptRemoval:
+    """Source audio the script-driven cut left out: pause, filler, false_start, repetition, off_script."""
+
+    kind: str
+    source: int
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class ScriptLineCut:
+    """The script-driven cut's decision for one script line: its takes, the kept one, and why."""
+
+    line: str
+    takes: tuple[ScriptTake, ...] = ()
+    kept: int | None = None
+    reason: str = ""
+    removed: tuple[ScriptRemoval, ...] = ()
+
+
+@dataclass(frozen=True)
 class Plan:
     """The whole resolved edit of one episode."""
 
@@ -238,6 +269,7 @@ class Plan:
     language: str = "en"
     description: str = ""
     hashtags: tuple[str, ...] = ()
+    script_cut: tuple[ScriptLineCut, ...] = ()
     schema_version: int = SCHEMA_VERSION
     # Exact frame rate ("30000/1001", "30"); ``fps`` is the same rate as a float for readers
     # that need no exactness. Empty in plans written before it existed (fps is then exact).

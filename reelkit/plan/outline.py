@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from reelkit.errors import OutlineError
+from reelkit.plan.edit import EditSettings
 from reelkit.io.probe import MediaInfo, probe
 from reelkit.plan.timecode import parse_time
 from reelkit.io.yamlfile import Located, load_yaml
@@ -36,6 +37,8 @@ class Segment:
     lower_third: LowerThird | None = None
     media: MediaInfo | None = None
     line: int | None = None
+    script_cut: bool = False
+    """``cut: script``: the script decides the kept spans; ``start``/``end`` only bound the search."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Outline:
     hashtags: tuple[str, ...] = ()
     callouts: tuple[Callout, ...] = ()
     fps: float | None = None
+    edit: EditSettings = EditSettings()
 
     @property
     def slug(self) -> str:
@@ -151,7 +155,11 @@ def load_outline(path: str | Path, *, check_media: bool = True) -> Outline:
             clip=clip, start=start, end=end if end is not None else start, reframe=raw.get("reframe", "auto"),
             focus=float(raw.get("focus", 0.5)), captions=bool(raw.get("captions", True)),
             lower_third=LowerThird(lower["name"], lower.get("role", "")) if lower else None,
-            media=media, line=doc.line_of(key)))
+            media=media, line=doc.line_of(key), script_cut=raw.get("cut") == "script"))
+        if segments[-1].script_cut and not (data.get("script") or "").strip():
+            raise OutlineError("a segment cut by the script needs the outline's 'script'", path=str(path),
+                               line=doc.line_of(f"{key}.cut"), key=f"{key}.cut",
+                               hint="add a script: block with the narration, or give start/end times")
     callouts = tuple(Callout(c["text"], parse_time(c["at"]), float(c.get("duration", 3.0)))
                      for c in data.get("callouts", []))
     total = sum(seg.end - seg.start for seg in segments)
@@ -164,16 +172,21 @@ def load_outline(path: str | Path, *, check_media: bool = True) -> Outline:
         platforms=tuple(data.get("platforms", ())), language=data.get("language", "en"),
         script=data.get("script"), hook=data.get("hook"), cta=data.get("cta"),
         description=data.get("description", ""), hashtags=tuple(data.get("hashtags", ())),
-        callouts=callouts, fps=data.get("fps"))
+        callouts=callouts, fps=data.get("fps"), edit=EditSettings.from_mapping(data.get("edit")))
 
 
-def outline_for_clips(clips: list[Path]) -> Outline:
-    """A default outline for media files given alone: each whole clip, default brand, all platforms."""
+def outline_for_clips(clips: list[Path], script: str | None = None) -> Outline:
+    """A default outline for media files given alone: each whole clip, default brand, all platforms.
+
+    With ``script`` every clip is cut by the script (``cut: script``): the lines are found
+    across the clips and come out in script order.
+    """
     segments = []
     for clip in clips:
         media = probe(clip)
         if not media.has_video:
             raise OutlineError("has no video stream", path=str(clip), hint="give a video clip or an outline")
-        segments.append(Segment(clip=clip.resolve(), start=0.0, end=media.duration, media=media))
+        segments.append(Segment(clip=clip.resolve(), start=0.0, end=media.duration, media=media,
+                                script_cut=script is not None))
     title = clips[0].stem
-    return Outline(path=clips[0], title=title, segments=tuple(segments))
+    return Outline(path=clips[0], title=title, segments=tuple(segments), script=script)

@@ -118,7 +118,21 @@ def _segment_audio(plan: Plan, cut: Cut, index: int) -> str:
     # Resample every clip to one rate/layout, then pad or trim to the cut's exact length,
     # so segments from clips with different sample rates join without drift.
     return (f"[{index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-            f"asetpts=PTS-STARTPTS,apad,atrim=duration={dur}[a{index}]")
+            f"asetpts=PTS-STARTPTS,apad,atrim=duration={dur}{_join_fades(plan, index)}[a{index}]")
+
+
+JOIN_FADE = 0.012
+"""Seconds of fade at each side of a join between cuts: a sample-level jump clicks."""
+
+
+def _join_fades(plan: Plan, index: int) -> str:
+    """Short fades where this cut meets another (none at the programme's start and end)."""
+    n, cut = len(plan.cuts), plan.cuts[index]
+    fade = min(JOIN_FADE, cut.duration / 4)
+    out = f",afade=t=in:d={_n(fade)}" if index > 0 else ""
+    if index < n - 1:
+        out += f",afade=t=out:st={_n(cut.duration - fade)}:d={_n(fade)}"
+    return out
 
 
 def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequence[Overlay]) -> tuple[list[str], str]:

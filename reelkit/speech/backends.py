@@ -380,19 +380,25 @@ def unload_models() -> None:
 
 def transcribe(samples: np.ndarray, *, backend: str = "faster-whisper", model: str | None = None,
                language: str = "en", initial_prompt: str | None = None,
-               cache_dir: Path | None = None, use_cache: bool = True) -> Transcript:
+               cache_dir: Path | None = None, use_cache: bool = True,
+               keep_repeats: bool = False) -> Transcript:
     """Recognise 16 kHz mono float32 ``samples`` with word timestamps.
 
     ``model`` is a name (``tiny.en``...) or a path, found offline (see :mod:`reelkit.asr.models`);
     an English-only model asked for another language raises ModelError. Results are cached on
     disk (``cache_dir``, default :func:`reelkit.asr.cache.default_cache_dir`) under a key of the
     samples and every option, so an unchanged input is never transcribed twice.
+
+    ``keep_repeats`` keeps a segment that repeats one just before it: in raw footage a
+    presenter reading a line again is a second take, not a decoder loop.
     """
     audio = np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(-1))
     resolved = resolve_model(backend, model, language)
     options = {**DECODE_OPTIONS, "vad": VAD_OPTIONS, "region_pad": WORD_REGION_PAD}
     if backend == "openai-whisper":
         options.update(beam_size=None, best_of=OPENAI_BEST_OF)
+    if keep_repeats:
+        options["keep_repeats"] = True
     key = ""
     directory = cache_dir if cache_dir is not None else tcache.default_cache_dir()
     if use_cache:
@@ -415,7 +421,8 @@ def transcribe(samples: np.ndarray, *, backend: str = "faster-whisper", model: s
         log.info("transcribing %.1f s with %s/%s", seconds, backend, resolved.name)
         _REGISTRY.calls += 1
         raw = engine.run(audio, language=language, initial_prompt=initial_prompt, regions=regions)
-        segments = drop_repeats(keep_in_regions(drop_annotations(raw), regions))
+        segments = keep_in_regions(drop_annotations(raw), regions)
+        segments = segments if keep_repeats else drop_repeats(segments)
     else:
         log.info("no speech found in %.1f s; nothing to transcribe", audio.size / SAMPLE_RATE)
     result = Transcript(language=language, backend=backend, model=resolved.name,
