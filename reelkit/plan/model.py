@@ -110,6 +110,20 @@ class Crop:
 
 
 @dataclass(frozen=True)
+class CropKey:
+    """Where a moving crop is at output time ``t`` (seconds on the plan's timeline).
+
+    The crop keeps its cut's ``crop.w`` x ``crop.h``; between keys ``x`` and ``y`` (displayed
+    source pixels, top-left corner) move linearly, before the first key and after the last
+    they hold. A jump at a shot change is two keys one output frame apart.
+    """
+
+    t: float
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
 class Cut:
     """One segment: ``[src_start, src_end)`` of a source placed at ``[out_start, out_end)``."""
 
@@ -127,6 +141,8 @@ class Cut:
     src_end_frame: int | None = None
     out_start_frame: int | None = None
     out_end_frame: int | None = None
+    # Subject tracking (issue 10): empty = the static ``crop`` above, as before tracking.
+    crop_path: tuple[CropKey, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -158,6 +174,24 @@ class Overlay:
     fade_in: float = 0.0
     fade_out: float = 0.0
     motion: str = "static"
+
+
+@dataclass(frozen=True)
+class LayoutBox:
+    """Where one element sits on the output frame from ``start`` to ``end`` (seconds).
+
+    ``kind`` is an overlay kind, ``caption`` (a caption page's block) or ``face`` (the
+    tracked subject's face as the crop shows it); ``x0, y0`` inclusive, ``x1, y1`` exclusive,
+    in output pixels. Recorded so overlap can be checked without decoding video.
+    """
+
+    kind: str
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    start: float
+    end: float
 
 
 @dataclass(frozen=True)
@@ -280,6 +314,8 @@ class Plan:
     # so later checks use the same presets, including ones from a --platforms-file.
     platform_presets: tuple[dict[str, Any], ...] = ()
     captions: PreparedCaptions | None = None
+    # Overlay layout (issue 10): the box of every caption page, overlay and tracked face.
+    layout: tuple[LayoutBox, ...] = ()
 
     @property
     def rate(self) -> Fraction:
