@@ -3,6 +3,7 @@ overlays, outputs) before anything is rendered."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -16,6 +17,8 @@ from reelkit.plan.model import CaptionPage, Plan, Word
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
 from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, get_platform, load_platforms, preset_data
 from reelkit.plan.timeline import build_timeline
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,9 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
                shared: dict[str, Any]) -> Plan:
     """The plan of one frame size: timeline, brand look, caption words and pages, overlays, outputs."""
     from reelkit.brand import OverlayContext, LowerThirdCue, Callout, build_overlays, caption_rules, caption_style, music_bed
+    from reelkit.brand.layout import lay_out
+    from reelkit.brand.preset import caption_block_half_height
+    from reelkit.plan.tracking import track_cuts
     from reelkit.render.prepare import prepare_captions
 
     width, height = platforms[0].width, platforms[0].height
@@ -202,11 +208,16 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     duration = cuts[-1].out_end
     safe_box = common_safe_box(platforms, width, height)
     outputs = tuple(p.output_spec(str(folder / f"{p.name}.mp4")) for p in platforms)
+    style = caption_style(brand, safe_box, width, height)
+    # One picture serves every selected platform, so captions are burned when any asks.
+    burn = any(p.burn_captions for p in platforms)
+    caption_half = caption_block_half_height(brand)
+    tracked = track_cuts(cuts, [seg.reframe for seg in outline.segments], sources, width, height, float(rate),
+                         round(style.position_y - caption_half) if burn else None, use_cache=request.use_cache)
+    cuts = tracked.cuts
     plan = Plan(title=outline.title, slug=outline.slug, width=width, height=height, fps=float(rate),
                 duration=duration, sources=sources, cuts=cuts, caption_rules=caption_rules(brand),
-                caption_style=caption_style(brand, safe_box, width, height),
-                # One picture serves every selected platform, so captions are burned when any asks.
-                burn_captions=any(p.burn_captions for p in platforms),
+                caption_style=style, burn_captions=burn,
                 music=music_bed(brand), outputs=outputs, language=outline.language,
                 description=outline.description, hashtags=outline.hashtags, frame_rate=rate_text(rate),
                 safe_box=safe_box, platform_presets=tuple(preset_data(p) for p in platforms),
@@ -219,7 +230,10 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     ctx = OverlayContext(width=width, height=height, duration=duration, title=outline.title, hook=outline.hook,
                          cta=outline.cta, lower_thirds=lower_thirds, callouts=callouts, safe_box=safe_box)
     overlays = build_overlays(brand, ctx, assets_dir())
-    plan = normalise(replace(plan, words=words, pages=pages, overlays=overlays))
+    laid = lay_out(overlays, pages if burn else (), style, caption_half, tracked.faces, safe_box, width, height)
+    for problem in laid.problems:
+        log.warning("%s", problem)
+    plan = normalise(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes))
     return replace(plan, captions=prepare_captions(plan, assets_dir()))
 
 

@@ -62,6 +62,13 @@ def crop_at(keys: Sequence[CropKey], t: float) -> tuple[float, float]:
     return float(np.interp(t, ts, [k.x for k in keys])), float(np.interp(t, ts, [k.y for k in keys]))
 
 
+def crop_px(keys: Sequence[CropKey], t: float) -> tuple[int, int]:
+    """The crop's top-left pixel at output time ``t`` as both engines place it: the path
+    rounded to the nearest pixel, then down to even (ffmpeg's crop on 4:2:0 pictures)."""
+    x, y = crop_at(keys, t)
+    return int(np.floor(x + 0.5)) & ~1, int(np.floor(y + 0.5)) & ~1
+
+
 # --- signal helpers -------------------------------------------------------------------------
 
 def _median(values: np.ndarray, window: int) -> np.ndarray:
@@ -73,13 +80,15 @@ def _median(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def _gauss(values: np.ndarray, sigma_samples: float) -> np.ndarray:
-    """Zero-phase Gaussian smoothing with held edges (keeps a monotonic series monotonic)."""
+    """Zero-phase Gaussian smoothing. The ends are extended by odd reflection, which keeps a
+    steady movement steady up to the last sample (holding the end value would make the
+    camera lag behind a subject that is still walking) and a monotonic series monotonic."""
     if sigma_samples <= 0 or len(values) < 3:
         return values.copy()
-    radius = max(1, int(round(3 * sigma_samples)))
+    radius = min(max(1, int(round(3 * sigma_samples))), len(values) - 1)
     k = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma_samples) ** 2)
     k /= k.sum()
-    return np.convolve(np.pad(values, radius, mode="edge"), k, mode="valid")
+    return np.convolve(np.pad(values, radius, mode="reflect", reflect_type="odd"), k, mode="valid")
 
 
 def follow(target: np.ndarray, dt: float, dead_zone: float, max_step: float) -> np.ndarray:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reelkit.plan.frames import cut_frames, rate_text
-from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
+from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan
 
 BLUR_FILL_DARKEN = -0.18  # brightness shift of the blurred fill behind `fit` segments
 # BT.709 limited range, as every platform expects for HD. Converted inside the scale each
@@ -90,13 +90,36 @@ def _animated(ov: Overlay) -> bool:
 
 # --- video ----------------------------------------------------------------------------------
 
+def path_expr(keys: Sequence[CropKey], axis: str, offset: float) -> str:
+    """A crop path as an ffmpeg expression of the cut's own time ``t``: the value at the first
+    key plus one clipped ramp per moving span, so it stays flat (no nesting) however long
+    the path is. Rounded to the nearest pixel like :func:`reelkit.plan.camera_path.crop_px`."""
+    values = [getattr(k, axis) for k in keys]
+    terms = [_n(values[0])]
+    for a, b, va, vb in zip(keys, keys[1:], values, values[1:]):
+        span = b.t - a.t
+        if va == vb or span <= 0:
+            continue
+        terms.append(f"{_n((vb - va) / span)}*clip(t-{_n(a.t - offset)},0,{_n(span)})")
+    return "'floor(" + "+".join(terms).replace("+-", "-") + "+0.5)'" if len(terms) > 1 else terms[0]
+
+
+def _crop_filter(cut: Cut) -> str:
+    c = cut.crop
+    if not cut.crop_path:
+        return f"crop={c.w}:{c.h}:{c.x}:{c.y}"
+    # A tracked cut: the crop moves along its path inside this same pass (no frames leave ffmpeg).
+    return (f"crop=w={c.w}:h={c.h}:x={path_expr(cut.crop_path, 'x', cut.out_start)}"
+            f":y={path_expr(cut.crop_path, 'y', cut.out_start)}")
+
+
 def _segment_video(plan: Plan, cut: Cut, index: int) -> str:
     ss, se, _, _ = cut_frames(cut, plan.rate)
     n_frames = se - ss
-    w, h, c = plan.width, plan.height, cut.crop
+    w, h = plan.width, plan.height
     head = (f"[{index}:v]setpts=PTS-STARTPTS,fps={_rate(plan)},"
             f"tpad=stop_mode=clone:stop_duration=1,trim=end_frame={n_frames},setpts=PTS-STARTPTS,"
-            f"crop={c.w}:{c.h}:{c.x}:{c.y}")
+            f"{_crop_filter(cut)}")
     tail = f"setsar=1,format=yuv420p[v{index}]"
     if cut.reframe == "crop":
         return f"{head},scale={w}:{h}:flags=lanczos:{TO_BT709},{tail}"

@@ -196,7 +196,10 @@ def cut_clip(plan: Plan, cut: Cut, opened: list[Any]) -> VideoClip:
     c = cut.crop
     # ffmpeg's crop on yuv420p rounds x and y down to even (its exact=0): do the same, or an
     # odd crop.x shifts the whole picture by one source pixel (five output pixels at 360p).
-    region = clip.cropped(x1=c.x & ~1, y1=c.y & ~1, width=c.w, height=c.h)
+    if cut.crop_path:
+        region = _moving_crop(clip, cut)
+    else:
+        region = clip.cropped(x1=c.x & ~1, y1=c.y & ~1, width=c.w, height=c.h)
     w, h = plan.width, plan.height
     if cut.reframe == "crop":
         return region.resized(new_size=(w, h)).with_duration(cut.duration)
@@ -204,6 +207,19 @@ def cut_clip(plan: Plan, cut: Cut, opened: list[Any]) -> VideoClip:
     fg = region.resized(new_size=(fw, fh)).with_position((_even((w - fw) / 2), _even((h - fh) / 2)))
     bg = region.image_transform(lambda frame: blurred_fill(frame, w, h))
     return CompositeVideoClip([bg, fg], size=(w, h), use_bgclip=True).with_duration(cut.duration)
+
+
+def _moving_crop(clip: VideoClip, cut: Cut) -> VideoClip:
+    """The cut's crop following its path (graph.py's crop expression, in numpy)."""
+    from reelkit.plan.camera_path import crop_px
+
+    c, keys, offset = cut.crop, cut.crop_path, cut.out_start
+
+    def frame(get_frame: Any, t: float) -> np.ndarray:
+        x, y = crop_px(keys, offset + t)
+        return get_frame(t)[y:y + c.h, x:x + c.w]
+
+    return clip.transform(frame)
 
 
 def overlay_clip(plan: Plan, ov: Overlay) -> VideoClip:

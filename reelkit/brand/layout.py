@@ -1,0 +1,146 @@
+"""Overlay layout: caption block, lower thirds, hook, callouts, logo and the tracked face never
+overlap on screen.
+
+Every element gets a box (output px) and a time span. The caption block, the logo, the
+watermark, the progress bar and the faces stay where they are; the hook band, lower thirds
+and callouts are movable: each is placed at its preset position when that is free, otherwise
+at the nearest free height inside the safe box (just above or below what is in its way).
+When no height is free the element stays at its preset position and a problem line says so
+(at plan time and in ``reelkit brand validate``). The boxes go into the plan
+(:attr:`reelkit.plan.model.Plan.layout`) so overlap can be tested without decoding video.
+
+Full-frame cards (a brand-colour hook, the end card) replace the picture while they show:
+they are laid out inside themselves and take no part here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from PIL import Image
+
+from reelkit.plan.model import CaptionPage, CaptionStyle, LayoutBox, Overlay
+
+MOVABLE = ("hook", "lower_third", "callout")
+GAP = 16
+"""px kept between a moved element and what it was moved away from."""
+_ORDER = {"hook": 0, "lower_third": 1, "callout": 2}
+
+
+@dataclass(frozen=True)
+class Layout:
+    overlays: tuple[Overlay, ...]
+    boxes: tuple[LayoutBox, ...]
+    problems: tuple[str, ...]
+
+
+def overlaps(a: LayoutBox, b: LayoutBox) -> bool:
+    """True when the two boxes share pixels at some moment."""
+    return (a.start < b.end and b.start < a.end and a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1)
+
+
+def _size(ov: Overlay) -> tuple[int, int]:
+    with Image.open(ov.image) as im:
+        return im.size
+
+
+def overlay_box(ov: Overlay, size: tuple[int, int], width: int) -> LayoutBox:
+    """Where an overlay can be while it shows (a sliding one covers its way in from the left;
+    the progress bar its whole strip)."""
+    w, h = size
+    x0, x1 = ov.x, ov.x + w
+    if ov.motion == "progress":
+        x0, x1 = 0, width
+    elif ov.motion == "slide" and ov.fade_in > 0:
+        x0 = 0
+    return LayoutBox(ov.kind, max(0, x0), ov.y, min(width, x1), ov.y + h, ov.start, ov.end)
+
+
+def caption_boxes(pages: Sequence[CaptionPage], style: CaptionStyle, half_height: float, width: int) -> list[LayoutBox]:
+    """The caption block of each page: the full block (``half_height`` either side of its
+    centre) between the side margins, so a longer page can never grow into a neighbour."""
+    y0, y1 = round(style.position_y - half_height), round(style.position_y + half_height)
+    return [LayoutBox("caption", style.margin_x, y0, width - style.margin_x, y1, float(p.start), float(p.end))
+            for p in pages]
+
+
+def _is_full_frame(ov: Overlay, size: tuple[int, int], width: int, height: int) -> bool:
+    return ov.kind in ("hook", "end_card") and (ov.x, ov.y) == (0, 0) and size == (width, height)
+
+
+def _place(box: LayoutBox, obstacles: Sequence[LayoutBox], safe: tuple[int, int, int, int]) -> LayoutBox | None:
+    """``box`` moved vertically to the free height nearest its own inside ``safe``, or None."""
+    h = box.y1 - box.y0
+    blocking = [o for o in obstacles if o.start < box.end and box.start < o.end and o.x0 < box.x1 and box.x0 < o.x1]
+    candidates = {box.y0, safe[1] + GAP, safe[3] - GAP - h}
+    for o in blocking:
+        candidates |= {o.y1 + GAP, o.y0 - GAP - h}
+    best: LayoutBox | None = None
+    for y in sorted(candidates, key=lambda y: (abs(y - box.y0), y)):
+        if y < safe[1] or y + h > safe[3]:
+            continue
+        moved = replace(box, y0=y, y1=y + h)
+        if not any(overlaps(moved, o) for o in blocking):
+            best = moved
+            break
+    return best
+
+
+def lay_out(overlays: Sequence[Overlay], pages: Sequence[CaptionPage], style: CaptionStyle, caption_half: float,
+            faces: Sequence[LayoutBox], safe_box: tuple[int, int, int, int], width: int, height: int) -> Layout:
+    """Overlays moved where they would collide, every element's box, and what could not fit."""
+    sizes = [_size(ov) for ov in overlays]
+    fixed: list[LayoutBox] = caption_boxes(pages, style, caption_half, width) + list(faces)
+    movable: list[int] = []
+    for i, (ov, size) in enumerate(zip(overlays, sizes)):
+        if _is_full_frame(ov, size, width, height) or ov.kind == "end_card":
+            continue
+        if ov.kind in MOVABLE:
+            movable.append(i)
+        else:
+            fixed.append(overlay_box(ov, size, width))
+    placed: list[LayoutBox] = []
+    out = list(overlays)
+    # Fixed elements that collide cannot be moved apart here: say which ones.
+    problems = [f"{a.kind.replace('_', ' ')} and {b.kind.replace('_', ' ')} overlap "
+                f"({max(a.start, b.start):g}-{min(a.end, b.end):g} s); move one of them in the preset"
+                for a, b in _first_per_kinds(overlapping_pairs(fixed))]
+    for i in sorted(movable, key=lambda i: (_ORDER[overlays[i].kind], overlays[i].start, i)):
+        ov = overlays[i]
+        box = overlay_box(ov, sizes[i], width)
+        where = _place(box, fixed + placed, safe_box)
+        if where is None:
+            problems.append(f"{ov.kind.replace('_', ' ')} ({ov.start:g}-{ov.end:g} s) has no room in the safe box "
+                            f"beside the captions, other overlays and the face; shorten its text, make it "
+                            f"smaller, or move the captions (captions.position)")
+            where = box
+        elif where.y0 != box.y0:
+            out[i] = replace(ov, y=ov.y + (where.y0 - box.y0))
+        placed.append(where)
+    return Layout(overlays=tuple(out), boxes=tuple(fixed + placed), problems=tuple(problems))
+
+
+def overlapping_pairs(boxes: Sequence[LayoutBox]) -> list[tuple[LayoutBox, LayoutBox]]:
+    """Every pair of boxes that overlap (what a test or a check reports); faces may overlap
+    each other (two windows of one face), nothing else may."""
+    pairs = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if a.kind == b.kind == "face" or (a.kind == b.kind == "caption"):
+                continue
+            if overlaps(a, b):
+                pairs.append((a, b))
+    return pairs
+
+
+def _first_per_kinds(pairs: list[tuple[LayoutBox, LayoutBox]]) -> list[tuple[LayoutBox, LayoutBox]]:
+    """One pair per combination of kinds (a face crossing the logo for a minute is one problem)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for a, b in pairs:
+        kinds = tuple(sorted((a.kind, b.kind)))
+        if kinds not in seen:
+            seen.add(kinds)  # type: ignore[arg-type]
+            out.append((a, b))
+    return out
