@@ -2,10 +2,13 @@
 overlap on screen.
 
 Every element gets a box (output px) and a time span. The caption block, the logo, the
-watermark, the progress bar and the faces stay where they are; the hook band, lower thirds
+watermark, the progress bar and the faces stay where they are (the crop path keeps the face
+clear of the caption block); the hook band, lower thirds
 and callouts are movable: each is placed at its preset position when that is free, otherwise
 at the nearest free height inside the safe box (just above or below what is in its way).
-When no height is free the element stays at its preset position and a problem line says so
+A movable element avoids the face too when there is a free height for that; otherwise it
+may cross the face (a small safe box leaves no other choice), never anything else. When no
+height is free the element stays at its preset position and a problem line says so
 (at plan time and in ``reelkit brand validate``). The boxes go into the plan
 (:attr:`reelkit.plan.model.Plan.layout`) so overlap can be tested without decoding video.
 
@@ -33,6 +36,7 @@ class Layout:
     overlays: tuple[Overlay, ...]
     boxes: tuple[LayoutBox, ...]
     problems: tuple[str, ...]
+    problem_kinds: tuple[str, ...] = ()  # the element each problem is about (for preset keys)
 
 
 def overlaps(a: LayoutBox, b: LayoutBox) -> bool:
@@ -103,31 +107,41 @@ def lay_out(overlays: Sequence[Overlay], pages: Sequence[CaptionPage], style: Ca
     placed: list[LayoutBox] = []
     out = list(overlays)
     # Fixed elements that collide cannot be moved apart here: say which ones.
+    clashes = _first_per_kinds(overlapping_pairs(fixed, faces=False))
     problems = [f"{a.kind.replace('_', ' ')} and {b.kind.replace('_', ' ')} overlap "
                 f"({max(a.start, b.start):g}-{min(a.end, b.end):g} s); move one of them in the preset"
-                for a, b in _first_per_kinds(overlapping_pairs(fixed))]
+                for a, b in clashes]
+    kinds = [b.kind if a.kind in ("caption", "face") else a.kind for a, b in clashes]
     for i in sorted(movable, key=lambda i: (_ORDER[overlays[i].kind], overlays[i].start, i)):
         ov = overlays[i]
         box = overlay_box(ov, sizes[i], width)
         where = _place(box, fixed + placed, safe_box)
+        if where is None and faces:
+            # The face is a soft obstacle: in a small safe box a hook band or a callout may
+            # have to cross it (as on every platform's own captions), never the others.
+            where = _place(box, [b for b in fixed if b.kind != "face"] + placed, safe_box)
         if where is None:
             problems.append(f"{ov.kind.replace('_', ' ')} ({ov.start:g}-{ov.end:g} s) has no room in the safe box "
                             f"beside the captions, other overlays and the face; shorten its text, make it "
                             f"smaller, or move the captions (captions.position)")
+            kinds.append(ov.kind)
             where = box
         elif where.y0 != box.y0:
             out[i] = replace(ov, y=ov.y + (where.y0 - box.y0))
         placed.append(where)
-    return Layout(overlays=tuple(out), boxes=tuple(fixed + placed), problems=tuple(problems))
+    return Layout(overlays=tuple(out), boxes=tuple(fixed + placed), problems=tuple(problems),
+                  problem_kinds=tuple(kinds))
 
 
-def overlapping_pairs(boxes: Sequence[LayoutBox]) -> list[tuple[LayoutBox, LayoutBox]]:
-    """Every pair of boxes that overlap (what a test or a check reports); faces may overlap
-    each other (two windows of one face), nothing else may."""
+def overlapping_pairs(boxes: Sequence[LayoutBox], *, faces: bool = True) -> list[tuple[LayoutBox, LayoutBox]]:
+    """Every pair of boxes that overlap (what a test or a check reports). Face windows may
+    overlap each other; with ``faces=False`` a face may overlap anything but captions."""
     pairs = []
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             if a.kind == b.kind == "face" or (a.kind == b.kind == "caption"):
+                continue
+            if not faces and "face" in (a.kind, b.kind) and "caption" not in (a.kind, b.kind):
                 continue
             if overlaps(a, b):
                 pairs.append((a, b))

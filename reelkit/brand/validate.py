@@ -18,6 +18,8 @@ from PIL import Image, ImageFont
 from reelkit.errors import BrandError
 from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
 from reelkit.brand import colours as col
+from reelkit.brand.layout import lay_out
+from reelkit.plan.model import CaptionPage, Word
 from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame
 from reelkit.brand.preset import Brand, asset_problems, build_brand, caption_block_half_height, caption_style, find_brand, read_preset, unusable_assets
 
@@ -179,6 +181,12 @@ def safe_zone_problems(brand: Brand, platforms: Sequence[Platform]) -> list[str]
         with tempfile.TemporaryDirectory(prefix="reelkit-validate-") as tmp:
             ctx = OverlayContext(width=width, height=height, duration=20.0, safe_box=common, **_CHECK_CTX)
             overlays = build_overlays(brand, ctx, Path(tmp))
+            # A full two-line caption page for the whole check: what must fit beside it.
+            page = CaptionPage(0.0, ctx.duration, ((Word("Check", 0.0, 1.0),), (Word("captions", 1.0, 2.0),)))
+            laid = lay_out(overlays, (page,), caption_style(brand, common, width, height),
+                           caption_block_half_height(brand), (), common, width, height)
+            for kind, problem in zip(laid.problem_kinds, laid.problems):
+                problems.append(_line(brand, _KIND_KEY.get(kind, kind), f"{problem} ({width}x{height})"))
             rects = []
             for ov in overlays:
                 if ov.kind == "end_card" or is_full_frame(ov, width, height):
