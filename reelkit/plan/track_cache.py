@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from reelkit.io.atomic import write_json_atomic
 
 if TYPE_CHECKING:  # pragma: no cover
     from reelkit.plan.faces import Analysis, DetectSettings
@@ -51,17 +51,8 @@ def load(k: str) -> Analysis | None:
 def store(k: str, analysis: Analysis) -> Path | None:
     """Write the entry atomically; a cache that cannot be written is skipped, not an error."""
     path = _entry(k)
-    payload = json.dumps({"key": k, "analysis": analysis.to_dict()})
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(payload)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        return write_json_atomic(path, {"key": k, "analysis": analysis.to_dict()}, indent=None)
     except OSError:
         return None
-    return path
