@@ -73,6 +73,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="20 s clip instead of 60 s")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each measurement (the best is kept)")
     ap.add_argument("--workdir", type=Path, default=ROOT / "out" / "bench-reframe")
+    ap.add_argument("--analysis-only", action="store_true", help="skip the two renders")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -105,6 +106,8 @@ def main() -> None:
     print(f"    per minute of source: {best.seconds * 60 / duration:.1f} s wall, "
           f"{best.cpu_seconds * 60 / duration:.1f} CPU-s")
 
+    if args.analysis_only:
+        return
     tracked, static, n_keys = _plans(clip, duration, work)
     times = {}
     for name, plan in (("tracked", tracked), ("static", static)):

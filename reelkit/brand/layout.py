@@ -74,21 +74,24 @@ def _is_full_frame(ov: Overlay, size: tuple[int, int], width: int, height: int) 
 
 
 def _place(box: LayoutBox, obstacles: Sequence[LayoutBox], safe: tuple[int, int, int, int]) -> LayoutBox | None:
-    """``box`` moved vertically to the free height nearest its own inside ``safe``, or None."""
+    """``box`` moved vertically to the free height nearest its own inside ``safe``, or None.
+
+    A height :data:`GAP` px clear of its neighbours is preferred; where the room is tight the
+    box may sit edge to edge with them (touching, not overlapping)."""
     h = box.y1 - box.y0
     blocking = [o for o in obstacles if o.start < box.end and box.start < o.end and o.x0 < box.x1 and box.x0 < o.x1]
-    candidates = {box.y0, safe[1] + GAP, safe[3] - GAP - h}
-    for o in blocking:
-        candidates |= {o.y1 + GAP, o.y0 - GAP - h}
-    best: LayoutBox | None = None
-    for y in sorted(candidates, key=lambda y: (abs(y - box.y0), y)):
-        if y < safe[1] or y + h > safe[3]:
-            continue
-        moved = replace(box, y0=y, y1=y + h)
-        if not any(overlaps(moved, o) for o in blocking):
-            best = moved
-            break
-    return best
+    for gap in (GAP, 0):
+        candidates = {box.y0, safe[1] + gap, safe[3] - gap - h}
+        for o in blocking:
+            candidates |= {o.y1 + gap, o.y0 - gap - h}
+        for y in sorted(candidates, key=lambda y: (abs(y - box.y0), y)):
+            if y < safe[1] or y + h > safe[3]:
+                continue
+            moved = replace(box, y0=y, y1=y + h)
+            padded = replace(moved, y0=y - gap, y1=y + h + gap)
+            if not any(overlaps(padded, o) for o in blocking):
+                return moved
+    return None
 
 
 def lay_out(overlays: Sequence[Overlay], pages: Sequence[CaptionPage], style: CaptionStyle, caption_half: float,

@@ -10,6 +10,7 @@ fall outside a platform's UI safe zone.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -181,9 +182,12 @@ def safe_zone_problems(brand: Brand, platforms: Sequence[Platform]) -> list[str]
         with tempfile.TemporaryDirectory(prefix="reelkit-validate-") as tmp:
             ctx = OverlayContext(width=width, height=height, duration=20.0, safe_box=common, **_CHECK_CTX)
             overlays = build_overlays(brand, ctx, Path(tmp))
-            # A full two-line caption page for the whole check: what must fit beside it.
+            # A full two-line caption page for the whole check: what must fit beside it. The
+            # callout comes after the hook, as in an episode (all four at once need more room
+            # than the four platforms' common safe box has).
             page = CaptionPage(0.0, ctx.duration, ((Word("Check", 0.0, 1.0),), (Word("captions", 1.0, 2.0),)))
-            laid = lay_out(overlays, (page,), caption_style(brand, common, width, height),
+            timed = [replace(ov, start=3.0, end=5.0) if ov.kind == "callout" else ov for ov in overlays]
+            laid = lay_out(timed, (page,), caption_style(brand, common, width, height),
                            caption_block_half_height(brand), (), common, width, height)
             for kind, problem in zip(laid.problem_kinds, laid.problems):
                 problems.append(_line(brand, _KIND_KEY.get(kind, kind), f"{problem} ({width}x{height})"))

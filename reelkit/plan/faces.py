@@ -26,7 +26,7 @@ from reelkit.errors import MediaError
 from reelkit.io.ffmpeg import ffmpeg_exe
 from reelkit.plan import shots
 
-DETECT_VERSION = "faces-1"
+DETECT_VERSION = "faces-2"
 """Changes whenever decoding or detection changes what an analysis contains (cache key)."""
 
 
@@ -36,9 +36,9 @@ class DetectSettings:
 
     sample_fps: float = 5.0
     width: int = 640  # decoded frame width (height keeps the aspect)
-    scale_factor: float = 1.1
+    scale_factor: float = 1.15
     min_neighbors: int = 5
-    min_face: float = 0.035  # smallest face side, as a fraction of the decoded width
+    min_face: float = 0.05  # smallest face side, as a fraction of the decoded width (96 px at 1080p)
     profile: bool = True
     scene_threshold: float = shots.SCENE_THRESHOLD
 
