@@ -71,6 +71,7 @@ def _plans(clip: Path, duration: float, work: Path) -> tuple[Path, Path, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="20 s clip instead of 60 s")
+    ap.add_argument("--seconds", type=float, help="clip length (overrides --quick)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each measurement (the best is kept)")
     ap.add_argument("--workdir", type=Path, default=ROOT / "out" / "bench-reframe")
     ap.add_argument("--analysis-only", action="store_true", help="skip the two renders")
@@ -85,7 +86,7 @@ def main() -> None:
 
     from face_media import face_clip
 
-    duration = 20.0 if args.quick else 60.0
+    duration = args.seconds or (20.0 if args.quick else 60.0)
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
     clip = work / f"walk-1080p-{duration:g}s.mp4"
