@@ -59,8 +59,18 @@ def render_episode(request: RenderRequest, on_stage: StageCallback | None = None
         if on_stage:
             on_stage("plan", None)
         plans = build_plans(outline, request, folder)
+        _release_speech_models()
         timings["plan"] = time.perf_counter() - t0
         return render_planned(plans, folder, request, on_stage, timings, tx=tx)
+
+
+def _release_speech_models() -> None:
+    """Free the recogniser before the encoders start (peak memory of the whole run)."""
+    import sys
+
+    backends = sys.modules.get("reelkit.speech.backends")
+    if backends is not None and backends.loaded_models():
+        backends.release_memory()
 
 
 def render_plan_file(plan_file: Path, request: RenderRequest,
