@@ -112,8 +112,11 @@ def main() -> None:
             runs = ("cold",) if args.skip_warm else ("cold", "warm")
             for kind in runs:
                 print(f"  {minutes:g} min, {kind} cache ...", flush=True)
-                rows.append((f"{minutes:g} min, {kind} cache", render(plan_in, work / "out", Path(cache),
-                                                                      args.preset)))
+                res = render(plan_in, work / "out", Path(cache), args.preset)
+                rows.append((f"{minutes:g} min, {kind} cache", res))
+                # Each figure as soon as it exists: a long run stopped early still reports.
+                print(f"    peak tree {mib(res.peak_tree_rss)}, python {mib(res.peak_by_name.get('python', 0))}, "
+                      f"ffmpeg {mib(res.peak_by_name.get('ffmpeg', 0))}, wall {res.seconds:.0f} s", flush=True)
     print(f"\nreelkit render, four platforms, x264 {args.preset}, speech recognition on; "
           f"peak RSS sampled every 20 ms\n")
     print(f"{'input':<24}{'wall':>8}{'peak tree RSS':>15}{'largest process':>17}{'python':>10}{'ffmpeg':>10}")
