@@ -5,9 +5,10 @@ with espeak speech (a tone without espeak-ng) and a producer's SRT, it times:
 
   (a) ``python -m reelkit render`` for one platform (tiktok);
   (b) the same for all four platforms;
-  (c) one hand-written ffmpeg command doing the same crop, scale, logo overlay and ASS
-      captions with the same x264 settings (copying reelkit's x264 options), AAC audio, MP4
-      faststart: the near-limit baseline;
+  (c) one hand-written ffmpeg command doing the same crop, scale (converting to BT.709 inside
+      it, as reelkit does), logo overlay and ASS captions (karaoke: one event per highlighted
+      word, about 150 a minute) with the same x264 settings (copying reelkit's x264 options),
+      AAC audio, MP4 faststart: the near-limit baseline;
   (d) a straightforward MoviePy 2 script doing the same with one TextClip per word (what most
       tools in the field do: crop + resize + logo + per-word TextClips);
   (e) reelkit render of a long input (default 10 minutes: the clip looped by stream copy),
@@ -17,14 +18,16 @@ Captions come from the SRT (``--captions``), so no speech recognition time is in
 reelkit runs are the whole CLI: plan, loudness pass, render with music bed, progress bar,
 watermark and end card, remux, cover, platform checks and metadata; (c) does only the
 picture work named above plus a plain AAC encode. Each run is a fresh process; memory is the
-peak RSS of its whole process tree (see scripts/_bench_util.py).
+peak RSS of its whole process tree (see scripts/_bench_util.py). (a), (b) and (c) run in
+alternating rounds ((a) (c) (b), then (b) (c) (a), ...) in this one process tree; the table
+shows medians, the ratios are of medians, and each round's own ratio is printed beside them.
 
     .venv/bin/python scripts/bench_render.py            # 60 s clip, 10-minute long input
     .venv/bin/python scripts/bench_render.py --quick    # 20 s clip, 2-minute long input
-    .venv/bin/python scripts/bench_render.py --quick --repeat 3   # steadier on a busy machine
+    .venv/bin/python scripts/bench_render.py --skip-naive --long-minutes 0 --repeat 5  # ratios only
 
-On the project's 2-core machine (shared) the default run took 10-12 minutes with --repeat 2
-((d) alone 3-7 minutes), --quick about 5. Generated media stay in --workdir for the next run.
+On the project's 2-core machine (shared) one round of (a), (c), (b) takes about 5 minutes
+when the machine is quiet ((d) alone 3-7 minutes). Generated media stay in --workdir for the next run.
 """
 
 from __future__ import annotations

@@ -101,3 +101,16 @@ def test_start_up_does_not_import_heavy_libraries(argv: list[str]) -> None:
             "print('loaded:', sorted(m for m in heavy if m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("loaded: []"), out
+
+
+def test_recogniser_is_freed_before_rendering() -> None:
+    """A loaded model would sit beside the encoders for the whole render (peak memory)."""
+    from reelkit import pipeline
+    from reelkit.speech import loaded_models
+    from reelkit.speech.backends import _REGISTRY
+    from reelkit.speech.models import resolve_model
+
+    _REGISTRY.engine(resolve_model("faster-whisper", None, "en"))
+    assert loaded_models()
+    pipeline._release_speech_models()
+    assert loaded_models() == []

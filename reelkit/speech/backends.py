@@ -465,21 +465,12 @@ def transcribe(samples: "np.ndarray | PcmFile", *, backend: str = "faster-whispe
     ``keep_repeats`` keeps a segment that repeats one just before it: in raw footage a
     presenter reading a line again is a second take, not a decoder loop.
     """
-    from reelkit.speech.pcm import PcmFile
-
-    audio = samples if isinstance(samples, PcmFile) else \
-        np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(-1))
+    audio = _as_samples(samples)
     resolved = resolve_model(backend, model, language)
-    options = {**DECODE_OPTIONS, "vad": VAD_OPTIONS, "region_pad": WORD_REGION_PAD}
-    if backend == "openai-whisper":
-        options.update(beam_size=None, best_of=OPENAI_BEST_OF)
-    if keep_repeats:
-        options["keep_repeats"] = True
     key = ""
     directory = cache_dir if cache_dir is not None else tcache.default_cache_dir()
     if use_cache:
-        key = tcache.cache_key(audio, backend=backend, model=resolved.identity(), language=language,
-                               prompt=initial_prompt, options=options)
+        key = _key(audio, resolved, backend, language, initial_prompt, keep_repeats)
         hit = tcache.load_cached(directory, key)
         if hit is not None:
             log.debug("transcript cache hit %s", key[:12])
@@ -515,6 +506,35 @@ def transcribe(samples: "np.ndarray | PcmFile", *, backend: str = "faster-whispe
     if use_cache:
         tcache.store_cached(directory, key, result)
     return result
+
+
+def _as_samples(samples: "np.ndarray | PcmFile") -> "np.ndarray | PcmFile":
+    from reelkit.speech.pcm import PcmFile
+
+    if isinstance(samples, PcmFile):
+        return samples
+    return np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(-1))
+
+
+def _key(audio: "np.ndarray | PcmFile", resolved: ResolvedModel, backend: str, language: str,
+         initial_prompt: str | None, keep_repeats: bool = False) -> str:
+    options = {**DECODE_OPTIONS, "vad": VAD_OPTIONS, "region_pad": WORD_REGION_PAD}
+    if backend == "openai-whisper":
+        options.update(beam_size=None, best_of=OPENAI_BEST_OF)
+    if keep_repeats:
+        options["keep_repeats"] = True
+    return tcache.cache_key(audio, backend=backend, model=resolved.identity(), language=language,
+                            prompt=initial_prompt, options=options)
+
+
+def cached_transcript(samples: "np.ndarray | PcmFile", *, backend: str = "faster-whisper",
+                      model: str | None = None, language: str = "en", initial_prompt: str | None = None,
+                      cache_dir: Path | None = None, keep_repeats: bool = False) -> Transcript | None:
+    """The transcript :func:`transcribe` would serve from its cache, or None (no model loaded)."""
+    audio = _as_samples(samples)
+    resolved = resolve_model(backend, model, language)
+    directory = cache_dir if cache_dir is not None else tcache.default_cache_dir()
+    return tcache.load_cached(directory, _key(audio, resolved, backend, language, initial_prompt, keep_repeats))
 
 
 def _shifted(seg: Segment, offset: float) -> Segment:

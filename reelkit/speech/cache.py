@@ -19,7 +19,7 @@ import numpy as np
 from reelkit.io.atomic import write_json_atomic
 from reelkit.speech.types import Transcript
 
-CODE_VERSION = "asr-3"
+CODE_VERSION = "asr-4"
 """Changes whenever recognition or post-filtering changes what a transcript contains."""
 
 
