@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # torch (pulled in by openai-whisper) would fetch several GB of CUDA packages.
 TORCH := torch==2.13.0
 
-.PHONY: demo test test-long fuzz system venv bench schema clean
+.PHONY: demo test test-long fuzz system venv bench bench-memory schema clean
 
 demo: venv
 	$(PY) -m reelkit render samples/water-main/outline.yaml --out out
@@ -50,6 +50,10 @@ bench: venv
 
 schema: venv   # regenerate the published plan.json schema from the plan dataclasses
 	$(PY) -m reelkit.plan.planfile > reelkit/data/plan.schema.json
+
+# Peak memory of a four-platform render of 1- and 12-minute inputs, cold and warm cache (~25 min).
+bench-memory: venv
+	$(PY) scripts/bench_memory.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -59,8 +59,18 @@ def render_episode(request: RenderRequest, on_stage: StageCallback | None = None
         if on_stage:
             on_stage("plan", None)
         plans = build_plans(outline, request, folder)
+        _release_speech_models()
         timings["plan"] = time.perf_counter() - t0
         return render_planned(plans, folder, request, on_stage, timings, tx=tx)
+
+
+def _release_speech_models() -> None:
+    """Free the recogniser before the encoders start (peak memory of the whole run)."""
+    import sys
+
+    backends = sys.modules.get("reelkit.speech.backends")
+    if backends is not None and backends.loaded_models():
+        backends.release_memory()
 
 
 def render_plan_file(plan_file: Path, request: RenderRequest,
@@ -139,20 +149,27 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     from reelkit.deliver.metadata import write_metadata
     from reelkit.plan.platforms import plan_presets
 
-    checks: dict[str, list[str]] = {}
+    from concurrent.futures import ThreadPoolExecutor
+
+    # The presets each plan was made for (a --platforms-file included), not today's files.
+    to_check = []
     for each in plans:
-        # The presets the plan was made for (a --platforms-file included), not today's files.
         presets = plan_presets(each)
-        for spec in each.outputs:
-            platform = presets.get(spec.platform)
-            if platform is not None and spec.platform in files:
-                checks[spec.platform] = list(check_file(files[spec.platform], platform).failures)
+        to_check += [(spec.platform, presets[spec.platform]) for spec in each.outputs
+                     if spec.platform in presets and spec.platform in files]
     plan = plans[0]
     cover = folder / "cover.png"
     first = files[plan.outputs[0].platform]
     style = plan.caption_style
-    make_cover(first, cover, title=plan.title, font_file=Path(style.font_file), text_colour=style.text_colour,
-               box_colour=style.box_colour, window=_card_free_window(plan))
+    # The cover and each file's check are separate ffmpeg/PyAV reads of finished files: run
+    # them side by side (two at a time) instead of one after another.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        cover_job = pool.submit(make_cover, first, cover, title=plan.title, font_file=Path(style.font_file),
+                                text_colour=style.text_colour, box_colour=style.box_colour,
+                                window=_card_free_window(plan))
+        check_jobs = {name: pool.submit(check_file, files[name], platform) for name, platform in to_check}
+        cover_job.result()
+        checks = {name: list(job.result().failures) for name, job in check_jobs.items()}
     metadata = folder / "metadata.json"
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks)
     return cover, metadata, checks

@@ -5,9 +5,10 @@ with espeak speech (a tone without espeak-ng) and a producer's SRT, it times:
 
   (a) ``python -m reelkit render`` for one platform (tiktok);
   (b) the same for all four platforms;
-  (c) one hand-written ffmpeg command doing the same crop, scale, logo overlay and ASS
-      captions with the same x264 settings (copying reelkit's x264 options), AAC audio, MP4
-      faststart: the near-limit baseline;
+  (c) one hand-written ffmpeg command doing the same crop, scale (converting to BT.709 inside
+      it, as reelkit does), logo overlay and ASS captions (karaoke: one event per highlighted
+      word, about 150 a minute) with the same x264 settings (copying reelkit's x264 options),
+      AAC audio, MP4 faststart: the near-limit baseline;
   (d) a straightforward MoviePy 2 script doing the same with one TextClip per word (what most
       tools in the field do: crop + resize + logo + per-word TextClips);
   (e) reelkit render of a long input (default 10 minutes: the clip looped by stream copy),
@@ -17,20 +18,23 @@ Captions come from the SRT (``--captions``), so no speech recognition time is in
 reelkit runs are the whole CLI: plan, loudness pass, render with music bed, progress bar,
 watermark and end card, remux, cover, platform checks and metadata; (c) does only the
 picture work named above plus a plain AAC encode. Each run is a fresh process; memory is the
-peak RSS of its whole process tree (see scripts/_bench_util.py).
+peak RSS of its whole process tree (see scripts/_bench_util.py). (a), (b) and (c) run in
+alternating rounds ((a) (c) (b), then (b) (c) (a), ...) in this one process tree; the table
+shows medians, the ratios are of medians, and each round's own ratio is printed beside them.
 
     .venv/bin/python scripts/bench_render.py            # 60 s clip, 10-minute long input
     .venv/bin/python scripts/bench_render.py --quick    # 20 s clip, 2-minute long input
-    .venv/bin/python scripts/bench_render.py --quick --repeat 3   # steadier on a busy machine
+    .venv/bin/python scripts/bench_render.py --skip-naive --long-minutes 0 --repeat 5  # ratios only
 
-On the project's 2-core machine (shared) the default run took 10-12 minutes with --repeat 2
-((d) alone 3-7 minutes), --quick about 5. Generated media stay in --workdir for the next run.
+On the project's 2-core machine (shared) one round of (a), (c), (b) takes about 5 minutes
+when the machine is quiet ((d) alone 3-7 minutes). Generated media stay in --workdir for the next run.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from dataclasses import replace
@@ -121,11 +125,26 @@ def make_inputs(work: Path, duration: float, long_minutes: float) -> dict[str, P
     return files
 
 
+def karaoke_brand(work: Path) -> Path:
+    """The default brand with karaoke captions: one ASS event per highlighted word (about 150
+    word-timed events a minute), as in the issue's measurement."""
+    import shutil
+
+    src = Path(__file__).resolve().parents[1] / "brand" / "default"
+    dst = work / "brand-karaoke"
+    shutil.rmtree(dst, ignore_errors=True)
+    shutil.copytree(src, dst)
+    text = (dst / "brand.yaml").read_text(encoding="utf-8")
+    (dst / "brand.yaml").write_text(text.replace("style: classic", "style: karaoke", 1), encoding="utf-8")
+    return dst
+
+
 def _outline(path: Path, clip: Path, duration: float, title: str) -> Path:
     from reelkit.io.probe import probe
 
     end = min(duration, probe(clip).duration)
-    path.write_text(f'title: "{title}"\nbrand: default\nsegments:\n'
+    brand = karaoke_brand(path.parent)
+    path.write_text(f'title: "{title}"\nbrand: "{brand}"\nsegments:\n'
                     f'  - clip: "{clip.name}"\n    start: 0\n    end: {end:.3f}\n    reframe: crop\n',
                     encoding="utf-8")
     return path
@@ -169,9 +188,12 @@ def baseline_args(plan, clip: Path, ass: Path, out: Path, preset: str) -> list[s
     c = plan.cuts[0].crop
     full = graph.render_args(plan, [spec], "unused.mkv", ass_filter=None, measured=None, x264_preset=preset)
     video_opts = full[full.index("-c:v"):full.index("-c:a:0")]
-    chain = (f"[0:v]crop={c.w}:{c.h}:{c.x}:{c.y},scale={plan.width}:{plan.height}:flags=lanczos,format=yuv420p[v];"
+    # What a skilled editor writes: crop, one scale that also converts to BT.709 (as reelkit
+    # does), the logo, the ASS file; no fps, trim, music, loudness or per-platform audio.
+    chain = (f"[0:v]crop={c.w}:{c.h}:{c.x}:{c.y},scale={plan.width}:{plan.height}:flags=lanczos:"
+             f"out_color_matrix=bt709:out_range=tv,format=yuv420p[v];"
              f"[v][1:v]overlay=x={logo.x}:y={logo.y}[vl];"
-             f"[vl]{flt},scale=out_color_matrix=bt709:out_range=tv,format=yuv420p[out]")
+             f"[vl]{flt},format=yuv420p[out]")
     return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-i", str(clip), "-i", logo.image,
             "-filter_complex", chain, "-map", "[out]", "-map", "0:a", *video_opts,
             "-c:a", "aac", "-b:a", spec.audio_bitrate, "-ar", str(spec.audio_rate), "-ac", "2",
@@ -207,18 +229,13 @@ def naive_moviepy(plan_json: Path, clip: Path, out: Path, preset: str) -> None:
 
 # --- main -----------------------------------------------------------------------------------
 
-def _keep_best(results: dict[str, Measurement], key: str, new: Measurement) -> None:
-    """Keep the lower wall and cpu times and the higher memory peaks of two runs of one command."""
-    old = results.get(key)
-    if old is None:
-        results[key] = new
-        return
-    best = new if new.seconds < old.seconds else old
-    names = {n: max(old.peak_by_name.get(n, 0), new.peak_by_name.get(n, 0))
-             for n in set(old.peak_by_name) | set(new.peak_by_name)}
-    results[key] = replace(best, cpu_seconds=min(old.cpu_seconds, new.cpu_seconds),
-                           peak_tree_rss=max(old.peak_tree_rss, new.peak_tree_rss),
-                           peak_process_rss=max(old.peak_process_rss, new.peak_process_rss), peak_by_name=names)
+def _median_of(runs: list[Measurement]) -> Measurement:
+    """The median run's wall and cpu times (each taken separately) with the highest memory peaks."""
+    names = {n: max(r.peak_by_name.get(n, 0) for r in runs) for r in runs for n in r.peak_by_name}
+    return replace(runs[0], seconds=statistics.median(r.seconds for r in runs),
+                   cpu_seconds=statistics.median(r.cpu_seconds for r in runs),
+                   peak_tree_rss=max(r.peak_tree_rss for r in runs),
+                   peak_process_rss=max(r.peak_process_rss for r in runs), peak_by_name=names)
 
 
 def main() -> None:
@@ -226,8 +243,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="20 s clip and a 2-minute long input")
     ap.add_argument("--duration", type=float, help="clip seconds (default 60, --quick 20)")
     ap.add_argument("--long-minutes", type=float, help="long input minutes (default 10, --quick 2; 0 skips)")
-    ap.add_argument("--repeat", type=int, default=1,
-                    help="rounds of (a), (b), (c), best kept (default 1; 3 steadies a shared machine)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="rounds of (a), (c), (b) in alternating order; medians reported (default 3)")
     ap.add_argument("--skip-naive", action="store_true", help="leave out (d), the slowest run")
     ap.add_argument("--preset", default="veryfast", help="x264 preset of (a)-(d) (reelkit's default)")
     ap.add_argument("--long-preset", default="ultrafast", help="x264 preset of the long-input render")
@@ -248,21 +265,40 @@ def main() -> None:
     print(f"inputs in {work}", flush=True)
     files = make_inputs(work, duration, long_minutes)
 
-    results: dict[str, Measurement] = {}
+    runs: dict[str, list[Measurement]] = {"a": [], "b": [], "c": []}
     rounds = max(1, args.repeat)
-    for r in range(rounds):
-        # Interleaved rounds, best of each kept: on a shared machine the quietest run is the
-        # one that shows the work itself, not the neighbours' load.
-        tag = f" (round {r + 1} of {rounds})" if rounds > 1 else ""
-        print(f"(a) reelkit render, tiktok{tag} ...", flush=True)
-        _keep_best(results, "a", reelkit_render(files["outline"], files["srt"], work / "a", ("tiktok",), args.preset))
-        print(f"(b) reelkit render, four platforms{tag} ...", flush=True)
-        _keep_best(results, "b", reelkit_render(files["outline"], files["srt"], work / "b", PLATFORMS, args.preset))
-        plan = rendered_plan(work / "a")
-        print(f"(c) hand-written ffmpeg command{tag} ...", flush=True)
+    plan = None
+
+    def run_a() -> None:
+        runs["a"].append(reelkit_render(files["outline"], files["srt"], work / "a", ("tiktok",), args.preset))
+
+    def run_b() -> None:
+        runs["b"].append(reelkit_render(files["outline"], files["srt"], work / "b", PLATFORMS, args.preset))
+
+    def run_c() -> None:
         c_dir = fresh_dir(work / "c")
-        _keep_best(results, "c", measure(baseline_args(plan, files["clip"], c_dir / "captions.ass",
-                                                       c_dir / "tiktok.mp4", args.preset)).check("baseline ffmpeg"))
+        runs["c"].append(measure(baseline_args(plan, files["clip"], c_dir / "captions.ass", c_dir / "tiktok.mp4",
+                                               args.preset)).check("baseline ffmpeg"))
+
+    steps = {"a": ("(a) reelkit render, tiktok", run_a), "b": ("(b) reelkit render, four platforms", run_b),
+             "c": ("(c) hand-written ffmpeg command", run_c)}
+    for r in range(rounds):
+        # Alternating order, the baseline always between the two reelkit runs: each round gives
+        # an (a, c) and a (b, c) pair run back to back under the same neighbouring load, and the
+        # medians over rounds are what the ratios use.
+        tag = f" (round {r + 1} of {rounds})" if rounds > 1 else ""
+        order = ("a", "c", "b") if r % 2 == 0 else ("b", "c", "a")
+        if plan is None and order[0] != "a":
+            order = ("a", "c", "b")
+        for key in order:
+            label, step = steps[key]
+            print(f"{label}{tag} ...", flush=True)
+            step()
+            if key == "a" and plan is None:
+                plan = rendered_plan(work / "a")
+    results: dict[str, Measurement] = {k: _median_of(v) for k, v in runs.items()}
+    pair_a = [a.seconds / c.seconds for a, c in zip(runs["a"], runs["c"])]
+    pair_b = [b.seconds / c.seconds for b, c in zip(runs["b"], runs["c"])]
     if not args.skip_naive:
         print(f"(d) MoviePy, one TextClip per word ({len(plan.words)} words) ...", flush=True)
         d_dir = fresh_dir(work / "d")
@@ -278,7 +314,10 @@ def main() -> None:
     labels = {"a": "(a) reelkit render, 1 platform", "b": "(b) reelkit render, 4 platforms",
               "c": "(c) one hand-written ffmpeg command", "d": "(d) MoviePy, one TextClip per word",
               "e": f"(e) reelkit, {long_minutes:g}-min input, {args.long_preset}"}
-    print(f"\n{duration:.0f} s 1920x1080 input -> 1080x1920, x264 {args.preset}; "
+    events = sum(1 for ln in (work / "c" / "captions.ass").read_text(encoding="utf-8").splitlines()
+                 if ln.startswith("Dialogue:"))
+    print(f"\n{duration:.0f} s 1920x1080 input -> 1080x1920, x264 {args.preset}, {events} ASS events; "
+          f"medians of {rounds} round{'s' if rounds > 1 else ''}; "
           f"cpu = user + system seconds of the whole process tree\n")
     print(f"{'run':<42}{'wall':>8}{'cpu':>8}{'peak tree RSS':>15}{'largest process':>17}  peak per program")
     for key, res in results.items():
@@ -292,9 +331,11 @@ def main() -> None:
             print(f"{key}: reelkit's stage timings  {stage_timings(results[key])}")
     wall = {k: v.seconds for k, v in results.items()}
     cpu = {k: v.cpu_seconds for k, v in results.items()}
-    print("\nratios, wall / cpu (the issue's targets in brackets)")
-    print(f"  a/c = {wall['a'] / wall['c']:.2f} / {cpu['a'] / cpu['c']:.2f}   [<= 1.2]")
-    print(f"  b/c = {wall['b'] / wall['c']:.2f} / {cpu['b'] / cpu['c']:.2f}   [<= 1.5]")
+    print("\nratios of medians, wall / cpu (the issue's targets in brackets); then each round's wall ratio")
+    print(f"  a/c = {wall['a'] / wall['c']:.2f} / {cpu['a'] / cpu['c']:.2f}   [<= 1.2]   "
+          f"pairs {', '.join(f'{x:.2f}' for x in pair_a)} (median {statistics.median(pair_a):.2f})")
+    print(f"  b/c = {wall['b'] / wall['c']:.2f} / {cpu['b'] / cpu['c']:.2f}   [<= 1.5]   "
+          f"pairs {', '.join(f'{x:.2f}' for x in pair_b)} (median {statistics.median(pair_b):.2f})")
     if "d" in wall:
         print(f"  d/a = {wall['d'] / wall['a']:.2f} / {cpu['d'] / cpu['a']:.2f}   [>= 5]")
     if "e" in results:

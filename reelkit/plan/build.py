@@ -78,15 +78,21 @@ def common_safe_box(platforms: Sequence[Platform], width: int, height: int) -> t
 
 
 def _caption_words(plan: Plan, outline: Outline, request: PlanRequest) -> tuple[Word, ...]:
-    from reelkit.speech import caption_words, script_prompt, transcribe
+    import tempfile
 
-    from reelkit.speech.audio import decode_voice
+    from reelkit.speech import caption_words, script_prompt
+    from reelkit.speech.pcm import decode_voice_file
+    from reelkit.speech.worker import transcribe_isolated
 
-    samples = decode_voice(plan)
-    prompt = script_prompt(outline.script) if outline.script else None
-    transcript = transcribe(samples, backend=request.asr_backend, model=request.model, language=outline.language,
-                            initial_prompt=prompt, use_cache=request.use_cache)
-    return caption_words(transcript, samples, script=outline.script)
+    # The voice stays on disk and is read a window at a time: memory does not grow with length.
+    # The recogniser runs in a child process, so its memory is gone before the render starts.
+    with tempfile.TemporaryDirectory(prefix="reelkit-voice-") as tmp:
+        samples = decode_voice_file(plan, Path(tmp) / "voice.f32")
+        prompt = script_prompt(outline.script) if outline.script else None
+        transcript = transcribe_isolated(samples, backend=request.asr_backend, model=request.model,
+                                         language=outline.language, initial_prompt=prompt,
+                                         use_cache=request.use_cache)
+        return caption_words(transcript, samples, script=outline.script)
 
 
 def _regroup_broken(pages: Sequence[CaptionPage], plan: Plan) -> tuple[CaptionPage, ...]:

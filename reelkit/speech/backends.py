@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -28,6 +28,9 @@ from reelkit.speech import cache as tcache
 from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.models import MULTILINGUAL_MODELS, ResolvedModel, download_error, openai_checkpoint, resolve_model
 from reelkit.speech.types import RecognisedWord, Segment, Transcript
+
+if TYPE_CHECKING:
+    from reelkit.speech.pcm import PcmFile
 
 log = logging.getLogger("reelkit.speech")
 
@@ -378,12 +381,82 @@ def unload_models() -> None:
         _REGISTRY.engines.clear()
 
 
-def transcribe(samples: np.ndarray, *, backend: str = "faster-whisper", model: str | None = None,
+def _cut_point(regions: Sequence[tuple[float, float]], length: float) -> float:
+    """Where to end a window of ``length`` seconds that is followed by more audio: in the
+    middle of the last pause, so no word is split between two windows.
+
+    A window whose last speech ends well before its end is cut in that silence; one whose
+    speech runs to the end is cut in the pause before that stretch, unless that would leave
+    less than half a window (continuous speech: cut at the end).
+    """
+    if not regions:
+        return length
+    last_start, last_end = regions[-1]
+    if last_end < length - 2 * WORD_REGION_PAD:
+        return (last_end + length) / 2
+    if len(regions) > 1:
+        cut = (regions[-2][1] + last_start) / 2
+        if cut >= length / 2:
+            return cut
+    return length
+
+
+def speech_windows(samples: "np.ndarray | PcmFile", sr: int = SAMPLE_RATE,
+                   seconds: float | None = None) -> Iterator[tuple[int, np.ndarray, list[tuple[float, float]]]]:
+    """``(first sample, samples, speech regions in window seconds)`` for consecutive windows of
+    at most ``seconds`` (default :data:`reelkit.speech.pcm.CHUNK_SECONDS`), cut in pauses.
+
+    Audio no longer than one window is one window with exactly :func:`speech_regions`; longer
+    audio (an array or a :class:`~reelkit.speech.pcm.PcmFile`) is read one window at a time.
+    """
+    from reelkit.speech.pcm import CHUNK_SECONDS
+
+    size = max(1, int((seconds if seconds is not None else CHUNK_SECONDS) * sr))
+    total = len(samples)
+    pos = 0
+    while pos < total:
+        end = min(total, pos + size)
+        window = np.asarray(samples[pos:end], dtype=np.float32)
+        regions = speech_regions(window, sr)
+        if end < total:
+            cut = _cut_point(regions, (end - pos) / sr)
+            keep = max(1, min(end - pos, int(round(cut * sr))))
+            if keep < end - pos:
+                window = window[:keep]
+                edge = keep / sr
+                regions = [(a, min(b, edge)) for a, b in regions if a < edge]
+                end = pos + keep
+        yield pos, window, regions
+        pos = end
+
+
+def release_memory() -> None:
+    """Unload every model and hand the freed heap back to the system.
+
+    The pipeline calls this between planning and rendering: a loaded model and the heap the
+    recogniser grew (about 150 MB with tiny.en) would otherwise sit beside the encoders for
+    the whole render.
+    """
+    import ctypes
+    import gc
+
+    unload_models()
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc keeps freed heap otherwise
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to trim
+
+
+def transcribe(samples: "np.ndarray | PcmFile", *, backend: str = "faster-whisper", model: str | None = None,
                language: str = "en", initial_prompt: str | None = None,
                cache_dir: Path | None = None, use_cache: bool = True,
                keep_repeats: bool = False) -> Transcript:
     """Recognise 16 kHz mono float32 ``samples`` with word timestamps.
 
+    ``samples`` is an array or a :class:`reelkit.speech.pcm.PcmFile` (decoded voice on disk).
+    Audio longer than one window (30 s) is recognised window by window, cut in pauses found
+    by voice activity, so memory stays bounded whatever the length.
     ``model`` is a name (``tiny.en``...) or a path, found offline (see :mod:`reelkit.asr.models`);
     an English-only model asked for another language raises ModelError. Results are cached on
     disk (``cache_dir``, default :func:`reelkit.asr.cache.default_cache_dir`) under a key of the
@@ -392,41 +465,79 @@ def transcribe(samples: np.ndarray, *, backend: str = "faster-whisper", model: s
     ``keep_repeats`` keeps a segment that repeats one just before it: in raw footage a
     presenter reading a line again is a second take, not a decoder loop.
     """
-    audio = np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(-1))
+    audio = _as_samples(samples)
     resolved = resolve_model(backend, model, language)
-    options = {**DECODE_OPTIONS, "vad": VAD_OPTIONS, "region_pad": WORD_REGION_PAD}
-    if backend == "openai-whisper":
-        options.update(beam_size=None, best_of=OPENAI_BEST_OF)
-    if keep_repeats:
-        options["keep_repeats"] = True
     key = ""
     directory = cache_dir if cache_dir is not None else tcache.default_cache_dir()
     if use_cache:
-        key = tcache.cache_key(audio, backend=backend, model=resolved.identity(), language=language,
-                               prompt=initial_prompt, options=options)
+        key = _key(audio, resolved, backend, language, initial_prompt, keep_repeats)
         hit = tcache.load_cached(directory, key)
         if hit is not None:
             log.debug("transcript cache hit %s", key[:12])
             return hit
-    regions = speech_regions(audio)
+    seconds = len(audio) / SAMPLE_RATE
+    raw: list[Segment] = []
+    regions: list[tuple[float, float]] = []
+    engine: Engine | None = None
+    for first, window, local in speech_windows(audio):
+        if not local:
+            continue
+        if engine is None:
+            engine = _REGISTRY.engine(resolved)
+            if not engine.multilingual and language != "en":
+                # A model found by path may be English-only without ".en" in its name.
+                raise ModelError(f"model '{resolved.name}' is English-only and cannot transcribe "
+                                 f"language '{language}'; use a multilingual model "
+                                 f"({', '.join(MULTILINGUAL_MODELS)})")
+            log.info("transcribing %.1f s with %s/%s", seconds, backend, resolved.name)
+            _REGISTRY.calls += 1
+        offset = first / SAMPLE_RATE
+        regions += [(a + offset, b + offset) for a, b in local]
+        found = engine.run(window, language=language, initial_prompt=initial_prompt, regions=local)
+        raw += [_shifted(seg, offset) for seg in found] if offset else found
     segments: list[Segment] = []
-    if regions:
-        engine = _REGISTRY.engine(resolved)
-        if not engine.multilingual and language != "en":
-            # A model found by path may be English-only without ".en" in its name.
-            raise ModelError(f"model '{resolved.name}' is English-only and cannot transcribe "
-                             f"language '{language}'; use a multilingual model "
-                             f"({', '.join(MULTILINGUAL_MODELS)})")
-        seconds = audio.size / SAMPLE_RATE
-        log.info("transcribing %.1f s with %s/%s", seconds, backend, resolved.name)
-        _REGISTRY.calls += 1
-        raw = engine.run(audio, language=language, initial_prompt=initial_prompt, regions=regions)
+    if engine is not None:
         segments = keep_in_regions(drop_annotations(raw), regions)
         segments = segments if keep_repeats else drop_repeats(segments)
     else:
-        log.info("no speech found in %.1f s; nothing to transcribe", audio.size / SAMPLE_RATE)
+        log.info("no speech found in %.1f s; nothing to transcribe", seconds)
     result = Transcript(language=language, backend=backend, model=resolved.name,
                         segments=tuple(segments))
     if use_cache:
         tcache.store_cached(directory, key, result)
     return result
+
+
+def _as_samples(samples: "np.ndarray | PcmFile") -> "np.ndarray | PcmFile":
+    from reelkit.speech.pcm import PcmFile
+
+    if isinstance(samples, PcmFile):
+        return samples
+    return np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(-1))
+
+
+def _key(audio: "np.ndarray | PcmFile", resolved: ResolvedModel, backend: str, language: str,
+         initial_prompt: str | None, keep_repeats: bool = False) -> str:
+    options = {**DECODE_OPTIONS, "vad": VAD_OPTIONS, "region_pad": WORD_REGION_PAD}
+    if backend == "openai-whisper":
+        options.update(beam_size=None, best_of=OPENAI_BEST_OF)
+    if keep_repeats:
+        options["keep_repeats"] = True
+    return tcache.cache_key(audio, backend=backend, model=resolved.identity(), language=language,
+                            prompt=initial_prompt, options=options)
+
+
+def cached_transcript(samples: "np.ndarray | PcmFile", *, backend: str = "faster-whisper",
+                      model: str | None = None, language: str = "en", initial_prompt: str | None = None,
+                      cache_dir: Path | None = None, keep_repeats: bool = False) -> Transcript | None:
+    """The transcript :func:`transcribe` would serve from its cache, or None (no model loaded)."""
+    audio = _as_samples(samples)
+    resolved = resolve_model(backend, model, language)
+    directory = cache_dir if cache_dir is not None else tcache.default_cache_dir()
+    return tcache.load_cached(directory, _key(audio, resolved, backend, language, initial_prompt, keep_repeats))
+
+
+def _shifted(seg: Segment, offset: float) -> Segment:
+    """``seg`` with every time moved ``offset`` seconds later (window to track time)."""
+    words = tuple(RecognisedWord(w.text, w.start + offset, w.end + offset, w.probability) for w in seg.words)
+    return Segment(seg.start + offset, seg.end + offset, seg.text, words)

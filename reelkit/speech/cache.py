@@ -19,7 +19,7 @@ import numpy as np
 from reelkit.io.atomic import write_json_atomic
 from reelkit.speech.types import Transcript
 
-CODE_VERSION = "asr-3"
+CODE_VERSION = "asr-4"
 """Changes whenever recognition or post-filtering changes what a transcript contains."""
 
 
@@ -33,12 +33,21 @@ def default_cache_dir() -> Path:
 
 def cache_key(samples: np.ndarray, *, backend: str, model: str, language: str,
               prompt: str | None, options: Mapping[str, Any]) -> str:
-    """sha256 over the samples' bytes and every parameter that changes the transcript."""
-    audio = np.ascontiguousarray(samples, dtype=np.float32)
+    """sha256 over the samples' bytes and every parameter that changes the transcript.
+
+    ``samples`` may be an array or a :class:`reelkit.speech.pcm.PcmFile`; the file is hashed a
+    chunk at a time, to the same key as the same samples in memory.
+    """
+    from reelkit.speech.pcm import sample_chunks
+
     h = hashlib.sha256()
-    h.update(audio.tobytes())
+    count = 0
+    for chunk in sample_chunks(samples):
+        part = np.ascontiguousarray(chunk, dtype=np.float32)
+        h.update(part.tobytes())
+        count += int(part.size)
     params = {"backend": backend, "model": model, "language": language, "prompt": prompt,
-              "options": dict(options), "code": CODE_VERSION, "n": int(audio.size)}
+              "options": dict(options), "code": CODE_VERSION, "n": count}
     h.update(json.dumps(params, sort_keys=True, default=str).encode("utf-8"))
     return h.hexdigest()
 

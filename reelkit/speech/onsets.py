@@ -121,9 +121,37 @@ def envelope_db(samples: np.ndarray, sr: int, hop: float = HOP, window: float = 
     return (10 * np.log10(np.maximum(energy, 1e-12))).astype(np.float32)
 
 
+ENVELOPE_BLOCK = 30.0
+"""Seconds of signal the envelope reads at once from long inputs (bounded memory)."""
+
+
+def envelope_db_blocks(samples, sr: int, block: float | None = None) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """:func:`envelope_db` of a long signal (an array or a :class:`reelkit.speech.pcm.PcmFile`),
+    computed ``block`` seconds at a time with enough context either side that every frame
+    equals the whole-signal computation (the high-pass and the window see the same samples)."""
+    h = max(1, int(round(HOP * sr)))
+    w = max(h, int(round(WINDOW * sr)))
+    n = len(samples)
+    step = max(1, int((block if block is not None else ENVELOPE_BLOCK) * sr) // h)  # frames per block
+    if n <= step * h and isinstance(samples, np.ndarray):
+        return envelope_db(samples, sr)
+    margin = -(-(w + int(sr / 100.0) + h) // h) * h  # window + high-pass context, whole hops
+    frames = -(-n // h)
+    out = np.empty(frames, dtype=np.float32)
+    for f0 in range(0, frames, step):
+        f1 = min(frames, f0 + step)
+        s0 = max(0, f0 * h - margin)
+        s1 = min(n, f1 * h + margin)
+        part = envelope_db(np.asarray(samples[s0:s1], dtype=np.float32), sr)
+        i0 = (f0 * h - s0) // h
+        out[f0:f1] = part[i0:i0 + f1 - f0]
+    return out
+
+
 def analyse(samples: np.ndarray, sr: int = 16000) -> Activity:
-    """Energy envelope, noise floor and active frames of ``samples``."""
-    level = envelope_db(samples, sr)
+    """Energy envelope, noise floor and active frames of ``samples`` (an array, or a
+    :class:`reelkit.speech.pcm.PcmFile` read a block at a time)."""
+    level = envelope_db_blocks(samples, sr)
     duration = len(samples) / sr
     if level.size == 0:
         empty = np.zeros(0, dtype=bool)
