@@ -14,9 +14,12 @@ THUMB_WIDTH = 180
 def contact_sheet_args(video: Path, out: Path, duration: float, *, frames: int = FRAMES,
                        width: int = THUMB_WIDTH) -> list[str]:
     """ffmpeg arguments: ``frames`` frames spread over ``duration`` seconds, tiled in one row."""
-    rate = frames / max(duration, 0.04)
-    graph = f"fps={rate:.6f}:round=down,scale={width}:-2,tile={frames}x1:padding=4:color=white"
-    return ["-v", "error", "-i", str(video), "-an", "-vf", graph, "-frames:v", "1", "-q:v", "4", str(out)]
+    # One frame every duration/frames seconds from the start; the 0.98 keeps the last pick
+    # clear of the end whatever the frame rate.
+    step = max(duration, 0.04) / frames * 0.98
+    graph = (f"select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{step:.4f})',"
+             f"scale={width}:-2,tile={frames}x1:padding=4:color=white")
+    return ["-v", "error", "-i", str(video), "-an", "-vf", graph, "-fps_mode", "passthrough", "-frames:v", "1", "-q:v", "4", str(out)]
 
 
 def make_contact_sheet(video: Path, out: Path, duration: float, *, frames: int = FRAMES) -> Path:
