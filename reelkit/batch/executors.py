@@ -41,10 +41,26 @@ def _stage_adapter(key: str, emit: StageEvent) -> Callable[[str, float | None], 
     return on_stage
 
 
+def _guarded(job: EpisodeJob, on_stage: Callable[[str, float | None], Any] | None) -> EpisodeOutcome:
+    """run_job, with an unexpected exception (a bug, a full disk) turned into a failed episode so
+    the rest of the batch goes on; with --debug the traceback is logged."""
+    import logging
+
+    try:
+        return run_job(job, on_stage)
+    except (Interrupted, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        logging.getLogger("reelkit").debug("episode %s crashed", job.key, exc_info=True)
+        return EpisodeOutcome(key=job.key, title=job.key, status="failed", duration=job.duration,
+                              folder=str(job.request.out_dir / job.key),
+                              error=f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])
+
+
 def run_inline(jobs: Sequence[EpisodeJob], on_done: DoneCallback, on_stage: StageEvent | None = None) -> None:
     """One episode after another in this process (``--jobs 1``)."""
     for job in jobs:
-        on_done(run_job(job, _stage_adapter(job.key, on_stage) if on_stage else None))
+        on_done(_guarded(job, _stage_adapter(job.key, on_stage) if on_stage else None))
 
 
 # --- local processes -----------------------------------------------------------------------
@@ -85,7 +101,7 @@ def _throttled_emit(key: str, stage: str, fraction: float | None) -> None:
 
 
 def _pool_task(job: EpisodeJob) -> EpisodeOutcome:
-    return run_job(job, _stage_adapter(job.key, _throttled_emit))
+    return _guarded(job, _stage_adapter(job.key, _throttled_emit))
 
 
 def run_processes(jobs: Sequence[EpisodeJob], workers: int, on_done: DoneCallback,
