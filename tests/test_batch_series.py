@@ -392,3 +392,34 @@ def test_kill_9_during_second_episode_then_resume(series_file: Path, tmp_path: P
                  (p.is_dir() and p.name.startswith(".reelkit-") and p.name != ".reelkit-series")]
     assert leftovers == []
     assert _decoded_hashes(folder / "tiktok.mp4")[0]
+
+
+def test_report_shows_cut_decisions_and_escapes_text(tmp_path: Path) -> None:
+    from reelkit.batch.report import episode_facts, render_html
+    from reelkit.batch.work import EpisodeOutcome
+
+    folder = tmp_path / "ep"
+    folder.mkdir()
+    cut = [{"line": "Crews <start> Monday.", "takes": [{"source": "/m/take2.mp4", "start": 1.0, "end": 3.5,
+                                                     "coverage": 0.9}],
+            "kept": "/m/take2.mp4", "reason": "best coverage", "removed": [{"kind": "pause", "source": "/m/take2.mp4",
+                                                                          "start": 2.0, "end": 2.6}]}]
+    words = [[{"text": "Crews", "start": 0, "end": 0.4}, {"text": "start", "start": 0.4, "end": 0.8}]]
+    (folder / "plan.json").write_text(json.dumps({"pages": [{"start": 0, "end": 1, "lines": words}],
+                                                  "script_cut": cut}), encoding="utf-8")
+    outcome = EpisodeOutcome(key="ep", title="A & B", status="rendered", index=1, folder=str(folder),
+                             files={"tiktok": str(folder / "tiktok.mp4")}, checks={"tiktok": []},
+                             loudness={"tiktok": {"integrated_lufs": -14.02, "true_peak_db": -1.5, "lra": 3}})
+    facts = episode_facts(outcome, tmp_path)
+    assert facts["captions_excerpt"] == "Crews start" and facts["cut_decisions"] == cut
+    assert facts["platforms"][0]["file"] == "ep/tiktok.mp4" and facts["platforms"][0]["checks_passed"] is True
+    page = render_html({"series": "S", "finished": "now", "reelkit": "x", "wall_seconds": 1, "episodes_total": 1,
+                        "rendered": 1, "skipped": 0, "failed": 0, "not_finished": 0, "episodes": [facts]})
+    assert "Cut decisions (1 script lines)" in page and "Crews &lt;start&gt; Monday." in page
+    assert "take2.mp4 1.00-3.50s (90%)" in page and "pause 2.00-2.60s" in page
+    assert "A &amp; B" in page and "-14.0 LUFS / -1.5 dBTP" in page
+    # Without script_cut (the usual case) there is no cut table.
+    (folder / "plan.json").write_text(json.dumps({"pages": []}), encoding="utf-8")
+    assert "Cut decisions" not in render_html({**json.loads(json.dumps({
+        "series": "S", "finished": "now", "reelkit": "x", "wall_seconds": 1, "episodes_total": 1, "rendered": 1,
+        "skipped": 0, "failed": 0, "not_finished": 0})), "episodes": [episode_facts(outcome, tmp_path)]})

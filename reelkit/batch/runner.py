@@ -19,7 +19,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import yaml
@@ -162,7 +162,7 @@ def _outline_file(checked: Checked, out_dir: Path) -> Path:
 
 
 def _up_to_date(entry: dict | None, stamp: str) -> bool:
-    if not entry or entry.get("fingerprint") != stamp:
+    if not entry or entry.get("fingerprint") != stamp or not isinstance(entry.get("outcome"), dict):
         return False
     files = list(entry.get("files", {}).values()) + list(entry.get("extras", {}).values())
     return bool(files) and all(Path(f).is_file() for f in files)
@@ -213,6 +213,7 @@ def run_batch(series: Series, request: RenderRequest, *, jobs: int = 1, cluster:
             events.planned(checked)
         outcomes: dict[int, EpisodeOutcome] = {}
         todo: list[tuple[EpisodeJob, Checked]] = []
+        stamps: dict[str, str] = {}
         for c in checked:
             base = dict(index=c.episode.index, source=c.episode.label, duration=c.duration)
             if not c.ok:
@@ -225,7 +226,9 @@ def run_batch(series: Series, request: RenderRequest, *, jobs: int = 1, cluster:
             stamp = fingerprint(outline_file, c, request)
             entry = state.get(slug)
             if not force and _up_to_date(entry, stamp):
-                outcome = EpisodeOutcome(**{**entry["outcome"], "status": "skipped", "seconds": 0.0, **base})
+                known = {f.name for f in fields(EpisodeOutcome)}
+                saved = {k: v for k, v in entry["outcome"].items() if k in known}  # type: ignore[index]
+                outcome = EpisodeOutcome(**{**saved, "status": "skipped", "seconds": 0.0, **base})
                 outcomes[c.episode.index] = outcome
                 if events.episode:
                     events.episode(outcome)
@@ -233,10 +236,8 @@ def run_batch(series: Series, request: RenderRequest, *, jobs: int = 1, cluster:
             job = EpisodeJob(key=slug, outline=outline_file.resolve(),
                              request=replace(request, inputs=(), out_dir=out_dir.resolve()), duration=c.duration)
             todo.append((job, c))
+            stamps[slug] = stamp
         by_key = {job.key: (job, c) for job, c in todo}
-        stamps = {}
-        for job, c in todo:
-            stamps[job.key] = fingerprint(job.outline, c, request)
 
         def done(outcome: EpisodeOutcome) -> None:
             job, c = by_key[outcome.key]
