@@ -423,3 +423,22 @@ def test_report_shows_cut_decisions_and_escapes_text(tmp_path: Path) -> None:
     assert "Cut decisions" not in render_html({**json.loads(json.dumps({
         "series": "S", "finished": "now", "reelkit": "x", "wall_seconds": 1, "episodes_total": 1, "rendered": 1,
         "skipped": 0, "failed": 0, "not_finished": 0})), "episodes": [episode_facts(outcome, tmp_path)]})
+
+
+def test_interactive_progress_shows_overall_line_and_stages(series_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from reelkit.batch.preflight import preflight
+    from reelkit.batch.series import load_series
+    from reelkit.batch.work import EpisodeOutcome
+    from reelkit.cli.batch import BatchProgress
+
+    progress = BatchProgress(quiet=False)
+    progress.interactive = True  # as on a terminal
+    checked = preflight(load_series(series_file))
+    progress.planned(checked)
+    assert progress.done == 1 and progress.total == 3  # the broken episode is already finished
+    progress.stage("first-look", "render tiktok", 0.5)
+    assert progress._progress.tasks[-1].fields["info"] == "render tiktok"
+    progress.episode(EpisodeOutcome(key="first-look", title="First look", status="rendered", duration=1.0))
+    assert progress._overall_text().startswith("episodes 2/3, ETA ")
+    progress.close()
+    assert "rendered  First look" in capsys.readouterr().err
