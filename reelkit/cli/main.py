@@ -11,7 +11,7 @@ import click
 from typing import Any
 
 from reelkit import __version__
-from reelkit.cli.options import PLATFORM_HELP, plan_request_args, planning_options
+from reelkit.cli.options import plan_request_args, planning_options
 from reelkit.errors import InputError, Interrupted, ReelkitError
 
 
