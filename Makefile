@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # torch (pulled in by openai-whisper) would fetch several GB of CUDA packages.
 TORCH := torch==2.13.0
 
-.PHONY: demo test test-long fuzz system venv bench bench-memory schema clean
+.PHONY: demo test test-long fuzz system venv bench bench-memory bench-batch schema clean
 
 demo: venv
 	$(PY) -m reelkit render samples/water-main/outline.yaml --out out
@@ -32,6 +32,12 @@ system:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng fonts-noto-color-emoji >/dev/null) \
 	      || echo "warning: could not install espeak-ng; speech tests will be skipped"; \
 	  else echo "note: espeak-ng missing (sudo apt-get install espeak-ng); speech tests will be skipped"; fi; }
+	@# chromium opens the batch report in a test (skipped without it).
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; the report test will be skipped"; \
+	  else echo "note: chromium missing (sudo apt-get install chromium); the report test will be skipped"; fi; }
 
 $(STAMP): pyproject.toml
 	$(MAKE) system
@@ -54,6 +60,9 @@ schema: venv   # regenerate the published plan.json schema from the plan datacla
 # Peak memory of a four-platform render of 1- and 12-minute inputs, cold and warm cache (~25 min).
 bench-memory: venv
 	$(PY) scripts/bench_memory.py
+
+bench-batch: venv
+	$(PY) scripts/bench_batch.py
 
 clean:
 	rm -rf out .pytest_cache

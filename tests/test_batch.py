@@ -23,8 +23,8 @@ def test_batch_is_resumable_and_reports_failures(tmp_path: Path, landscape_clip:
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 1
     assert "1 rendered, 0 skipped, 1 failed" in first.stdout
-    assert "bad.yaml:" in first.stderr and "clip not found" in first.stderr
-    report = json.loads((out / "batch-report.json").read_text(encoding="utf-8"))
+    assert "bad.yaml:" in first.stderr and "clip not found" in first.stderr  # preflight problem line
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert [e["status"] for e in report["episodes"]] == ["rendered", "failed"]
     video = out / "good-one" / "tiktok.mp4"
     mtime = video.stat().st_mtime_ns

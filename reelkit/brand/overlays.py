@@ -20,6 +20,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from reelkit.io.atomic import atomic_path
+from reelkit.io.pngcache import readable_png_size
 from reelkit.plan.model import Overlay
 from reelkit.brand import colours as col
 from reelkit.brand.preset import Brand, named_centre
@@ -147,18 +148,18 @@ def _cache_key(kind: str, payload: dict[str, Any]) -> str:
 def _cached(workdir: Path, kind: str, payload: dict[str, Any], draw: Any) -> tuple[Path, tuple[int, int]]:
     """Path and size of the PNG for ``payload``, drawing it with ``draw()`` only when missing."""
     path = workdir / f"{kind}-{_cache_key(kind, payload)}.png"
-    if path.is_file():
-        try:
-            with Image.open(path) as existing:
-                return path, existing.size
-        except OSError:
-            pass  # a damaged file: draw it again
+    size = readable_png_size(path)
+    if size is not None:
+        return path, size
     image: Image.Image = draw()
     workdir.mkdir(parents=True, exist_ok=True)
+    # A unique temporary per writer, renamed over the final name: several processes (or
+    # machines sharing the cache) drawing the same key at once each publish a whole file.
     with atomic_path(path) as tmp:
         # Level 1: these are short-lived render inputs; compressing harder only costs time.
         image.save(tmp, format="PNG", compress_level=1)
     return path, image.size
+
 
 
 # --- placement ----------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reelkit.io.atomic import atomic_path
+from reelkit.io.pngcache import readable_png_size
 from reelkit.plan.model import CaptionPage, CaptionStyle, Overlay
 from reelkit.captions.ass import box_padding, display_word, highlight_states, on_accent_colour, parse_colour, pill_padding, pillow_font, pop_groups
 
@@ -238,11 +240,10 @@ class _Painter:
         ], ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
         png = workdir / f"caption-{digest}.png"
-        if not png.exists():
+        if readable_png_size(png) is None:  # missing, or half-written by a killed process
             image = self.draw(lines, box, highlight, scale)
-            tmp = png.with_name(f".{png.name}.partial-{os.getpid()}")
-            image.save(tmp, format="PNG")
-            tmp.replace(png)
+            with atomic_path(png) as tmp:  # unique temporary: concurrent writers never collide
+                image.save(tmp, format="PNG")
         return Overlay(kind="caption", image=str(png), x=x0, y=y0, start=start, end=end)
 
     # -- layout --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import click
 from typing import Any
 
 from reelkit import __version__
-from reelkit.cli.options import PLATFORM_HELP, plan_request_args, planning_options
+from reelkit.cli.options import plan_request_args, planning_options
 from reelkit.errors import InputError, Interrupted, ReelkitError
 
 
@@ -147,52 +147,6 @@ def transcribe(media: Path, output: Path, script_file: Path | None, asr_backend:
     click.echo(f"wrote {output}")
 
 
-@main.command()
-@click.argument("outlines", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--platform", "platforms", multiple=True, help=PLATFORM_HELP)
-@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path))
-@click.option("--brand", help="Brand preset for every episode (default: each outline's own).")
-@click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
-              default="faster-whisper", show_default=True)
-@click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
-@click.option("--preset", "x264_preset", default="veryfast", show_default=True, help="x264 speed preset.")
-@click.option("--force", is_flag=True, help="Render again even episodes that are up to date.")
-@click.option("--quiet", is_flag=True, help="Only the final report.")
-def batch(outlines: tuple[Path, ...], platforms: tuple[str, ...], out_dir: Path, brand: str | None,
-          asr_backend: str, model: str | None, x264_preset: str, force: bool, quiet: bool) -> None:
-    """Render many outlines unattended: resumable, one failure never stops the rest.
-
-    Episodes whose outline, clips, brand and options are unchanged since their last good
-    render are skipped. Writes OUT/batch-report.json; exits 1 when any episode failed.
-
-    \b
-    Examples:
-      reelkit batch series/*.yaml --out out/ --quiet
-      reelkit batch series/ep-07.yaml --force
-    """
-    from reelkit.batch.runner import run_batch
-    from reelkit.pipeline import RenderRequest
-    from reelkit.render.ffmpeg_engine import RenderOptions
-
-    request = RenderRequest(inputs=(), out_dir=out_dir, platforms=platforms, brand=brand, asr_backend=asr_backend,
-                            model=model, options=RenderOptions(x264_preset=x264_preset))
-
-    def show(outcome) -> None:  # type: ignore[no-untyped-def]
-        if not quiet:
-            detail = outcome.error or outcome.folder
-            click.echo(f"{outcome.status:<9} {Path(outcome.outline).name}: {detail}")
-
-    outcomes = run_batch(outlines, request, force=force, on_episode=show)
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("rendered", "skipped", "failed")}
-    click.echo(f"batch: {counts['rendered']} rendered, {counts['skipped']} skipped, {counts['failed']} failed "
-               f"(report: {out_dir / 'batch-report.json'})")
-    for o in outcomes:
-        if o.status == "failed":
-            click.echo(f"failed {o.outline}: {o.error}", err=True)
-    if counts["failed"]:
-        raise SystemExit(1)
-
-
 def _register_optional() -> None:
     """Commands that live in their own modules (platform checks, brand presets)."""
     from reelkit.cli.brand import brand_group
@@ -208,6 +162,7 @@ def _register_optional() -> None:
     main.add_command(export_command, "export")
     main.add_command(doctor_command, "doctor")
     main.add_command(__import__("reelkit.cli.cut", fromlist=["cut_command"]).cut_command, "cut")
+    from reelkit.cli.batch import batch_command; main.add_command(batch_command, "batch")  # noqa: E702
 
 
 _register_optional()

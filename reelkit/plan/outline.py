@@ -11,7 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from reelkit.errors import OutlineError
+from reelkit.errors import InputError, OutlineError
 from reelkit.plan.edit import EditSettings
 from reelkit.io.probe import MediaInfo, probe
 from reelkit.plan.timecode import parse_time
@@ -86,10 +86,14 @@ def slugify(text: str) -> str:
     return slug[:60].strip("-") or "episode"
 
 
-def _schema_errors(doc: Located) -> None:
+def _schema_errors(doc: Located, schema: dict[str, Any] | None = None, *, registry: Any = None,
+                   error: type[InputError] = OutlineError) -> None:
+    """Raise ``error`` (file:line: key: problem) for the first place ``doc`` breaks ``schema``
+    (default: the outline schema); ``registry`` resolves ``$ref`` into other schemas."""
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(outline_schema())
+    kwargs = {"registry": registry} if registry is not None else {}
+    validator = jsonschema.Draft202012Validator(schema or outline_schema(), **kwargs)
     errors = sorted(validator.iter_errors(doc.data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
     if not errors:
         return
@@ -115,16 +119,21 @@ def _schema_errors(doc: Located) -> None:
         hint = "use seconds (12.5) or m:ss.s (0:12.5)"
     if len(message) > 200:  # messages quote the offending value: keep the line readable
         message = message[:160] + "..."
-    raise OutlineError(message, path=str(doc.path), line=doc.line_of(key_path), key=key_path or None, hint=hint)
+    raise error(message, path=str(doc.path), line=doc.line_of(key_path), key=key_path or None, hint=hint)
 
 
 def load_outline(path: str | Path, *, check_media: bool = True) -> Outline:
     """Load and validate an outline; probe each clip; raise OutlineError/MediaError naming file, line and key."""
-    path = Path(path)
-    doc = load_yaml(path, OutlineError)
+    return outline_from_doc(load_yaml(Path(path), OutlineError), check_media=check_media)
+
+
+def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: bool = True) -> Outline:
+    """An outline from loaded YAML (a file, or one inline in a series file); clip paths are
+    relative to ``base`` (default: the folder of ``doc.path``)."""
+    path = doc.path
     _schema_errors(doc)
     data = doc.data
-    base = path.parent
+    base = base if base is not None else path.parent
     segments = []
     for index, raw in enumerate(data["segments"]):
         key = f"segments.{index}"
