@@ -28,6 +28,10 @@ class Word:
     text: str
     start: float
     end: float
+    timing: str = ""
+    """How the start was found: ``forced`` (acoustic alignment of the script), ``onset``
+    (recogniser time snapped onto the speech), ``whisper`` (recogniser time), ``estimate``
+    (spread over the speech), ``spread`` (a cue's span shared by characters); "" unknown."""
 
 
 @dataclass(frozen=True)
