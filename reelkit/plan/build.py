@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from reelkit.errors import InputError
+from reelkit.errors import CaptionError, InputError
 from reelkit.io.paths import assets_dir
 from reelkit.plan.frames import exact_rate, normalise, rate_text
 from reelkit.plan.model import CaptionPage, Plan, Word
@@ -75,15 +75,23 @@ def common_safe_box(platforms: Sequence[Platform], width: int, height: int) -> t
 
 
 def _caption_words(plan: Plan, outline: Outline, request: PlanRequest) -> tuple[Word, ...]:
-    from reelkit.speech import caption_words, script_prompt, transcribe
+    from reelkit.speech import caption_words, script_prompt, speech_regions
+    from reelkit.speech.coverage import transcribe_covering
 
     from reelkit.speech.audio import decode_voice
 
     samples = decode_voice(plan)
     prompt = script_prompt(outline.script) if outline.script else None
-    transcript = transcribe(samples, backend=request.asr_backend, model=request.model, language=outline.language,
-                            initial_prompt=prompt, use_cache=request.use_cache)
-    return caption_words(transcript, samples, script=outline.script)
+    transcript = transcribe_covering(samples, backend=request.asr_backend, model=request.model,
+                                     language=outline.language, initial_prompt=prompt, use_cache=request.use_cache)
+    words = caption_words(transcript, samples, script=outline.script)
+    if not words and outline.script and outline.script.strip() and speech_regions(samples):
+        # Never publish an uncaptioned video when the outline has a script and there is speech.
+        raise CaptionError(f"no caption words could be timed although the voice track has speech "
+                           f"({request.asr_backend} recognised {len(transcript.words)} words)",
+                           path=str(outline.path), key="script",
+                           hint="try the other --asr backend, or give corrected captions with --captions")
+    return words
 
 
 def _regroup_broken(pages: Sequence[CaptionPage], plan: Plan) -> tuple[CaptionPage, ...]:

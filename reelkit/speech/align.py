@@ -449,6 +449,10 @@ def _spread_over_speech(tokens: Sequence[str], activity) -> list[_Timed]:  # typ
     return [_Timed(t, at(float(x0)), at(float(x1)), 0.0) for t, x0, x1 in zip(tokens, cum[:-1], cum[1:])]
 
 
+SNAP_REACH = 0.25
+"""How far (s) from a forced start a clear-pause onset may be to take over the start."""
+
+
 def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], methods: list[str],
                   samples: np.ndarray, sr: int, activity) -> tuple[list[tuple[float, float]], list[str], list[bool]]:  # type: ignore[no-untyped-def]
     """Replace refined spans by forced-alignment ones where the decoder placed the word."""
@@ -461,6 +465,7 @@ def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], met
     new_spans = list(spans)
     new_methods = list(methods)
     keep = [True] * len(timed)
+    prev_end = 0.0
     for i, (t, r) in enumerate(zip(timed, results)):
         if forced_align.left_out(r):
             keep[i] = False  # an unscripted word the audio does not bear out
@@ -469,14 +474,18 @@ def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], met
             if t.adlib:
                 keep[i] = False  # no acoustic evidence could be had for it
             continue
-        begin = r.start
-        if activity.active.size and not activity.active[activity.frame(begin)]:
-            # Placed in the silence before the word (a weak first sound such as "th"): the
-            # word starts where the sound does.
+        # Next to a clear pause the onset is exact: take it when it lies within the word's
+        # forced span (or just before it), never inside the previous word.
+        lo = max(prev_end - 0.02, r.start - SNAP_REACH)
+        hi = max(lo, min(r.start + SNAP_REACH, r.end - 0.03))
+        start = snap_to_pause_onset(r.start, lo, hi, candidates, samples, sr, activity)
+        begin = r.start if start is None else start
+        if start is None and activity.active.size and not activity.active[activity.frame(begin)]:
+            # Placed in the silence before the word: it starts where the sound does.
             begin = activity.first_active_after(begin, r.end) or begin
-        start = snap_to_pause_onset(begin, candidates, samples, sr, activity)
-        new_spans[i] = (round(float(start if start is not None else begin), 3), float(r.end))
+        new_spans[i] = (round(float(begin), 3), float(r.end))
         new_methods[i] = "forced"
+        prev_end = r.end
     # Keep order and no overlap where forced and unforced words meet.
     kept = [i for i in range(len(timed)) if keep[i]]
     for prev, cur in zip(kept, kept[1:]):

@@ -377,15 +377,16 @@ def refine_spans_detail(spans: Sequence[tuple[float, float]], samples: np.ndarra
     return out, [real for _, real in chosen]
 
 
-def snap_to_pause_onset(t: float, candidates: Sequence[Onset], samples: np.ndarray, sr: int,
-                        activity: Activity, within: float = 0.04) -> float | None:
-    """The sample-accurate start of a clear-pause onset within ``within`` s of ``t``, or None.
+def snap_to_pause_onset(t: float, lo: float, hi: float, candidates: Sequence[Onset],
+                        samples: np.ndarray, sr: int, activity: Activity) -> float | None:
+    """The sample-accurate start of the clear-pause onset in ``[lo, hi]`` nearest ``t``, or None.
 
     After a pause a word's start is visible in the energy to the sample; a frame-based
-    estimate (forced alignment, 10 ms frames) near such an onset is moved onto it.
-    ``candidates`` are :func:`onset_candidates` of ``activity``.
+    estimate (forced alignment, 10 ms frames, sometimes placing a weak first sound inside the
+    pause) is moved onto such an onset. ``candidates`` are :func:`onset_candidates` of
+    ``activity``.
     """
-    near = [c for c in candidates if c.strength >= 1.0 and abs(c.time - t) <= within]
+    near = [c for c in candidates if c.strength >= 1.0 and lo <= c.time <= hi]
     if not near:
         return None
     best = min(near, key=lambda c: abs(c.time - t))
