@@ -227,7 +227,12 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     ctx = OverlayContext(width=width, height=height, duration=duration, title=outline.title, hook=outline.hook,
                          cta=outline.cta, lower_thirds=lower_thirds, callouts=callouts, safe_box=safe_box)
     overlays = build_overlays(brand, ctx, assets_dir())
-    plan = normalise(replace(plan, words=words, pages=pages, overlays=overlays))
+    from reelkit.captions.translations import build_translations
+
+    translations = build_translations(outline, words, plan.caption_rules, plan.fps)
+    burn = outline.burn if outline.burn and outline.burn != outline.language else ""
+    plan = normalise(replace(plan, words=words, pages=pages, overlays=overlays, translations=translations,
+                             burn_language=burn))
     return replace(plan, captions=prepare_captions(plan, assets_dir()))
 
 
