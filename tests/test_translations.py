@@ -38,7 +38,7 @@ def write_outline(folder: Path, clip: Path, dutch: list[str], burn: str | None =
 def test_translated_line_spread_inside_its_source_span() -> None:
     script = "Water is off.\nCrews are on site now."
     words = [Word(t, 0.5 + 0.4 * i, 0.8 + 0.4 * i) for i, t in enumerate(script.split())]
-    assert line_spans(script, words) == pytest.approx([(0.5, 1.6), (1.7, 3.6)])
+    assert [x for span in line_spans(script, words) for x in span] == pytest.approx([0.5, 1.6, 1.7, 3.6])
     pages = translated_pages(script, "Het water is afgesloten.\nDe ploegen zijn nu ter plaatse.", words, RULES, 30.0)
     assert " ".join(p.text.replace("\n", " ") for p in pages) == \
         "Het water is afgesloten. De ploegen zijn nu ter plaatse."
