@@ -28,12 +28,15 @@ SENTENCES = [
     "Your tap water stays safe to drink the whole time.",
     "Questions? Call the Water Board on 0800 1234.",
 ]
-SCRIPT = " ".join(SENTENCES)
+# The clip the CLI tests transcribe: two sentences (8 s) keep real inference short; the
+# benchmark (scripts/bench_captions.py) measures 26 s of fluent speech.
+CLIP = [SENTENCES[0], SENTENCES[3]]
+SCRIPT = " ".join(CLIP)
 
 
 @pytest.fixture(scope="session")
 def connected(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray, list]:
-    samples, truth = speak_connected_sentences(SENTENCES, gap=0.4)
+    samples, truth = speak_connected_sentences(CLIP, gap=0.4)
     folder = tmp_path_factory.mktemp("connected")
     wav = write_wav(folder / "connected.wav", samples)
     (folder / "script.txt").write_text(SCRIPT + "\n", encoding="utf-8")
@@ -115,3 +118,34 @@ def test_pronunciations_for_words_outside_the_dictionary() -> None:
     assert phones == [letter_to_sound("okafor")] and how == "letter-to-sound"
     assert letter_to_sound("Okafor") == "OW K AE F AO R"
     assert pronunciations("Harbour's", lookup)[0] == ["HH AA R B ER Z"]
+
+
+def test_plan_with_script_never_has_empty_captions_over_speech(tmp_path: Path, speech_clip: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Defect (a) end to end: the recogniser's transcript comes back empty (as openai-whisper's
+    # did with the script prompt); the plan still captions every script word, from the audio.
+    import shutil
+
+    from conftest import SPEECH_SCRIPT
+    from reelkit.plan.build import PlanRequest, build_plan
+    from reelkit.plan.outline import load_outline
+    from reelkit.speech import cache as tcache
+
+    monkeypatch.setenv("REELKIT_CACHE_DIR", str(tmp_path / "cache"))
+    shutil.copy(speech_clip, tmp_path / "talk.mp4")
+    path = tmp_path / "ep.yaml"
+    path.write_text(json.dumps({"title": "Empty", "platforms": ["tiktok"], "script": SPEECH_SCRIPT,
+                                "segments": [{"clip": "talk.mp4"}]}), encoding="utf-8")
+    request = PlanRequest(inputs=(path,), asr_backend="faster-whisper")
+    first = build_plan(load_outline(path), request, tmp_path / "out")
+    assert [w.text for w in first.words] == SPEECH_SCRIPT.split()
+    entries = list((tmp_path / "cache").rglob("*.json"))
+    assert entries
+    for entry in entries:  # every cached transcript of this audio now says: no words
+        tcache.store_cached(entry.parent.parent, entry.stem, Transcript("en", "openai-whisper", "tiny.en", ()))
+    plan = build_plan(load_outline(path), request, tmp_path / "out")
+    assert [w.text for w in plan.words] == SPEECH_SCRIPT.split()
+    assert all(w.timing == "forced" for w in plan.words)
+    assert plan.pages and all(p.end > p.start for p in plan.pages)
+    for got, ref in zip(plan.words, first.words):
+        assert abs(got.start - ref.start) < 0.15
