@@ -236,9 +236,10 @@ def _segment(ws: list[Word], limit: float, rules: CaptionRules, gap: float,
     per line (a page of one word always fits), and a word span within ``max_duration``. Cost
     per page: 1, plus 20 per second of reading time the page cannot get before the next page
     (this is where "split when it reads too fast" comes from: splitting pays off when a page
-    would need more than ``max_duration``), plus small penalties for a lone-word page and
-    for a half-empty page, so the pages of a phrase come out balanced; minus a small bonus
-    for a page that ends on a clause break (comma, semicolon, colon, dash).
+    would need more than ``max_duration``), plus penalties for a lone-word page and for a
+    half-empty page, so the pages of a phrase come out balanced; plus the cost of the break
+    at the page end and of the page's best line layout (:mod:`.linebreaks`: punctuation
+    preferred, binding words and split names/numbers avoided).
     """
     n = len(ws)
     starts = linebreaks.sentence_starts(ws)

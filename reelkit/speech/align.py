@@ -9,8 +9,10 @@ twenty six", "ice-cream" as "ice cream"). Then:
 
 - script words in unmatched stretches get times interpolated between matched neighbours;
 - a long unmatched stretch with no speech between its neighbours was not spoken: dropped;
-- spoken words that are not in the script (ad-libs) keep the recogniser's text;
-- finally every boundary is moved onto the speech itself (:mod:`reelkit.onsets`).
+- spoken words that are not in the script (ad-libs) keep the recogniser's text, but only with
+  audio evidence of their own (see :func:`caption_words`);
+- finally every boundary is moved onto the speech itself: forced alignment for English
+  (:mod:`reelkit.speech.forced_align`), onset refinement (:mod:`reelkit.speech.onsets`).
 """
 
 from __future__ import annotations
