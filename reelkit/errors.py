@@ -57,7 +57,7 @@ class ModelError(ReelkitError):
 
 
 class CaptionError(InputError):
-    """A caption file (SRT/VTT) given by the user is malformed."""
+    """A caption file (SRT/VTT) given by the user is malformed, or captions cannot be made."""
 
 
 class RenderError(ReelkitError):

@@ -119,6 +119,10 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
     sidecars = {"srt": stage / f"{first.slug}.srt", "vtt": stage / f"{first.slug}.vtt"}
     write_srt(first.pages, sidecars["srt"])
     write_vtt(first.pages, sidecars["vtt"])
+    for tr in first.translations:  # <slug>.<lang>.srt / .vtt beside the main ones
+        for fmt, writer in (("srt", write_srt), ("vtt", write_vtt)):
+            sidecars[f"{fmt}.{tr.language}"] = folder / f"{first.slug}.{tr.language}.{fmt}"
+            writer(tr.pages, sidecars[f"{fmt}.{tr.language}"])
     t0 = time.perf_counter()
     cover, metadata, checks = _extras(staged_plans, stage, files, sidecars)
     timings["cover, checks, metadata"] = time.perf_counter() - t0

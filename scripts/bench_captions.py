@@ -3,12 +3,16 @@
 Material:
 - "timed": espeak-ng speech made word by word and joined with known gaps, so every word's true
   start is known exactly (a few sentences with tricky words: "Crews pull out the old quay walls");
+- "fluent": whole-sentence espeak-ng speech with exact word onsets from libespeak-ng's word
+  events (tests/espeak_events.py): ordinary connected speech, no pauses between words;
 - "natural": whole-sentence espeak-ng speech (connected; WER only);
 - "jfk": tests/data/jfk.flac, 11 s of real speech with a known text (WER only).
 
 Per backend it prints: WER of the raw transcript, of the transcript with the script's rare
 words as prompt, and of the caption words with the script; the mean and 90th percentile of the
-word-start error, raw (recogniser) and refined (caption words, with and without the script);
+word-start error, raw (recogniser), refined by onsets only (the path before forced alignment,
+still used for languages other than English) and final (caption words, with and without the
+script), and which method timed the caption words;
 and speed in seconds of audio per second of recognition. Targets (issue): caption WER 0 % with
 a script; refined start error mean <= 50 ms and p90 <= 100 ms.
 
@@ -31,6 +35,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from reelkit.speech.align import align_tokens, caption_words, normalise, script_prompt  # noqa: E402
 from reelkit.speech import load_audio, transcribe  # noqa: E402
 from speech import have_espeak, synth_sentence, synth_words  # noqa: E402
+from espeak_events import have_libespeak, speak_connected_sentences  # noqa: E402
+from reelkit.speech.types import Transcript  # noqa: E402
 
 TIMED_SCRIPT = [
     "Crews pull out the old quay walls on Monday.",
@@ -108,16 +114,22 @@ def main() -> int:
           f"({len(truth)} words each, noise {args.noise_db} dBFS); natural {natural_audio.size / 16000:.1f} s; "
           f"jfk {jfk_audio.size / 16000:.1f} s")
     truths = {"timed": truth, "connected": connected_truth}
+    materials = [("timed", timed_audio, timed_script), ("connected", connected_audio, timed_script)]
+    if have_libespeak():
+        fluent_sentences = TIMED_SCRIPT + NATURAL_SCRIPT[1:]
+        fluent_audio, fluent_truth = speak_connected_sentences(fluent_sentences, gap=0.5)
+        fluent_truth = [w for w in fluent_truth if w.start == w.start]  # espeak merged a few
+        truths["fluent"] = fluent_truth
+        materials.append(("fluent", fluent_audio, " ".join(fluent_sentences)))
+        print(f"fluent speech {fluent_audio.size / 16000:.1f} s ({len(fluent_truth)} words with onsets)")
+    materials += [("natural", natural_audio, natural_script), ("jfk", jfk_audio, JFK_TEXT)]
 
     for backend in backends:
         print(f"\n== {backend} (tiny.en)")
         transcribe(jfk_audio[:16000 * 3], backend=backend, use_cache=False)  # load the model
         audio_s = 0.0
         busy = 0.0
-        for name, audio, script in (("timed", timed_audio, timed_script),
-                                    ("connected", connected_audio, timed_script),
-                                    ("natural", natural_audio, natural_script),
-                                    ("jfk", jfk_audio, JFK_TEXT)):
+        for name, audio, script in materials:
             t0 = time.perf_counter()
             tr = transcribe(audio, backend=backend, use_cache=False)
             busy += time.perf_counter() - t0
@@ -126,6 +138,9 @@ def main() -> int:
             tr_p = transcribe(audio, backend=backend, use_cache=False, initial_prompt=prompt or None)
             with_script = caption_words(tr, audio, script=script)
             with_script_p = caption_words(tr_p, audio, script=script)
+            # The path before forced alignment: the same words, refined by onsets only.
+            onset_only = caption_words(Transcript("xx", tr_p.backend, tr_p.model, tr_p.segments),
+                                       audio, script=script)
             no_script = caption_words(tr, audio)
             caption_text = " ".join(w.text for w in with_script)
             print(f"  {name:9s} WER raw {wer(script, tr.text):6.1%}   prompted {wer(script, tr_p.text):6.1%}   "
@@ -136,12 +151,18 @@ def main() -> int:
                 raw = start_errors(truth, [(w.text, w.start) for w in tr.words])
                 ref_script = start_errors(truth, [(w.text, w.start) for w in with_script])
                 ref_script_p = start_errors(truth, [(w.text, w.start) for w in with_script_p])
+                ref_onset = start_errors(truth, [(w.text, w.start) for w in onset_only])
                 ref_plain = start_errors(truth, [(w.text, w.start) for w in no_script])
                 early = [w.start - t.start for w, t in zip(with_script, truth)
                          if len(with_script) == len(truth)]
                 print(f"    start error raw              {stats(raw)}")
-                print(f"    start error refined, script  {stats(ref_script)}")
-                print(f"    start error refined, prompt  {stats(ref_script_p)}")
+                print(f"    start error onsets only, prompt (before) {stats(ref_onset)}")
+                print(f"    start error final, script    {stats(ref_script)}")
+                print(f"    start error final, prompt    {stats(ref_script_p)}")
+                methods = {}
+                for w in with_script_p:
+                    methods[w.timing] = methods.get(w.timing, 0) + 1
+                print(f"    timed by: {methods}")
                 print(f"    start error refined, no script {stats(ref_plain)}")
                 if early:
                     e = np.array(early) * 1000

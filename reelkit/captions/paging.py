@@ -28,6 +28,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reelkit.captions import linebreaks
 from reelkit.plan.model import CaptionPage, CaptionRules, Word
 
 # Sentence-final punctuation (Latin, CJK full-width, Arabic question mark, ellipsis), optionally
@@ -43,12 +44,16 @@ _CHECK_EPS = 0.0015
 # reading time per page it adds.
 _PAGE_COST = 1.0
 _SHORTFALL_COST = 20.0
-_LONE_WORD_COST = 0.5
+# A one-word page (in a phrase of several words) reads as a stutter: only worth it to buy
+# reading time.
+_LONE_WORD_COST = 3.0
 _FILL_COST = 0.5
 _VANISHING_COST = 1e6
-# A page that ends on a clause break (comma, semicolon, colon, dash) reads better.
-_CLAUSE_BONUS = 0.3
-_CLAUSE_END = re.compile(r"[,;:\u2013\u2014\u060c\u3001]$")
+# Page ends cost what a line break at the same place costs (linebreaks.break_cost: bonus at
+# punctuation, penalty after a binding word or inside a name), scaled; and a page pays for
+# its own best line layout.
+_PAGE_BREAK_WEIGHT = 0.5
+_LAYOUT_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -231,11 +236,13 @@ def _segment(ws: list[Word], limit: float, rules: CaptionRules, gap: float,
     per line (a page of one word always fits), and a word span within ``max_duration``. Cost
     per page: 1, plus 20 per second of reading time the page cannot get before the next page
     (this is where "split when it reads too fast" comes from: splitting pays off when a page
-    would need more than ``max_duration``), plus small penalties for a lone-word page and
-    for a half-empty page, so the pages of a phrase come out balanced; minus a small bonus
-    for a page that ends on a clause break (comma, semicolon, colon, dash).
+    would need more than ``max_duration``), plus penalties for a lone-word page and for a
+    half-empty page, so the pages of a phrase come out balanced; plus the cost of the break
+    at the page end and of the page's best line layout (:mod:`.linebreaks`: punctuation
+    preferred, binding words and split names/numbers avoided).
     """
     n = len(ws)
+    starts = linebreaks.sentence_starts(ws)
     capacity = max(1, rules.max_lines * rules.max_chars_per_line)
     best = [math.inf] * (n + 1)
     back = [0] * (n + 1)
@@ -267,8 +274,14 @@ def _segment(ws: list[Word], limit: float, rules: CaptionRules, gap: float,
                 cost += _SHORTFALL_COST * (need - max(room, 0.0))
             if b == a + 1 and n > 1:
                 cost += _LONE_WORD_COST
-            if b < n and _CLAUSE_END.search(word.text):
-                cost -= _CLAUSE_BONUS
+            if b < n:
+                # A page ends where a line would: the same break costs, a little lighter
+                # (the pause between pages helps), plus how well the page lays out.
+                cost += _PAGE_BREAK_WEIGHT * linebreaks.break_cost(ws, b, starts)
+            # Clamped at 0: a comma inside a page makes its lines read well, but is no reason
+            # to prefer that page over one that ends at the comma.
+            layout = _scored_layout(ws[a:b], rules.max_chars_per_line, starts[a:b])[0]
+            cost += _LAYOUT_WEIGHT * max(0.0, layout)
             total = best[a] + cost
             if total < best[b]:
                 best[b] = total
@@ -299,48 +312,31 @@ def _greedy_add(lines: int, cur: float, length: int, max_chars: int) -> tuple[in
 
 
 def _layout(ws: Sequence[Word], max_chars: int) -> tuple[tuple[Word, ...], ...]:
-    """Words on the fewest lines, balanced: the least sum of squared line lengths.
+    """Words on the fewest lines, broken where a subtitler would (:mod:`.linebreaks`): at
+    phrase boundaries, not after a binding word, not inside a name or number, balanced with
+    the lower line longer, no one-word line on a two-line page."""
+    return _scored_layout(ws, max_chars)[1]
 
-    Balancing keeps a lone word from dangling on the second line. Ties go to the split with
-    the shorter first line (a bottom-heavy pyramid reads best).
-    """
+
+def _scored_layout(ws: Sequence[Word], max_chars: int,
+                   starts: Sequence[bool] | None = None) -> tuple[float, tuple[tuple[Word, ...], ...]]:
     k, cur = 1, 0.0
     for w in ws:
         k, cur = _greedy_add(k, cur, len(w.text), max_chars)
-    n = len(ws)
-    if k == 1:
-        return (tuple(ws),)
+    found = linebreaks.best_lines(ws, k, max_chars, starts)
+    if found is not None:
+        return found
+    return 0.0, _greedy_lines(ws, max_chars)
 
-    def line_len(i: int, j: int) -> int:
-        return len(" ".join(w.text for w in ws[i:j]))
 
-    def valid(i: int, j: int) -> bool:
-        return j - i == 1 or line_len(i, j) <= max_chars
-
-    # best[m][j]: (cost, first line length) laying ws[:j] on m lines.
-    inf = (math.inf, math.inf)
-    best = [[inf] * (n + 1) for _ in range(k + 1)]
-    back = [[0] * (n + 1) for _ in range(k + 1)]
-    best[0][0] = (0.0, 0.0)
-    for m in range(1, k + 1):
-        for j in range(1, n + 1):
-            for i in range(m - 1, j):
-                if best[m - 1][i][0] == math.inf or not valid(i, j):
-                    continue
-                length = line_len(i, j)
-                first = length if m == 1 else best[m - 1][i][1]
-                cand = (best[m - 1][i][0] + length * length, first)
-                if cand < best[m][j]:
-                    best[m][j] = cand
-                    back[m][j] = i
-    out: list[tuple[Word, ...]] = []
-    j = n
-    for m in range(k, 0, -1):
-        i = back[m][j]
-        out.append(tuple(ws[i:j]))
-        j = i
-    out.reverse()
-    return tuple(out)
+def _greedy_lines(ws: Sequence[Word], max_chars: int) -> tuple[tuple[Word, ...], ...]:
+    """Greedy filling (only when no scored layout fits, which the greedy count rules out)."""
+    out: list[list[Word]] = [[]]
+    for w in ws:
+        if out[-1] and len(" ".join(x.text for x in out[-1] + [w])) > max_chars:
+            out.append([])
+        out[-1].append(w)
+    return tuple(tuple(line) for line in out)
 
 
 def _window_of(page: CaptionPage, spans: list[_Window], eps: float) -> _Window | None:

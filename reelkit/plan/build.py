@@ -10,7 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from reelkit.errors import InputError
+from reelkit.errors import CaptionError, InputError
 from reelkit.io.paths import assets_dir
 from reelkit.plan.frames import exact_rate, normalise, rate_text
 from reelkit.plan.model import CaptionPage, Plan, Word
@@ -81,6 +81,7 @@ def _caption_words(plan: Plan, outline: Outline, request: PlanRequest) -> tuple[
     import tempfile
 
     from reelkit.speech import caption_words, script_prompt
+    from reelkit.speech.coverage import transcribe_covering, voiced_regions
     from reelkit.speech.pcm import decode_voice_file
     from reelkit.speech.worker import transcribe_isolated
 
@@ -89,10 +90,17 @@ def _caption_words(plan: Plan, outline: Outline, request: PlanRequest) -> tuple[
     with tempfile.TemporaryDirectory(prefix="reelkit-voice-") as tmp:
         samples = decode_voice_file(plan, Path(tmp) / "voice.f32")
         prompt = script_prompt(outline.script) if outline.script else None
-        transcript = transcribe_isolated(samples, backend=request.asr_backend, model=request.model,
-                                         language=outline.language, initial_prompt=prompt,
+        transcript = transcribe_covering(samples, transcriber=transcribe_isolated, backend=request.asr_backend,
+                                         model=request.model, language=outline.language, initial_prompt=prompt,
                                          use_cache=request.use_cache)
-        return caption_words(transcript, samples, script=outline.script)
+        words = caption_words(transcript, samples, script=outline.script)
+        if not words and outline.script and outline.script.strip() and voiced_regions(samples):
+            # Never publish an uncaptioned video when the outline has a script and there is speech.
+            raise CaptionError(f"no caption words could be timed although the voice track has speech "
+                               f"({request.asr_backend} recognised {len(transcript.words)} words)",
+                               path=str(outline.path), key="script",
+                               hint="try the other --asr backend, or give corrected captions with --captions")
+        return words
 
 
 def _regroup_broken(pages: Sequence[CaptionPage], plan: Plan) -> tuple[CaptionPage, ...]:
@@ -239,7 +247,12 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     laid = lay_out(overlays, pages if burn else (), style, caption_half, tracked.faces, safe_box, width, height)
     for problem in laid.problems:
         log.warning("%s", problem)
-    plan = normalise(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes))
+    from reelkit.captions.translations import build_translations
+
+    translations = build_translations(outline, words, plan.caption_rules, plan.fps)
+    burn_language = outline.burn if outline.burn and outline.burn != outline.language else ""
+    plan = normalise(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes,
+                             translations=translations, burn_language=burn_language))
     return replace(plan, captions=prepare_captions(plan, assets_dir()))
 
 

@@ -28,6 +28,10 @@ class Word:
     text: str
     start: float
     end: float
+    timing: str = ""
+    """How the start was found: ``forced`` (acoustic alignment of the script), ``onset``
+    (recogniser time snapped onto the speech), ``whisper`` (recogniser time), ``estimate``
+    (spread over the speech), ``spread`` (a cue's span shared by characters); "" unknown."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,15 @@ class CaptionPage:
     def text(self) -> str:
         """The page as plain text, lines joined by newlines."""
         return "\n".join(" ".join(w.text for w in line) for line in self.lines)
+
+
+@dataclass(frozen=True)
+class TranslatedCaptions:
+    """Captions in another language: each translated script line over its source line's span."""
+
+    language: str
+    source: str  # the translated script file
+    pages: tuple[CaptionPage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,6 +317,8 @@ class Plan:
     description: str = ""
     hashtags: tuple[str, ...] = ()
     script_cut: tuple[ScriptLineCut, ...] = ()
+    translations: tuple[TranslatedCaptions, ...] = ()
+    burn_language: str = ""  # "" = ``language``; else one of ``translations`` is burned in
     schema_version: int = SCHEMA_VERSION
     # Exact frame rate ("30000/1001", "30"); ``fps`` is the same rate as a float for readers
     # that need no exactness. Empty in plans written before it existed (fps is then exact).
@@ -330,6 +345,14 @@ class Plan:
         from reelkit.plan.frames import total_frames
 
         return total_frames(self)
+
+    def burned_pages(self) -> tuple[CaptionPage, ...]:
+        """The pages burned into the picture: the outline language's, or the translation
+        ``burn_language`` names."""
+        for t in self.translations:
+            if self.burn_language and t.language == self.burn_language:
+                return t.pages
+        return self.pages
 
     def source(self, source_id: str) -> Source:
         for src in self.sources:

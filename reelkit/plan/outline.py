@@ -66,6 +66,8 @@ class Outline:
     callouts: tuple[Callout, ...] = ()
     fps: float | None = None
     edit: EditSettings = EditSettings()
+    translations: tuple[tuple[str, Path], ...] = ()  # (language, translated script file)
+    burn: str | None = None  # language of the burned captions (default: ``language``)
 
     @property
     def slug(self) -> str:
@@ -176,12 +178,16 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
         if check_media and callout.at >= total:
             raise OutlineError(f"callout at {callout.at:g}s starts after the end of the episode ({total:.2f}s)",
                                path=str(path), line=doc.line_of(f"callouts.{index}.at"), key=f"callouts.{index}.at")
+    from reelkit.captions.translations import check_translations
+
+    translations = check_translations(path, doc, data)
     return Outline(
         path=path, title=data["title"], segments=tuple(segments), brand=data.get("brand", "default"),
         platforms=tuple(data.get("platforms", ())), language=data.get("language", "en"),
         script=data.get("script"), hook=data.get("hook"), cta=data.get("cta"),
         description=data.get("description", ""), hashtags=tuple(data.get("hashtags", ())),
-        callouts=callouts, fps=data.get("fps"), edit=EditSettings.from_mapping(data.get("edit")))
+        callouts=callouts, fps=data.get("fps"), edit=EditSettings.from_mapping(data.get("edit")),
+        translations=translations, burn=data.get("burn"))
 
 
 def outline_for_clips(clips: list[Path], script: str | None = None) -> Outline:

@@ -31,7 +31,7 @@ class RenderCaptions:
 
 def caption_fingerprint(plan: Plan) -> str:
     """A hash of everything the caption artefacts are drawn from."""
-    payload = {"v": _PREPARE_VERSION, "pages": to_data(plan.pages), "style": to_data(plan.caption_style),
+    payload = {"v": _PREPARE_VERSION, "pages": to_data(plan.burned_pages()), "style": to_data(plan.caption_style),
                "size": [plan.width, plan.height], "burn": plan.burn_captions}
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
@@ -41,10 +41,10 @@ def prepare_captions(plan: Plan, folder: Path) -> PreparedCaptions | None:
     """Write the plan's caption artefacts under ``folder``; None when nothing is burned."""
     from reelkit.captions import split_pillow_pages, write_ass
 
-    if not (plan.burn_captions and plan.pages):
+    if not (plan.burn_captions and plan.burned_pages()):
         return None
     key = caption_fingerprint(plan)
-    ass_pages, overlays = split_pillow_pages(plan.pages, plan.caption_style, plan.width, plan.height, folder)
+    ass_pages, overlays = split_pillow_pages(plan.burned_pages(), plan.caption_style, plan.width, plan.height, folder)
     ass = ""
     if ass_pages:
         folder.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def captions_for_render(plan: Plan, workdir: Path) -> RenderCaptions:
     ones prepared from the pages into ``workdir``."""
     from reelkit.captions import ass_filter
 
-    if not (plan.burn_captions and plan.pages):
+    if not (plan.burn_captions and plan.burned_pages()):
         return RenderCaptions(None, None, ())
     prepared = plan.captions if _usable(plan.captions, plan) else prepare_captions(plan, workdir)
     assert prepared is not None

@@ -9,8 +9,10 @@ twenty six", "ice-cream" as "ice cream"). Then:
 
 - script words in unmatched stretches get times interpolated between matched neighbours;
 - a long unmatched stretch with no speech between its neighbours was not spoken: dropped;
-- spoken words that are not in the script (ad-libs) keep the recogniser's text;
-- finally every boundary is moved onto the speech itself (:mod:`reelkit.onsets`).
+- spoken words that are not in the script (ad-libs) keep the recogniser's text, but only with
+  audio evidence of their own (see :func:`caption_words`);
+- finally every boundary is moved onto the speech itself: forced alignment for English
+  (:mod:`reelkit.speech.forced_align`), onset refinement (:mod:`reelkit.speech.onsets`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelkit.speech.types import RecognisedWord, Transcript
-from reelkit.speech.onsets import analyse, refine_spans
+from reelkit.speech.onsets import analyse, onset_candidates, refine_spans_detail, snap_to_pause_onset
 from reelkit.plan.model import Word
 
 FILLERS = frozenset({"um", "uh", "er", "erm", "ah", "eh", "hmm", "mm", "mhm", "uhm", "hm"})
@@ -101,8 +103,8 @@ def spell_number(n: int, and_word: bool = False) -> str:
     return " ".join(parts)
 
 
-def number_readings(token: str) -> set[str]:
-    """Normalised ways a token with digits may be spoken: "2026" -> twentytwentysix, ..."""
+def number_phrases(token: str) -> set[str]:
+    """Ways a token with digits may be spoken, as words: "2026" -> "twenty twenty six", ..."""
     text = token.replace(",", "")
     m = re.fullmatch(r"[^\w£$€]*([£$€]?)(\d+)(?:\.(\d+))?(%|st|nd|rd|th|s|m|k|bn)?\W*", text, re.I)
     if not m:
@@ -113,13 +115,20 @@ def number_readings(token: str) -> set[str]:
         # Years: "nineteen eighty four", "twenty twenty six".
         hi, lo = divmod(whole, 100)
         bases.add(f"{spell_number(hi)} {'oh ' if lo < 10 else ''}{spell_number(lo)}")
-    if len(m.group(2)) > 1 and m.group(2).startswith("0") or len(m.group(2)) >= 5:
+    if len(m.group(2)) > 1 and m.group(2).startswith("0") or len(m.group(2)) >= 4:
         bases.add(" ".join(_ONES[int(d)] for d in m.group(2)))  # phone numbers, codes
+        if m.group(2).startswith("0"):
+            bases.add(" ".join("oh" if d == "0" else _ONES[int(d)] for d in m.group(2)))
     if frac:
         bases = {f"{b} point {' '.join(_ONES[int(d)] for d in frac)}" for b in bases}
     tail = {"%": "percent", "m": "million", "k": "thousand", "bn": "billion"}.get(suffix, "")
     money = {"£": "pounds", "$": "dollars", "€": "euros"}.get(currency, "")
-    return {normalise(f"{b} {tail} {money}") for b in bases}
+    return {" ".join(f"{b} {tail} {money}".split()) for b in bases}
+
+
+def number_readings(token: str) -> set[str]:
+    """Normalised ways a token with digits may be spoken: "2026" -> twentytwentysix, ..."""
+    return {normalise(p) for p in number_phrases(token)}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -273,6 +282,8 @@ class _Timed:
     start: float
     end: float
     confidence: float
+    adlib: bool = False
+    """A recognised word outside the script: captioned only with audio evidence of its own."""
 
 
 def _split_span(texts: Sequence[str], start: float, end: float, confidence: float) -> list[_Timed]:
@@ -338,7 +349,7 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
         else:  # heard words not in the script
             w = heard[p.r0]
             if _is_adlib(w) and _clean_context(pairs, n_pair, heard):
-                items.append(_Timed(w.text.strip(), w.start, w.end, 0.8))
+                items.append(_Timed(w.text.strip(), w.start, w.end, 0.8, adlib=True))
     duration = len(samples) / sr
     out: list[_Timed] = []
     for idx, item in enumerate(items):
@@ -378,19 +389,116 @@ def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = 16000,
     With ``script``: the script's words as written, timed from the transcript (see the module
     docstring); without: the transcript's words. Either way, boundaries are refined onto the
     speech so a word never lights up before it is spoken.
+
+    The timing chain, per word, recorded in :attr:`Word.timing`:
+
+    1. ``forced``: acoustic forced alignment of the words (English, :mod:`.forced_align`),
+       moved onto the exact sample where it lies next to a clear pause;
+    2. ``onset``: the recogniser's time snapped onto an energy onset (:mod:`.onsets`);
+    3. ``whisper``: the recogniser's time (speech-adjusted) or one interpolated from it;
+    4. ``estimate``: script words the recogniser gave nothing for, spread over the speech
+       (only when the transcript is empty while the audio has speech; forced alignment then
+       usually replaces them).
+
+    An unscripted word (ad-lib) is kept only with audio evidence: the forced alignment keeps
+    it as an optional word, or, without forced alignment, refinement finds its own onset.
     """
+    from reelkit.speech import forced_align  # it uses this module's number readings
+
     heard = [w for w in transcript.words if normalise(w.text)]
     activity = analyse(samples, sr)
+    estimated = False
     if script is not None and script.strip():
         timed = _timed_from_script(script, heard, samples, sr, activity.active_seconds)
+        if not timed:
+            # The recogniser returned (almost) nothing although there is a script: never let
+            # the captions vanish silently; time the script from the speech itself.
+            timed = _spread_over_speech(script_tokens(script), activity)
+            estimated = bool(timed)
     else:
         timed = [_Timed(w.text.strip(), w.start, w.end, 1.0) for w in heard
                  if normalise(w.text) not in FILLERS]
     if not timed:
         return ()
-    spans = refine_spans([(t.start, t.end) for t in timed], samples, sr,
-                         confidence=[t.confidence for t in timed], activity=activity)
-    return tuple(Word(t.text, s, e) for t, (s, e) in zip(timed, spans))
+    spans, snapped = refine_spans_detail([(t.start, t.end) for t in timed], samples, sr,
+                                         confidence=[t.confidence for t in timed], activity=activity)
+    methods = ["estimate" if estimated else "onset" if real else "whisper" for real in snapped]
+    if script is not None and script.strip() and forced_align.available(transcript.language):
+        spans, methods, keep = _apply_forced(timed, spans, methods, samples, sr, activity)
+    else:
+        # No acoustic check available: an ad-lib needs at least an onset of its own.
+        keep = [not t.adlib or m == "onset" for t, m in zip(timed, methods)]
+    return tuple(Word(t.text, float(s), float(e), m)
+                 for t, (s, e), m, k in zip(timed, spans, methods, keep) if k)
+
+
+def _spread_over_speech(tokens: Sequence[str], activity) -> list[_Timed]:  # type: ignore[no-untyped-def]
+    """Script words shared out over the active stretches by length (a rough guide only)."""
+    islands = [(a, b) for a, b in activity.islands() if b - a >= 0.05]
+    total = sum(b - a for a, b in islands)
+    if not tokens or total < SECONDS_PER_WORD * min(3, len(tokens)):
+        return []
+    weights = np.array([max(1, len(normalise(t))) + 2 for t in tokens], dtype=float)
+    cum = np.concatenate([[0.0], np.cumsum(weights) / weights.sum()]) * total
+
+    def at(x: float) -> float:
+        for a, b in islands:
+            if x <= b - a:
+                return a + x
+            x -= b - a
+        return islands[-1][1]
+
+    return [_Timed(t, at(float(x0)), at(float(x1)), 0.0) for t, x0, x1 in zip(tokens, cum[:-1], cum[1:])]
+
+
+SNAP_REACH = 0.25
+"""How far (s) from a forced start a clear-pause onset may be to take over the start."""
+
+
+def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], methods: list[str],
+                  samples: np.ndarray, sr: int, activity) -> tuple[list[tuple[float, float]], list[str], list[bool]]:  # type: ignore[no-untyped-def]
+    """Replace refined spans by forced-alignment ones where the decoder placed the word."""
+    from reelkit.speech import forced_align
+
+    results = forced_align.force_align([t.text for t in timed], spans, samples, sr,
+                                       optional=[t.adlib for t in timed],
+                                       trust=[t.confidence for t in timed])
+    candidates = onset_candidates(activity)
+    new_spans = list(spans)
+    new_methods = list(methods)
+    keep = [True] * len(timed)
+    prev_end = 0.0
+    for i, (t, r) in enumerate(zip(timed, results)):
+        if forced_align.left_out(r):
+            keep[i] = False  # an unscripted word the audio does not bear out
+            continue
+        if r is None:
+            if t.adlib:
+                keep[i] = False  # no acoustic evidence could be had for it
+            continue
+        # Next to a clear pause the onset is exact: take it when it lies within the word's
+        # forced span (or just before it), never inside the previous word.
+        lo = max(prev_end - 0.02, r.start - SNAP_REACH)
+        hi = max(lo, min(r.start + SNAP_REACH, r.end - 0.03))
+        start = snap_to_pause_onset(r.start, lo, hi, candidates, samples, sr, activity)
+        begin = r.start if start is None else start
+        if start is None and activity.active.size and not activity.active[activity.frame(begin)]:
+            # Placed in the silence before the word: it starts where the sound does.
+            begin = activity.first_active_after(begin, r.end) or begin
+        new_spans[i] = (round(float(begin), 3), float(r.end))
+        new_methods[i] = "forced"
+        prev_end = r.end
+    # Keep order and no overlap where forced and unforced words meet.
+    kept = [i for i in range(len(timed)) if keep[i]]
+    for prev, cur in zip(kept, kept[1:]):
+        s0, e0 = new_spans[prev]
+        s1, e1 = new_spans[cur]
+        if s1 < s0 + 0.01:
+            s1 = round(s0 + 0.01, 3)
+        if e0 > s1:
+            new_spans[prev] = (s0, max(round(s0 + 0.001, 3), s1))
+        new_spans[cur] = (s1, max(e1, round(s1 + 0.001, 3)))
+    return new_spans, new_methods, keep
 
 
 # --- prompt -------------------------------------------------------------------------------------

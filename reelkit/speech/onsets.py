@@ -302,9 +302,17 @@ def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: 
     widens its search window (for interpolated words). Returned spans are in order, do not
     overlap, and each lies within the signal.
     """
+    return refine_spans_detail(spans, samples, sr, confidence, activity)[0]
+
+
+def refine_spans_detail(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: int = 16000,
+                        confidence: Sequence[float] | None = None,
+                        activity: Activity | None = None) -> tuple[list[tuple[float, float]], list[bool]]:
+    """:func:`refine_spans`, and per word whether its start was snapped onto an onset
+    (False: it kept the recogniser's, speech-adjusted, start)."""
     n = len(spans)
     if n == 0:
-        return []
+        return [], []
     act = activity if activity is not None else analyse(samples, sr)
     cands = onset_candidates(act)
     times = [c.time for c in cands]
@@ -394,7 +402,28 @@ def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: 
         end = _speech_end(islands, island_starts, t, max(e, t + MIN_WORD), nxt)
         end = max(end, min(t + MIN_WORD, nxt))
         out.append((round(t, 3), round(max(end, t + 0.001), 3)))
-    return out
+    return out, [real for _, real in chosen]
+
+
+SNAP_STRENGTH = 0.3
+"""Least pause strength (a pause of about 55 ms) for an onset to take over a forced start:
+measured on the benchmark, 0.3 beat 1.0 on gapped (4 vs 8 ms mean) and fluent speech."""
+
+
+def snap_to_pause_onset(t: float, lo: float, hi: float, candidates: Sequence[Onset],
+                        samples: np.ndarray, sr: int, activity: Activity) -> float | None:
+    """The sample-accurate start of the clear-pause onset in ``[lo, hi]`` nearest ``t``, or None.
+
+    After a pause a word's start is visible in the energy to the sample; a frame-based
+    estimate (forced alignment, 10 ms frames, sometimes placing a weak first sound inside the
+    pause) is moved onto such an onset. ``candidates`` are :func:`onset_candidates` of
+    ``activity``.
+    """
+    near = [c for c in candidates if c.strength >= SNAP_STRENGTH and lo <= c.time <= hi]
+    if not near:
+        return None
+    best = min(near, key=lambda c: abs(c.time - t))
+    return _sample_onset(samples, sr, best.time, activity)
 
 
 def _speech_start(act: Activity, s: float, e: float) -> float:

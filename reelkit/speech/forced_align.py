@@ -1,0 +1,352 @@
+"""Forced alignment: the known caption words placed on the audio acoustically (pocketsphinx).
+
+Whisper's word times come from attention and run late on connected speech (tiny.en on espeak
+sentences: 89 ms mean, 228 ms p90), and onset detection cannot see word boundaries where
+there is no pause. But with a script the words are known, so recognition is not needed: a
+forced alignment of the words' pronunciations to the audio gives 10 ms frame segments
+(pocketsphinx 5's bundled US-English acoustic model and CMU dictionary; about 20 ms mean
+error on the same speech).
+
+How it is used (:func:`force_align`): the words arrive with guide times (the recogniser's,
+refined); they are aligned in chunks (one sentence, at most :data:`CHUNK_WORDS` words) so the
+search stays small on long files, each chunk's audio taken from the guide times with a
+margin and with :data:`CONTEXT_WORDS` neighbouring words on each side included in the grammar
+(so a margin that catches a neighbour's sound does not shift the chunk's own first word). A
+word flagged *optional* (an unscripted word the recogniser claims to have heard) is a
+``[word]`` in the chunk's JSGF grammar: the decoder keeps it only if the audio is better
+explained with it than without (the evidence a caption word outside the script needs).
+
+Pronunciations: the dictionary's (with its alternates); numbers as their spoken readings
+("2026": twenty twenty six / two thousand twenty six, as alternates); initialisms and
+hyphenated words part by part; other words (names) by a small letter-to-sound fallback.
+
+Fallbacks, each per word, never silently for the whole file: a chunk the decoder cannot align
+(no path through the grammar), or a word placed implausibly far from its guide, keeps its guide
+time (the caller records that word as timed by onset or recogniser, not ``forced``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reelkit.speech.align import number_phrases
+
+FRAME = 0.01
+"""pocketsphinx's frame step (s)."""
+SAMPLE_RATE = 16000
+START_BIAS = 0.005
+"""pocketsphinx's frame starts run this much late against true onsets (espeak, measured)."""
+MAX_SHIFT = 2.0
+"""A forced start this far (s) from a confident guide is distrusted: the guide is kept.
+Generous: the recogniser's own times are sometimes a second off (a misheard word stretched
+over its neighbour), and a region that aligned as a whole is self-consistent."""
+LANGUAGES = frozenset({"en"})
+"""Languages the bundled acoustic model covers; others keep the recogniser/onset path."""
+
+
+@dataclass(frozen=True)
+class Forced:
+    """One word placed by the decoder: ``start``/``end`` seconds, and how it was pronounced
+    (``dictionary`` or ``letter-to-sound``)."""
+
+    start: float
+    end: float
+    pronunciation: str
+
+
+def available(language: str) -> bool:
+    """True when forced alignment can run for ``language`` (the model and library are present)."""
+    return language in LANGUAGES and _aligner() is not None
+
+
+# --- pronunciations ---------------------------------------------------------------------------
+
+_LETTER_NAMES = {
+    "a": "EY", "b": "B IY", "c": "S IY", "d": "D IY", "e": "IY", "f": "EH F", "g": "JH IY",
+    "h": "EY CH", "i": "AY", "j": "JH EY", "k": "K EY", "l": "EH L", "m": "EH M", "n": "EH N",
+    "o": "OW", "p": "P IY", "q": "K Y UW", "r": "AA R", "s": "EH S", "t": "T IY", "u": "Y UW",
+    "v": "V IY", "w": "D AH B AH L Y UW", "x": "EH K S", "y": "W AY", "z": "Z IY",
+}
+
+# Letter-to-sound rules, longest spelling first: crude, but a name spoken as "OW K AE F AO R"
+# still has the right number of syllables and consonant classes, which is what the aligner
+# needs to find its edges.
+_LTS = sorted({
+    "tch": "CH", "sch": "S K", "ough": "AO", "augh": "AO", "eigh": "EY", "igh": "AY",
+    "tion": "SH AH N", "sion": "ZH AH N", "ph": "F", "sh": "SH", "ch": "CH", "th": "TH",
+    "wh": "W", "ck": "K", "ng": "NG", "qu": "K W", "gh": "G", "kn": "N", "wr": "R",
+    "ee": "IY", "ea": "IY", "oo": "UW", "ou": "AW", "ow": "OW", "oi": "OY", "oy": "OY",
+    "ai": "EY", "ay": "EY", "au": "AO", "aw": "AO", "ie": "IY", "ei": "EY", "ey": "IY",
+    "ue": "UW", "ui": "UW", "oa": "OW", "er": "ER", "ir": "ER", "ur": "ER", "ar": "AA R",
+    "or": "AO R", "ce": "S EH", "ci": "S IH", "cy": "S IY", "ge": "JH EH", "gi": "JH IH",
+    "a": "AE", "b": "B", "c": "K", "d": "D", "e": "EH", "f": "F", "g": "G", "h": "HH",
+    "i": "IH", "j": "JH", "k": "K", "l": "L", "m": "M", "n": "N", "o": "AA", "p": "P",
+    "q": "K", "r": "R", "s": "S", "t": "T", "u": "AH", "v": "V", "w": "W", "x": "K S",
+    "y": "IY", "z": "Z",
+}.items(), key=lambda kv: -len(kv[0]))
+
+
+def letter_to_sound(word: str) -> str:
+    """ARPABET phones guessed from spelling ("okafor" -> "OW K AE F AO R"); "" for no letters."""
+    w = "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if "a" <= ch <= "z")
+    w = re.sub(r"([b-df-hj-np-tv-z])\1", r"\1", w)  # doubled consonants sound once
+    if len(w) > 3 and w.endswith("e") and w[-2] not in "aeiouy":
+        w = w[:-1]  # silent final e
+    phones: list[str] = []
+    i = 0
+    while i < len(w):
+        for spelling, sound in _LTS:
+            if w.startswith(spelling, i):
+                if spelling == "y" and i == 0 and len(w) > 1:
+                    sound = "Y"
+                elif spelling == "o" and i == 0:
+                    sound = "OW"
+                phones.extend(sound.split())
+                i += len(spelling)
+                break
+        else:
+            i += 1
+    return " ".join(phones)
+
+
+def _clean(part: str) -> str:
+    return part.lower().replace("\u2019", "'").strip("'")
+
+
+def pronunciations(token: str, lookup) -> tuple[list[str], str]:  # type: ignore[no-untyped-def]
+    """Phone strings (alternates) for a caption token, and how they were found.
+
+    ``lookup(word)`` returns the dictionary's phones or None. The second value is
+    ``dictionary`` when every part came from the dictionary (or is a number or a spelled
+    initialism), else ``letter-to-sound``.
+    """
+    core = re.sub(r"^[^\w£$€]+|[^\w%]+$", "", token.replace("\u2019", "'"))
+    if not core:
+        return [], "dictionary"
+    whole = lookup(core.lower())
+    if whole:
+        return [whole], "dictionary"
+    if any(ch.isdigit() for ch in core):
+        alternates: list[str] = []
+        method = "dictionary"
+        for phrase in sorted(number_phrases(core)):
+            phones, how = _phrase_phones(phrase.split(), lookup)
+            if phones and phones not in alternates:
+                alternates.append(phones)
+                method = how if how != "dictionary" else method
+        if alternates:
+            return alternates[:4], method
+    if re.fullmatch(r"(?:[A-Za-z]\.){2,}[A-Za-z]?\.?|[A-Z]{2,5}s?", core):
+        # An initialism: "a.m.", "BBC", "MPs" are spoken letter by letter.
+        letters = [ch.lower() for ch in core if ch.isalpha()]
+        return [" ".join(_LETTER_NAMES[ch] for ch in letters if ch in _LETTER_NAMES)], "dictionary"
+    parts = [p for p in re.split(r"[^\w']+", core) if _clean(p)]
+    phones, how = _phrase_phones(parts, lookup)
+    return ([phones] if phones else []), how
+
+
+def _phrase_phones(parts: Sequence[str], lookup) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    out: list[str] = []
+    how = "dictionary"
+    for part in parts:
+        word = _clean(part)
+        phones = lookup(word)
+        if not phones and word.endswith("'s"):
+            base = lookup(word[:-2])
+            phones = f"{base} Z" if base else None
+        if not phones:
+            phones = letter_to_sound(word)
+            how = "letter-to-sound"
+        if phones:
+            out.append(phones)
+    return " ".join(out), how
+
+
+# --- the decoder -------------------------------------------------------------------------------
+
+class _Aligner:
+    """One pocketsphinx decoder (no language model) and the words added to its dictionary."""
+
+    def __init__(self) -> None:
+        from pocketsphinx import Decoder
+
+        # Wide beams: with the default ones a word the model hears poorly (espeak's "main")
+        # prunes the only path through the grammar and the whole chunk fails.
+        self.decoder = Decoder(lm=None, loglevel="FATAL", beam=1e-80, pbeam=1e-80, wbeam=1e-60)
+        self.lock = threading.Lock()
+        self._added: dict[tuple[str, ...], str] = {}
+        self._grammars = 0
+
+    def lookup(self, word: str) -> str | None:
+        if not word or not re.fullmatch(r"[a-z0-9'.\-]+", word):
+            return None
+        try:
+            return self.decoder.lookup_word(word)
+        except (RuntimeError, UnicodeError):
+            return None
+
+    def entry(self, token: str) -> tuple[str, str] | None:
+        """The dictionary name to put in a grammar for ``token``, and how it is pronounced."""
+        core = _clean(re.sub(r"^[^\w£$€]+|[^\w%']+$", "", token))
+        if core and re.fullmatch(r"[a-z']+", core) and self.lookup(core):
+            return core, "dictionary"
+        alternates, how = pronunciations(token, self.lookup)
+        if not alternates:
+            return None
+        key = tuple(alternates)
+        name = self._added.get(key)
+        if name is None:
+            name = "rk" + hashlib.sha1("|".join(key).encode()).hexdigest()[:12]
+            for n, phones in enumerate(alternates, 1):
+                try:
+                    self.decoder.add_word(name if n == 1 else f"{name}({n})", phones, update=True)
+                except RuntimeError:
+                    if n == 1:
+                        return None
+            self._added[key] = name
+        return name, how
+
+    def align(self, names: Sequence[str], optional: Sequence[bool],
+              pcm: bytes) -> list[tuple[float, float] | None] | None:
+        """Frame times (s, from the start of ``pcm``) of each grammar word; None per word the
+        decoder left out (only optional ones can be), None overall when no path fits."""
+        items = [f"[ {n} ]" if opt else n for n, opt in zip(names, optional)]
+        grammar = "#JSGF V1.0;\ngrammar rk;\npublic <s> = " + " ".join(items) + " ;\n"
+        self._grammars += 1
+        search = f"rk{self._grammars % 2}"
+        d = self.decoder
+        try:
+            d.add_jsgf_string(search, grammar)
+            d.activate_search(search)
+            d.start_utt()
+            d.process_raw(pcm, full_utt=True)
+            d.end_utt()
+        except RuntimeError:
+            return None
+        if d.hyp() is None:
+            return None
+        segs = [(s.word, s.start_frame, s.end_frame) for s in d.seg()]
+        out: list[tuple[float, float] | None] = []
+        k = 0
+        for name, opt in zip(names, optional):
+            j = k
+            while j < len(segs) and _is_filler(segs[j][0]):
+                j += 1  # silences and noises between words
+            if j < len(segs) and _base(segs[j][0]) == name:
+                _, f0, f1 = segs[j]
+                out.append((f0 * FRAME, (f1 + 1) * FRAME))
+                k = j + 1
+            elif opt:
+                out.append(None)  # the decoder explained the audio without this word
+            else:
+                return None
+        return out
+
+
+def _is_filler(word: str) -> bool:
+    return word.startswith(("<", "[", "+"))
+
+
+def _base(word: str) -> str:
+    return re.sub(r"\(\d+\)$", "", word)
+
+
+@functools.cache
+def _aligner() -> _Aligner | None:
+    """The process's decoder, made on first use (0.3 s); None when pocketsphinx is missing."""
+    try:
+        return _Aligner()
+    except (ImportError, RuntimeError, ValueError):
+        return None
+
+
+# --- aligning caption words -------------------------------------------------------------------
+
+def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], samples: np.ndarray,
+                sr: int = SAMPLE_RATE, *, optional: Sequence[bool] | None = None,
+                trust: Sequence[float] | None = None) -> list[Forced | None]:
+    """Place each word of ``texts`` on ``samples`` by forced alignment.
+
+    ``guides`` are rough (start, end) times per word, in order (recogniser times, refined);
+    they cut long audio into regions at pauses. ``optional`` marks words the audio must prove
+    (an unscripted word): when the decoder leaves one out, :func:`left_out` is true of its
+    result. ``trust`` (0..1 per word) says how sure the guide is; a forced start more than
+    :data:`MAX_SHIFT` (widened for unsure guides) from a sure guide is distrusted. Returns one
+    :class:`Forced` or None ("keep the guide") per word.
+    """
+    n = len(texts)
+    out: list[Forced | None] = [None] * n
+    aligner = _aligner()
+    if aligner is None or n == 0 or sr != SAMPLE_RATE:
+        return out
+    opt = list(optional) if optional is not None else [False] * n
+    sure = list(trust) if trust is not None else [1.0] * n
+    duration = samples.size / sr
+    # pocketsphinx's features break on digital silence (log of zero energy): a path through
+    # the grammar is then lost and the alignment fails. Faint fixed noise (-70 dBFS) avoids it.
+    noise = np.random.default_rng(0).normal(0.0, 10 ** (-70 / 20), samples.size)
+    pcm_all = (np.clip(np.asarray(samples, dtype=np.float64) + noise, -1.0, 1.0) * 32767).astype("<i2")
+    with aligner.lock:
+        entries = [aligner.entry(t) for t in texts]
+        pending = [(0, n, 0.0, duration)]
+        while pending:
+            a, b, t0, t1 = pending.pop()
+            idx = [i for i in range(a, b) if entries[i] is not None]
+            if not idx:
+                continue
+            if t1 - t0 > MAX_REGION or (result := aligner.align(
+                    [entries[i][0] for i in idx], [opt[i] for i in idx],  # type: ignore[index]
+                    pcm_all[int(t0 * sr):int(t1 * sr)].tobytes())) is None:
+                # Too long for one search, or no path: split at the widest pause between words
+                # and try the halves (down to a few words).
+                cut = _split_point(guides, a, b) if b - a >= 2 * MIN_REGION_WORDS else None
+                if cut is not None:
+                    k, t = cut
+                    pending += [(a, k, t0, t), (k, b, t, t1)]
+                continue
+            for i, span in zip(idx, result):
+                if span is None:
+                    out[i] = _LEFT_OUT
+                    continue
+                start = max(0.0, t0 + span[0] - START_BIAS)
+                end = min(duration, t0 + span[1])
+                limit = MAX_SHIFT + (1.0 - sure[i]) * 2.0
+                if abs(start - guides[i][0]) > limit:
+                    continue
+                out[i] = Forced(round(start, 3), round(max(end, start + FRAME), 3),
+                                entries[i][1])  # type: ignore[index]
+    return out
+
+
+MAX_REGION = 60.0
+"""Longest audio (s) aligned in one decoder pass; longer audio is cut at pauses."""
+MIN_REGION_WORDS = 3
+
+
+def _split_point(guides: Sequence[tuple[float, float]], a: int, b: int) -> tuple[int, float] | None:
+    """(first word of the second half, cut time) at the widest gap between guides in a..b,
+    preferring gaps near the middle; None when the words overlap everywhere."""
+    best: tuple[float, int, float] | None = None
+    for k in range(a + MIN_REGION_WORDS, b - MIN_REGION_WORDS + 1):
+        gap = guides[k][0] - guides[k - 1][1]
+        centre = 1.0 - abs((k - a) / (b - a) - 0.5)
+        score = max(gap, 0.0) + 0.05 * centre
+        if best is None or score > best[0]:
+            best = (score, k, (guides[k][0] + guides[k - 1][1]) / 2)
+    return None if best is None else (best[1], best[2])
+
+
+_LEFT_OUT = Forced(-1.0, -1.0, "left out")
+
+
+def left_out(result: Forced | None) -> bool:
+    """True for an optional word the decoder found no sound for."""
+    return result is _LEFT_OUT

@@ -1,0 +1,115 @@
+"""Translated captions (issue 9): sidecars per language, timed by the source lines, burn: nl."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pysrt
+import pytest
+import webvtt
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import SPEECH_SENTENCES, frame_at
+from reelkit.captions import ass_filter, check_page_rules, write_ass
+from reelkit.captions.translations import line_spans, spread_words, translated_pages, translation_windows
+from reelkit.cli.main import main
+from reelkit.io.ffmpeg import run_ffmpeg
+from reelkit.plan.model import CaptionRules, Word, load_plan
+
+DUTCH = ["Ploegen vervangen de waterleidingen in de Havenstraat.", "Het werk duurt zes weken."]
+RULES = CaptionRules()
+
+
+def write_outline(folder: Path, clip: Path, dutch: list[str], burn: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "narration.nl.txt").write_text("\n".join(dutch) + "\n", encoding="utf-8")
+    data = {"title": "Vertaald", "platforms": ["tiktok"], "script": "\n".join(SPEECH_SENTENCES) + "\n",
+            "translations": {"nl": "narration.nl.txt"}, "segments": [{"clip": str(clip), "reframe": "crop"}]}
+    if burn:
+        data["burn"] = burn
+    path = folder / "outline.yaml"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_translated_line_spread_inside_its_source_span() -> None:
+    script = "Water is off.\nCrews are on site now."
+    words = [Word(t, 0.5 + 0.4 * i, 0.8 + 0.4 * i) for i, t in enumerate(script.split())]
+    assert [x for span in line_spans(script, words) for x in span] == pytest.approx([0.5, 1.6, 1.7, 3.6])
+    pages = translated_pages(script, "Het water is afgesloten.\nDe ploegen zijn nu ter plaatse.", words, RULES, 30.0)
+    assert " ".join(p.text.replace("\n", " ") for p in pages) == \
+        "Het water is afgesloten. De ploegen zijn nu ter plaatse."
+    windows = translation_windows(script, words, RULES, 30.0)
+    assert check_page_rules(pages, RULES, 30.0, windows) == []
+    spread = spread_words("een twee drie", 1.0, 2.4)
+    assert spread[0].start == 1.0 and spread[-1].end <= 2.4 and spread[1].end - spread[1].start > 0.3
+
+
+def test_line_count_mismatch_names_both_files(tmp_path: Path, speech_clip: Path) -> None:
+    outline = write_outline(tmp_path, speech_clip, DUTCH[:1])
+    result = CliRunner().invoke(main, ["render", str(outline), "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 1
+    assert "narration.nl.txt has 1 lines but the script in outline.yaml has 2" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out" / "vertaald").exists()
+
+
+def _reference(tmp_path: Path, page, style, name: str, t: float) -> np.ndarray:
+    ass = tmp_path / f"{name}.ass"
+    png = tmp_path / f"{name}.png"
+    write_ass([page], style, 1080, 1920, ass)
+    run_ffmpeg(["-f", "lavfi", "-i", f"color=c=gray:s=1080x1920:r=25:d={t + 0.2:.2f}",
+                "-vf", ass_filter(ass, Path(style.font_file).parent), "-ss", f"{t:.2f}",
+                "-frames:v", "1", str(png)], stage="test")
+    return np.asarray(Image.open(png).convert("RGB")).astype(int)
+
+
+@pytest.mark.slow
+def test_render_writes_translated_sidecars_and_burns_dutch(tmp_path: Path, speech_clip: Path) -> None:
+    outline = write_outline(tmp_path, speech_clip, DUTCH, burn="nl")
+    result = CliRunner().invoke(main, ["render", str(outline), "--out", str(tmp_path / "out"), "--quiet",
+                                       "--preset", "ultrafast"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "out" / "vertaald"
+    plan = load_plan((folder / "plan.json").read_text(encoding="utf-8"))
+    assert plan.burn_language == "nl" and [t.language for t in plan.translations] == ["nl"]
+    assert plan.burned_pages() == plan.translations[0].pages
+    assert " ".join(w.text for w in plan.words) == " ".join(SPEECH_SENTENCES)  # sidecar stays English
+    script = "\n".join(SPEECH_SENTENCES)
+    spans = line_spans(script, plan.words)
+    srt = pysrt.open(str(folder / "vertaald.nl.srt"), encoding="utf-8")
+    vtt = webvtt.read(str(folder / "vertaald.nl.vtt"))
+    assert " ".join(c.text.replace("\n", " ") for c in srt) == " ".join(DUTCH)
+    assert " ".join(c.text.replace("\n", " ") for c in vtt) == " ".join(DUTCH)
+    line = 0
+    for cue in srt:
+        start, end = cue.start.ordinal / 1000, cue.end.ordinal / 1000
+        while not (spans[line][0] - 0.002 <= start):
+            line += 1
+        if start >= spans[min(line + 1, len(spans) - 1)][0] - 0.002:
+            line = min(line + 1, len(spans) - 1)
+        assert spans[line][0] - 0.002 <= start < end <= spans[line][1] + 0.002, (cue.text, spans)
+    from reelkit.captions import read_captions
+
+    windows = translation_windows(script, plan.words, plan.caption_rules, plan.fps)
+    assert check_page_rules(read_captions(folder / "vertaald.nl.srt"), plan.caption_rules, plan.fps, windows) == []
+    assert pysrt.open(str(folder / "vertaald.srt"), encoding="utf-8")[0].text.startswith("Crews")
+    # Pixels: the burned text is the Dutch page, not the English one, at the same moment.
+    page = plan.translations[0].pages[0]
+    t = (page.start + page.end) / 2
+    english = next(p for p in plan.pages if p.start <= t < p.end)
+    video = frame_at(folder / "tiktok.mp4", t)
+
+    def white(frame: np.ndarray) -> np.ndarray:
+        return np.all(frame > 225, axis=2)
+
+    got = white(video)
+    nl, en = white(_reference(tmp_path, page, plan.caption_style, "nl", t)), white(_reference(tmp_path, english, plan.caption_style, "en", t))
+
+    def iou(a: np.ndarray, b: np.ndarray) -> float:
+        return float((a & b).sum()) / max(1, int((a | b).sum()))
+
+    assert got.sum() > 500
+    assert iou(got, nl) > 0.5 and iou(got, nl) > 2 * iou(got, en), (iou(got, nl), iou(got, en))
