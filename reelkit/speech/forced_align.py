@@ -290,10 +290,11 @@ def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], sam
     opt = list(optional) if optional is not None else [False] * n
     sure = list(trust) if trust is not None else [1.0] * n
     duration = samples.size / sr
-    # pocketsphinx's features break on digital silence (log of zero energy): a path through
-    # the grammar is then lost and the alignment fails. Faint fixed noise (-70 dBFS) avoids it.
-    noise = np.random.default_rng(0).normal(0.0, 10 ** (-70 / 20), samples.size)
-    pcm_all = (np.clip(np.asarray(samples, dtype=np.float64) + noise, -1.0, 1.0) * 32767).astype("<i2")
+    from reelkit.speech import pcm
+
+    # One region is at most one audio window, so a file-backed track is never read in bigger
+    # pieces than the recogniser reads it.
+    max_region = min(MAX_REGION, pcm.CHUNK_SECONDS)
     with aligner.lock:
         entries = [aligner.entry(t) for t in texts]
         pending = [(0, n, 0.0, duration)]
@@ -302,9 +303,9 @@ def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], sam
             idx = [i for i in range(a, b) if entries[i] is not None]
             if not idx:
                 continue
-            if t1 - t0 > MAX_REGION or (result := aligner.align(
+            if t1 - t0 > max_region or (result := aligner.align(
                     [entries[i][0] for i in idx], [opt[i] for i in idx],  # type: ignore[index]
-                    pcm_all[int(t0 * sr):int(t1 * sr)].tobytes())) is None:
+                    _pcm16(samples, int(t0 * sr), int(t1 * sr)))) is None:
                 # Too long for one search, or no path: split at the widest pause between words
                 # and try the halves (down to a few words).
                 cut = _split_point(guides, a, b) if b - a >= 2 * MIN_REGION_WORDS else None
@@ -324,6 +325,18 @@ def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], sam
                 out[i] = Forced(round(start, 3), round(max(end, start + FRAME), 3),
                                 entries[i][1])  # type: ignore[index]
     return out
+
+
+def _pcm16(samples: np.ndarray, lo: int, hi: int) -> bytes:
+    """Samples lo..hi as 16-bit PCM for the decoder, read for this region only (``samples`` may
+    be a file-backed :class:`~reelkit.speech.pcm.PcmFile`).
+
+    pocketsphinx's features break on digital silence (log of zero energy): a path through the
+    grammar is then lost and the alignment fails. Faint fixed noise (-70 dBFS) avoids it.
+    """
+    chunk = np.asarray(samples[lo:hi], dtype=np.float64)
+    noise = np.random.default_rng(lo).normal(0.0, 10 ** (-70 / 20), chunk.size)
+    return (np.clip(chunk + noise, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 
 
 MAX_REGION = 60.0
