@@ -26,8 +26,11 @@ from reelkit.speech.audio import SAMPLE_RATE
 if TYPE_CHECKING:
     from reelkit.plan.model import Plan
 
-CHUNK_SECONDS = 30.0
-"""Longest window any stage reads at once (Whisper's own window length)."""
+CHUNK_SECONDS = 120.0
+"""Longest window any stage reads at once (7.7 MB of samples). Whisper decodes 30 s at a time
+inside a window with the previous text as context; a window edge (always in a pause) loses
+that context, and at 30 s windows that cost words of a raw take next to the edge (seen in
+the script-cut tests), so windows are four of Whisper's long."""
 _BYTES = 4  # float32
 
 
