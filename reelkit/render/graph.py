@@ -158,7 +158,10 @@ def _join_fades(plan: Plan, index: int) -> str:
     return out
 
 
-def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequence[Overlay]) -> tuple[list[str], str]:
+def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequence[Overlay],
+                   prefix: str = "") -> tuple[list[str], str]:
+    """Chains laying ``overlays`` (inputs from ``first_input`` on) over ``label_in``; returns
+    (chains, output label). ``prefix`` keeps the labels of two chains in one graph apart."""
     parts: list[str] = []
     current = label_in
     for k, ov in enumerate(overlays):
@@ -172,7 +175,8 @@ def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequen
             if ov.fade_out > 0:
                 prep += f",fade=t=out:st={_n(max(0.0, dur - ov.fade_out))}:d={_n(ov.fade_out)}:alpha=1"
             prep += f",setpts=PTS-STARTPTS+{_n(ov.start)}/TB"
-        parts.append(f"{src}{prep}[ov{k}]")
+        layer = f"{prefix}ov{k}"
+        parts.append(f"{src}{prep}[{layer}]")
         x = str(ov.x)
         if ov.motion == "progress":
             span = max(plan.duration, 1e-3)
@@ -182,8 +186,8 @@ def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequen
             x = (f"'{ov.x}-({ov.x}+w)*pow(max(0,1-(t-{_n(ov.start)})/{_n(ov.fade_in)}),2)'")
         enable = f"between(t,{_n(ov.start)},{_n(ov.end)})"
         eof = "pass" if _animated(ov) else "repeat"
-        out = f"vo{k}"
-        parts.append(f"[{current}][ov{k}]overlay=x={x}:y={ov.y}:eof_action={eof}:enable='{enable}'[{out}]")
+        out = f"{prefix}vo{k}"
+        parts.append(f"[{current}][{layer}]overlay=x={x}:y={ov.y}:eof_action={eof}:enable='{enable}'[{out}]")
         current = out
     return parts, current
 
@@ -204,9 +208,9 @@ def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
         chains.append(f"[{label}]{ass_filter}[vsub]")
         label = "vsub"
     if caption_overlays:
-        cap_chains, label = _overlay_chain(plan, overlay_first_input + len(overlays), label, caption_overlays)
-        chains += [c.replace("[ov", "[cov").replace("[vo", "[cvo") for c in cap_chains]
-        label = "c" + label
+        cap_chains, label = _overlay_chain(plan, overlay_first_input + len(overlays), label, caption_overlays,
+                                           prefix="c")
+        chains += cap_chains
     chains.append(f"[{label}]format=yuv420p[vout]")
     return chains, "vout"
 
