@@ -8,8 +8,8 @@ tests can compare as text. Filtergraph values that come from users (paths) are e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from reelkit.deliver.loudness import Loudness
 from reelkit.plan.frames import cut_frames, rate_text
 from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan
 
@@ -39,17 +39,6 @@ def _seek(plan: Plan, cut: Cut) -> str:
 def _rate(plan: Plan) -> str:
     """The plan's exact frame rate for ffmpeg (``30000/1001``, ``30``)."""
     return rate_text(plan.rate)
-
-
-@dataclass(frozen=True)
-class Loudness:
-    """First-pass loudnorm measurement of the programme audio."""
-
-    input_i: float
-    input_tp: float
-    input_lra: float
-    input_thresh: float
-    target_offset: float
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -257,12 +246,12 @@ def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
     """
     flt = ""
     if measured is not None:
-        gain = spec.loudness_lufs - measured.input_i
+        gain = spec.loudness_lufs - measured.integrated_lufs
         flt = f"volume={_n(round(gain, 2))}dB,"
         # 1 dB below the ceiling: sample peaks are limited, inter-sample (true) peaks and the
         # AAC encode can add a few tenths of a dB.
         ceiling_db = spec.true_peak_db - 1.0
-        if measured.input_tp + gain > ceiling_db:
+        if measured.true_peak_db + gain > ceiling_db:
             flt += f"alimiter=limit={_n(round(10 ** (ceiling_db / 20), 4))}:attack=5:release=50:level=0,"
     return flt + f"aresample={spec.audio_rate}"
 

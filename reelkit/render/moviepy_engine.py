@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reelkit.deliver.loudness import Loudness
 from reelkit.errors import Interrupted, RenderError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
@@ -64,7 +65,7 @@ def caption_canvas_args(plan: Plan, ass_filter: str, out_path: str) -> list[str]
 
 
 def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Sequence[str],
-                measured: graph.Loudness | None, options: RenderOptions = RenderOptions()) -> list[str]:
+                measured: Loudness | None, options: RenderOptions = RenderOptions()) -> list[str]:
     """One ffmpeg process: raw RGB frames on stdin + the plan's audio -> one master per group.
 
     Each master holds the shared video and one loudness-normalised audio track per output
@@ -103,7 +104,7 @@ def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Seq
     return args
 
 
-def _output_options(plan: Plan, group: Sequence[OutputSpec], master: str, measured: graph.Loudness | None,
+def _output_options(plan: Plan, group: Sequence[OutputSpec], master: str, measured: Loudness | None,
                     options: RenderOptions) -> list[str]:
     """The codec options graph.render_args gives a master (from ``-c:v`` to the file name).
 
