@@ -345,7 +345,9 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
 
         t0 = time.perf_counter()
         groups = group_outputs(plan.outputs)
-        masters = [str(tmpdir / f"master{g}.mkv") for g in range(len(groups))]
+        # MP4, like the default engine (render_args ends in "-f mp4"): its time base keeps frame
+        # times exact, where Matroska rounds them to milliseconds.
+        masters = [str(tmpdir / f"master{g}.mp4") for g in range(len(groups))]
         names = ", ".join(o.platform for o in plan.outputs)
         stage = f"render {names} (moviepy)"
         cb = _stage(on_stage, stage, plan.duration)
