@@ -79,7 +79,7 @@ def test_overlays_fades_and_progress_bar() -> None:
     slide = make_plan(overlays=(Overlay("lower_third", "/a/lt.png", 80, 1200, 0.5, 2.5, fade_in=0.4,
                                         motion="slide"),))
     chains, _ = graph.video_graph(slide, 2, None)
-    assert "x='80-(80+w)*pow(max(0,1-(t-0.5)/0.4),2)'" in ";".join(chains)
+    assert "x='80-(80+w)*(pow(max(0,1-(t-0.5)/0.4),2))'" in ";".join(chains)
 
 
 def test_music_is_ducked_under_voice() -> None:

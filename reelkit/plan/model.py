@@ -175,7 +175,8 @@ class Overlay:
 
     ``motion`` is ``static``; ``slide`` (moves in from the left frame edge during ``fade_in``,
     fading as it comes); or ``progress`` (the image slides in from the left so that the visible
-    part grows linearly over the whole video: a progress bar).
+    part grows linearly over the whole video: a progress bar). ``motion_out`` is ``static`` or
+    ``slide`` (moves out to the left frame edge during ``fade_out``, fading as it goes).
     """
 
     kind: str  # logo | lower_third | hook | end_card | progress | callout | watermark | emoji
@@ -187,6 +188,7 @@ class Overlay:
     fade_in: float = 0.0
     fade_out: float = 0.0
     motion: str = "static"
+    motion_out: str = "static"
 
 
 @dataclass(frozen=True)

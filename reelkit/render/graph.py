@@ -170,15 +170,33 @@ def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequen
         if ov.motion == "progress":
             span = max(plan.duration, 1e-3)
             x = f"'-w+w*min(t/{_n(span)},1)'"
-        elif ov.motion == "slide" and ov.fade_in > 0:
-            # From just off the left edge to x over fade_in, easing out (quadratic).
-            x = (f"'{ov.x}-({ov.x}+w)*pow(max(0,1-(t-{_n(ov.start)})/{_n(ov.fade_in)}),2)'")
+        else:
+            x = _slide_x(ov)
         enable = f"between(t,{_n(ov.start)},{_n(ov.end)})"
         eof = "pass" if _animated(ov) else "repeat"
         out = f"{prefix}vo{k}"
         parts.append(f"[{current}][{layer}]overlay=x={x}:y={ov.y}:eof_action={eof}:enable='{enable}'[{out}]")
         current = out
     return parts, current
+
+
+def slide_offsets(ov: Overlay) -> tuple[str, ...]:
+    """Terms (in output time ``t``, 0..1 each) of how far a sliding overlay is out of place:
+    in from the left edge over ``fade_in`` easing out, out to it over ``fade_out`` easing in."""
+    terms = []
+    if ov.motion == "slide" and ov.fade_in > 0:
+        terms.append(f"pow(max(0,1-(t-{_n(ov.start)})/{_n(ov.fade_in)}),2)")
+    if ov.motion_out == "slide" and ov.fade_out > 0:
+        terms.append(f"pow(max(0,(t-{_n(ov.end - ov.fade_out)})/{_n(ov.fade_out)}),2)")
+    return tuple(terms)
+
+
+def _slide_x(ov: Overlay) -> str:
+    """The overlay's x: fixed, or moving by (x + w) times its slide offsets."""
+    terms = slide_offsets(ov)
+    if not terms:
+        return str(ov.x)
+    return f"'{ov.x}-({ov.x}+w)*({'+'.join(terms)})'"
 
 
 def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,

@@ -241,10 +241,19 @@ def overlay_clip(plan: Plan, ov: Overlay) -> VideoClip:
         # MoviePy passes the clip's own time, graph.py's expression uses the output's.
         w, start, span = clip.w, ov.start, max(plan.duration, 1e-3)
         return clip.with_position(lambda t: (_even(-w + w * min((t + start) / span, 1.0)), y))
-    if ov.motion == "slide" and ov.fade_in > 0:
-        # The same easing as graph.py's slide expression, on the clip's own time.
-        x0, w, fi = ov.x, clip.w, ov.fade_in
-        return clip.with_position(lambda t: (_even(x0 - (x0 + w) * max(0.0, 1 - t / fi) ** 2), y))
+    slide_in = ov.fade_in if ov.motion == "slide" else 0.0
+    slide_out = ov.fade_out if ov.motion_out == "slide" else 0.0
+    if slide_in > 0 or slide_out > 0:
+        # The same easing as graph.slide_offsets, on the clip's own time.
+        x0, w, span = ov.x, clip.w, ov.end - ov.start
+
+        def offset(t: float) -> float:
+            away = max(0.0, 1 - t / slide_in) ** 2 if slide_in > 0 else 0.0
+            if slide_out > 0:
+                away += max(0.0, (t - (span - slide_out)) / slide_out) ** 2
+            return away
+
+        return clip.with_position(lambda t: (_even(x0 - (x0 + w) * offset(t)), y))
     return clip.with_position((_even(ov.x), y))
 
 
