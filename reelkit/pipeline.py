@@ -115,14 +115,16 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
         files.update(rendered.files)
     first = plans[0]
     write_plans(plans, stage / "plan.json")  # the plans name the final paths
-    # Every frame size has the same words and times: one pair of sidecars.
-    sidecars = {"srt": stage / f"{first.slug}.srt", "vtt": stage / f"{first.slug}.vtt"}
-    write_srt(first.pages, sidecars["srt"])
-    write_vtt(first.pages, sidecars["vtt"])
+    # Every frame size has the same words and times: one file per format the platforms ask for.
+    formats = sidecar_formats(plans)
+    writers = {"srt": write_srt, "vtt": write_vtt}
+    sidecars = {fmt: stage / f"{first.slug}.{fmt}" for fmt in formats}
+    for fmt, path in sidecars.items():
+        writers[fmt](first.pages, path)
     for tr in first.translations:  # <slug>.<lang>.srt / .vtt beside the main ones
-        for fmt, writer in (("srt", write_srt), ("vtt", write_vtt)):
+        for fmt in formats:
             sidecars[f"{fmt}.{tr.language}"] = folder / f"{first.slug}.{tr.language}.{fmt}"
-            writer(tr.pages, sidecars[f"{fmt}.{tr.language}"])
+            writers[fmt](tr.pages, sidecars[f"{fmt}.{tr.language}"])
     t0 = time.perf_counter()
     cover, metadata, checks = _extras(staged_plans, stage, files, sidecars)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
@@ -130,6 +132,15 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
     return EpisodeResult(plan=first, folder=folder, files={k: tx.final(v) for k, v in files.items()},
                          sidecars={k: tx.final(v) for k, v in sidecars.items()}, cover=tx.final(cover),
                          metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
+
+
+def sidecar_formats(plans: Sequence[Plan]) -> list[str]:
+    """The caption file formats the plans' platforms ask for (their ``sidecars``), in order."""
+    formats: list[str] = []
+    for plan in plans:
+        for spec in plan.outputs:
+            formats += [f for f in spec.sidecars if f not in formats]
+    return formats
 
 
 def _card_free_window(plan: Plan) -> tuple[float, float]:

@@ -126,7 +126,8 @@ def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
             failures = result.checks.get(platform, [])
             status = "ok" if not failures else "; ".join(failures)
             click.echo(f"{platform:<10} {path}  [{status}]")
-        click.echo(f"captions   {result.sidecars['srt']}, {result.sidecars['vtt']}")
+        if result.sidecars:
+            click.echo(f"captions   {', '.join(str(p) for p in result.sidecars.values())}")
         click.echo(f"plan       {result.folder / 'plan.json'}")
         timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
         click.echo(f"timings    {timings}")

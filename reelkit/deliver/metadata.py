@@ -41,6 +41,7 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
     folder = Path(path).parent
     created = created or datetime.now(timezone.utc)
     platforms: dict[str, Any] = {}
+    wants = {o.platform: o.sidecars for o in plan.outputs}
     for name, video in files.items():
         failures = list(checks[name]) if name in checks else []
         try:
@@ -52,6 +53,8 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
             "size_bytes": size,
             "checks_passed": (not failures) if name in checks else None,
             "failures": failures,
+            # The caption files this platform publishes (its preset's `sidecars`).
+            "captions": [_relative(captions[f], folder) for f in wants.get(name, ()) if f in captions],
         }
     return {
         "metadata_version": METADATA_VERSION,

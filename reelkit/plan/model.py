@@ -241,6 +241,7 @@ class OutputSpec:
     audio_bitrate: str = "192k"
     loudness_lufs: float = -14.0
     true_peak_db: float = -1.0
+    sidecars: tuple[str, ...] = ("srt", "vtt")  # caption files published with this platform
 
     def video_key(self) -> tuple[Any, ...]:
         """Outputs with equal keys can share one video encode."""
