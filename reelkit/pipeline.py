@@ -161,6 +161,7 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     """Cover image, per-platform checks and metadata.json."""
     from reelkit.deliver.check import check_file
     from reelkit.deliver.cover import make_cover
+    from reelkit.plan.build import common_safe_box
     from reelkit.deliver.metadata import write_metadata
     from reelkit.plan.platforms import plan_presets
 
@@ -174,14 +175,18 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
                      if spec.platform in presets and spec.platform in files]
     plan = plans[0]
     cover = folder / "cover.png"
-    first = files[plan.outputs[0].platform]
     style = plan.caption_style
-    # The cover and each file's check are separate ffmpeg/PyAV reads of finished files: run
-    # them side by side (two at a time) instead of one after another.
+    # The title sits inside the plan's platforms' safe zones (Shorts' wide right margin too).
+    safe_box = plan.safe_box
+    if safe_box is None:  # a plan written before plans recorded their safe box
+        known = list(plan_presets(plan).values())
+        safe_box = common_safe_box(known, plan.width, plan.height) if known else (0, 0, plan.width, plan.height)
+    # The cover and each file's check are separate ffmpeg/PyAV reads: run them side by side
+    # (two at a time) instead of one after another.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        cover_job = pool.submit(make_cover, first, cover, title=plan.title, font_file=Path(style.font_file),
-                                text_colour=style.text_colour, box_colour=style.box_colour,
-                                window=_card_free_window(plan))
+        cover_job = pool.submit(make_cover, plan, cover, title=plan.title, font_file=Path(style.font_file),
+                                safe_box=tuple(safe_box), text_colour=style.text_colour,
+                                box_colour=style.box_colour, window=_card_free_window(plan))
         check_jobs = {name: pool.submit(check_file, files[name], platform) for name, platform in to_check}
         cover_job.result()
         checks = {name: list(job.result().failures) for name, job in check_jobs.items()}

@@ -346,3 +346,27 @@ def remux_args(master_path: str, audio_track: int, out_path: str) -> list[str]:
     return ["-i", master_path, "-map", "0:v:0", "-map", f"0:a:{audio_track}", "-c", "copy",
             "-movflags", "+faststart+negative_cts_offsets", "-use_editlist", "0", "-map_metadata", "-1",
             "-f", "mp4", out_path]
+
+
+# --- the clean picture ----------------------------------------------------------------------
+
+def clean_frames_args(plan: Plan, picks: Sequence[tuple[Cut, float]], *, gray_size: tuple[int, int] | None = None,
+                      out: str) -> list[str]:
+    """One ffmpeg call decoding one frame of each cut's reframed picture (crop/scale or fit,
+    exactly as rendered, but no overlays or captions) at the source times given.
+
+    ``gray_size`` (w, h): the frames as grey raw video of that size in file ``out`` (for ranking);
+    otherwise full-size RGB PNGs to the ``out`` pattern (``cover-%d.png``), in ``picks`` order.
+    """
+    args: list[str] = []
+    chains: list[str] = []
+    for i, (cut, src_time) in enumerate(picks):
+        args += ["-ss", _n(src_time), "-t", _n(2.0 / plan.fps + 0.1), "-i", plan.source(cut.source).path]
+        tail = f"scale={gray_size[0]}:{gray_size[1]}:flags=area,format=gray" if gray_size else "format=rgb24"
+        chains.append(f"{_segment_video(plan, cut, i)};[v{i}]trim=end_frame=1,setpts=PTS-STARTPTS,{tail}[f{i}]")
+    n = len(picks)
+    chains.append("".join(f"[f{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[frames]")
+    args += ["-filter_complex", ";".join(chains), "-map", "[frames]", "-an", "-sn", "-fps_mode", "passthrough"]
+    if gray_size:
+        return args + ["-f", "rawvideo", "-pix_fmt", "gray", out]
+    return args + ["-c:v", "png", "-f", "image2", "-start_number", "1", out]
