@@ -198,15 +198,6 @@ def draw_logo(brand: Brand, width: int) -> Image.Image:
     return logo
 
 
-def logo_size(brand: Brand, width: int) -> tuple[int, int]:
-    """Size the logo will have, from the file header (no decoding)."""
-    assert brand.logo.file
-    with Image.open(brand.logo.file) as src:
-        w, h = src.size
-    target_w = max(1, round(width * brand.logo.scale))
-    return target_w, max(1, round(h * target_w / w))
-
-
 def draw_lower_third(brand: Brand, name: str, role: str | None, max_width: int) -> Image.Image:
     """A name/role plate: ``bar`` (accent stripe at the left), ``card`` (rounded) or
     ``underline`` (accent rule under the name)."""

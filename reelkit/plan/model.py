@@ -63,7 +63,7 @@ class TranslatedCaptions:
 
 @dataclass(frozen=True)
 class CaptionRules:
-    """Grouping rules for caption pages (defaults follow platform-specs.md)."""
+    """Grouping rules for caption pages (defaults follow docs/platform-specs.md)."""
 
     max_chars_per_line: int = 32
     max_lines: int = 2

@@ -2,7 +2,7 @@
 
 Nothing here runs a process: every function returns argv lists (never shell strings) that
 tests can compare as text. Filtergraph values that come from users (paths) are escaped with
-:func:`reelkit.ffmpeg.escape_filter_value`; numbers are formatted by :func:`_n`.
+:func:`reelkit.io.ffmpeg.escape_filter_value`; numbers are formatted by :func:`_n`.
 """
 
 from __future__ import annotations

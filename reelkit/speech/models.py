@@ -35,7 +35,6 @@ from reelkit.io.paths import model_dir
 
 BACKENDS = ("faster-whisper", "openai-whisper")
 MULTILINGUAL_MODELS = ("tiny", "base", "small", "medium", "large-v3", "turbo")
-ENGLISH_MODELS = ("tiny.en", "base.en", "small.en", "medium.en")
 CONVERTER_VERSION = 1
 """Bumped when the conversion changes, so stale converted checkpoints are not reused."""
 
