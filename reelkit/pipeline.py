@@ -161,7 +161,7 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     """Cover image, per-platform checks and metadata.json."""
     from reelkit.deliver.check import check_file
     from reelkit.deliver.cover import make_cover
-    from reelkit.plan.build import common_safe_box
+    from reelkit.plan.platforms import common_safe_box
     from reelkit.deliver.metadata import write_metadata
     from reelkit.plan.platforms import plan_presets
 

@@ -199,15 +199,19 @@ def _slide_x(ov: Overlay) -> str:
     return f"'{ov.x}-({ov.x}+w)*({'+'.join(terms)})'"
 
 
+def _join(kind: str, n: int, out: str) -> str:
+    """The chain joining segments ``[{kind}0]`` .. ``[{kind}{n-1}]`` (video ``v`` or audio ``a``) into ``[out]``."""
+    if n == 1:
+        return f"[{kind}0]{'null' if kind == 'v' else 'anull'}[{out}]"
+    video, audio = (1, 0) if kind == "v" else (0, 1)
+    return "".join(f"[{kind}{i}]" for i in range(n)) + f"concat=n={n}:v={video}:a={audio}[{out}]"
+
+
 def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
                 caption_overlays: Sequence[Overlay] = ()) -> tuple[list[str], str]:
     """Filter chains producing the finished picture; returns (chains, output label)."""
     chains = [_segment_video(plan, cut, i) for i, cut in enumerate(plan.cuts)]
-    n = len(plan.cuts)
-    if n == 1:
-        chains.append("[v0]null[vcat]")
-    else:
-        chains.append("".join(f"[v{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[vcat]")
+    chains.append(_join("v", len(plan.cuts), "vcat"))
     overlays = list(plan.overlays)
     ov_chains, label = _overlay_chain(plan, overlay_first_input, "vcat", overlays)
     chains += ov_chains
@@ -227,11 +231,7 @@ def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
 def voice_graph(plan: Plan) -> tuple[list[str], str]:
     """Chains producing the joined voice track (all cuts, no music) at 48 kHz stereo."""
     chains = [_segment_audio(plan, cut, i) for i, cut in enumerate(plan.cuts)]
-    n = len(plan.cuts)
-    if n == 1:
-        chains.append("[a0]anull[voice]")
-    else:
-        chains.append("".join(f"[a{i}]" for i in range(n)) + f"concat=n={n}:v=0:a=1[voice]")
+    chains.append(_join("a", len(plan.cuts), "voice"))
     return chains, "voice"
 
 
