@@ -103,3 +103,15 @@ def test_written_atomically_and_errors_are_clear(videos: dict[str, Path], tmp_pa
     with pytest.raises(InputError, match="not a colour"):
         make_cover(plan, out, title="Hi", font_file=FONT, safe_box=BOX, text_colour="glow", candidates=1)
     assert [p.name for p in tmp_path.iterdir()] == ["c.png"]
+
+
+def test_face_data_on_a_cut_raises_a_frames_rank() -> None:
+    from types import SimpleNamespace
+
+    from reelkit.deliver.cover import _face_bonus
+
+    cut = SimpleNamespace(faces=[{"t": 1.0, "w": 0.2, "h": 0.1}, SimpleNamespace(t=3.0, w=0.4, h=0.3)])
+    assert _face_bonus(cut, 1.2) == pytest.approx(1.08)  # a face of 2 % of the frame
+    assert _face_bonus(cut, 3.0) == pytest.approx(1.48)
+    assert _face_bonus(cut, 2.0) == 1.0  # no face near this time
+    assert _face_bonus(SimpleNamespace(), 1.0) == 1.0  # plans without face data: sharpness only
