@@ -161,9 +161,8 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     """Cover image, per-platform checks and metadata.json."""
     from reelkit.deliver.check import check_file
     from reelkit.deliver.cover import make_cover
-    from reelkit.plan.platforms import common_safe_box
     from reelkit.deliver.metadata import write_metadata
-    from reelkit.plan.platforms import plan_presets
+    from reelkit.plan.platforms import common_safe_box, plan_presets
 
     from concurrent.futures import ThreadPoolExecutor
 
@@ -191,5 +190,7 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
         cover_job.result()
         checks = {name: list(job.result().failures) for name, job in check_jobs.items()}
     metadata = folder / "metadata.json"
-    write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks)
+    wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
+    write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
+                   platform_sidecars=wants)
     return cover, metadata, checks

@@ -26,8 +26,9 @@ def test_cited_modules_exist() -> None:
         for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.lstrip().startswith(("import ", "from ")):
                 continue
-            # A dotted name after a quote or a dot is a file name (".reelkit.lock"), not a module.
-            for ref in re.findall(r"(?<![.\w\"'])reelkit(?:\.[a-z_][a-z0-9_]*)+", line):
+            # Not modules: a file name after a quote or dot (".reelkit.lock"), a host in a URL,
+            # a literal key in double backticks (``reelkit.crop``).
+            for ref in re.findall(r"(?<![.\w\"'/])(?<!``)reelkit(?:\.[a-z_][a-z0-9_]*)+", line):
                 if ref.startswith("reelkit.ffmpeg") and "getLogger" in line:
                     continue  # a logger name, not a module
                 if not _module_exists(ref):
