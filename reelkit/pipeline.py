@@ -115,14 +115,16 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
         files.update(rendered.files)
     first = plans[0]
     write_plans(plans, stage / "plan.json")  # the plans name the final paths
-    # Every frame size has the same words and times: one pair of sidecars.
-    sidecars = {"srt": stage / f"{first.slug}.srt", "vtt": stage / f"{first.slug}.vtt"}
-    write_srt(first.pages, sidecars["srt"])
-    write_vtt(first.pages, sidecars["vtt"])
+    # Every frame size has the same words and times: one file per format the platforms ask for.
+    formats = sidecar_formats(plans)
+    writers = {"srt": write_srt, "vtt": write_vtt}
+    sidecars = {fmt: stage / f"{first.slug}.{fmt}" for fmt in formats}
+    for fmt, path in sidecars.items():
+        writers[fmt](first.pages, path)
     for tr in first.translations:  # <slug>.<lang>.srt / .vtt beside the main ones
-        for fmt, writer in (("srt", write_srt), ("vtt", write_vtt)):
+        for fmt in formats:
             sidecars[f"{fmt}.{tr.language}"] = folder / f"{first.slug}.{tr.language}.{fmt}"
-            writer(tr.pages, sidecars[f"{fmt}.{tr.language}"])
+            writers[fmt](tr.pages, sidecars[f"{fmt}.{tr.language}"])
     t0 = time.perf_counter()
     cover, metadata, checks = _extras(staged_plans, stage, files, sidecars)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
@@ -130,6 +132,15 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
     return EpisodeResult(plan=first, folder=folder, files={k: tx.final(v) for k, v in files.items()},
                          sidecars={k: tx.final(v) for k, v in sidecars.items()}, cover=tx.final(cover),
                          metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
+
+
+def sidecar_formats(plans: Sequence[Plan]) -> list[str]:
+    """The caption file formats the plans' platforms ask for (their ``sidecars``), in order."""
+    formats: list[str] = []
+    for plan in plans:
+        for spec in plan.outputs:
+            formats += [f for f in spec.sidecars if f not in formats]
+    return formats
 
 
 def _card_free_window(plan: Plan) -> tuple[float, float]:
@@ -151,7 +162,7 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     from reelkit.deliver.check import check_file
     from reelkit.deliver.cover import make_cover
     from reelkit.deliver.metadata import write_metadata
-    from reelkit.plan.platforms import plan_presets
+    from reelkit.plan.platforms import common_safe_box, plan_presets
 
     from concurrent.futures import ThreadPoolExecutor
 
@@ -163,17 +174,23 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
                      if spec.platform in presets and spec.platform in files]
     plan = plans[0]
     cover = folder / "cover.png"
-    first = files[plan.outputs[0].platform]
     style = plan.caption_style
-    # The cover and each file's check are separate ffmpeg/PyAV reads of finished files: run
-    # them side by side (two at a time) instead of one after another.
+    # The title sits inside the plan's platforms' safe zones (Shorts' wide right margin too).
+    safe_box = plan.safe_box
+    if safe_box is None:  # a plan written before plans recorded their safe box
+        known = list(plan_presets(plan).values())
+        safe_box = common_safe_box(known, plan.width, plan.height) if known else (0, 0, plan.width, plan.height)
+    # The cover and each file's check are separate ffmpeg/PyAV reads: run them side by side
+    # (two at a time) instead of one after another.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        cover_job = pool.submit(make_cover, first, cover, title=plan.title, font_file=Path(style.font_file),
-                                text_colour=style.text_colour, box_colour=style.box_colour,
-                                window=_card_free_window(plan))
+        cover_job = pool.submit(make_cover, plan, cover, title=plan.title, font_file=Path(style.font_file),
+                                safe_box=tuple(safe_box), text_colour=style.text_colour,
+                                box_colour=style.box_colour, window=_card_free_window(plan))
         check_jobs = {name: pool.submit(check_file, files[name], platform) for name, platform in to_check}
         cover_job.result()
         checks = {name: list(job.result().failures) for name, job in check_jobs.items()}
     metadata = folder / "metadata.json"
-    write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks)
+    wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
+    write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
+                   platform_sidecars=wants)
     return cover, metadata, checks

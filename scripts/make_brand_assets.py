@@ -107,15 +107,15 @@ def main() -> None:
     parser.add_argument("--only", choices=("logos", "music"))
     args = parser.parse_args()
     if args.only in (None, "logos"):
-        default_logo().save(ROOT / "brand/default/logo.png", optimize=True)
-        civic_logo().save(ROOT / "brand/civic/logo.png", optimize=True)
+        default_logo().save(ROOT / "reelkit/data/brand/default/logo.png", optimize=True)
+        civic_logo().save(ROOT / "reelkit/data/brand/civic/logo.png", optimize=True)
     if args.only in (None, "music"):
         # default: a slow I-vi-IV-V pad; civic: a brighter plucked I-V-vi-IV.
-        make_music(ROOT / "brand/default/music/bed.m4a",
+        make_music(ROOT / "reelkit/data/brand/default/music/bed.m4a",
                    [["C3", "E3", "G3"], ["A2", "E3", "C4"], ["F3", "A3", "C4"], ["G3", "B3", "D4"]], pluck=None)
-        make_music(ROOT / "brand/civic/music/bed.m4a",
+        make_music(ROOT / "reelkit/data/brand/civic/music/bed.m4a",
                    [["C4", "E4", "G4"], ["G3", "B3", "D4"], ["A3", "C4", "E4"], ["F3", "A3", "C4"]], pluck=3.0)
-    for p in sorted((ROOT / "brand").glob("*/logo.png")) + sorted((ROOT / "brand").glob("*/music/*")):
+    for p in sorted((ROOT / "reelkit" / "data" / "brand").glob("*/logo.png")) + sorted((ROOT / "reelkit" / "data" / "brand").glob("*/music/*")):
         print(f"{p.relative_to(ROOT)}  {p.stat().st_size} bytes")
 
 

@@ -89,4 +89,4 @@ def test_default_cache_dir_follows_environment(tmp_path: Path, monkeypatch: pyte
     from reelkit.speech.cache import default_cache_dir
 
     monkeypatch.setenv("REELKIT_CACHE_DIR", str(tmp_path / "c"))
-    assert default_cache_dir() == tmp_path / "c"
+    assert default_cache_dir() == tmp_path / "c" / "transcripts"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reelkit.captions.ass import ass_colour, ass_filter, contrast_ratio, escape_ass_text, highlight_states, on_accent_colour, pop_groups, write_ass
+from reelkit.brand.colours import contrast_ratio
+from reelkit.captions.ass import ass_colour, ass_filter, escape_ass_text, highlight_states, on_accent_colour, pop_groups, write_ass
 from reelkit.errors import CaptionError
 from reelkit.plan.model import CaptionPage, CaptionStyle, Word
 
@@ -48,7 +49,7 @@ def plain(text: str) -> str:
 def test_colour_conversion() -> None:
     assert ass_colour("#FFD400") == "&H0000D4FF"
     assert ass_colour("#102030", 0.6) == "&H66302010"
-    assert ass_colour("102030", 0.0) == "&HFF302010"
+    assert ass_colour("#102030", 0.0) == "&HFF302010"
     with pytest.raises(CaptionError, match="invalid colour"):
         ass_colour("yellow")
 
@@ -132,7 +133,7 @@ def test_karaoke_one_event_per_state_with_accent_on_spoken_word(tmp_path: Path) 
     assert spans == [("0:00:00.00", "0:00:00.50"), ("0:00:00.50", "0:00:00.90"),
                      ("0:00:00.90", "0:00:02.00"), ("0:00:02.00", "0:00:02.40"),
                      ("0:00:02.40", "0:00:03.00")]
-    accent = "{\\1c&H00FF00&}"
+    accent = "{\\1c&H00FF00&\\1a&H00&}"
     marked = [re.findall(re.escape(accent) + r"(\w+)", e["text"]) for e in events]
     assert marked == [["one"], ["two"], [], ["three"], []]
     assert all(plain(e["text"]) == "one two three" for e in events)

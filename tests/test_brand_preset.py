@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from reelkit.brand import caption_rules, caption_style, find_brand, list_brands, load_brand, music_bed, validate_brand
-from reelkit.cli.brand import brand_group
 from reelkit.errors import BrandError
 from reelkit.plan.model import CaptionRules, CaptionStyle
 
@@ -165,9 +164,10 @@ def test_music_can_be_switched_off(tmp_path: Path) -> None:
 
 
 def _cli() -> click.Group:
-    group = click.Group("reelkit")
-    group.add_command(brand_group)
-    return group
+    """The real `reelkit` group: its one error handler is part of what the commands do."""
+    from reelkit.cli.main import main
+
+    return main
 
 
 def test_cli_list_shows_name_path_extends() -> None:

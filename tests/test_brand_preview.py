@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import numpy as np
 import pytest
 import yaml
@@ -13,7 +12,6 @@ from PIL import Image
 
 from reelkit.brand import caption_style, load_brand, render_preview
 from reelkit.brand.colours import parse_colour
-from reelkit.cli.brand import brand_group
 from reelkit.brand.preview import preview_args
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Overlay
@@ -135,8 +133,8 @@ def test_preview_from_clip_frame(tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
     run_ffmpeg(["-f", "lavfi", "-i", "color=c=0x2040C0:s=320x240:r=10:d=2", "-c:v", "libx264", "-pix_fmt",
                 "yuv444p", "-qp", "0", str(clip)], stage="test-clip")
-    group = click.Group("reelkit")
-    group.add_command(brand_group)
+    from reelkit.cli.main import main as group
+
     out = tmp_path / "frame.png"
     result = CliRunner().invoke(group, ["brand", "preview", "default", "--platform", "reels", "-o", str(out),
                                         "--frame", f"{clip}@1.5"])

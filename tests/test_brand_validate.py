@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
 from reelkit.brand import validate_brand
 from reelkit.brand.colours import contrast_ratio, parse_colour, worst_contrast_on_footage
-from reelkit.cli.brand import brand_group
 from reelkit.plan.platforms import load_platforms
 
 REPO_BRAND = Path(__file__).resolve().parent.parent / "brand"
@@ -124,8 +122,8 @@ def test_all_problems_reported_together(tmp_path: Path) -> None:
 
 
 def test_cli_validate(tmp_path: Path) -> None:
-    group = click.Group("reelkit")
-    group.add_command(brand_group)
+    from reelkit.cli.main import main as group
+
     runner = CliRunner()
     ok = runner.invoke(group, ["brand", "validate", "civic", "--platform", "tiktok", "--platform", "reels"])
     assert (ok.exit_code, ok.output) == (0, "ok\n")

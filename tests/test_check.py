@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from reelkit.deliver.check import CheckReport, FileFacts, check_file, evaluate, probe_file
-from reelkit.cli.platforms import check_command, platforms_command
 from reelkit.errors import MediaError
 from reelkit.io.ffmpeg import ffmpeg_exe
 from reelkit.deliver.loudness import Loudness, measure_loudness, parse_ebur128_summary
@@ -319,10 +318,10 @@ def test_not_a_video_raises_one_line_media_error(media: dict[str, Path], name: s
 
 @pytest.fixture
 def cli() -> click.Group:
-    group = click.Group("reelkit")
-    group.add_command(platforms_command)
-    group.add_command(check_command)
-    return group
+    """The real `reelkit` group: its one error handler is part of what the commands do."""
+    from reelkit.cli.main import main
+
+    return main
 
 
 def test_check_command_exit_codes_and_lines(cli: click.Group, media: dict[str, Path]) -> None:

@@ -1,6 +1,7 @@
-"""Cover image: picks a sharp frame, draws the title inside the safe box, writes atomically.
+"""Cover image: picks a sharp frame of the clean picture, draws the title inside the safe box,
+writes atomically (pixels of the clean picture in real renders: test_cover_clean.py).
 
-Videos are 540x960 (half size: the cover keeps the video's frame size, so nothing here needs
+Sources are 540x960 (half size: the cover keeps the plan's frame size, so nothing here needs
 1080x1920), 4 s at 10 fps; one half is blurred with gblur.
 """
 
@@ -13,9 +14,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reelkit.deliver.cover import default_safe_box, grab_frame, make_cover, sharpness
-from reelkit.errors import InputError, MediaError
+from reelkit.deliver.cover import draw_title, make_cover, sharpness
+from reelkit.errors import InputError
 from reelkit.io.ffmpeg import ffmpeg_exe
+from reelkit.io.probe import probe
+from reelkit.plan.model import Crop, Cut, Plan, Source
 
 FONT = Path(__file__).resolve().parents[1] / "brand" / "default" / "fonts" / "DejaVuSans-Bold.ttf"
 BOX = (40, 140, 470, 620)
@@ -28,6 +31,14 @@ def make_video(out: Path, blur_when: str) -> Path:
                     "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(out)],
                    check=True, capture_output=True)
     return out
+
+
+def plan_of(video: Path) -> Plan:
+    info = probe(video)
+    src = Source(id="s0", path=str(video), duration=info.duration, width=540, height=960, rotation=0, fps=10.0,
+                 has_video=True, has_audio=False, audio_rate=0)
+    return Plan(title="t", slug="t", width=540, height=960, fps=10.0, duration=4.0, sources=(src,),
+                cuts=(Cut("s0", 0.0, 4.0, 0.0, 4.0, "crop", Crop(0, 0, 540, 960)),))
 
 
 @pytest.fixture(scope="module")
@@ -45,28 +56,27 @@ def test_sharpness_ranks_blur_below_detail() -> None:
     assert sharpness(noise) > sharpness(smooth) >= sharpness(flat) == 0.0
 
 
-@pytest.mark.parametrize(("name", "sharp_half"), [("blur_first", (2.0, 4.0)), ("blur_last", (0.0, 2.0))])
-def test_picks_a_frame_from_the_sharp_half(videos: dict[str, Path], tmp_path: Path, name: str,
-                                           sharp_half: tuple[float, float]) -> None:
+@pytest.mark.parametrize("name", ["blur_first", "blur_last"])
+def test_picks_sharp_frames_and_writes_runners_up(videos: dict[str, Path], tmp_path: Path, name: str) -> None:
     out = tmp_path / "cover.png"
-    chosen = make_cover(videos[name], out, title="", font_file=FONT)
-    assert sharp_half[0] <= chosen < sharp_half[1]
-    assert 0.2 - 1e-6 <= chosen <= 3.8  # first and last 5 % skipped
-    with Image.open(out) as img:
-        assert img.size == (540, 960)
-    # The cover is the frame at the time returned, and that frame is sharp.
-    blurred = grab_frame(videos[name], 3.0 if name == "blur_last" else 1.0)
-    picked = grab_frame(videos[name], chosen)
-    assert sharpness(np.asarray(picked.convert("L"))) > 3 * sharpness(np.asarray(blurred.convert("L")))
+    written = make_cover(plan_of(videos[name]), out, title="", font_file=FONT, safe_box=BOX, candidates=2)
+    assert written == [out, tmp_path / "cover-2.png"]
+    chosen = np.asarray(Image.open(out).convert("L"))
+    assert chosen.shape == (960, 540)
+    # The same source decoded half-blurred: the chosen frame is from the sharp half.
+    blurred = make_video(tmp_path / "all_blur.mp4", "1")
+    reference = make_cover(plan_of(blurred), tmp_path / "blur.png", title="", font_file=FONT, safe_box=BOX,
+                           candidates=1)
+    assert sharpness(chosen) > 3 * sharpness(np.asarray(Image.open(reference[0]).convert("L")))
 
 
-def test_title_is_drawn_inside_the_safe_box_only(videos: dict[str, Path], tmp_path: Path) -> None:
-    plain, titled = tmp_path / "plain.png", tmp_path / "titled.png"
-    assert make_cover(videos["blur_first"], plain, title="", font_file=FONT, at=2.5) == 2.5
-    make_cover(videos["blur_first"], titled, title="How the harbour crews pull out a stranded boat",
-               font_file=FONT, text_colour="#00FF00", box_colour="#000000", at=2.5, safe_box=BOX)
-    a = np.asarray(Image.open(plain).convert("RGB")).astype(int)
-    b = np.asarray(Image.open(titled).convert("RGB"))
+def test_title_is_drawn_inside_the_safe_box_only() -> None:
+    rng = np.random.default_rng(2)
+    plain = Image.fromarray(rng.integers(60, 200, (960, 540, 3)).astype(np.uint8))
+    titled = draw_title(plain, "How the harbour crews pull out a stranded boat", FONT, box=BOX,
+                        text_colour="#00FF00", box_colour="#000000")
+    a = np.asarray(plain).astype(int)
+    b = np.asarray(titled)
     changed = np.abs(a - b).sum(axis=2) > 0
     ys, xs = np.nonzero(changed)
     assert len(xs) > 1000
@@ -81,25 +91,27 @@ def test_title_is_drawn_inside_the_safe_box_only(videos: dict[str, Path], tmp_pa
     assert np.ptp(np.nonzero(text)[0]) > 100
 
 
-def test_default_safe_box_scales_the_common_box() -> None:
-    assert default_safe_box(1080, 1920) == (65, 270, 930, 1248)
-    assert default_safe_box(540, 960) == (32, 135, 465, 624)
-
-
 def test_written_atomically_and_errors_are_clear(videos: dict[str, Path], tmp_path: Path) -> None:
+    plan = plan_of(videos["blur_first"])
     out = tmp_path / "c.png"
-    make_cover(videos["blur_first"], out, title="Hi", font_file=FONT, at=1.0)
+    make_cover(plan, out, title="Hi", font_file=FONT, safe_box=BOX, candidates=1)
     assert [p.name for p in tmp_path.iterdir()] == ["c.png"]  # no partial file left
-    with pytest.raises(InputError, match="outside the video"):
-        make_cover(videos["blur_first"], out, title="Hi", font_file=FONT, at=9.0)
     with pytest.raises(InputError, match="font file not found"):
-        make_cover(videos["blur_first"], out, title="Hi", font_file=tmp_path / "none.ttf")
+        make_cover(plan, out, title="Hi", font_file=tmp_path / "none.ttf", safe_box=BOX)
     with pytest.raises(InputError, match="does not lie inside"):
-        make_cover(videos["blur_first"], out, title="Hi", font_file=FONT, at=1.0, safe_box=(0, 0, 600, 100))
+        make_cover(plan, out, title="Hi", font_file=FONT, safe_box=(0, 0, 600, 100))
     with pytest.raises(InputError, match="not a colour"):
-        make_cover(videos["blur_first"], out, title="Hi", font_file=FONT, at=1.0, text_colour="glow")
-    notvideo = tmp_path / "x.mp4"
-    notvideo.write_text("no", encoding="utf-8")
-    with pytest.raises(MediaError):
-        make_cover(notvideo, out, title="Hi", font_file=FONT)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.png", "x.mp4"]
+        make_cover(plan, out, title="Hi", font_file=FONT, safe_box=BOX, text_colour="glow", candidates=1)
+    assert [p.name for p in tmp_path.iterdir()] == ["c.png"]
+
+
+def test_face_data_on_a_cut_raises_a_frames_rank() -> None:
+    from types import SimpleNamespace
+
+    from reelkit.deliver.cover import _face_bonus
+
+    cut = SimpleNamespace(faces=[{"t": 1.0, "w": 0.2, "h": 0.1}, SimpleNamespace(t=3.0, w=0.4, h=0.3)])
+    assert _face_bonus(cut, 1.2) == pytest.approx(1.08)  # a face of 2 % of the frame
+    assert _face_bonus(cut, 3.0) == pytest.approx(1.48)
+    assert _face_bonus(cut, 2.0) == 1.0  # no face near this time
+    assert _face_bonus(SimpleNamespace(), 1.0) == 1.0  # plans without face data: sharpness only

@@ -16,7 +16,7 @@ import pytest
 
 from hostile import can_mount, cli, listing, refused, tmpfs
 
-EPISODE = ["cover.png", "metadata.json", "plan.json", "tiktok.mp4", "x.srt", "x.vtt"]
+EPISODE = ["cover-2.png", "cover-3.png", "cover.png", "metadata.json", "plan.json", "tiktok.mp4", "x.srt", "x.vtt"]
 
 
 def _outline(folder: Path, clip: Path, segments: int = 1, end: float = 1.0, preset: str = "") -> Path:

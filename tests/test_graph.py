@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reelkit.deliver.loudness import Loudness, parse_loudnorm_json
 from reelkit.render import graph
 from reelkit.io.ffmpeg import escape_filter_value
 from reelkit.plan.model import Crop, Cut, MusicBed, OutputSpec, Overlay, Plan, Source
@@ -54,10 +55,10 @@ def test_one_video_encode_and_one_audio_track_per_platform() -> None:
     assert args[args.index("-g") + 1] == "15"  # closed GOP of half a second at 30 fps
     fc = args[args.index("-filter_complex") + 1]
     assert "asplit=2[pre0][pre1]" in fc and "loudnorm" not in fc  # nothing measured: no gain
-    measured = graph.Loudness(input_i=-20.0, input_tp=-8.0, input_lra=3, input_thresh=-30, target_offset=0)
+    measured = Loudness(integrated_lufs=-20.0, true_peak_db=-8.0, lra=3)
     quiet = graph.loudness_filter(plan.outputs[0], measured)
     assert quiet == "volume=6dB,aresample=48000"  # -20 LUFS -> -14: +6 dB, peak -2 dBTP stays under -2
-    loud_peaks = graph.Loudness(input_i=-20.0, input_tp=-3.0, input_lra=3, input_thresh=-30, target_offset=0)
+    loud_peaks = Loudness(integrated_lufs=-20.0, true_peak_db=-3.0, lra=3)
     assert "alimiter=limit=0.7943" in graph.loudness_filter(plan.outputs[0], loud_peaks)
 
 
@@ -78,7 +79,7 @@ def test_overlays_fades_and_progress_bar() -> None:
     slide = make_plan(overlays=(Overlay("lower_third", "/a/lt.png", 80, 1200, 0.5, 2.5, fade_in=0.4,
                                         motion="slide"),))
     chains, _ = graph.video_graph(slide, 2, None)
-    assert "x='80-(80+w)*pow(max(0,1-(t-0.5)/0.4),2)'" in ";".join(chains)
+    assert "x='80-(80+w)*(pow(max(0,1-(t-0.5)/0.4),2))'" in ";".join(chains)
 
 
 def test_music_is_ducked_under_voice() -> None:
@@ -107,3 +108,10 @@ def test_escape_filter_value_survives_a_real_filtergraph(tmp_path, landscape_cli
     run_ffmpeg(["-f", "lavfi", "-i", f"movie=filename={escape_filter_value(str(weird))},scale=32:18",
                 "-frames:v", "1", str(out)], stage="escape test")
     assert out.stat().st_size > 0
+
+
+def test_loudnorm_first_pass_reads_into_the_one_loudness_type() -> None:
+    stderr = ('[Parsed_loudnorm_0 @ 0x1]\n{\n\t"input_i" : "-23.41",\n\t"input_tp" : "-4.20",\n'
+              '\t"input_lra" : "2.10",\n\t"input_thresh" : "-33.9",\n\t"target_offset" : "0.3"\n}\n')
+    assert parse_loudnorm_json(stderr) == Loudness(-23.41, -4.2, 2.1)
+    assert parse_loudnorm_json(stderr.replace('"-23.41"', '"-inf"')) is None  # digital silence

@@ -182,5 +182,5 @@ def test_copying_fixture_works(tmp_path: Path, landscape_clip: Path) -> None:
                                              "segments": [{"clip": "c.mp4", "end": 1, "captions": False}]}))
     result = cli(_render(outline, tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    assert listing(tmp_path / "out" / "fine") == ["cover.png", "fine.srt", "fine.vtt", "metadata.json",
+    assert listing(tmp_path / "out" / "fine") == ["cover-2.png", "cover-3.png", "cover.png", "fine.srt", "fine.vtt", "metadata.json",
                                                   "plan.json", "tiktok.mp4"]

@@ -47,7 +47,8 @@ def test_metadata_contents(out: dict[str, Path]) -> None:
         "Harbour rescue", "How crews pull out a boat.", 42.123)
     assert data["hashtags"] == ["#harbour", "#rescue"]
     assert data["platforms"]["tiktok"] == {"file": "harbour-tiktok.mp4", "size_bytes": 100,
-                                           "checks_passed": True, "failures": []}
+                                           "checks_passed": True, "failures": [],
+                                           "captions": []}  # the plan names no outputs
     assert data["platforms"]["reels"]["checks_passed"] is False
     assert data["platforms"]["reels"]["failures"] == ["loudness -9.0 LUFS, expected -14.0 ± 1 LU"]
     assert data["platforms"]["shorts"]["checks_passed"] is None  # not checked

@@ -143,3 +143,26 @@ def test_moviepy_output_meets_the_same_platform_rules(both: tuple[Path, Path]) -
     assert abs(ours.facts.loudness.integrated_lufs - tiktok.loudness_lufs) <= 1.0
     leftovers = [p.name for p in mp.parent.iterdir() if p.name.startswith(".")]
     assert leftovers in ([], [".reelkit.lock"])  # the lock file may stay; its lock is released
+
+
+def _frame_times(path: Path) -> list:
+    import av
+    from fractions import Fraction
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return sorted(Fraction(p.pts) * stream.time_base for p in container.demux(stream) if p.pts is not None)
+
+
+@pytest.mark.slow
+def test_moviepy_frame_times_are_exact(both: tuple[Path, Path]) -> None:
+    """Frame n shows at exactly n / fps, as in the default engine (an MKV master rounds to ms)."""
+    from fractions import Fraction
+
+    ref, mp = both
+    times = _frame_times(mp)
+    assert len(times) == round(2.5 * FPS)
+    step = Fraction(1) / Fraction(FPS).limit_denominator(1001)
+    first = times[0]
+    assert [t - first for t in times] == [i * step for i in range(len(times))]
+    assert times == _frame_times(ref)

@@ -9,7 +9,7 @@ RGBA = tuple[int, int, int, int]
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
-#: WCAG 2.x 1.4.3 (AA) minimum for normal text; platform-specs.md reads it onto captions.
+#: WCAG 2.x 1.4.3 (AA) minimum for normal text; docs/platform-specs.md reads it onto captions.
 MIN_CONTRAST = 4.5
 
 

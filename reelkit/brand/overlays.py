@@ -198,15 +198,6 @@ def draw_logo(brand: Brand, width: int) -> Image.Image:
     return logo
 
 
-def logo_size(brand: Brand, width: int) -> tuple[int, int]:
-    """Size the logo will have, from the file header (no decoding)."""
-    assert brand.logo.file
-    with Image.open(brand.logo.file) as src:
-        w, h = src.size
-    target_w = max(1, round(width * brand.logo.scale))
-    return target_w, max(1, round(h * target_w / w))
-
-
 def draw_lower_third(brand: Brand, name: str, role: str | None, max_width: int) -> Image.Image:
     """A name/role plate: ``bar`` (accent stripe at the left), ``card`` (rounded) or
     ``underline`` (accent rule under the name)."""
@@ -346,10 +337,11 @@ def build_overlays(brand: Brand, ctx: OverlayContext, workdir: Path) -> tuple[Ov
                                  lambda cue=cue: draw_lower_third(brand, cue.name, cue.role, max_w))
             y = _top_at(lt.position, region, size[1], lt.margin)
             fade = min(lt.animation_duration, max(0.0, (cue.end - cue.start) / 2))
-            # "slide": the plate moves in from the left edge while it fades in.
+            # "slide": the plate moves in from (out to) the left edge while it fades in (out).
             out.append(Overlay("lower_third", str(path), region[0] + lt.margin, y, cue.start, cue.end,
                                fade_in=fade, fade_out=fade,
-                               motion="slide" if lt.animation_in == "slide" else "static"))
+                               motion="slide" if lt.animation_in == "slide" else "static",
+                               motion_out="slide" if lt.animation_out == "slide" else "static"))
 
     cs = brand.callouts
     for callout in ctx.callouts if cs.enabled else ():

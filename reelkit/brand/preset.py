@@ -273,18 +273,26 @@ class BrandInfo:
 
 # --- finding presets ----------------------------------------------------------------------
 
-def repository_brand_dir() -> Path:
-    """The ``brand/`` folder next to the reelkit package (the shipped presets)."""
-    return Path(__file__).resolve().parent.parent.parent / "brand"
+def shipped_brand_dir() -> Path:
+    """The presets shipped inside the package (``reelkit/data/brand``: default, civic)."""
+    return Path(__file__).resolve().parent.parent / "data" / "brand"
+
+
+def user_brand_dir() -> Path:
+    """The user's own presets: ``$XDG_CONFIG_HOME/reelkit/brand``, else ``~/.config/reelkit/brand``."""
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    return (Path(xdg).expanduser() if xdg else Path.home() / ".config") / "reelkit" / "brand"
 
 
 def brand_search_roots() -> list[Path]:
-    """Folders searched for ``<name>/brand.yaml``, in order: ./brand, the repository's
-    brand/ folder, then each entry of $REELKIT_BRAND_PATH."""
-    roots = [Path.cwd() / "brand", repository_brand_dir()]
+    """Folders searched for ``<name>/brand.yaml``, in order: ./brand (the current folder), the
+    user's folder (:func:`user_brand_dir`), each entry of $REELKIT_BRAND_PATH, then the presets
+    shipped with reelkit; a name found earlier shadows later ones."""
+    roots = [Path.cwd() / "brand", user_brand_dir()]
     for entry in os.environ.get("REELKIT_BRAND_PATH", "").split(os.pathsep):
         if entry.strip():
             roots.append(Path(entry).expanduser())
+    roots.append(shipped_brand_dir())
     seen: set[Path] = set()
     unique = []
     for root in roots:

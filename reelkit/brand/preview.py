@@ -22,7 +22,7 @@ from reelkit.brand.overlays import (
     is_full_frame,
 )
 from reelkit.brand.preset import Brand, caption_style
-from reelkit.io.atomic import atomic_output
+from reelkit.io.atomic import atomic_path
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import CaptionPage, Overlay, Word
 from reelkit.plan.platforms import Platform
@@ -132,9 +132,5 @@ def render_preview(brand: Brand, platform: Platform, out_png: Path, frame: tuple
         ass_path = tmp / "captions.ass"
         write_ass([sample_page()], style, width, height, ass_path)
         ass = ass_filter(ass_path, Path(style.font_file).parent)
-        partial = atomic_output(out_png)
-        try:
+        with atomic_path(out_png) as partial:
             run_ffmpeg(preview_args(overlays, full, ass, box, width, height, partial, frame), stage="brand-preview")
-            partial.replace(out_png)
-        finally:
-            partial.unlink(missing_ok=True)

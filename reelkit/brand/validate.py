@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageFont
 
 from reelkit.errors import BrandError
-from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, load_platforms
+from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, common_safe_box, load_platforms
 from reelkit.brand import colours as col
 from reelkit.brand.layout import lay_out
 from reelkit.plan.model import CaptionPage, Word
@@ -154,10 +154,6 @@ def contrast_problems(brand: Brand) -> list[str]:
 
 # --- safe zones ---------------------------------------------------------------------------
 
-def _intersection(boxes: Sequence[tuple[int, int, int, int]]) -> tuple[int, int, int, int]:
-    return (max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes))
-
-
 def _outside(rect: tuple[int, int, int, int], box: tuple[int, int, int, int], vertical_only: bool = False) -> bool:
     x0, y0, x1, y1 = rect
     bx0, by0, bx1, by1 = box
@@ -178,7 +174,7 @@ def safe_zone_problems(brand: Brand, platforms: Sequence[Platform]) -> list[str]
         by_size.setdefault((p.width, p.height), []).append(p)
     for (width, height), group in by_size.items():
         boxes = {p.name: p.safe_zone.box(width, height) for p in group}
-        common = _intersection(list(boxes.values()))
+        common = common_safe_box(group, width, height)
         with tempfile.TemporaryDirectory(prefix="reelkit-validate-") as tmp:
             ctx = OverlayContext(width=width, height=height, duration=20.0, safe_box=common, **_CHECK_CTX)
             overlays = build_overlays(brand, ctx, Path(tmp))

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reelkit.brand.colours import MIN_CONTRAST, contrast_ratio, parse_colour
 from reelkit.errors import CaptionError
 from reelkit.io.atomic import write_text_atomic
 from reelkit.io.ffmpeg import escape_filter_value
@@ -56,8 +56,6 @@ POP_MS = 120
 BOX_PAD = 0.25
 PILL_PAD = 0.12
 
-_HEX = re.compile(r"^#?([0-9A-Fa-f]{6})$")
-
 # The WORD JOINER (U+2060) is invisible; after a backslash it stops libass reading "\N",
 # "\h", "\{" ... as escapes, so a literal backslash shows as typed.
 _WJ = "\u2060"
@@ -65,45 +63,38 @@ _WJ = "\u2060"
 
 # --- shared look helpers ---------------------------------------------------------------------
 
-def parse_colour(value: str, what: str = "colour") -> tuple[int, int, int]:
-    """``#RRGGBB`` -> (r, g, b); CaptionError naming ``what`` otherwise."""
-    match = _HEX.match(value.strip())
-    if not match:
-        raise CaptionError(f"invalid colour {value!r}", key=what, hint="use #RRGGBB")
-    h = match.group(1)
-    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+def rgba(value: str, what: str = "colour") -> tuple[int, int, int, int]:
+    """A caption colour (``#RGB``, ``#RRGGBB`` or ``#RRGGBBAA``, as presets allow) -> (r, g, b, a),
+    parsed by :func:`reelkit.brand.colours.parse_colour`; CaptionError naming ``what`` otherwise."""
+    try:
+        return parse_colour(value.strip())
+    except ValueError:
+        raise CaptionError(f"invalid colour {value!r}", key=what, hint="use #RRGGBB or #RRGGBBAA") from None
 
 
 def ass_colour(value: str, opacity: float = 1.0, what: str = "colour") -> str:
-    """``#RRGGBB`` and an opacity (0..1) -> ASS ``&HAABBGGRR`` (AA is transparency)."""
-    r, g, b = parse_colour(value, what)
-    alpha = round((1.0 - min(1.0, max(0.0, opacity))) * 255)
-    return f"&H{alpha:02X}{b:02X}{g:02X}{r:02X}"
+    """A colour (its own alpha times ``opacity``, 0..1) -> ASS ``&HAABBGGRR`` (AA is transparency)."""
+    r, g, b, a = rgba(value, what)
+    return f"&H{_ass_alpha(a, opacity)}{b:02X}{g:02X}{r:02X}"
+
+
+def _ass_alpha(a: int, opacity: float = 1.0) -> str:
+    """ASS transparency of a colour with alpha ``a`` (0..255) drawn at ``opacity``."""
+    visible = (a / 255.0) * min(1.0, max(0.0, opacity))
+    return f"{round((1.0 - visible) * 255):02X}"
 
 
 def _override_colour(value: str, what: str) -> str:
-    """Colour for an override tag (``\\1c&HBBGGRR&``)."""
-    r, g, b = parse_colour(value, what)
-    return f"&H{b:02X}{g:02X}{r:02X}&"
-
-
-def contrast_ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
-    """WCAG 2 contrast ratio of two sRGB colours (1..21)."""
-    def lum(c: tuple[int, int, int]) -> float:
-        def ch(v: int) -> float:
-            s = v / 255
-            return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
-        r, g, bl = (ch(v) for v in c)
-        return 0.2126 * r + 0.7152 * g + 0.0722 * bl
-    hi, lo = sorted((lum(a), lum(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
+    """Override tags setting the fill colour and its alpha (``\\1c&HBBGGRR&\\1a&HAA&``)."""
+    r, g, b, a = rgba(value, what)
+    return f"\\1c&H{b:02X}{g:02X}{r:02X}&\\1a&H{_ass_alpha(a)}&"
 
 
 def on_accent_colour(style: CaptionStyle) -> str:
     """Text colour for a word on the accent box: the text colour if it keeps 4.5:1, else
     whichever of black and white contrasts more (WCAG 1.4.3)."""
-    accent = parse_colour(style.accent_colour, "accent_colour")
-    if contrast_ratio(parse_colour(style.text_colour, "text_colour"), accent) >= 4.5:
+    accent = rgba(style.accent_colour, "accent_colour")[:3]
+    if contrast_ratio(rgba(style.text_colour, "text_colour")[:3], accent) >= MIN_CONTRAST:
         return style.text_colour
     black, white = (0, 0, 0), (255, 255, 255)
     return "#000000" if contrast_ratio(black, accent) >= contrast_ratio(white, accent) else "#FFFFFF"
@@ -353,7 +344,7 @@ class _Writer:
     def karaoke(self, page: CaptionPage) -> None:
         lead = self.lead(self.plain_lines(page))
         for st in highlight_states(page):
-            text = self._marked(page, st.index, f"\\1c{self.accent_c}", f"\\1c{self.text_c}")
+            text = self._marked(page, st.index, self.accent_c, self.text_c)
             self.add(1, st.start, st.end, "Text", lead + text)
 
     def boxed(self, page: CaptionPage) -> None:
@@ -361,12 +352,13 @@ class _Writer:
         pill_lead = self.lead(self.plain_lines(page), extra="\\1a&HFF&\\3a&HFF&")
         bord = _num(self.style.outline)
         for st in highlight_states(page):
-            text = self._marked(page, st.index, f"\\1c{self.on_accent_c}\\bord0\\shad0",
-                                f"\\1c{self.text_c}\\bord{bord}\\shad{_num(self.style.shadow)}")
+            text = self._marked(page, st.index, f"{self.on_accent_c}\\bord0\\shad0",
+                                f"{self.text_c}\\bord{bord}\\shad{_num(self.style.shadow)}")
             self.add(1, st.start, st.end, "Text", lead + text)
             if st.index is not None:
                 # Same text, glyphs invisible; only the spoken word's box is opaque.
-                pill = self._marked(page, st.index, "\\3a&H00&", "\\3a&HFF&")
+                opened = _ass_alpha(rgba(self.style.accent_colour, "accent_colour")[3])
+                pill = self._marked(page, st.index, f"\\3a&H{opened}&", "\\3a&HFF&")
                 self.add(0, st.start, st.end, "Pill", pill_lead + pill)
 
     def pop(self, page: CaptionPage) -> None:

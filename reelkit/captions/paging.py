@@ -4,7 +4,7 @@
 objects; :func:`check_page_rules` lists the rules a given set of pages breaks (for pages a
 producer supplied, or as an end-to-end assertion).
 
-The rules (defaults from platform-specs.md, see :class:`~reelkit.plan.CaptionRules`):
+The rules (defaults from docs/platform-specs.md, see :class:`~reelkit.plan.model.CaptionRules`):
 
 * a line holds at most ``max_chars_per_line`` characters, counted as displayed (spaces
   included); a single word longer than that stays alone on its own line;

@@ -27,7 +27,7 @@ from pathlib import Path
 from reelkit.io.atomic import atomic_path
 from reelkit.io.pngcache import readable_png_size
 from reelkit.plan.model import CaptionPage, CaptionStyle, Overlay
-from reelkit.captions.ass import box_padding, display_word, highlight_states, on_accent_colour, parse_colour, pill_padding, pillow_font, pop_groups
+from reelkit.captions.ass import box_padding, display_word, highlight_states, on_accent_colour, pill_padding, rgba, pillow_font, pop_groups
 
 log = logging.getLogger(__name__)
 
@@ -336,10 +336,12 @@ class _Painter:
         font = self.font(scale)
         ascent, descent = font.getmetrics()
         line_h = ascent + descent
-        text_rgb = parse_colour(style.text_colour, "text_colour")
-        accent_rgb = parse_colour(style.accent_colour, "accent_colour")
-        outline_rgb = parse_colour(style.outline_colour, "outline_colour")
-        on_accent = parse_colour(on_accent_colour(style), "accent_colour")
+        # (r, g, b, a): a colour's own alpha is kept, as libass keeps it for the ASS pages.
+        text_rgba = rgba(style.text_colour, "text_colour")
+        accent_rgba = rgba(style.accent_colour, "accent_colour")
+        outline_rgba = rgba(style.outline_colour, "outline_colour")
+        on_accent = rgba(on_accent_colour(style), "accent_colour")
+        shadow_rgba = (*outline_rgba[:3], round(outline_rgba[3] * 0.5))
         stroke = max(0, round(style.outline * scale))
         shadow = round(style.shadow * scale)
 
@@ -351,9 +353,9 @@ class _Painter:
             top = lines[0].top - pad - y0
             bottom = lines[-1].top + line_h + pad - y0
             layer = Image.new("RGBA", size, (0, 0, 0, 0))
-            alpha = round(255 * min(1.0, max(0.0, style.box_opacity)))
-            ImageDraw.Draw(layer).rectangle((left, top, right, bottom),
-                                            fill=(*parse_colour(style.box_colour, "box_colour"), alpha))
+            r, g, b, a = rgba(style.box_colour, "box_colour")
+            alpha = round(a * min(1.0, max(0.0, style.box_opacity)))
+            ImageDraw.Draw(layer).rectangle((left, top, right, bottom), fill=(r, g, b, alpha))
             image = Image.alpha_composite(image, layer)
         if style.style == "boxed" and highlight is not None:
             pad = pill_padding(style)
@@ -365,7 +367,7 @@ class _Painter:
                     a = min(p.x for p in parts) + ln.left - pad - x0
                     b = max(p.x + p.width for p in parts) + ln.left + pad - x0
                     d.rectangle((a, ln.top - pad - y0, b, ln.top + line_h + pad - y0),
-                                fill=(*accent_rgb, 255))
+                                fill=accent_rgba)
             image = Image.alpha_composite(image, layer)
 
         if shadow:
@@ -376,8 +378,8 @@ class _Painter:
                     # As in the ASS look, the word on the accent box casts no shadow.
                     if not p.emoji and not (style.style == "boxed" and p.word == highlight):
                         d.text((ln.left + p.x - x0 + shadow, ln.baseline - y0 + shadow), p.text,
-                               font=font, anchor="ls", fill=(*outline_rgb, 128),
-                               stroke_width=stroke, stroke_fill=(*outline_rgb, 128))
+                               font=font, anchor="ls", fill=shadow_rgba,
+                               stroke_width=stroke, stroke_fill=shadow_rgba)
             image = Image.alpha_composite(image, layer)
 
         layer = Image.new("RGBA", size, (0, 0, 0, 0))
@@ -390,11 +392,11 @@ class _Painter:
                     ey = round(ln.top + (line_h - em.height) / 2 - y0)
                     layer.alpha_composite(em, (max(0, round(px)), max(0, ey)))
                     continue
-                fill, width = text_rgb, stroke
+                fill, width = text_rgba, stroke
                 if p.word == highlight and style.style == "karaoke":
-                    fill = accent_rgb
+                    fill = accent_rgba
                 elif p.word == highlight and style.style == "boxed":
                     fill, width = on_accent, 0
-                d.text((px, ln.baseline - y0), p.text, font=font, anchor="ls", fill=(*fill, 255),
-                       stroke_width=width, stroke_fill=(*outline_rgb, 255))
+                d.text((px, ln.baseline - y0), p.text, font=font, anchor="ls", fill=fill,
+                       stroke_width=width, stroke_fill=outline_rgba)
         return Image.alpha_composite(image, layer)

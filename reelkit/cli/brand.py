@@ -1,6 +1,6 @@
 """``reelkit brand ...``: list, scaffold, validate and preview presets.
 
-Thin: each command parses, calls the library, and turns a ReelkitError into one line (exit 1).
+Thin: each command parses and calls the library; the `reelkit` group turns a ReelkitError into one line.
 Mount with ``cli.add_command(brand_group)``.
 """
 
@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 
-from reelkit.errors import ReelkitError
 from reelkit.plan.platforms import get_platform, load_platforms
 from reelkit.plan.timecode import parse_time
 from reelkit.brand.preset import find_brand, list_brands, load_brand, scaffold_yaml
@@ -38,10 +37,6 @@ class FrameParam(click.ParamType):
         if not path.is_file():
             self.fail(f"clip not found: {clip}", param, ctx)
         return path, seconds
-
-
-def _fail(exc: ReelkitError) -> click.ClickException:
-    return click.ClickException(exc.one_line())
 
 
 @click.group("brand")
@@ -81,14 +76,11 @@ def new_command(name: str, parent: str, directory: Path) -> None:
     folder = directory / name
     if folder.exists():
         raise click.ClickException(f"{folder} already exists; choose another name or delete it")
-    try:
-        base = load_brand(parent)
-        # Name the parent the way `extends` will find it again from the new folder.
-        parent_yaml = find_brand(parent)
-        extends = parent if ("/" not in parent and not parent.endswith((".yaml", ".yml"))) \
-            else str(parent_yaml.parent)
-    except ReelkitError as exc:
-        raise _fail(exc) from None
+    base = load_brand(parent)
+    # Name the parent the way `extends` will find it again from the new folder.
+    parent_yaml = find_brand(parent)
+    extends = parent if ("/" not in parent and not parent.endswith((".yaml", ".yml"))) \
+        else str(parent_yaml.parent)
     folder.mkdir(parents=True)
     active: dict[str, dict[str, object]] = {}
     if base.logo.file:
@@ -106,11 +98,8 @@ def new_command(name: str, parent: str, directory: Path) -> None:
               "(repeatable; default: all four).")
 def validate_command(preset: str, platform_names: tuple[str, ...]) -> None:
     """Check PRESET (a name or a folder): one line per problem, exit 1 if any; else 'ok'."""
-    try:
-        known = load_platforms()
-        platforms = [get_platform(n, known) for n in platform_names] or None
-    except ReelkitError as exc:
-        raise _fail(exc) from None
+    known = load_platforms()
+    platforms = [get_platform(n, known) for n in platform_names] or None
     problems = validate_brand(preset, platforms)
     if problems:
         for line in problems:
@@ -126,10 +115,7 @@ def validate_command(preset: str, platform_names: tuple[str, ...]) -> None:
 @click.option("--frame", type=FrameParam(), default=None, help="Background from a clip: CLIP@TIME.")
 def preview_command(preset: str, platform_name: str, output: Path, frame: tuple[Path, float] | None) -> None:
     """Draw one representative frame of PRESET on a platform, as a PNG."""
-    try:
-        brand = load_brand(preset)
-        platform = get_platform(platform_name)
-        render_preview(brand, platform, output, frame)
-    except ReelkitError as exc:
-        raise _fail(exc) from None
+    brand = load_brand(preset)
+    platform = get_platform(platform_name)
+    render_preview(brand, platform, output, frame)
     click.echo(str(output))

@@ -16,23 +16,35 @@ from reelkit.errors import InputError, Interrupted, ReelkitError
 
 
 class ReelkitGroup(click.Group):
-    """Runs commands, printing library errors as one line (a traceback only with --debug)."""
+    """The one error handler of every command (nested groups included): a library error is one
+    ``error: ...`` line and exit 1; with --debug its traceback follows the line."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        debug = bool(ctx.params.get("debug"))
         try:
             return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # usage errors and explicit exit codes: click prints and exits itself
         except Interrupted as exc:
             click.echo(f"interrupted: {exc.one_line()}; temporary files removed, earlier outputs untouched",
                        err=True)
             ctx.exit(130)
-        except ReelkitError as exc:
-            if ctx.find_root().params.get("debug"):
-                raise
-            click.echo(f"error: {exc.one_line()}", err=True)
-            ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted: temporary files removed, earlier outputs untouched", err=True)
             ctx.exit(130)
+        except ReelkitError as exc:
+            _fail(f"error: {exc.one_line()}", debug)
+        except Exception as exc:  # a bug, not bad input: still one line unless --debug
+            _fail(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)", debug)
+
+
+def _fail(line: str, debug: bool) -> None:
+    click.echo(line, err=True)
+    if debug:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+    sys.exit(1)
 
 
 @click.group(cls=ReelkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -49,7 +61,9 @@ def main(debug: bool) -> None:
       reelkit check out/harbour/tiktok.mp4 --platform tiktok
       reelkit brand preview civic --platform reels -o preview.png
     """
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(name)s: %(message)s")
+    # reelkit's own loggers only: --debug must not turn on every library's debug output.
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    logging.getLogger("reelkit").setLevel(logging.DEBUG if debug else logging.WARNING)
     _stop_on_sigterm()
 
 
@@ -112,7 +126,8 @@ def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
             failures = result.checks.get(platform, [])
             status = "ok" if not failures else "; ".join(failures)
             click.echo(f"{platform:<10} {path}  [{status}]")
-        click.echo(f"captions   {result.sidecars['srt']}, {result.sidecars['vtt']}")
+        if result.sidecars:
+            click.echo(f"captions   {', '.join(str(p) for p in result.sidecars.values())}")
         click.echo(f"plan       {result.folder / 'plan.json'}")
         timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items())
         click.echo(f"timings    {timings}")

@@ -1,7 +1,7 @@
 """Click commands ``reelkit platforms`` and ``reelkit check``.
 
-Thin: they parse, call the library, and turn a :class:`~reelkit.errors.ReelkitError` into one
-line and exit status 1. The main group registers ``platforms_command`` and ``check_command``.
+Thin: they parse and call the library; the main group, which registers ``platforms_command``
+and ``check_command``, turns a :class:`~reelkit.errors.ReelkitError` into one line and exit 1.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from reelkit.errors import ReelkitError
 from reelkit.plan.platforms import Platform, get_platform, load_platforms
 
 _PLATFORMS_FILE = click.option(
@@ -60,10 +59,7 @@ def platforms_command(platforms_file: Path | None) -> None:
       reelkit platforms
       reelkit platforms --platforms-file my-platforms.yaml
     """
-    try:
-        platforms = load_platforms(platforms_file)
-    except ReelkitError as exc:
-        raise click.ClickException(exc.one_line()) from None
+    platforms = load_platforms(platforms_file)
     rows = platform_rows(platforms)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -84,11 +80,8 @@ def check_command(file: Path, platform_name: str, platforms_file: Path | None) -
     """
     from reelkit.deliver.check import check_file  # local: keeps `reelkit --help` from loading PyAV
 
-    try:
-        platform = get_platform(platform_name, load_platforms(platforms_file))
-        report = check_file(file, platform)
-    except ReelkitError as exc:
-        raise click.ClickException(exc.one_line()) from None
+    platform = get_platform(platform_name, load_platforms(platforms_file))
+    report = check_file(file, platform)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if report.failures:

@@ -1,6 +1,6 @@
 """Check a finished video file against a platform preset.
 
-:func:`probe_file` gathers the facts (PyAV for streams, :mod:`reelkit.mp4atoms` for the MP4
+:func:`probe_file` gathers the facts (PyAV for streams, :mod:`reelkit.deliver.mp4atoms` for the MP4
 layout, ffmpeg's ebur128 for loudness); :func:`evaluate` applies the rules to those facts and
 is pure, so each rule can be tested without media. :func:`check_file` does both.
 """

@@ -1,22 +1,31 @@
-"""Cover image: a sharp frame of the finished video with the title drawn inside the safe box.
+"""Cover images from the clean picture, the title drawn inside the platforms' safe box.
 
-Frames come out of ffmpeg (two calls: one small grey sampling pass, one full-size frame);
-the title is drawn with Pillow, which wraps and measures text exactly and handles any
-TrueType font. The PNG has the video's frame size and is written atomically.
+The frames are the reframed sources (each cut's crop/scale or fit, as rendered) without
+overlays or captions, so no hook card, caption or lower third shows behind the title. Two
+ffmpeg calls, each seeking every candidate in the sources: one decodes the candidates small
+and grey to rank them, one decodes the chosen ones full size. Candidates are spread over the
+span free of full-frame cards and ranked by sharpness, with a bonus where the plan knows a
+face is in the frame (optional face data on the cuts, see :func:`_face_bonus`). The best is
+``cover.png``; runners-up, far enough apart in time, are written beside it as
+``cover-2.png`` and ``cover-3.png`` for a producer who prefers another. The title is drawn
+with Pillow, which wraps and measures text exactly; every PNG is written atomically.
 """
 
 from __future__ import annotations
 
 import tempfile
-from fractions import Fraction
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from reelkit.brand.colours import parse_colour
 from reelkit.errors import InputError, MediaError
 from reelkit.io.atomic import atomic_path
 from reelkit.io.ffmpeg import run_ffmpeg
+from reelkit.plan.model import Cut, Plan
+from reelkit.render import graph
 
-if TYPE_CHECKING:  # heavy imports stay out of `import reelkit.cover`
+if TYPE_CHECKING:  # heavy imports stay out of `import reelkit.deliver.cover`
     import numpy as np
     from PIL import Image
 
@@ -24,45 +33,6 @@ SAMPLES = 12
 """Frames sampled when picking the cover automatically."""
 EDGE_SKIP = 0.05
 """Fraction of the duration skipped at each end (fades, black frames, end cards)."""
-_SAMPLE_W, _SAMPLE_H = 270, 480
-# The box safe on TikTok, Reels, Shorts and Snapchat at 1080x1920 (platform-specs.md):
-# x 65-930, y 270-1248. Scaled to other frame sizes.
-_COMMON_SAFE_BOX = (65, 270, 930, 1248)
-_REF_W, _REF_H = 1080, 1920
-
-
-def _probe(video: Path) -> float:
-    """Duration of ``video`` in seconds; MediaError when it is not a readable video."""
-    import av  # local: PyAV loads only when a cover is made
-
-    if not video.is_file():
-        raise MediaError("file not found", path=str(video))
-    try:
-        with av.open(str(video)) as container:
-            if not container.streams.video:
-                raise MediaError("not a video file (no video stream)", path=str(video))
-            if container.duration:
-                return container.duration / 1_000_000
-            stream = container.streams.video[0]
-            if stream.duration and stream.time_base:
-                return float(stream.duration * stream.time_base)
-    except av.error.FFmpegError as exc:
-        raise MediaError(f"not a readable video ({exc.strerror or type(exc).__name__})",
-                         path=str(video)) from None
-    raise MediaError("video has no duration", path=str(video))
-
-
-def sample_args(video: Path, out_raw: Path, start: float, span: float, count: int,
-                keyframes_only: bool = True) -> list[str]:
-    """ffmpeg arguments writing ``count`` grey 270x480 frames evenly over [start, start+span)."""
-    rate = Fraction(count) / Fraction(span).limit_denominator(1000)
-    # Keyframes only: reelkit's outputs have one every 0.5 s, plenty to choose from, and
-    # decoding only those is ~5x faster than every frame (30 s -> 4 s for a 10-minute video).
-    skip = ["-skip_frame", "nokey"] if keyframes_only else []
-    return [*skip, "-ss", f"{start:.3f}", "-i", str(video), "-t", f"{span:.3f}", "-an", "-sn",
-            "-vf", f"fps={rate.numerator}/{rate.denominator},"
-                   f"scale={_SAMPLE_W}:{_SAMPLE_H}:flags=area,format=gray",
-            "-frames:v", str(count), "-f", "rawvideo", "-pix_fmt", "gray", str(out_raw)]
 
 
 def sharpness(gray: np.ndarray) -> float:
@@ -72,54 +42,6 @@ def sharpness(gray: np.ndarray) -> float:
     img = gray.astype(np.float32)
     lap = (4 * img[1:-1, 1:-1] - img[:-2, 1:-1] - img[2:, 1:-1] - img[1:-1, :-2] - img[1:-1, 2:])
     return float(lap.var())
-
-
-def pick_sharp_time(video: Path, duration: float, samples: int = SAMPLES, offset: float = 0.0) -> float:
-    """The time (s) of the sharpest of ``samples`` frames spread over the middle 90 % of
-    ``[offset, offset + duration)``."""
-    import numpy as np
-
-    start = offset + duration * EDGE_SKIP
-    span = duration * (1 - 2 * EDGE_SKIP)
-    step = span / samples
-    with tempfile.TemporaryDirectory(prefix="reelkit-cover-") as tmp:
-        raw = Path(tmp) / "samples.gray"
-        frame_size = _SAMPLE_W * _SAMPLE_H
-        run_ffmpeg(sample_args(video, raw, start, span, samples), stage="cover")
-        data = np.fromfile(raw, dtype=np.uint8)
-        if len(data) // frame_size < samples:
-            # Sparse keyframes (a file not made by reelkit): decode every frame instead.
-            run_ffmpeg(sample_args(video, raw, start, span, samples, keyframes_only=False), stage="cover")
-            data = np.fromfile(raw, dtype=np.uint8)
-    count = len(data) // frame_size
-    if count == 0:
-        raise MediaError("no frames could be read for the cover", path=str(video))
-    frames = data[: count * frame_size].reshape(count, _SAMPLE_H, _SAMPLE_W)
-    scores = [sharpness(f) for f in frames]
-    best = int(np.argmax(scores))
-    # The fps filter emits output frame k at start + k * step (nearest input frame).
-    return round(start + best * step, 3)
-
-
-def grab_frame(video: Path, at: float) -> Image.Image:
-    """The frame shown at ``at`` seconds, full size, as an RGB Pillow image."""
-    from PIL import Image
-
-    with tempfile.TemporaryDirectory(prefix="reelkit-cover-") as tmp:
-        png = Path(tmp) / "frame.png"
-        run_ffmpeg(["-ss", f"{at:.3f}", "-i", str(video), "-an", "-sn", "-frames:v", "1",
-                    "-c:v", "png", "-pix_fmt", "rgb24", "-f", "image2", str(png)], stage="cover")
-        if not png.exists():
-            raise MediaError(f"no frame at {at:.3f} s", path=str(video))
-        with Image.open(png) as img:
-            return img.convert("RGB")
-
-
-def default_safe_box(width: int, height: int) -> tuple[int, int, int, int]:
-    """The box safe on all four platforms, scaled to a ``width`` x ``height`` frame."""
-    x0, y0, x1, y1 = _COMMON_SAFE_BOX
-    sx, sy = width / _REF_W, height / _REF_H
-    return (round(x0 * sx), round(y0 * sy), round(x1 * sx), round(y1 * sy))
 
 
 def _wrap(text: str, font, max_width: float) -> list[str] | None:  # type: ignore[no-untyped-def]
@@ -149,14 +71,14 @@ def draw_title(image: Image.Image, title: str, font_file: Path, *,
     The font size starts at 7.5 % of the frame width and shrinks until the block fits within
     the box's width and half its height.
     """
-    from PIL import Image, ImageColor, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFont
 
     try:
-        text_rgb = ImageColor.getrgb(text_colour)[:3]
+        text_rgb = parse_colour(text_colour)[:3]
     except ValueError:
         raise InputError(f"not a colour: {text_colour!r}", key="text_colour", hint="use #RRGGBB") from None
     try:
-        box_rgb = ImageColor.getrgb(box_colour)[:3]
+        box_rgb = parse_colour(box_colour)[:3]
     except ValueError:
         raise InputError(f"not a colour: {box_colour!r}", key="box_colour", hint="use #RRGGBB") from None
     if not title.strip():
@@ -199,38 +121,105 @@ def draw_title(image: Image.Image, title: str, font_file: Path, *,
     return Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
 
 
-def make_cover(video: Path, out_png: Path, *, title: str, font_file: Path, text_colour: str = "#FFFFFF",
-               box_colour: str = "#000000", at: float | None = None,
-               safe_box: tuple[int, int, int, int] | None = None, box_opacity: float = 0.6,
-               window: tuple[float, float] | None = None) -> float:
-    """Write a cover PNG of ``video`` (same size as its frames) and return the time used.
+CANDIDATES = 3
+"""Covers written: the chosen one plus runners-up."""
+MIN_APART = 0.15
+"""Runners-up are at least this fraction of the window away from every chosen frame."""
+_RANK_W, _RANK_H = 135, 240
 
-    ``at`` picks the frame; None picks the sharpest of 12 frames sampled over the middle 90 %
-    of ``window`` (default: the whole video; the pipeline passes the span free of full-frame
-    cards, so a cover never shows the hook or end card under its title).
-    ``safe_box`` is (x0, y0, x1, y1) in frame pixels; None uses the box safe on all platforms.
-    The title is wrapped to the box's width on a translucent ``box_colour`` box.
+
+def cut_at(plan: Plan, t: float) -> tuple[Cut, float]:
+    """The cut showing output time ``t`` and the source time it shows there."""
+    for cut in plan.cuts:
+        if cut.out_start <= t < cut.out_end:
+            return cut, cut.src_start + (t - cut.out_start)
+    last = plan.cuts[-1]
+    return last, max(last.src_start, last.src_end - 1.0 / plan.fps)
+
+
+def _face_bonus(cut: Cut, src_time: float) -> float:
+    """1 + the largest face area (fraction of the frame) near ``src_time`` when the plan's cut
+    carries face boxes (``cut.faces``: items with ``t`` and ``w``/``h`` as frame fractions, as
+    attributes or keys); 1.0 without face data."""
+    faces: Any = getattr(cut, "faces", None) or ()
+    best = 0.0
+    for face in faces:
+        get = face.get if isinstance(face, dict) else (lambda k, f=face: getattr(f, k, None))
+        t, w, h = get("t"), get("w"), get("h")
+        if t is None or w is None or h is None or abs(float(t) - src_time) > 0.5:
+            continue
+        best = max(best, float(w) * float(h))
+    return 1.0 + 4.0 * min(best, 0.25) if best > 0 else 1.0
+
+
+def rank_times(plan: Plan, window: tuple[float, float], samples: int = SAMPLES) -> list[float]:
+    """Output times of ``samples`` candidates over the middle of ``window``, best first."""
+    import numpy as np
+
+    lo, hi = max(0.0, window[0]), min(plan.duration, window[1])
+    if hi - lo < 0.5:
+        lo, hi = 0.0, plan.duration
+    start, span = lo + (hi - lo) * EDGE_SKIP, (hi - lo) * (1 - 2 * EDGE_SKIP)
+    times = [round(start + span * (k + 0.5) / samples, 3) for k in range(samples)]
+    picks = [cut_at(plan, t) for t in times]
+    with tempfile.TemporaryDirectory(prefix="reelkit-cover-") as tmp:
+        out = Path(tmp) / "frames.gray"
+        run_ffmpeg(graph.clean_frames_args(plan, picks, gray_size=(_RANK_W, _RANK_H), out=str(out)), stage="cover")
+        raw = out.read_bytes() if out.exists() else b""
+    size = _RANK_W * _RANK_H
+    if len(raw) < size * len(picks):
+        raise MediaError("no frames could be read for the cover", path=plan.source(picks[0][0].source).path)
+    frames = np.frombuffer(raw[: size * len(picks)], dtype=np.uint8).reshape(len(picks), _RANK_H, _RANK_W)
+    scores = [sharpness(f) * _face_bonus(cut, src) for f, (cut, src) in zip(frames, picks)]
+    order = sorted(range(len(times)), key=lambda k: -scores[k])
+    return [times[k] for k in order]
+
+
+def spread(ranked: Sequence[float], window: tuple[float, float], count: int = CANDIDATES) -> list[float]:
+    """The best time, then the next best ones at least MIN_APART of the window from each chosen."""
+    gap = max(0.0, window[1] - window[0]) * MIN_APART
+    chosen: list[float] = []
+    for t in ranked:
+        if all(abs(t - c) >= gap for c in chosen):
+            chosen.append(t)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def make_cover(plan: Plan, out_png: Path, *, title: str, font_file: Path, safe_box: tuple[int, int, int, int],
+               text_colour: str = "#FFFFFF", box_colour: str = "#000000", box_opacity: float = 0.6,
+               window: tuple[float, float] | None = None, candidates: int = CANDIDATES) -> list[Path]:
+    """Write ``out_png`` (and ``<stem>-2.png`` ... up to ``candidates`` in all) from the plan's
+    clean picture, the title drawn inside ``safe_box`` (the platforms' UI safe area, frame px).
+
+    Returns the written paths, the chosen cover first.
     """
-    video, out_png, font_file = Path(video), Path(out_png), Path(font_file)
+    from PIL import Image
+
+    out_png, font_file = Path(out_png), Path(font_file)
     if not font_file.is_file():
         raise InputError("font file not found", path=str(font_file), key="font_file")
-    duration = _probe(video)
-    if at is None:
-        lo, hi = window if window is not None else (0.0, duration)
-        lo, hi = max(0.0, lo), min(duration, hi)
-        if hi - lo < 0.5:
-            lo, hi = 0.0, duration
-        at = pick_sharp_time(video, hi - lo, offset=lo)
-    elif not 0 <= at < duration:
-        raise InputError(f"cover time {at:g} s is outside the video (0-{duration:.2f} s)", key="cover.at")
-    frame = grab_frame(video, at)
-    box = safe_box if safe_box is not None else default_safe_box(frame.width, frame.height)
-    x0, y0, x1, y1 = box
-    if not (0 <= x0 < x1 <= frame.width and 0 <= y0 < y1 <= frame.height):
-        raise InputError(f"safe box {box} does not lie inside the {frame.width}x{frame.height} frame",
+    x0, y0, x1, y1 = safe_box
+    if not (0 <= x0 < x1 <= plan.width and 0 <= y0 < y1 <= plan.height):
+        raise InputError(f"safe box {tuple(safe_box)} does not lie inside the {plan.width}x{plan.height} frame",
                          key="safe_box")
-    cover = draw_title(frame, title, font_file, box=box, text_colour=text_colour,
-                       box_colour=box_colour, box_opacity=box_opacity)
-    with atomic_path(out_png) as tmp:
-        cover.save(tmp, format="PNG")
-    return float(at)
+    window = window or (0.0, plan.duration)
+    times = spread(rank_times(plan, window), window, candidates)
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="reelkit-cover-") as tmp:
+        pattern = Path(tmp) / "frame-%d.png"
+        run_ffmpeg(graph.clean_frames_args(plan, [cut_at(plan, t) for t in times], out=str(pattern)), stage="cover")
+        for k in range(len(times)):
+            frame_png = Path(tmp) / f"frame-{k + 1}.png"
+            if not frame_png.exists():
+                raise MediaError(f"no frame at {times[k]:.3f} s for the cover", path=str(out_png))
+            with Image.open(frame_png) as img:
+                frame = img.convert("RGB")
+            cover = draw_title(frame, title, font_file, box=tuple(safe_box), text_colour=text_colour,  # type: ignore[arg-type]
+                               box_colour=box_colour, box_opacity=box_opacity)
+            path = out_png if k == 0 else out_png.with_name(f"{out_png.stem}-{k + 1}{out_png.suffix}")
+            with atomic_path(path) as partial:
+                cover.save(partial, format="PNG")
+            written.append(path)
+    return written

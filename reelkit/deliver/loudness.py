@@ -1,7 +1,10 @@
-"""Loudness measurement (EBU R128 / ITU-R BS.1770) with ffmpeg's ebur128 filter."""
+"""Loudness (EBU R128 / ITU-R BS.1770): the one measurement type, read from ffmpeg's ebur128
+filter (checks of finished files) or its loudnorm first pass (the renderers' programme audio)."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +50,22 @@ def parse_ebur128_summary(stderr: str) -> Loudness:
             raise ValueError(f"ebur128 Summary lacks {name}")
         values[name] = float(match.group(1))  # float() reads "-inf" too
     return Loudness(**values)
+
+
+_LOUDNORM_JSON = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
+
+
+def parse_loudnorm_json(stderr: str) -> Loudness | None:
+    """Read the JSON block loudnorm (``print_format=json``) prints; None for digital silence
+    (nothing to normalise). Raises ValueError when there is no block."""
+    match = _LOUDNORM_JSON.search(stderr)
+    if not match:
+        raise ValueError("no loudnorm measurement in ffmpeg output")
+    data = json.loads(match.group(0))
+    integrated = float(data["input_i"])
+    if not math.isfinite(integrated) or integrated < -70:
+        return None
+    return Loudness(integrated_lufs=integrated, true_peak_db=float(data["input_tp"]), lra=float(data["input_lra"]))
 
 
 def _audio_stream_count(path: Path) -> int:

@@ -31,7 +31,8 @@ def _hashtag(tag: str) -> str:
 
 def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: dict[str, Path],
                    cover: Path | None, checks: dict[str, list[str]],
-                   created: datetime | None = None) -> dict[str, Any]:
+                   created: datetime | None = None,
+                   platform_sidecars: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
     """The metadata dict that :func:`write_metadata` writes (pure apart from file sizes).
 
     ``files`` maps platform name to its video; ``checks`` maps platform name to its failed
@@ -41,6 +42,7 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
     folder = Path(path).parent
     created = created or datetime.now(timezone.utc)
     platforms: dict[str, Any] = {}
+    wants = platform_sidecars if platform_sidecars is not None else {o.platform: o.sidecars for o in plan.outputs}
     for name, video in files.items():
         failures = list(checks[name]) if name in checks else []
         try:
@@ -52,6 +54,8 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
             "size_bytes": size,
             "checks_passed": (not failures) if name in checks else None,
             "failures": failures,
+            # The caption files this platform publishes (its preset's `sidecars`).
+            "captions": [_relative(captions[f], folder) for f in wants.get(name, ()) if f in captions],
         }
     return {
         "metadata_version": METADATA_VERSION,
@@ -72,7 +76,8 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
 
 
 def write_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: dict[str, Path],
-                   cover: Path | None, checks: dict[str, list[str]]) -> dict[str, Any]:
+                   cover: Path | None, checks: dict[str, list[str]],
+                   platform_sidecars: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
     """Write metadata.json at ``path`` atomically and return what was written.
 
     Holds title, description, hashtags, duration, per-platform {file, size_bytes,
@@ -80,6 +85,7 @@ def write_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
     creation time in UTC (ISO 8601, ``Z``).
     """
     path = Path(path)
-    data = build_metadata(path, plan=plan, files=files, captions=captions, cover=cover, checks=checks)
+    data = build_metadata(path, plan=plan, files=files, captions=captions, cover=cover, checks=checks,
+                          platform_sidecars=platform_sidecars)
     write_json_atomic(path, data)
     return data

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import collections
 import functools
+import logging
 import os
+import shlex
 import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
 
 from reelkit.errors import Interrupted, NoSpaceError, RenderError
+
+log = logging.getLogger("reelkit.ffmpeg")
 
 ProgressCallback = Callable[[float], None]
 """Called with the seconds of output written so far."""
@@ -71,6 +75,8 @@ def run_ffmpeg(args: Sequence[str], *, stage: str, duration: float | None = None
     if progress is not None:
         argv += ["-progress", "pipe:1", "-nostats"]
     argv += list(args)
+    # Quoted for reading and pasting into a shell (the process itself gets the list).
+    log.debug("%s: %s", stage, shlex.join(argv))
     tail: collections.deque[str] = collections.deque(maxlen=40)
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE if progress else subprocess.DEVNULL,
                             stderr=subprocess.PIPE, cwd=cwd, text=True, errors="replace")

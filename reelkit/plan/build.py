@@ -15,7 +15,7 @@ from reelkit.io.paths import assets_dir
 from reelkit.plan.frames import exact_rate, normalise, rate_text
 from reelkit.plan.model import CaptionPage, Plan, Word
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
-from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, get_platform, load_platforms, preset_data
+from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms, preset_data
 from reelkit.plan.timeline import build_timeline
 
 log = logging.getLogger(__name__)
@@ -69,12 +69,6 @@ def select_platforms(request: PlanRequest, outline: Outline) -> list[Platform]:
     presets = load_platforms(request.platforms_file)
     names = request.platforms or outline.platforms or DEFAULT_PLATFORMS
     return [get_platform(n, presets) for n in names]
-
-
-def common_safe_box(platforms: Sequence[Platform], width: int, height: int) -> tuple[int, int, int, int]:
-    """The area inside every selected platform's UI safe zone."""
-    boxes = [p.safe_zone.box(width, height) for p in platforms]
-    return (max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes))
 
 
 def _caption_words(plan: Plan, outline: Outline, request: PlanRequest) -> tuple[Word, ...]:

@@ -63,7 +63,7 @@ class TranslatedCaptions:
 
 @dataclass(frozen=True)
 class CaptionRules:
-    """Grouping rules for caption pages (defaults follow platform-specs.md)."""
+    """Grouping rules for caption pages (defaults follow docs/platform-specs.md)."""
 
     max_chars_per_line: int = 32
     max_lines: int = 2
@@ -175,7 +175,8 @@ class Overlay:
 
     ``motion`` is ``static``; ``slide`` (moves in from the left frame edge during ``fade_in``,
     fading as it comes); or ``progress`` (the image slides in from the left so that the visible
-    part grows linearly over the whole video: a progress bar).
+    part grows linearly over the whole video: a progress bar). ``motion_out`` is ``static`` or
+    ``slide`` (moves out to the left frame edge during ``fade_out``, fading as it goes).
     """
 
     kind: str  # logo | lower_third | hook | end_card | progress | callout | watermark | emoji
@@ -187,6 +188,7 @@ class Overlay:
     fade_in: float = 0.0
     fade_out: float = 0.0
     motion: str = "static"
+    motion_out: str = "static"
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ class OutputSpec:
     audio_bitrate: str = "192k"
     loudness_lufs: float = -14.0
     true_peak_db: float = -1.0
+    sidecars: tuple[str, ...] = ("srt", "vtt")  # caption files published with this platform
 
     def video_key(self) -> tuple[Any, ...]:
         """Outputs with equal keys can share one video encode."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -95,6 +95,13 @@ class Platform:
     def safe_box(self) -> tuple[int, int, int, int]:
         """The UI-safe rectangle (x0, y0, x1, y1) at this preset's frame size."""
         return self.safe_zone.box(self.width, self.height)
+
+
+def common_safe_box(platforms: Sequence[Platform], width: int, height: int) -> tuple[int, int, int, int]:
+    """The area inside every given platform's UI safe zone at ``width`` x ``height``: where
+    captions, overlays and the cover title go when one picture serves them all."""
+    boxes = [p.safe_zone.box(width, height) for p in platforms]
+    return (max(b[0] for b in boxes), max(b[1] for b in boxes), min(b[2] for b in boxes), min(b[3] for b in boxes))
 
 
 def user_platforms_file() -> Path | None:

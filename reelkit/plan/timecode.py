@@ -36,9 +36,3 @@ def parse_time(value: object) -> float:
             raise ValueError(f"time must not be negative, got {value!r}")
         return seconds
     raise ValueError(f"expected seconds or m:ss.s, got {value!r}")
-
-
-def format_clock(seconds: float) -> str:
-    """Format seconds as m:ss.s for messages."""
-    minutes, secs = divmod(max(0.0, seconds), 60)
-    return f"{int(minutes)}:{secs:04.1f}"

@@ -8,15 +8,12 @@ passes through Python. Files are written under temporary names and renamed on su
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
+from reelkit.deliver.loudness import Loudness, parse_loudnorm_json
 from reelkit.errors import RenderError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import run_ffmpeg
@@ -29,20 +26,14 @@ __all__ = ["RenderOptions", "RenderResult", "StageCallback", "group_outputs", "m
            "render_with_ffmpeg"]
 
 
-_JSON_BLOCK = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
-
-
-def measure_loudness(plan: Plan, target: OutputSpec) -> graph.Loudness | None:
+def measure_loudness(plan: Plan, target: OutputSpec) -> Loudness | None:
     """First loudnorm pass over the mixed programme audio; None when it is silent."""
-    stderr = run_ffmpeg(graph.loudness_pass_args(plan, target), stage="measure loudness")
-    match = _JSON_BLOCK.search(stderr)
-    if not match:
-        raise RenderError("measure loudness", graph.loudness_pass_args(plan, target), stderr[-2000:], 0)
-    data = json.loads(match.group(0))
-    values = {k: float(data[k]) for k in ("input_i", "input_tp", "input_lra", "input_thresh", "target_offset")}
-    if not np.isfinite(values["input_i"]) or values["input_i"] < -70:
-        return None  # digital silence: nothing to normalise
-    return graph.Loudness(**values)
+    args = graph.loudness_pass_args(plan, target)
+    stderr = run_ffmpeg(args, stage="measure loudness")
+    try:
+        return parse_loudnorm_json(stderr)
+    except ValueError:
+        raise RenderError("measure loudness", args, stderr[-2000:], 0) from None
 
 
 def group_outputs(outputs: Sequence[OutputSpec]) -> list[list[OutputSpec]]:

@@ -2,14 +2,14 @@
 
 Nothing here runs a process: every function returns argv lists (never shell strings) that
 tests can compare as text. Filtergraph values that come from users (paths) are escaped with
-:func:`reelkit.ffmpeg.escape_filter_value`; numbers are formatted by :func:`_n`.
+:func:`reelkit.io.ffmpeg.escape_filter_value`; numbers are formatted by :func:`_n`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from reelkit.deliver.loudness import Loudness
 from reelkit.plan.frames import cut_frames, rate_text
 from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan
 
@@ -39,17 +39,6 @@ def _seek(plan: Plan, cut: Cut) -> str:
 def _rate(plan: Plan) -> str:
     """The plan's exact frame rate for ffmpeg (``30000/1001``, ``30``)."""
     return rate_text(plan.rate)
-
-
-@dataclass(frozen=True)
-class Loudness:
-    """First-pass loudnorm measurement of the programme audio."""
-
-    input_i: float
-    input_tp: float
-    input_lra: float
-    input_thresh: float
-    target_offset: float
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -158,7 +147,10 @@ def _join_fades(plan: Plan, index: int) -> str:
     return out
 
 
-def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequence[Overlay]) -> tuple[list[str], str]:
+def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequence[Overlay],
+                   prefix: str = "") -> tuple[list[str], str]:
+    """Chains laying ``overlays`` (inputs from ``first_input`` on) over ``label_in``; returns
+    (chains, output label). ``prefix`` keeps the labels of two chains in one graph apart."""
     parts: list[str] = []
     current = label_in
     for k, ov in enumerate(overlays):
@@ -172,31 +164,54 @@ def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequen
             if ov.fade_out > 0:
                 prep += f",fade=t=out:st={_n(max(0.0, dur - ov.fade_out))}:d={_n(ov.fade_out)}:alpha=1"
             prep += f",setpts=PTS-STARTPTS+{_n(ov.start)}/TB"
-        parts.append(f"{src}{prep}[ov{k}]")
+        layer = f"{prefix}ov{k}"
+        parts.append(f"{src}{prep}[{layer}]")
         x = str(ov.x)
         if ov.motion == "progress":
             span = max(plan.duration, 1e-3)
             x = f"'-w+w*min(t/{_n(span)},1)'"
-        elif ov.motion == "slide" and ov.fade_in > 0:
-            # From just off the left edge to x over fade_in, easing out (quadratic).
-            x = (f"'{ov.x}-({ov.x}+w)*pow(max(0,1-(t-{_n(ov.start)})/{_n(ov.fade_in)}),2)'")
+        else:
+            x = _slide_x(ov)
         enable = f"between(t,{_n(ov.start)},{_n(ov.end)})"
         eof = "pass" if _animated(ov) else "repeat"
-        out = f"vo{k}"
-        parts.append(f"[{current}][ov{k}]overlay=x={x}:y={ov.y}:eof_action={eof}:enable='{enable}'[{out}]")
+        out = f"{prefix}vo{k}"
+        parts.append(f"[{current}][{layer}]overlay=x={x}:y={ov.y}:eof_action={eof}:enable='{enable}'[{out}]")
         current = out
     return parts, current
+
+
+def slide_offsets(ov: Overlay) -> tuple[str, ...]:
+    """Terms (in output time ``t``, 0..1 each) of how far a sliding overlay is out of place:
+    in from the left edge over ``fade_in`` easing out, out to it over ``fade_out`` easing in."""
+    terms = []
+    if ov.motion == "slide" and ov.fade_in > 0:
+        terms.append(f"pow(max(0,1-(t-{_n(ov.start)})/{_n(ov.fade_in)}),2)")
+    if ov.motion_out == "slide" and ov.fade_out > 0:
+        terms.append(f"pow(max(0,(t-{_n(ov.end - ov.fade_out)})/{_n(ov.fade_out)}),2)")
+    return tuple(terms)
+
+
+def _slide_x(ov: Overlay) -> str:
+    """The overlay's x: fixed, or moving by (x + w) times its slide offsets."""
+    terms = slide_offsets(ov)
+    if not terms:
+        return str(ov.x)
+    return f"'{ov.x}-({ov.x}+w)*({'+'.join(terms)})'"
+
+
+def _join(kind: str, n: int, out: str) -> str:
+    """The chain joining segments ``[{kind}0]`` .. ``[{kind}{n-1}]`` (video ``v`` or audio ``a``) into ``[out]``."""
+    if n == 1:
+        return f"[{kind}0]{'null' if kind == 'v' else 'anull'}[{out}]"
+    video, audio = (1, 0) if kind == "v" else (0, 1)
+    return "".join(f"[{kind}{i}]" for i in range(n)) + f"concat=n={n}:v={video}:a={audio}[{out}]"
 
 
 def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
                 caption_overlays: Sequence[Overlay] = ()) -> tuple[list[str], str]:
     """Filter chains producing the finished picture; returns (chains, output label)."""
     chains = [_segment_video(plan, cut, i) for i, cut in enumerate(plan.cuts)]
-    n = len(plan.cuts)
-    if n == 1:
-        chains.append("[v0]null[vcat]")
-    else:
-        chains.append("".join(f"[v{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[vcat]")
+    chains.append(_join("v", len(plan.cuts), "vcat"))
     overlays = list(plan.overlays)
     ov_chains, label = _overlay_chain(plan, overlay_first_input, "vcat", overlays)
     chains += ov_chains
@@ -204,9 +219,9 @@ def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
         chains.append(f"[{label}]{ass_filter}[vsub]")
         label = "vsub"
     if caption_overlays:
-        cap_chains, label = _overlay_chain(plan, overlay_first_input + len(overlays), label, caption_overlays)
-        chains += [c.replace("[ov", "[cov").replace("[vo", "[cvo") for c in cap_chains]
-        label = "c" + label
+        cap_chains, label = _overlay_chain(plan, overlay_first_input + len(overlays), label, caption_overlays,
+                                           prefix="c")
+        chains += cap_chains
     chains.append(f"[{label}]format=yuv420p[vout]")
     return chains, "vout"
 
@@ -216,11 +231,7 @@ def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
 def voice_graph(plan: Plan) -> tuple[list[str], str]:
     """Chains producing the joined voice track (all cuts, no music) at 48 kHz stereo."""
     chains = [_segment_audio(plan, cut, i) for i, cut in enumerate(plan.cuts)]
-    n = len(plan.cuts)
-    if n == 1:
-        chains.append("[a0]anull[voice]")
-    else:
-        chains.append("".join(f"[a{i}]" for i in range(n)) + f"concat=n={n}:v=0:a=1[voice]")
+    chains.append(_join("a", len(plan.cuts), "voice"))
     return chains, "voice"
 
 
@@ -253,12 +264,12 @@ def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
     """
     flt = ""
     if measured is not None:
-        gain = spec.loudness_lufs - measured.input_i
+        gain = spec.loudness_lufs - measured.integrated_lufs
         flt = f"volume={_n(round(gain, 2))}dB,"
         # 1 dB below the ceiling: sample peaks are limited, inter-sample (true) peaks and the
         # AAC encode can add a few tenths of a dB.
         ceiling_db = spec.true_peak_db - 1.0
-        if measured.input_tp + gain > ceiling_db:
+        if measured.true_peak_db + gain > ceiling_db:
             flt += f"alimiter=limit={_n(round(10 ** (ceiling_db / 20), 4))}:attack=5:release=50:level=0,"
     return flt + f"aresample={spec.audio_rate}"
 
@@ -335,3 +346,27 @@ def remux_args(master_path: str, audio_track: int, out_path: str) -> list[str]:
     return ["-i", master_path, "-map", "0:v:0", "-map", f"0:a:{audio_track}", "-c", "copy",
             "-movflags", "+faststart+negative_cts_offsets", "-use_editlist", "0", "-map_metadata", "-1",
             "-f", "mp4", out_path]
+
+
+# --- the clean picture ----------------------------------------------------------------------
+
+def clean_frames_args(plan: Plan, picks: Sequence[tuple[Cut, float]], *, gray_size: tuple[int, int] | None = None,
+                      out: str) -> list[str]:
+    """One ffmpeg call decoding one frame of each cut's reframed picture (crop/scale or fit,
+    exactly as rendered, but no overlays or captions) at the source times given.
+
+    ``gray_size`` (w, h): the frames as grey raw video of that size in file ``out`` (for ranking);
+    otherwise full-size RGB PNGs to the ``out`` pattern (``cover-%d.png``), in ``picks`` order.
+    """
+    args: list[str] = []
+    chains: list[str] = []
+    for i, (cut, src_time) in enumerate(picks):
+        args += ["-ss", _n(src_time), "-t", _n(2.0 / plan.fps + 0.1), "-i", plan.source(cut.source).path]
+        tail = f"scale={gray_size[0]}:{gray_size[1]}:flags=area,format=gray" if gray_size else "format=rgb24"
+        chains.append(f"{_segment_video(plan, cut, i)};[v{i}]trim=end_frame=1,setpts=PTS-STARTPTS,{tail}[f{i}]")
+    n = len(picks)
+    chains.append("".join(f"[f{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[frames]")
+    args += ["-filter_complex", ";".join(chains), "-map", "[frames]", "-an", "-sn", "-fps_mode", "passthrough"]
+    if gray_size:
+        return args + ["-f", "rawvideo", "-pix_fmt", "gray", out]
+    return args + ["-c:v", "png", "-f", "image2", "-start_number", "1", out]

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reelkit.deliver.loudness import Loudness
 from reelkit.errors import Interrupted, RenderError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
@@ -64,7 +65,7 @@ def caption_canvas_args(plan: Plan, ass_filter: str, out_path: str) -> list[str]
 
 
 def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Sequence[str],
-                measured: graph.Loudness | None, options: RenderOptions = RenderOptions()) -> list[str]:
+                measured: Loudness | None, options: RenderOptions = RenderOptions()) -> list[str]:
     """One ffmpeg process: raw RGB frames on stdin + the plan's audio -> one master per group.
 
     Each master holds the shared video and one loudness-normalised audio track per output
@@ -103,7 +104,7 @@ def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Seq
     return args
 
 
-def _output_options(plan: Plan, group: Sequence[OutputSpec], master: str, measured: graph.Loudness | None,
+def _output_options(plan: Plan, group: Sequence[OutputSpec], master: str, measured: Loudness | None,
                     options: RenderOptions) -> list[str]:
     """The codec options graph.render_args gives a master (from ``-c:v`` to the file name).
 
@@ -240,10 +241,19 @@ def overlay_clip(plan: Plan, ov: Overlay) -> VideoClip:
         # MoviePy passes the clip's own time, graph.py's expression uses the output's.
         w, start, span = clip.w, ov.start, max(plan.duration, 1e-3)
         return clip.with_position(lambda t: (_even(-w + w * min((t + start) / span, 1.0)), y))
-    if ov.motion == "slide" and ov.fade_in > 0:
-        # The same easing as graph.py's slide expression, on the clip's own time.
-        x0, w, fi = ov.x, clip.w, ov.fade_in
-        return clip.with_position(lambda t: (_even(x0 - (x0 + w) * max(0.0, 1 - t / fi) ** 2), y))
+    slide_in = ov.fade_in if ov.motion == "slide" else 0.0
+    slide_out = ov.fade_out if ov.motion_out == "slide" else 0.0
+    if slide_in > 0 or slide_out > 0:
+        # The same easing as graph.slide_offsets, on the clip's own time.
+        x0, w, span = ov.x, clip.w, ov.end - ov.start
+
+        def offset(t: float) -> float:
+            away = max(0.0, 1 - t / slide_in) ** 2 if slide_in > 0 else 0.0
+            if slide_out > 0:
+                away += max(0.0, (t - (span - slide_out)) / slide_out) ** 2
+            return away
+
+        return clip.with_position(lambda t: (_even(x0 - (x0 + w) * offset(t)), y))
     return clip.with_position((_even(ov.x), y))
 
 
@@ -344,7 +354,9 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
 
         t0 = time.perf_counter()
         groups = group_outputs(plan.outputs)
-        masters = [str(tmpdir / f"master{g}.mkv") for g in range(len(groups))]
+        # MP4, like the default engine (render_args ends in "-f mp4"): its time base keeps frame
+        # times exact, where Matroska rounds them to milliseconds.
+        masters = [str(tmpdir / f"master{g}.mp4") for g in range(len(groups))]
         names = ", ".join(o.platform for o in plan.outputs)
         stage = f"render {names} (moviepy)"
         cb = _stage(on_stage, stage, plan.duration)

@@ -29,7 +29,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    # reelkit.align imports reelkit.asr.types, so it is imported on first use, not here
+    # reelkit.speech.align imports reelkit.speech.types, so it is imported on first use, not here
     # (a plain import would be circular).
     if name in ("caption_words", "script_prompt"):
         from reelkit.speech import align

@@ -457,9 +457,9 @@ def transcribe(samples: "np.ndarray | PcmFile", *, backend: str = "faster-whispe
     ``samples`` is an array or a :class:`reelkit.speech.pcm.PcmFile` (decoded voice on disk).
     Audio longer than one window (30 s) is recognised window by window, cut in pauses found
     by voice activity, so memory stays bounded whatever the length.
-    ``model`` is a name (``tiny.en``...) or a path, found offline (see :mod:`reelkit.asr.models`);
+    ``model`` is a name (``tiny.en``...) or a path, found offline (see :mod:`reelkit.speech.models`);
     an English-only model asked for another language raises ModelError. Results are cached on
-    disk (``cache_dir``, default :func:`reelkit.asr.cache.default_cache_dir`) under a key of the
+    disk (``cache_dir``, default :func:`reelkit.speech.cache.default_cache_dir`) under a key of the
     samples and every option, so an unchanged input is never transcribed twice.
 
     ``keep_repeats`` keeps a segment that repeats one just before it: in raw footage a

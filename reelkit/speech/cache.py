@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from reelkit.io.atomic import write_json_atomic
+from reelkit.io.paths import transcripts_dir
 from reelkit.speech.types import Transcript
 
 CODE_VERSION = "asr-4"
@@ -24,11 +24,8 @@ CODE_VERSION = "asr-4"
 
 
 def default_cache_dir() -> Path:
-    """``$REELKIT_CACHE_DIR`` or ``~/.cache/reelkit/transcripts``."""
-    env = os.environ.get("REELKIT_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "reelkit" / "transcripts"
+    """``transcripts/`` under the cache root (:func:`reelkit.io.paths.transcripts_dir`)."""
+    return transcripts_dir()
 
 
 def cache_key(samples: np.ndarray, *, backend: str, model: str, language: str,

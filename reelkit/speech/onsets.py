@@ -372,7 +372,7 @@ def refine_spans_detail(spans: Sequence[tuple[float, float]], samples: np.ndarra
         cost.append(row)
         back.append(brow)
     # Unused strong onsets inside the last word also count.
-    last_s, last_e = spans[-1]
+    last_e = spans[-1][1]
     final = [cost[-1][k] + SKIP_WEIGHT * skipped(t, last_e - 0.05)
              for k, (t, _, real) in enumerate(states[-1])]
     k = int(np.argmin(final))
