@@ -123,7 +123,7 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
         writers[fmt](first.pages, path)
     for tr in first.translations:  # <slug>.<lang>.srt / .vtt beside the main ones
         for fmt in formats:
-            sidecars[f"{fmt}.{tr.language}"] = folder / f"{first.slug}.{tr.language}.{fmt}"
+            sidecars[f"{fmt}.{tr.language}"] = stage / f"{first.slug}.{tr.language}.{fmt}"
             writers[fmt](tr.pages, sidecars[f"{fmt}.{tr.language}"])
     t0 = time.perf_counter()
     cover, metadata, checks = _extras(staged_plans, stage, files, sidecars)

@@ -105,13 +105,17 @@ def test_written_atomically_and_errors_are_clear(videos: dict[str, Path], tmp_pa
     assert [p.name for p in tmp_path.iterdir()] == ["c.png"]
 
 
-def test_face_data_on_a_cut_raises_a_frames_rank() -> None:
+def test_face_bonus_prefers_frames_with_a_tracked_face() -> None:
     from types import SimpleNamespace
 
     from reelkit.deliver.cover import _face_bonus
+    from reelkit.plan.model import LayoutBox
 
-    cut = SimpleNamespace(faces=[{"t": 1.0, "w": 0.2, "h": 0.1}, SimpleNamespace(t=3.0, w=0.4, h=0.3)])
-    assert _face_bonus(cut, 1.2) == pytest.approx(1.08)  # a face of 2 % of the frame
-    assert _face_bonus(cut, 3.0) == pytest.approx(1.48)
-    assert _face_bonus(cut, 2.0) == 1.0  # no face near this time
-    assert _face_bonus(SimpleNamespace(), 1.0) == 1.0  # plans without face data: sharpness only
+    plan = SimpleNamespace(width=1000, height=1000, layout=(
+        LayoutBox("face", 0, 0, 100, 200, 1.0, 1.5), LayoutBox("face", 0, 0, 300, 400, 2.5, 3.5),
+        LayoutBox("caption", 0, 0, 1000, 1000, 0.0, 9.0)))
+    assert _face_bonus(plan, 1.2) == pytest.approx(1.08)  # a face of 2 % of the frame
+    assert _face_bonus(plan, 3.0) == pytest.approx(1.48)  # 12 % of the frame
+    assert _face_bonus(plan, 2.0) == 1.0  # no face on screen then (captions do not count)
+    assert _face_bonus(SimpleNamespace(width=10, height=10, layout=()), 1.0) == 1.0  # sharpness only
+

@@ -5,7 +5,7 @@ overlays or captions, so no hook card, caption or lower third shows behind the t
 ffmpeg calls, each seeking every candidate in the sources: one decodes the candidates small
 and grey to rank them, one decodes the chosen ones full size. Candidates are spread over the
 span free of full-frame cards and ranked by sharpness, with a bonus where the plan knows a
-face is in the frame (optional face data on the cuts, see :func:`_face_bonus`). The best is
+face is in the frame (the plan's tracked-face layout boxes, see :func:`_face_bonus`). The best is
 ``cover.png``; runners-up, far enough apart in time, are written beside it as
 ``cover-2.png`` and ``cover-3.png`` for a producer who prefers another. The title is drawn
 with Pillow, which wraps and measures text exactly; every PNG is written atomically.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reelkit.brand.colours import parse_colour
 from reelkit.errors import InputError, MediaError
@@ -137,18 +137,15 @@ def cut_at(plan: Plan, t: float) -> tuple[Cut, float]:
     return last, max(last.src_start, last.src_end - 1.0 / plan.fps)
 
 
-def _face_bonus(cut: Cut, src_time: float) -> float:
-    """1 + the largest face area (fraction of the frame) near ``src_time`` when the plan's cut
-    carries face boxes (``cut.faces``: items with ``t`` and ``w``/``h`` as frame fractions, as
-    attributes or keys); 1.0 without face data."""
-    faces: Any = getattr(cut, "faces", None) or ()
+def _face_bonus(plan: Plan, t: float) -> float:
+    """1 + the largest tracked face's area (fraction of the output frame) on screen at output
+    time ``t``, from the plan's ``face`` layout boxes (recorded by subject tracking); 1.0
+    when the plan has no face there."""
+    frame = float(plan.width * plan.height) or 1.0
     best = 0.0
-    for face in faces:
-        get = face.get if isinstance(face, dict) else (lambda k, f=face: getattr(f, k, None))
-        t, w, h = get("t"), get("w"), get("h")
-        if t is None or w is None or h is None or abs(float(t) - src_time) > 0.5:
-            continue
-        best = max(best, float(w) * float(h))
+    for box in getattr(plan, "layout", ()) or ():
+        if box.kind == "face" and box.start <= t < box.end:
+            best = max(best, (box.x1 - box.x0) * (box.y1 - box.y0) / frame)
     return 1.0 + 4.0 * min(best, 0.25) if best > 0 else 1.0
 
 
@@ -170,7 +167,7 @@ def rank_times(plan: Plan, window: tuple[float, float], samples: int = SAMPLES) 
     if len(raw) < size * len(picks):
         raise MediaError("no frames could be read for the cover", path=plan.source(picks[0][0].source).path)
     frames = np.frombuffer(raw[: size * len(picks)], dtype=np.uint8).reshape(len(picks), _RANK_H, _RANK_W)
-    scores = [sharpness(f) * _face_bonus(cut, src) for f, (cut, src) in zip(frames, picks)]
+    scores = [sharpness(f) * _face_bonus(plan, t) for f, t in zip(frames, times)]
     order = sorted(range(len(times)), key=lambda k: -scores[k])
     return [times[k] for k in order]
 

@@ -157,7 +157,7 @@ class Detector:
 
     def detect(self, grey: np.ndarray) -> list[tuple[float, float, float, float]]:
         """Face boxes (x, y, w, h) in the small frame's pixels."""
-        s, cv2 = self.settings, self.cv2
+        s = self.settings
         side = max(12, int(grey.shape[1] * s.min_face))
         img = grey
         found = self.frontal.detectMultiScale(img, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors,
