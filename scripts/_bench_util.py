@@ -49,6 +49,19 @@ class Measurement:
         return self
 
 
+# The talking-clip script and platform set every benchmark uses.
+SENTENCES = [
+    "Next month, our crews replace the old water mains on Harbour Street.",
+    "The work takes six weeks.",
+    "Your tap water stays safe to drink the whole time.",
+    "Short interruptions are announced two days ahead.",
+    "Parking on the east side is closed while the trench is open.",
+    "Buses keep their usual stops.",
+    "The new pipes are made of tough plastic and last a hundred years.",
+    "Questions? Call the Water Board on 0800 1234.",
+]
+PLATFORMS = ("tiktok", "reels", "shorts", "snapchat")
+
 def _children_map() -> tuple[dict[int, list[int]], dict[int, str]]:
     """(parent pid -> child pids, pid -> program name) for every process visible in /proc."""
     children: dict[int, list[int]] = {}

@@ -46,19 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from _bench_util import Measurement, fresh_dir, measure, mib  # noqa: E402
+from _bench_util import PLATFORMS, SENTENCES, Measurement, fresh_dir, measure, mib  # noqa: E402
 
-SENTENCES = [
-    "Next month, our crews replace the old water mains on Harbour Street.",
-    "The work takes six weeks.",
-    "Your tap water stays safe to drink the whole time.",
-    "Short interruptions are announced two days ahead.",
-    "Parking on the east side is closed while the trench is open.",
-    "Buses keep their usual stops.",
-    "The new pipes are made of tough plastic and last a hundred years.",
-    "Questions? Call the Water Board on 0800 1234.",
-]
-PLATFORMS = ("tiktok", "reels", "shorts", "snapchat")
 
 
 # --- media ----------------------------------------------------------------------------------

@@ -221,7 +221,8 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     burn = any(p.burn_captions for p in platforms)
     caption_half = caption_block_half_height(brand)
     tracked = track_cuts(cuts, [seg.reframe for seg in outline.segments], sources, width, height, float(rate),
-                         round(style.position_y - caption_half) if burn else None, use_cache=request.use_cache)
+                         round(style.position_y - caption_half) if burn else None, use_cache=request.use_cache,
+                         analyses=shared.setdefault("faces", {}))
     cuts = tracked.cuts
     plan = Plan(title=outline.title, slug=outline.slug, width=width, height=height, fps=float(rate),
                 duration=duration, sources=sources, cuts=cuts, caption_rules=caption_rules(brand),

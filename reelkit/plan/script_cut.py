@@ -541,8 +541,6 @@ def _open_ends(spans: list[_Span], clips: Sequence[_Clip], settings: EditSetting
 
 def _whole_frames(span: _Span, fps: float) -> None:
     """Make the span's length a whole number of output frames, moving cuts only within range."""
-    dur = span.end - span.start
-    n_up = math.ceil(dur * fps - 1e-6)
     assert span.start_range is not None and span.end_range is not None
     # Start on an output frame (the timeline cuts there), inside the start's range if possible.
     k_lo, k_hi = math.floor(span.start * fps), math.ceil(span.start * fps)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from reelkit.plan.model import Cut, LayoutBox, Source
 
@@ -36,8 +37,12 @@ def _detector_error_types() -> tuple[type[BaseException], ...]:
 
 
 def track_cuts(cuts: Sequence[Cut], modes: Sequence[str], sources: Sequence[Source], width: int, height: int,
-               fps: float, caption_top: int | None, *, use_cache: bool = True) -> TrackingResult:
+               fps: float, caption_top: int | None, *, use_cache: bool = True,
+               analyses: dict[tuple, Any] | None = None) -> TrackingResult:
     """Cuts with crop paths where a face was found; every other cut unchanged.
+
+    ``analyses`` memoises face analyses by source span, so the frame sizes of one run decode
+    and detect each span once (the analysis does not depend on the output size).
 
     ``modes`` are the outline's reframe values, one per cut; ``caption_top`` the top of the
     caption block in output px (None when captions are not burned).
@@ -62,8 +67,13 @@ def track_cuts(cuts: Sequence[Cut], modes: Sequence[str], sources: Sequence[Sour
     for i in wanted:
         cut, src = cuts[i], by_id[cuts[i].source]
         try:
-            analysis = faces.analyse(src.path, cut.src_start, cut.duration, src.width, src.height, settings,
-                                     cache=use_cache)
+            key = (src.path, cut.src_start, cut.duration, src.width, src.height)
+            analysis = analyses.get(key) if analyses is not None else None
+            if analysis is None:
+                analysis = faces.analyse(src.path, cut.src_start, cut.duration, src.width, src.height, settings,
+                                         cache=use_cache)
+                if analyses is not None:
+                    analyses[key] = analysis
             framing = camera_path.frame_cut(analysis, cut.crop, cut.out_start, fps, width, height,
                                             caption_top if cut.captions else None,
                                             sample_fps=settings.sample_fps)
