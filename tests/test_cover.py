@@ -119,3 +119,60 @@ def test_face_bonus_prefers_frames_with_a_tracked_face() -> None:
     assert _face_bonus(plan, 2.0) == 1.0  # no face on screen then (captions do not count)
     assert _face_bonus(SimpleNamespace(width=10, height=10, layout=()), 1.0) == 1.0  # sharpness only
 
+
+
+def _numbered_video(out: Path, gop: int) -> Path:
+    """6 s at 10 fps, 540 px wide: frame n shows a white bar 9n px wide from the left edge; a
+    keyframe every ``gop`` frames and nowhere else."""
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
+                    "-f", "lavfi", "-i", "color=c=black:s=540x960:r=10:d=6",
+                    "-vf", "geq=lum='if(lt(X,9*N),235,16)':cb=128:cr=128",
+                    "-c:v", "libx264", "-preset", "ultrafast", "-g", str(gop), "-keyint_min", str(gop),
+                    "-sc_threshold", "0", "-bf", "2", "-qp", "0", "-pix_fmt", "yuv420p", str(out)],
+                   check=True, capture_output=True)  # lossless: each frame keeps its exact grey
+    return out
+
+
+def test_candidates_sit_just_after_keyframes_inside_their_cut(tmp_path: Path) -> None:
+    """With a keyframe every second, candidates move back to the keyframe before them (one frame
+    decoded instead of up to a GOP), never into a part of the source that the cut leaves out,
+    and the rank pass decodes exactly the frame the candidate names."""
+    from reelkit.deliver.cover import keyframe_picks
+    from reelkit.render import graph
+    from reelkit.io.ffmpeg import run_ffmpeg
+
+    video = _numbered_video(tmp_path / "gop10.mp4", 10)
+    base = plan_of(video)
+    plan = Plan(title="t", slug="t", width=540, height=960, fps=10.0, duration=3.5, sources=base.sources,
+                cuts=(Cut("s0", 2.5, 6.0, 0.0, 3.5, "crop", Crop(0, 0, 540, 960)),))
+    times = [0.3, 0.75, 1.2, 1.9, 2.6, 3.3]  # source 2.8, 3.25, 3.7, 4.4, 5.1, 5.8
+    picks = keyframe_picks(plan, times)
+    sources = [src for _, _, src in picks]
+    # Keyframes 3, 4 and 5 s (+ a quarter frame), each once; 2.8 s would have needed the
+    # keyframe at 2.0 s, before the cut starts (2.5 s): it is not moved there. Three of six
+    # candidates are enough, so no exact (costly) times are added.
+    assert sources == pytest.approx([3.025, 4.025, 5.025])
+    for t, cut, src in picks:
+        assert cut.src_start <= src < cut.src_end
+        assert t == pytest.approx(cut.out_start + src - cut.src_start)
+    # The decoded rank frames are the frames named (the bar's width gives the frame number):
+    # the first frame at or after each time.
+    out = tmp_path / "frames.gray"
+    run_ffmpeg(graph.clean_frames_args(plan, [(c, s) for _, c, s in picks], gray_size=(540, 4), out=str(out)),
+               stage="test")
+    rows = np.frombuffer(out.read_bytes(), np.uint8).reshape(len(picks), 4, 540)[:, 2, :]
+    numbers = [round(int((row > 128).sum()) / 9) for row in rows]
+    assert numbers == [31, 41, 51]
+
+
+def test_sparse_keyframes_keep_enough_candidates_across_the_window(tmp_path: Path) -> None:
+    """One keyframe in the whole clip: candidates stay at least half the samples, spread over
+    the window rather than bunched at its start."""
+    from reelkit.deliver.cover import keyframe_picks
+
+    plan = plan_of(_numbered_video(tmp_path / "gop-long.mp4", 600))
+    times = [0.5 + k * 0.5 for k in range(6)]  # 0.5 ... 3.0
+    picks = keyframe_picks(plan, times)
+    chosen = [t for t, _, _ in picks]
+    assert len(picks) == 3
+    assert min(chosen) <= 0.6 and max(chosen) >= 2.9

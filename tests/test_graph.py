@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from reelkit.deliver.loudness import Loudness, parse_loudnorm_json
+import pytest
+
+from reelkit.deliver.loudness import Loudness
 from reelkit.render import graph
 from reelkit.io.ffmpeg import escape_filter_value
 from reelkit.plan.model import Crop, Cut, MusicBed, OutputSpec, Overlay, Plan, Source
@@ -110,8 +112,22 @@ def test_escape_filter_value_survives_a_real_filtergraph(tmp_path, landscape_cli
     assert out.stat().st_size > 0
 
 
-def test_loudnorm_first_pass_reads_into_the_one_loudness_type() -> None:
-    stderr = ('[Parsed_loudnorm_0 @ 0x1]\n{\n\t"input_i" : "-23.41",\n\t"input_tp" : "-4.20",\n'
-              '\t"input_lra" : "2.10",\n\t"input_thresh" : "-33.9",\n\t"target_offset" : "0.3"\n}\n')
-    assert parse_loudnorm_json(stderr) == Loudness(-23.41, -4.2, 2.1)
-    assert parse_loudnorm_json(stderr.replace('"-23.41"', '"-inf"')) is None  # digital silence
+def test_programme_loudness_is_read_from_a_real_ebur128_pass_and_silence_is_none() -> None:
+    """The renderers' measuring pass uses the checks' meter: a -20 dBFS sine reads about
+    -23 LUFS (a sine's BS.1770 weighting), its peak -20 dBTP; digital silence gives None."""
+    from reelkit.deliver.loudness import parse_programme_loudness
+    from reelkit.io.ffmpeg import run_ffmpeg
+
+    def measure(source: str) -> Loudness | None:
+        return parse_programme_loudness(run_ffmpeg(
+            ["-nostats", "-f", "lavfi", "-i", source, "-af", "ebur128=peak=true:framelog=quiet", "-f", "null", "-"],
+            stage="measure"))
+
+    tone = measure("aevalsrc=0.1*sin(2*PI*997*t):s=48000:d=4")
+    assert tone is not None
+    assert abs(tone.integrated_lufs - (-23.0)) < 0.5
+    assert abs(tone.true_peak_db - (-20.0)) < 0.3
+    assert measure("anullsrc=r=48000:cl=stereo:d=4") is None
+    with pytest.raises(ValueError):
+        parse_programme_loudness("no summary here")
+

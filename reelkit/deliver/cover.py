@@ -3,7 +3,8 @@
 The frames are the reframed sources (each cut's crop/scale or fit, as rendered) without
 overlays or captions, so no hook card, caption or lower third shows behind the title. Two
 ffmpeg calls, each seeking every candidate in the sources: one decodes the candidates small
-and grey to rank them, one decodes the chosen ones full size. Candidates are spread over the
+and grey to rank them, one decodes the chosen ones full size. Candidates sit just after
+source keyframes where there are some near (one frame decoded each, not a whole GOP). Candidates are spread over the
 span free of full-frame cards and ranked by sharpness, with a bonus where the plan knows a
 face is in the frame (the plan's tracked-face layout boxes, see :func:`_face_bonus`). The best is
 ``cover.png``; runners-up, far enough apart in time, are written beside it as
@@ -149,16 +150,78 @@ def _face_bonus(plan: Plan, t: float) -> float:
     return 1.0 + 4.0 * min(best, 0.25) if best > 0 else 1.0
 
 
+def keyframe_picks(plan: Plan, times: Sequence[float]) -> list[tuple[float, Cut, float]]:
+    """(output time, cut, source time) per candidate, each moved back to the source keyframe
+    at or before it when that keyframe lies inside the same cut and no other candidate took it.
+
+    Decoding a frame costs every frame since the keyframe before it (a GOP can hold 250
+    frames of 1080p); a frame just after a keyframe costs one or two. Keyframes are also the
+    stream's best-coded pictures. Candidates are never fewer than half of ``times``: where
+    keyframes are sparse (a long-GOP camera file), times keep their exact place instead.
+    """
+    import av
+
+    containers: dict[str, av.container.InputContainer] = {}
+    snapped: list[tuple[float, Cut, float] | None] = []
+    exact: list[tuple[float, Cut, float]] = []
+    taken: set[tuple[str, float]] = set()
+    try:
+        for t in times:
+            cut, src = cut_at(plan, t)
+            exact.append((t, cut, src))
+            path = plan.source(cut.source).path
+            try:
+                if path not in containers:
+                    containers[path] = av.open(path)
+                key = _keyframe_at_or_before(containers[path], src)
+            except (av.error.FFmpegError, OSError, StopIteration, IndexError):
+                key = None
+            # A quarter frame after the keyframe: ffmpeg's -ss then seeks to that keyframe
+            # (never the one before it, which flooring to the microsecond could do).
+            after = key + 0.25 / plan.fps if key is not None else None
+            if after is None or not (cut.src_start <= after < cut.src_end) or (path, key) in taken:
+                snapped.append(None)
+                continue
+            taken.add((path, key))  # type: ignore[arg-type]
+            snapped.append((round(cut.out_start + (after - cut.src_start), 6), cut, after))
+    finally:
+        for container in containers.values():
+            container.close()
+    picks = [pick for pick in snapped if pick is not None]
+    spare = [exact[k] for k, pick in enumerate(snapped) if pick is None]
+    while spare and len(picks) < (len(times) + 1) // 2:
+        # Too few keyframes: exact times fill up to half, each the one farthest from those
+        # chosen, so the candidates still cover the whole window.
+        far = max(spare, key=lambda c: min((abs(c[0] - p[0]) for p in picks), default=0.0))
+        spare.remove(far)
+        picks.append(far)
+    return sorted(picks, key=lambda p: p[0])
+
+
+def _keyframe_at_or_before(container, src_time: float) -> float | None:  # type: ignore[no-untyped-def]
+    """The time (from the file's start, as ffmpeg's -ss counts) of the keyframe a seek to
+    ``src_time`` lands on; None when the file does not say."""
+    stream = container.streams.video[0]
+    start = (container.start_time or 0) / 1_000_000
+    container.seek(int((src_time + start) / stream.time_base), stream=stream, backward=True, any_frame=False)
+    packet = next(p for p in container.demux(stream) if p.pts is not None)
+    if not packet.is_keyframe:
+        return None
+    return max(0.0, float(packet.pts * stream.time_base) - start)
+
+
 def rank_times(plan: Plan, window: tuple[float, float], samples: int = SAMPLES) -> list[float]:
-    """Output times of ``samples`` candidates over the middle of ``window``, best first."""
+    """Output times of about ``samples`` candidates over the middle of ``window``, best first
+    (each at a keyframe where one is near, see :func:`keyframe_picks`)."""
     import numpy as np
 
     lo, hi = max(0.0, window[0]), min(plan.duration, window[1])
     if hi - lo < 0.5:
         lo, hi = 0.0, plan.duration
     start, span = lo + (hi - lo) * EDGE_SKIP, (hi - lo) * (1 - 2 * EDGE_SKIP)
-    times = [round(start + span * (k + 0.5) / samples, 3) for k in range(samples)]
-    picks = [cut_at(plan, t) for t in times]
+    candidates = keyframe_picks(plan, [round(start + span * (k + 0.5) / samples, 3) for k in range(samples)])
+    times = [t for t, _, _ in candidates]
+    picks = [(cut, src) for _, cut, src in candidates]
     with tempfile.TemporaryDirectory(prefix="reelkit-cover-") as tmp:
         out = Path(tmp) / "frames.gray"
         run_ffmpeg(graph.clean_frames_args(plan, picks, gray_size=(_RANK_W, _RANK_H), out=str(out)), stage="cover")
@@ -204,19 +267,20 @@ def make_cover(plan: Plan, out_png: Path, *, title: str, font_file: Path, safe_b
     window = window or (0.0, plan.duration)
     times = spread(rank_times(plan, window), window, candidates)
     written: list[Path] = []
+    frame_bytes = plan.width * plan.height * 3
     with tempfile.TemporaryDirectory(prefix="reelkit-cover-") as tmp:
-        pattern = Path(tmp) / "frame-%d.png"
-        run_ffmpeg(graph.clean_frames_args(plan, [cut_at(plan, t) for t in times], out=str(pattern)), stage="cover")
-        for k in range(len(times)):
-            frame_png = Path(tmp) / f"frame-{k + 1}.png"
-            if not frame_png.exists():
-                raise MediaError(f"no frame at {times[k]:.3f} s for the cover", path=str(out_png))
-            with Image.open(frame_png) as img:
-                frame = img.convert("RGB")
-            cover = draw_title(frame, title, font_file, box=tuple(safe_box), text_colour=text_colour,  # type: ignore[arg-type]
-                               box_colour=box_colour, box_opacity=box_opacity)
-            path = out_png if k == 0 else out_png.with_name(f"{out_png.stem}-{k + 1}{out_png.suffix}")
-            with atomic_path(path) as partial:
-                cover.save(partial, format="PNG")
-            written.append(path)
+        raw_file = Path(tmp) / "frames.rgb"  # raw RGB: no PNG encoded by ffmpeg only to be decoded again
+        run_ffmpeg(graph.clean_frames_args(plan, [cut_at(plan, t) for t in times], rgb=True, out=str(raw_file)),
+                   stage="cover")
+        raw = raw_file.read_bytes() if raw_file.exists() else b""
+    for k in range(len(times)):
+        if len(raw) < (k + 1) * frame_bytes:
+            raise MediaError(f"no frame at {times[k]:.3f} s for the cover", path=str(out_png))
+        frame = Image.frombytes("RGB", (plan.width, plan.height), raw[k * frame_bytes:(k + 1) * frame_bytes])
+        cover = draw_title(frame, title, font_file, box=tuple(safe_box), text_colour=text_colour,  # type: ignore[arg-type]
+                           box_colour=box_colour, box_opacity=box_opacity)
+        path = out_png if k == 0 else out_png.with_name(f"{out_png.stem}-{k + 1}{out_png.suffix}")
+        with atomic_path(path) as partial:
+            cover.save(partial, format="PNG")
+        written.append(path)
     return written

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from reelkit.deliver.loudness import Loudness, parse_loudnorm_json
+from reelkit.deliver.loudness import Loudness, parse_programme_loudness
 from reelkit.errors import RenderError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import run_ffmpeg
@@ -26,12 +26,12 @@ __all__ = ["RenderOptions", "RenderResult", "StageCallback", "group_outputs", "m
            "render_with_ffmpeg"]
 
 
-def measure_loudness(plan: Plan, target: OutputSpec) -> Loudness | None:
-    """First loudnorm pass over the mixed programme audio; None when it is silent."""
-    args = graph.loudness_pass_args(plan, target)
+def measure_loudness(plan: Plan) -> Loudness | None:
+    """Loudness of the mixed programme audio (the first of two passes); None when it is silent."""
+    args = graph.loudness_pass_args(plan)
     stderr = run_ffmpeg(args, stage="measure loudness")
     try:
-        return parse_loudnorm_json(stderr)
+        return parse_programme_loudness(stderr)
     except ValueError:
         raise RenderError("measure loudness", args, stderr[-2000:], 0) from None
 
@@ -60,7 +60,7 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
     try:
         t0 = time.perf_counter()
         _stage(on_stage, "measure loudness", None)
-        measured = measure_loudness(plan, plan.outputs[0])
+        measured = measure_loudness(plan)
         result.timings["loudness"] = time.perf_counter() - t0
         staged: list[tuple[Path, Path, str]] = []
         for gi, group in enumerate(group_outputs(plan.outputs)):

@@ -259,7 +259,8 @@ def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
     only when that gain would push peaks over the platform's true-peak ceiling.
 
     This is what loudnorm's linear mode does too, without its 3 s look-ahead at 192 kHz that
-    held video frames in memory (peak 1 GB for four platforms) and cost encode time.
+    held video frames in memory (peak 1 GB for four platforms) and cost encode time. The gain
+    is the same for every platform's frame size: the measurement does not depend on it.
     Digital silence (nothing measured) passes unchanged.
     """
     flt = ""
@@ -284,15 +285,14 @@ def voice_pcm_args(plan: Plan, sample_rate: int = 16000) -> list[str]:
         "-filter_complex", ";".join(chains), "-map", "[pcm]", "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
 
 
-def loudness_pass_args(plan: Plan, target: OutputSpec) -> list[str]:
-    """First loudness pass: measure the mixed programme audio (loudnorm prints JSON)."""
+def loudness_pass_args(plan: Plan) -> list[str]:
+    """First loudness pass: measure the mixed programme audio (ebur128 prints a Summary)."""
     args = cut_inputs(plan, audio_only=True)
     music_index = len(plan.cuts) if plan.music else None
     args += music_input(plan)
     chains, label = mix_graph(plan, music_index)
-    chains.append(f"[{label}]loudnorm=I={_n(target.loudness_lufs)}:TP={_n(target.true_peak_db - 0.5)}"
-                  f":LRA=11:print_format=json[meas]")
-    return args + ["-filter_complex", ";".join(chains), "-map", "[meas]", "-f", "null", "-"]
+    chains.append(f"[{label}]ebur128=peak=true:framelog=quiet[meas]")
+    return ["-nostats"] + args + ["-filter_complex", ";".join(chains), "-map", "[meas]", "-f", "null", "-"]
 
 
 def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, ass_filter: str | None,
@@ -351,13 +351,15 @@ def remux_args(master_path: str, audio_track: int, out_path: str) -> list[str]:
 # --- the clean picture ----------------------------------------------------------------------
 
 def clean_frames_args(plan: Plan, picks: Sequence[tuple[Cut, float]], *, gray_size: tuple[int, int] | None = None,
-                      out: str) -> list[str]:
+                      rgb: bool = False, out: str) -> list[str]:
     """One ffmpeg call decoding one frame of each cut's reframed picture (crop/scale or fit,
     exactly as rendered, but no overlays or captions) at the source times given.
 
-    ``gray_size`` (w, h): the frames as grey raw video of that size in file ``out`` (for ranking);
-    otherwise full-size RGB PNGs to the ``out`` pattern (``cover-%d.png``), in ``picks`` order.
+    The frames go to file ``out`` as raw video, in ``picks`` order: grey at ``gray_size``
+    (w, h) for ranking, or full-size RGB24 with ``rgb``.
     """
+    if (gray_size is None) == (not rgb):
+        raise ValueError("clean_frames_args: give gray_size or rgb=True")
     args: list[str] = []
     chains: list[str] = []
     for i, (cut, src_time) in enumerate(picks):
@@ -367,6 +369,4 @@ def clean_frames_args(plan: Plan, picks: Sequence[tuple[Cut, float]], *, gray_si
     n = len(picks)
     chains.append("".join(f"[f{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[frames]")
     args += ["-filter_complex", ";".join(chains), "-map", "[frames]", "-an", "-sn", "-fps_mode", "passthrough"]
-    if gray_size:
-        return args + ["-f", "rawvideo", "-pix_fmt", "gray", out]
-    return args + ["-c:v", "png", "-f", "image2", "-start_number", "1", out]
+    return args + ["-f", "rawvideo", "-pix_fmt", "gray" if gray_size else "rgb24", out]

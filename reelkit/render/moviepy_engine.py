@@ -344,7 +344,7 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
     try:
         t0 = time.perf_counter()
         _stage(on_stage, "measure loudness", None)
-        measured = measure_loudness(plan, plan.outputs[0])
+        measured = measure_loudness(plan)
         result.timings["loudness"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
