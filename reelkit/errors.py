@@ -87,6 +87,19 @@ class RenderError(ReelkitError):
         return str(self)
 
 
+class StalledError(RenderError):
+    """ffmpeg made no progress (no CPU time, no bytes moved) for too long and was stopped."""
+
+    def __init__(self, stage: str, argv: Sequence[str], seconds: float) -> None:
+        self.stage = stage
+        self.argv = list(argv)
+        self.stderr_tail = ""
+        self.returncode = None
+        ReelkitError.__init__(self, f"ffmpeg made no progress for {seconds:.0f} s in stage '{stage}' and was stopped "
+                              "(an input that delivers no data: a pipe, a device or a stalled network drive?); "
+                              "check the inputs, or set REELKIT_STALL_SECONDS for a slower one")
+
+
 class Interrupted(ReelkitError):
     """The user interrupted a render; temporary files were removed."""
 

@@ -17,7 +17,8 @@ import subprocess
 import threading
 from collections.abc import Callable, Sequence
 
-from reelkit.errors import Interrupted, NoSpaceError, RenderError
+from reelkit.errors import Interrupted, NoSpaceError, RenderError, StalledError
+from reelkit.io.watchdog import StallWatch
 
 log = logging.getLogger("reelkit.ffmpeg")
 
@@ -69,7 +70,9 @@ def run_ffmpeg(args: Sequence[str], *, stage: str, duration: float | None = None
                progress: ProgressCallback | None = None, cwd: str | os.PathLike[str] | None = None) -> str:
     """Run ffmpeg with ``args`` (without the binary) and return its stderr text.
 
-    Raises RenderError on a non-zero exit, Interrupted on Ctrl-C (after ffmpeg has stopped).
+    Raises RenderError on a non-zero exit, StalledError when ffmpeg shows no activity for
+    $REELKIT_STALL_SECONDS (300 s; see :mod:`reelkit.io.watchdog`), Interrupted on Ctrl-C
+    (after ffmpeg has stopped).
     """
     argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y"]
     if progress is not None:
@@ -90,17 +93,21 @@ def run_ffmpeg(args: Sequence[str], *, stage: str, duration: float | None = None
 
     reader = threading.Thread(target=_drain_stderr, daemon=True)
     reader.start()
+    watch = StallWatch(proc, lambda: stop_process(proc))
     try:
-        if progress is not None and proc.stdout is not None:
-            for line in proc.stdout:
-                key, _, val = line.strip().partition("=")
-                if key == "out_time_us" and val.isdigit():
-                    progress(int(val) / 1e6)
-        proc.wait()
+        with watch:
+            if progress is not None and proc.stdout is not None:
+                for line in proc.stdout:
+                    key, _, val = line.strip().partition("=")
+                    if key == "out_time_us" and val.isdigit():
+                        progress(int(val) / 1e6)
+            proc.wait()
     except KeyboardInterrupt:
         stop_process(proc)
         raise Interrupted(f"interrupted during stage '{stage}'") from None
     reader.join(timeout=5)
+    if watch.stalled:
+        raise StalledError(stage, argv, watch.limit)
     if proc.returncode != 0:
         if any("No space left on device" in line for line in tail):
             raise NoSpaceError(_output_folder(argv, cwd))

@@ -24,6 +24,7 @@ import numpy as np
 
 from reelkit.errors import MediaError
 from reelkit.io.ffmpeg import ffmpeg_exe
+from reelkit.io.watchdog import StallWatch
 from reelkit.plan import shots
 
 DETECT_VERSION = "faces-2"
@@ -197,9 +198,10 @@ def analyse(path: str, start: float, duration: float, src_w: int, src_h: int,
         # stderr to a file: the scene scores can be long and nothing has to drain it meanwhile.
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
         try:
-            for frame in _frames(proc, w * h):
-                digest.update(frame.tobytes())
-                frames.append(frame)
+            with StallWatch(proc, proc.kill):  # an input that delivers nothing: no frames, not a hang
+                for frame in _frames(proc, w * h):
+                    digest.update(frame.tobytes())
+                    frames.append(frame)
         finally:
             if proc.stdout is not None:
                 proc.stdout.close()

@@ -12,15 +12,13 @@ small margin), so memory does not grow with the input's length.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reelkit.errors import RenderError
-from reelkit.io.ffmpeg import ffmpeg_exe
+from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.speech.audio import SAMPLE_RATE
 
 if TYPE_CHECKING:
@@ -93,8 +91,5 @@ def decode_voice_file(plan: "Plan", path: Path, sample_rate: int = SAMPLE_RATE) 
 
     args = graph.voice_pcm_args(plan, sample_rate)
     # voice_pcm_args ends with the output "pipe:1"; write the file instead.
-    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y"] + args[:-1] + [str(path)]
-    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    if proc.returncode != 0:
-        raise RenderError("decode audio", argv, proc.stderr.decode("utf-8", "replace"), proc.returncode)
+    run_ffmpeg(["-loglevel", "error"] + args[:-1] + [str(path)], stage="decode audio")
     return PcmFile(path, sample_rate)
