@@ -34,10 +34,12 @@ def refused(args: list[str], *expect: str) -> str:
 
 
 def listing(folder: Path) -> list[str]:
-    """Every path under ``folder`` (relative, sorted), the episode lock file left out."""
+    """Every path under ``folder`` (relative, sorted), the episode's lock file and list of its
+    last run's outputs (housekeeping, not temporaries) left out."""
     if not folder.exists():
         return []
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.name != ".reelkit.lock")
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.name not in (".reelkit.lock", ".reelkit-outputs.json"))
 
 
 def can_mount() -> bool:

@@ -27,11 +27,13 @@ from pathlib import Path
 from types import TracebackType
 
 from reelkit.errors import InputError, NoSpaceError, ReelkitError
-from reelkit.io.atomic import clean_stale_partials, partial_owner, partial_path, pid_alive
+from reelkit.io.atomic import clean_stale_partials, partial_owner, partial_path, pid_alive, write_json_atomic
 from reelkit.io.lock import FolderLock
 
 STAGING = "reelkit-staging"
 _COMMIT = ".commit"
+OUTPUTS = ".reelkit-outputs.json"
+"""The names the last committed run moved in: what the next run may call its own."""
 
 
 def check_output_folder(folder: Path) -> None:
@@ -106,8 +108,12 @@ class EpisodeTransaction:
                 os.fsync(fh.fileno())
         except OSError as exc:
             raise _folder_error(self.folder, exc) from None
+        previous = _previous_outputs(self.folder)
         _move_in(self.staging, self.folder, names)
         self._committed = True
+        _remove_stale(self.folder, previous, names)
+        with contextlib.suppress(OSError):  # only housekeeping: the episode itself is complete
+            write_json_atomic(self.folder / OUTPUTS, names, indent=None)
         return [self.folder / n for n in names]
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -139,6 +145,32 @@ def _move_in(staging: Path, folder: Path, names: list[str]) -> None:
             shutil.rmtree(aside, ignore_errors=True)
         else:
             os.replace(src, dst)
+
+
+def _previous_outputs(folder: Path) -> list[str]:
+    """The names the last committed run wrote (empty when unknown or unreadable)."""
+    try:
+        names = json.loads((folder / OUTPUTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [n for n in names if isinstance(n, str) and n and "/" not in n and not n.startswith(".")] \
+        if isinstance(names, list) else []
+
+
+def _remove_stale(folder: Path, previous: list[str], current: list[str]) -> None:
+    """Remove what the last run wrote and this one did not (a caption file the platforms no
+    longer ask for, a third cover candidate): left, it would contradict metadata.json.
+
+    Videos stay: rendering one platform again must not delete another platform's file. Files
+    reelkit never wrote are never touched.
+    """
+    for name in set(previous) - set(current):
+        if name.endswith(".mp4"):
+            continue
+        path = folder / name
+        with contextlib.suppress(OSError):
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
 
 
 def recover(folder: Path) -> list[Path]:
