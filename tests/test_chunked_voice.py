@@ -114,3 +114,16 @@ def test_recogniser_is_freed_before_rendering() -> None:
     assert loaded_models()
     pipeline._release_speech_models()
     assert loaded_models() == []
+
+
+def test_recognition_child_runs_with_two_malloc_arenas_unless_the_user_chose(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Per-thread arenas kept a long input's freed decoder memory: the child's environment
+    limits them (see scripts/bench_memory.py for the figures); a user's own setting wins."""
+    from reelkit.speech.worker import worker_env
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.setenv("REELKIT_CACHE_DIR", "/somewhere")
+    env = worker_env()
+    assert env["MALLOC_ARENA_MAX"] == "2" and env["REELKIT_CACHE_DIR"] == "/somewhere"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "8")
+    assert worker_env()["MALLOC_ARENA_MAX"] == "8"
