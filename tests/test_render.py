@@ -13,7 +13,7 @@ from reelkit.plan.outline import load_outline
 from reelkit.plan.model import Overlay, Plan, dump_plan, load_plan
 from reelkit.plan.platforms import load_platforms
 from reelkit.render.ffmpeg_engine import RenderOptions, render_plan
-from reelkit.speech.audio import decode_voice
+from reelkit.speech.pcm import decode_voice_file
 from reelkit.plan.timeline import build_timeline
 
 from conftest import frame_at, stream_facts
@@ -69,7 +69,8 @@ def test_render_two_platforms_share_one_encode(tmp_path: Path, landscape_clip: P
 
 def test_voice_track_has_exact_length_and_silence_over_broll(tmp_path: Path, landscape_clip: Path, broll: Path) -> None:
     plan = make_plan(tmp_path, landscape_clip, broll)
-    voice = decode_voice(plan)
+    pcm = decode_voice_file(plan, tmp_path / "voice.f32")  # what planning transcribes
+    voice = pcm[0:len(pcm)]
     assert voice.size / 16000 == pytest.approx(plan.duration, abs=0.01)
     tone_part = voice[: int(0.9 * 16000)]
     broll_part = voice[int((plan.cuts[1].out_start + 0.05) * 16000):]

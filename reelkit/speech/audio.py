@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from reelkit.errors import MediaError, RenderError
+from reelkit.errors import MediaError
 from reelkit.io.ffmpeg import ffmpeg_exe
-
-if TYPE_CHECKING:
-    from reelkit.plan.model import Plan
 
 SAMPLE_RATE = 16000
 """The rate both Whisper backends expect."""
@@ -57,14 +53,3 @@ def load_audio(path: str | Path, start: float = 0.0, end: float | None = None,
         raise MediaError(f"cannot decode audio: {last[0]}", path=str(p))
     data = np.frombuffer(proc.stdout, dtype="<f4")
     return data.astype(np.float32, copy=True)
-
-
-def decode_voice(plan: "Plan", sample_rate: int = 16000) -> np.ndarray:
-    """The joined voice track of the plan as mono float32 samples (for speech recognition)."""
-    from reelkit.render import graph
-
-    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error"] + graph.voice_pcm_args(plan, sample_rate)
-    proc = subprocess.run(argv, capture_output=True)
-    if proc.returncode != 0:
-        raise RenderError("decode audio", argv, proc.stderr.decode("utf-8", "replace"), proc.returncode)
-    return np.frombuffer(proc.stdout, dtype=np.float32).copy()
