@@ -19,11 +19,11 @@ test: venv
 
 # Also the tests too slow for every run (a model converted again after its cache was cut short).
 test-long: venv
-	REELKIT_LONG_TESTS=1 $(PY) -m pytest -q tests/test_faults.py tests/test_hostile_media.py
+	REELKIT_LONG_TESTS=1 $(PY) -m pytest -q tests/faults/test_faults.py tests/faults/test_hostile_media.py
 
 # Property tests of every loader at 10,000 examples each (the suite runs a few dozen).
 fuzz: venv
-	REELKIT_FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/test_fuzz.py
+	REELKIT_FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/faults/test_fuzz.py
 
 # espeak-ng makes the test speech; installed through apt when missing and we are root.
 system:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reelkit.io.transaction import EpisodeTransaction
-from reelkit.plan.build import PlanRequest, build_plans, load_request_outline
+from reelkit.decide.build import PlanRequest, build_plans, load_request_outline
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import read_plan_file, write_plans
 from reelkit.render.engine import RenderOptions, StageCallback, get_engine

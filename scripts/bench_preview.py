@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reelkit.brand import load_brand, render_preview  # noqa: E402
+from reelkit.brand import load_brand  # noqa: E402
+from reelkit.render.brand_preview import render_preview  # noqa: E402
 from reelkit.io.ffmpeg import run_ffmpeg  # noqa: E402
 from reelkit.plan.platforms import load_platforms  # noqa: E402
 

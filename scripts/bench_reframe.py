@@ -5,7 +5,7 @@ Prints figures and ratios (never pass/fail). On a generated 1920x1080 clip of th
 public-domain astronaut portrait (tests/data) walking across the frame, it times, each in a
 fresh process:
 
-  (a) ``reelkit.plan.faces.analyse`` of the whole clip, cache off: decode small at 5 fps,
+  (a) ``reelkit.vision.faces.analyse`` of the whole clip, cache off: decode small at 5 fps,
       shot scores, Haar detection. Reported as a fraction of the source's duration (target:
       under 0.25x real time on 2 cores);
   (b) rendering the clip to one 1080x1920 platform file with the tracked crop path, and
@@ -32,7 +32,7 @@ from _bench_util import measure  # noqa: E402
 
 
 def _child_analyse(clip: str, duration: float) -> None:
-    from reelkit.plan import faces
+    from reelkit.vision import faces
 
     a = faces.analyse(clip, 0.0, duration, 1920, 1080, cache=False)
     print(json.dumps({"samples": len(a.times), "with_face": sum(1 for f in a.faces if f), "cuts": len(a.cuts)}))
@@ -49,8 +49,8 @@ def _plans(clip: Path, duration: float, work: Path) -> tuple[Path, Path, int]:
     from reelkit.plan.model import Plan, dump_plan
     from reelkit.plan.outline import load_outline
     from reelkit.plan.platforms import load_platforms
-    from reelkit.plan.timeline import build_timeline
-    from reelkit.plan.tracking import track_cuts
+    from reelkit.cut.timeline import build_timeline
+    from reelkit.reframe.tracking import track_cuts
 
     outline_path = work / "bench.yaml"
     outline_path.write_text(json.dumps({"title": "bench", "segments": [{"clip": str(clip), "reframe": "track"}]}))

@@ -65,7 +65,7 @@ def _clip_problems(doc: Located, base: Path) -> list[str]:
 def _settings_problems(outline: Outline, brand: str | None, platforms: tuple[str, ...],
                        platforms_file: Path | None) -> list[str]:
     from reelkit.brand import load_brand
-    from reelkit.plan.build import _outline_relative
+    from reelkit.decide.build import _outline_relative
     from reelkit.plan.platforms import get_platform, load_platforms
 
     problems = []

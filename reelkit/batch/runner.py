@@ -103,7 +103,7 @@ def _file_stamp(path: Path) -> str:
 def fingerprint(outline_file: Path, checked: Checked, request: RenderRequest) -> str:
     """Hash of the outline text as rendered, its clips and brand files (size + mtime), and the options."""
     from reelkit.brand import find_brand
-    from reelkit.plan.build import _outline_relative
+    from reelkit.decide.build import _outline_relative
 
     outline = checked.outline
     assert outline is not None

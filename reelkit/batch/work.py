@@ -80,7 +80,7 @@ def clean_episode_temporaries(folder: Path) -> list[Path]:
 
 
 def _loudness(files: dict[str, Path]) -> dict[str, dict[str, float]]:
-    from reelkit.deliver.loudness import measure_loudness
+    from reelkit.render.loudness import measure_loudness
 
     out = {}
     for platform, path in files.items():

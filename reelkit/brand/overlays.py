@@ -22,7 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 from reelkit.io.atomic import atomic_path
 from reelkit.io.pngcache import readable_png_size
 from reelkit.plan.model import Overlay
-from reelkit.brand import colours as col
+from reelkit.plan import colours as col
 from reelkit.brand.preset import Brand, named_centre
 
 #: Bump when the drawing code changes, so old cached PNGs are not reused.

@@ -23,7 +23,7 @@ from typing import Any
 from reelkit.errors import BrandError
 from reelkit.plan.model import CaptionRules, CaptionStyle, MusicBed
 from reelkit.io.yamlfile import load_yaml
-from reelkit.brand import colours as col
+from reelkit.plan import colours as col
 
 PALETTE_NAMES = ("primary", "accent", "text", "background")
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")

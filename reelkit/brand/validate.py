@@ -18,7 +18,7 @@ from PIL import Image, ImageFont
 
 from reelkit.errors import BrandError
 from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, common_safe_box, load_platforms
-from reelkit.brand import colours as col
+from reelkit.plan import colours as col
 from reelkit.brand.layout import lay_out
 from reelkit.plan.model import CaptionPage, Word
 from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame

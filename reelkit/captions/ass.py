@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelkit.brand.colours import MIN_CONTRAST, contrast_ratio, parse_colour
+from reelkit.plan.colours import MIN_CONTRAST, contrast_ratio, parse_colour
 from reelkit.errors import CaptionError
 from reelkit.io.atomic import write_text_atomic
 from reelkit.io.ffmpeg import escape_filter_value
@@ -65,7 +65,7 @@ _WJ = "\u2060"
 
 def rgba(value: str, what: str = "colour") -> tuple[int, int, int, int]:
     """A caption colour (``#RGB``, ``#RRGGBB`` or ``#RRGGBBAA``, as presets allow) -> (r, g, b, a),
-    parsed by :func:`reelkit.brand.colours.parse_colour`; CaptionError naming ``what`` otherwise."""
+    parsed by :func:`reelkit.plan.colours.parse_colour`; CaptionError naming ``what`` otherwise."""
     try:
         return parse_colour(value.strip())
     except ValueError:

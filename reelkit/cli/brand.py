@@ -14,7 +14,7 @@ import click
 from reelkit.plan.platforms import get_platform, load_platforms
 from reelkit.plan.timecode import parse_time
 from reelkit.brand.preset import find_brand, list_brands, load_brand, scaffold_yaml
-from reelkit.brand.preview import render_preview
+from reelkit.render.brand_preview import render_preview
 from reelkit.brand.validate import validate_brand
 
 

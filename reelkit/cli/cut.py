@@ -39,9 +39,9 @@ def cut_command(inputs: tuple[Path, ...], script_file: Path | None, output: Path
 
     from reelkit.errors import InputError
     from reelkit.io.atomic import atomic_output
-    from reelkit.plan.build import PlanRequest, load_request_outline, plan_rate, select_platforms
-    from reelkit.plan.cut_report import draw_plot, report_text, segments_document
-    from reelkit.plan.script_cut import expand_outline
+    from reelkit.decide.build import PlanRequest, load_request_outline, plan_rate, select_platforms
+    from reelkit.cut.report import draw_plot, report_text, segments_document
+    from reelkit.cut.script_cut import expand_outline
 
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise InputError("output must end in .yaml", path=str(output))

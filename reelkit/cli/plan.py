@@ -27,7 +27,7 @@ def plan_command(output: Path, **planning: Any) -> None:
       reelkit render plan.json --out out/
     """
     from reelkit.pipeline import plan_episode
-    from reelkit.plan.build import PlanRequest
+    from reelkit.decide.build import PlanRequest
     from reelkit.plan.planfile import write_plans
 
     plans = plan_episode(PlanRequest(**plan_request_args(planning)), planning["out_dir"])

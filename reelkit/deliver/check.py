@@ -13,7 +13,7 @@ from pathlib import Path
 
 from reelkit.deliver import mp4atoms
 from reelkit.errors import MediaError
-from reelkit.deliver.loudness import Loudness, measure_loudness
+from reelkit.render.loudness import Loudness, measure_loudness
 from reelkit.plan.platforms import AUDIO_CODECS, VIDEO_CODECS, Platform
 
 LOUDNESS_TOLERANCE_LU = 1.0

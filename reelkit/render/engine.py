@@ -1,7 +1,7 @@
 """The render engine interface: a plan, a working folder and options in, platform files out.
 
 Both engines (``ffmpeg``, the default, and ``moviepy``, a cross-check) are functions of this
-shape; they draw captions from the same prepared artefacts (:mod:`reelkit.render.prepare`)
+shape; they draw captions from the same prepared artefacts (:mod:`reelkit.captions.prepare`)
 and the same overlay PNGs, so they differ only in how the picture is composited.
 """
 

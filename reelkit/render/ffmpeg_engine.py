@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from reelkit.deliver.loudness import Loudness, parse_programme_loudness
+from reelkit.render.loudness import Loudness, parse_programme_loudness
 from reelkit.errors import RenderError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import run_ffmpeg
@@ -96,7 +96,7 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
 def render_with_ffmpeg(plan: Plan, workdir: Path, options: RenderOptions = RenderOptions(),
                        on_stage: StageCallback | None = None) -> RenderResult:
     """The engine interface (:class:`reelkit.render.engine.Engine`) of the ffmpeg engine."""
-    from reelkit.render.prepare import captions_for_render
+    from reelkit.captions.prepare import captions_for_render
 
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".reelkit-captions-", dir=workdir) as tmp:

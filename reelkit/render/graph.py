@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reelkit.deliver.loudness import Loudness
+from reelkit.render.loudness import Loudness
 from reelkit.plan.frames import cut_frames, rate_text
 from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan
 
@@ -82,7 +82,7 @@ def _animated(ov: Overlay) -> bool:
 def path_expr(keys: Sequence[CropKey], axis: str, offset: float) -> str:
     """A crop path as an ffmpeg expression of the cut's own time ``t``: the value at the first
     key plus one clipped ramp per moving span, so it stays flat (no nesting) however long
-    the path is. Rounded to the nearest pixel like :func:`reelkit.plan.camera_path.crop_px`."""
+    the path is. Rounded to the nearest pixel like :func:`reelkit.reframe.camera_path.crop_px`."""
     values = [getattr(k, axis) for k in keys]
     terms = [_n(values[0])]
     for a, b, va, vb in zip(keys, keys[1:], values, values[1:]):

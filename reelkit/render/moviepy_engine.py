@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from reelkit.deliver.loudness import Loudness
+from reelkit.render.loudness import Loudness
 from reelkit.errors import Interrupted, RenderError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
@@ -212,7 +212,7 @@ def cut_clip(plan: Plan, cut: Cut, opened: list[Any]) -> VideoClip:
 
 def _moving_crop(clip: VideoClip, cut: Cut) -> VideoClip:
     """The cut's crop following its path (graph.py's crop expression, in numpy)."""
-    from reelkit.plan.camera_path import crop_px
+    from reelkit.reframe.camera_path import crop_px
 
     c, keys, offset = cut.crop, cut.crop_path, cut.out_start
 
@@ -314,7 +314,7 @@ def pipe_frames(clip: VideoClip, plan: Plan, args: Sequence[str], *, stage: str,
 
 def _captions(plan: Plan, tmpdir: Path) -> tuple[Path | None, tuple[Overlay, ...]]:
     """Draw the plan's prepared captions: (ASS canvas movie or None, Pillow caption overlays)."""
-    from reelkit.render.prepare import captions_for_render
+    from reelkit.captions.prepare import captions_for_render
 
     captions = captions_for_render(plan, tmpdir)
     if captions.ass_filter is None:

@@ -1,0 +1,1 @@
+"""The one orchestrator of deciding: outline + analyses -> a frozen Plan."""

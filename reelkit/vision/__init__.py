@@ -1,0 +1,1 @@
+"""Facts about the picture: faces, their tracks, shot changes (analyses, no decisions)."""

@@ -1,0 +1,308 @@
+"""Finding the subject of a shot: faces detected on small frames, merged into tracks.
+
+One ffmpeg process decodes the segment once, small (about 640 px wide, grey) and at a few
+frames per second, and scores shot changes on the way (:mod:`reelkit.vision.shots`). OpenCV's
+Haar cascades (frontal, then profile in both directions when no frontal face is found) run
+on each small frame; detections are merged into tracks by overlap and distance, and short
+lived ones (false positives on texture) are dropped later, when a shot's subject is chosen.
+
+Nothing here is needed to render: the result feeds :mod:`reelkit.reframe.camera_path`, and
+the plan carries the path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reelkit.errors import MediaError
+from reelkit.io.ffmpeg import ffmpeg_exe
+from reelkit.io.watchdog import StallWatch
+from reelkit.vision import shots
+
+DETECT_VERSION = "faces-2"
+"""Changes whenever decoding or detection changes what an analysis contains (cache key)."""
+
+
+@dataclass(frozen=True)
+class DetectSettings:
+    """How a segment is analysed. Every field is part of the cache key."""
+
+    sample_fps: float = 5.0
+    width: int = 640  # decoded frame width (height keeps the aspect)
+    scale_factor: float = 1.15
+    min_neighbors: int = 5
+    min_face: float = 0.05  # smallest face side, as a fraction of the decoded width (96 px at 1080p)
+    profile: bool = True
+    scene_threshold: float = shots.SCENE_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Face:
+    """One detection at segment time ``t`` (seconds from the segment start); the box is in
+    displayed source pixels."""
+
+    t: float
+    x: float
+    y: float
+    w: float
+    h: float
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+
+@dataclass
+class Track:
+    """Detections of one face across consecutive samples (with gaps)."""
+
+    faces: list[Face] = field(default_factory=list)
+
+    @property
+    def last(self) -> Face:
+        return self.faces[-1]
+
+    def median_size(self) -> float:
+        return float(np.median([f.w for f in self.faces]))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What detection found in one segment: sample times, faces per sample, shot changes."""
+
+    duration: float  # seconds analysed
+    src_w: int
+    src_h: int
+    times: tuple[float, ...]
+    faces: tuple[tuple[Face, ...], ...]  # one tuple per sample time
+    cuts: tuple[float, ...]  # shot changes, seconds from the segment start
+    frames_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"duration": self.duration, "src_w": self.src_w, "src_h": self.src_h, "times": list(self.times),
+                "faces": [[[f.t, f.x, f.y, f.w, f.h] for f in fs] for fs in self.faces], "cuts": list(self.cuts),
+                "frames_hash": self.frames_hash}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Analysis:
+        faces = tuple(tuple(Face(*(float(v) for v in f)) for f in fs) for fs in data["faces"])
+        return cls(duration=float(data["duration"]), src_w=int(data["src_w"]), src_h=int(data["src_h"]),
+                   times=tuple(float(t) for t in data["times"]), faces=faces,
+                   cuts=tuple(float(c) for c in data["cuts"]), frames_hash=str(data.get("frames_hash", "")))
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+def decoded_size(src_w: int, src_h: int, width: int) -> tuple[int, int]:
+    """Size of the small analysis frames: ``width`` wide (never upscaled), even sides."""
+    w = min(width, src_w) // 2 * 2
+    h = max(2, int(round(src_h * w / src_w / 2)) * 2)
+    return w, h
+
+
+def analysis_args(path: str, start: float, duration: float, size: tuple[int, int], settings: DetectSettings,
+                  ) -> list[str]:
+    """ffmpeg argv (without the binary): grey frames at ``sample_fps`` on stdout, and the
+    shot-change scores of every decoded frame logged to stderr."""
+    w, h = size
+    # Non-reference frames and the deblocking filter are skipped: detection on a 640 px grey
+    # frame does not need them and decoding 1080p costs about half as much.
+    graph = (f"[0:v]scale={w}:{h}:flags=fast_bilinear,format=gray,split=2[d][s];"
+             f"[d]fps={settings.sample_fps:g}[det];"
+             f"[s]{shots.scene_filter(settings.scene_threshold)}[sc]")
+    return ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-threads", "2",
+            "-skip_frame", "noref", "-skip_loop_filter", "all",
+            "-ss", f"{start:.6f}", "-t", f"{duration:.6f}", "-i", path, "-an", "-sn",
+            "-filter_complex", graph,
+            "-map", "[det]", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1",
+            "-map", "[sc]", "-f", "null", "-"]
+
+
+def _frames(proc: subprocess.Popen, frame_bytes: int) -> Iterator[np.ndarray]:  # type: ignore[type-arg]
+    assert proc.stdout is not None
+    while True:
+        buf = proc.stdout.read(frame_bytes)
+        if len(buf) < frame_bytes:
+            return
+        yield np.frombuffer(buf, dtype=np.uint8)
+
+
+# --- detection ------------------------------------------------------------------------------
+
+class Detector:
+    """The Haar cascades shipped with opencv-python-headless 4.x (``cv2.data``)."""
+
+    def __init__(self, settings: DetectSettings) -> None:
+        import cv2  # imported here: a broken or missing OpenCV only disables tracking
+
+        self.cv2 = cv2
+        self.settings = settings
+        base = Path(cv2.data.haarcascades)
+        self.frontal = cv2.CascadeClassifier(str(base / "haarcascade_frontalface_default.xml"))
+        self.profile = cv2.CascadeClassifier(str(base / "haarcascade_profileface.xml")) if settings.profile else None
+        if self.frontal.empty() or (self.profile is not None and self.profile.empty()):
+            raise MediaError(f"OpenCV's Haar cascades are missing under {base}",
+                             hint="install opencv-python-headless>=4.8,<5 (5.x wheels no longer ship them)")
+
+    def detect(self, grey: np.ndarray) -> list[tuple[float, float, float, float]]:
+        """Face boxes (x, y, w, h) in the small frame's pixels."""
+        s = self.settings
+        side = max(12, int(grey.shape[1] * s.min_face))
+        img = grey
+        found = self.frontal.detectMultiScale(img, scaleFactor=s.scale_factor, minNeighbors=s.min_neighbors,
+                                              minSize=(side, side))
+        boxes = [tuple(float(v) for v in b) for b in found]
+        if not boxes and self.profile is not None:
+            # The profile cascade knows faces turned one way; the mirrored frame finds the other.
+            for flipped in (False, True):
+                frame = img[:, ::-1] if flipped else img
+                hits = self.profile.detectMultiScale(np.ascontiguousarray(frame), scaleFactor=s.scale_factor,
+                                                     minNeighbors=s.min_neighbors, minSize=(side, side))
+                for x, y, w, h in hits:
+                    x = grey.shape[1] - x - w if flipped else x
+                    boxes.append((float(x), float(y), float(w), float(h)))
+                if boxes:
+                    break
+        return boxes  # type: ignore[return-value]
+
+
+def analyse(path: str, start: float, duration: float, src_w: int, src_h: int,
+            settings: DetectSettings = DetectSettings(), *, cache: bool = True) -> Analysis:
+    """Decode ``[start, start + duration)`` of ``path`` small and find its faces and shot changes.
+
+    Raises MediaError when the clip cannot be decoded, ImportError/cv2.error when OpenCV
+    cannot run: callers fall back to the static crop.
+    """
+    from reelkit.vision import track_cache
+
+    detector = Detector(settings)
+    size = decoded_size(src_w, src_h, settings.width)
+    w, h = size
+    scale = src_w / w
+    argv = [ffmpeg_exe(), *analysis_args(path, start, duration, size, settings)]
+    digest = hashlib.sha256()
+    frames: list[np.ndarray] = []
+    with tempfile.TemporaryFile() as err:
+        # stderr to a file: the scene scores can be long and nothing has to drain it meanwhile.
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
+        try:
+            with StallWatch(proc, proc.kill):  # an input that delivers nothing: no frames, not a hang
+                for frame in _frames(proc, w * h):
+                    digest.update(frame.tobytes())
+                    frames.append(frame)
+        finally:
+            if proc.stdout is not None:
+                proc.stdout.close()
+            proc.wait()
+        err.seek(0)
+        log = err.read().decode("utf-8", "replace")
+    if proc.returncode != 0 or not frames:
+        tail = "; ".join(log.strip().splitlines()[-2:])
+        raise MediaError(f"cannot decode frames for face detection ({tail or 'no frames'})", path=path)
+    cuts = shots.parse_scene_log(log, duration)
+    digest.update(repr(cuts).encode())
+    key = track_cache.key(digest.hexdigest(), settings, (src_w, src_h))
+    if cache:
+        hit = track_cache.load(key)
+        if hit is not None:
+            return hit
+    times, per_frame = [], []
+    for i, flat in enumerate(frames):
+        t = i / settings.sample_fps
+        if t >= duration:
+            break
+        boxes = detector.detect(flat.reshape(h, w))
+        times.append(t)
+        per_frame.append(tuple(Face(t, x * scale, y * scale, bw * scale, bh * scale) for x, y, bw, bh in boxes))
+    result = Analysis(duration=duration, src_w=src_w, src_h=src_h, times=tuple(times), faces=tuple(per_frame),
+                      cuts=cuts, frames_hash=digest.hexdigest())
+    if cache:
+        track_cache.store(key, result)
+    return result
+
+
+# --- tracks ---------------------------------------------------------------------------------
+
+def _iou(a: Face, b: Face) -> float:
+    x0, y0 = max(a.x, b.x), max(a.y, b.y)
+    x1, y1 = min(a.x + a.w, b.x + b.w), min(a.y + a.h, b.y + b.h)
+    inter = max(0.0, x1 - x0) * max(0.0, y1 - y0)
+    union = a.w * a.h + b.w * b.h - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _matches(track: Track, face: Face, max_gap: float) -> float | None:
+    """A match cost (lower is better) of ``face`` continuing ``track``, or None."""
+    last = track.last
+    if face.t - last.t > max_gap:
+        return None
+    ratio = face.w / last.w
+    if not 0.6 <= ratio <= 1.67:
+        return None
+    dist = float(np.hypot(face.cx - last.cx, face.cy - last.cy))
+    # Near in proportion to the face size and the time since it was last seen: a walking
+    # head moves about one face width a second at most at these sizes.
+    reach = last.w * (0.6 + 1.2 * (face.t - last.t))
+    if dist > reach and _iou(track.last, face) < 0.2:
+        return None
+    return dist / max(last.w, 1.0)
+
+
+def build_tracks(analysis: Analysis, span: tuple[float, float], max_gap: float = 1.5) -> list[Track]:
+    """Detections in the time ``span`` (one shot) merged into tracks, greedily by distance."""
+    tracks: list[Track] = []
+    for faces in analysis.faces:
+        inside = [f for f in faces if span[0] <= f.t < span[1]]
+        taken: set[int] = set()
+        # Largest faces pick first: the subject is seldom the smaller of two overlapping boxes.
+        for face in sorted(inside, key=lambda f: -f.w):
+            best, best_cost = None, None
+            for k, track in enumerate(tracks):
+                if k in taken or track.last.t >= face.t:
+                    continue
+                cost = _matches(track, face, max_gap)
+                if cost is not None and (best_cost is None or cost < best_cost):
+                    best, best_cost = k, cost
+            if best is None:
+                tracks.append(Track([face]))
+                taken.add(len(tracks) - 1)
+            else:
+                tracks[best].faces.append(face)
+                taken.add(best)
+    return tracks
+
+
+def subject_track(analysis: Analysis, span: tuple[float, float], min_share: float = 0.3) -> Track | None:
+    """The shot's subject: the largest, most persistent face, or None (no face in the shot).
+
+    A track must be seen in at least ``min_share`` of the shot's samples (and three of them),
+    which drops short-lived false positives on texture and passers-by.
+    """
+    n = sum(1 for t in analysis.times if span[0] <= t < span[1])
+    if n == 0:
+        return None
+    need = max(3, int(np.ceil(min_share * n))) if n >= 3 else n
+    candidates = [t for t in build_tracks(analysis, span) if len(t.faces) >= need]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda t: len(t.faces) * t.median_size() ** 2)
+
+
+def cache_dir() -> Path:
+    """Where analyses are kept (``<cache_root>/faces``)."""
+    from reelkit.io.paths import cache_root
+
+    return cache_root() / "faces"
+

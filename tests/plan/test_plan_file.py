@@ -1,0 +1,145 @@
+"""plan.json as the contract: exact frames, reading hand-edited files with key paths, the schema."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from reelkit.errors import InputError
+from reelkit.plan import frames
+from reelkit.plan.model import CaptionPage, Crop, Cut, OutputSpec, Overlay, Plan, Source, Word, to_data
+from reelkit.plan.planfile import dump_plans, plan_schema, read_plan_file
+from reelkit.render import graph
+
+SCHEMA = Path(__file__).resolve().parents[2] / "reelkit" / "data" / "plan.schema.json"
+
+
+def make_plan(clip: Path, logo: Path, rate: Fraction = Fraction(30000, 1001)) -> Plan:
+    src = Source(id="s0", path=str(clip), duration=2.0, width=640, height=360, rotation=0, fps=25.0,
+                 has_video=True, has_audio=True, audio_rate=44100)
+    cuts = (Cut("s0", 0, 0, 0, 0, "crop", Crop(0, 0, 202, 360), src_start_frame=3, src_end_frame=30),
+            Cut("s0", 0, 0, 0, 0, "fit", Crop(0, 0, 640, 360), captions=False, src_start_frame=40,
+                src_end_frame=55))
+    page = CaptionPage(0.1, 0.6, ((Word("Crews", 0.1, 0.3), Word("replace", 0.3, 0.6)),))
+    plan = Plan(title="T", slug="t", width=1080, height=1920, fps=float(rate), duration=0, sources=(src,),
+                cuts=cuts, words=page.words, pages=(page,), outputs=(OutputSpec("tiktok", "/o/tiktok.mp4"),),
+                overlays=(Overlay("logo", str(logo), 10, 20, 0.0, 1.0),), frame_rate=frames.rate_text(rate))
+    return frames.normalise(plan)
+
+
+@pytest.fixture()
+def plan(landscape_clip: Path, tmp_path: Path) -> Plan:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(b"\x89PNG")
+    return make_plan(landscape_clip, logo)
+
+
+def write(tmp_path: Path, data: object) -> Path:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_rates_are_exact() -> None:
+    assert frames.exact_rate(29.97002997002997) == Fraction(30000, 1001)
+    assert frames.exact_rate("30000/1001") == Fraction(30000, 1001)
+    assert frames.exact_rate(25.0) == 25 and frames.exact_rate(24000 / 1001) == Fraction(24000, 1001)
+    with pytest.raises(ValueError):
+        frames.exact_rate("fast")
+
+
+def test_normalise_lays_cuts_in_frames_with_seconds_derived(plan: Plan) -> None:
+    a, b = plan.cuts
+    assert (a.out_start_frame, a.out_end_frame, b.out_start_frame, b.out_end_frame) == (0, 27, 27, 42)
+    assert a.src_start == round(3 * 1001 / 30000, 6) and b.out_start == round(27 * 1001 / 30000, 6)
+    assert plan.frame_count == 42 and plan.duration == round(42 * 1001 / 30000, 6)
+    assert plan.rate == Fraction(30000, 1001) and plan.fps == pytest.approx(29.97003)
+    # Moving a cut's end by 10 frames changes the whole duration by exactly 10 frames.
+    moved = frames.normalise(replace(plan, cuts=(replace(a, src_end_frame=40), b)))
+    assert moved.frame_count == 52 and moved.cuts[1].out_start_frame == 37
+
+
+def test_seek_is_floored_so_the_first_frame_is_kept(plan: Plan) -> None:
+    # Frame 3 at 30000/1001 starts at 0.1001 s exactly; frame 40 at 1.3346666.. s.
+    args = graph.cut_inputs(plan)
+    assert args[1] == "0.1001" and args[args.index("-ss", 2) + 1] == "1.334666"
+    text = ";".join(graph.video_graph(plan, 1, None)[0])
+    assert "fps=30000/1001" in text and "trim=end_frame=27" in text and "trim=end_frame=15" in text
+    render = graph.render_args(plan, plan.outputs, "/tmp/m.mp4", ass_filter=None, measured=None)
+    assert render[render.index("-r") + 1] == "30000/1001" and render[render.index("-frames:v") + 1] == "42"
+
+
+def test_plan_file_round_trips(plan: Plan, tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(dump_plans([plan]), encoding="utf-8")
+    assert read_plan_file(path) == (plan,)
+    other = replace(plan, width=1080, height=1350)
+    path.write_text(dump_plans([plan, other]), encoding="utf-8")
+    assert read_plan_file(path) == (plan, other)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["pages"][0]["lines"][0][1].update(text=5),
+     "plan.json: pages[0].lines[0][1].text: expected a string, got the number 5"),
+    (lambda d: d["cuts"][1].update(src_end_frame="55"),
+     "plan.json: cuts[1].src_end_frame: expected a whole number or null"),
+    (lambda d: d["cuts"][0].update(crop={"x": 0, "y": 0, "w": 2}),
+     "plan.json: cuts[0].crop.h: missing"),
+    (lambda d: d.update(titel="x"), "plan.json: titel: unknown key"),
+    (lambda d: d["cuts"][0].update(source="s7"), "plan.json: cuts[0].source: unknown source 's7'"),
+    (lambda d: d["cuts"][0].update(src_end_frame=2), "plan.json: cuts: cut of s0 ends at frame 2"),
+    (lambda d: d.update(schema_version=9), "plan.json: schema_version: plan schema version 9 is not supported"),
+])
+def test_hand_edit_errors_name_the_key_path(plan: Plan, tmp_path: Path, edit, message: str) -> None:
+    data = to_data(plan)
+    edit(data)
+    path = write(tmp_path, data)
+    with pytest.raises(InputError) as info:
+        read_plan_file(path)
+    assert str(info.value).replace(str(tmp_path) + "/", "").startswith(message)
+
+
+def test_missing_files_are_named(plan: Plan, tmp_path: Path) -> None:
+    data = to_data(plan)
+    data["overlays"][0]["image"] = str(tmp_path / "gone.png")
+    with pytest.raises(InputError, match=r"overlays\[0\].image: file not found: .*gone.png"):
+        read_plan_file(write(tmp_path, data))
+    data = to_data(plan)
+    data["sources"][0]["path"] = "/nowhere/clip.mp4"
+    with pytest.raises(InputError, match=r"sources\[0\].path: file not found: /nowhere/clip.mp4"):
+        read_plan_file(write(tmp_path, data))
+
+
+def test_plan_without_frame_fields_still_loads(plan: Plan, tmp_path: Path) -> None:
+    data = to_data(plan)
+    for key in ("frame_rate", "safe_box", "platform_presets", "captions"):
+        del data[key]
+    for cut in data["cuts"]:
+        for key in ("src_start_frame", "src_end_frame", "out_start_frame", "out_end_frame"):
+            del cut[key]
+    data["fps"] = 25.0
+    (old,) = read_plan_file(write(tmp_path, data))
+    assert old.frame_rate == "25" and old.cuts[0].src_start_frame == round(plan.cuts[0].src_start * 25)
+    assert old.frame_count == sum(c.frames for c in old.cuts)
+
+
+def test_published_schema_describes_the_plan(plan: Plan) -> None:
+    import jsonschema
+
+    published = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(published)
+    jsonschema.validate(json.loads(dump_plans([plan])), published)
+    jsonschema.validate(json.loads(dump_plans([plan, plan])), published)
+    # Every key the published file names is a field (regenerate the file after adding fields:
+    # python -m reelkit.plan.planfile > reelkit/data/plan.schema.json).
+    generated = plan_schema()["$defs"]
+    for name, body in published["$defs"].items():
+        assert set(body.get("properties", {})) <= set(generated[name].get("properties", {})), name
+    bad = json.loads(dump_plans([plan]))
+    bad["pages"][0]["lines"][0][1]["text"] = 5
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, published)
