@@ -29,11 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reelkit.speech import languages
 from reelkit.speech.types import RecognisedWord, Transcript
 from reelkit.speech.onsets import analyse, onset_candidates, refine_spans_detail, snap_to_pause_onset
 from reelkit.plan.model import Word
 
-FILLERS = frozenset({"um", "uh", "er", "erm", "ah", "eh", "hmm", "mm", "mhm", "uhm", "hm"})
+FILLERS = languages.fillers()
+"""Hesitation sounds of every caption language ("um", "ehm", "äh", "euh"; per language:
+:func:`reelkit.speech.languages.fillers`)."""
 ADLIB_MIN_PROBABILITY = 0.5
 """An unscripted recognised word is captioned only when the recogniser is at least this sure."""
 SECONDS_PER_WORD = 0.12
@@ -59,7 +62,7 @@ def script_tokens(script: str) -> list[str]:
 @functools.lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Lower case, accents folded, everything but letters and digits removed."""
-    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
     return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
 
 
@@ -132,20 +135,23 @@ def number_readings(token: str) -> set[str]:
 
 
 @functools.lru_cache(maxsize=65536)
-def _forms(text: str) -> frozenset[str]:
+def _forms(text: str, language: str = "en") -> frozenset[str]:
     forms = {normalise(text)}
     if any(ch.isdigit() for ch in text):
-        forms |= number_readings(text)
+        forms |= number_readings(text) if language == "en" else {
+            normalise(p) for p in languages.number_phrases(text, language)}
+    forms |= {normalise(f) for f in languages.elided_forms(text, language)}
     return frozenset(f for f in forms if f)
 
 
 @functools.lru_cache(maxsize=65536)
-def similarity(a: str, b: str, at_least: float = 0.0) -> float:
-    """0..1 likeness of two texts after normalising (numbers compared by their readings).
+def similarity(a: str, b: str, at_least: float = 0.0, language: str = "en") -> float:
+    """0..1 likeness of two texts after normalising (numbers compared by their readings in
+    ``language``, elided articles also compared without: "l'écluse" ~ "écluse").
 
     With ``at_least``, pairs that cannot reach it are answered 0 from cheap upper bounds.
     """
-    fa, fb = _forms(a), _forms(b)
+    fa, fb = _forms(a, language), _forms(b, language)
     if not fa or not fb:
         return 0.0
     if fa & fb:
@@ -182,7 +188,7 @@ class Pair:
     similarity: float
 
 
-def align_tokens(script: Sequence[str], heard: Sequence[str]) -> list[Pair]:
+def align_tokens(script: Sequence[str], heard: Sequence[str], language: str = "en") -> list[Pair]:
     """Edit-distance alignment of script tokens to recognised tokens.
 
     Steps: 1:1 (match or substitution, cost by dissimilarity), 1:k and k:1 joins (k <= 3, or
@@ -200,7 +206,7 @@ def align_tokens(script: Sequence[str], heard: Sequence[str]) -> list[Pair]:
     for block in matcher.get_matching_blocks():
         if block.size < 2 and block.size != 0:
             continue
-        for p in _align_dp(script[i:block.a], heard[j:block.b]):
+        for p in _align_dp(script[i:block.a], heard[j:block.b], language):
             pairs.append(Pair(p.s0 + i, p.s1 + i, p.r0 + j, p.r1 + j, p.similarity))
         for k in range(block.size):
             pairs.append(Pair(block.a + k, block.a + k + 1, block.b + k, block.b + k + 1, 1.0))
@@ -213,7 +219,7 @@ MAX_DP_CELLS = 40_000
 word: their script words count as unheard and their heard words as unscripted."""
 
 
-def _align_dp(script: Sequence[str], heard: Sequence[str]) -> list[Pair]:
+def _align_dp(script: Sequence[str], heard: Sequence[str], language: str = "en") -> list[Pair]:
     n, m = len(script), len(heard)
     if n * m > MAX_DP_CELLS:
         return ([Pair(i, i + 1, 0, 0, 0.0) for i in range(n)]
@@ -224,7 +230,7 @@ def _align_dp(script: Sequence[str], heard: Sequence[str]) -> list[Pair]:
     cost[0, 0] = 0.0
 
     def sim(s0: int, s1: int, r0: int, r1: int, at_least: float = 0.0) -> float:
-        return similarity("".join(script[s0:s1]), "".join(heard[r0:r1]), at_least)
+        return similarity("".join(script[s0:s1]), "".join(heard[r0:r1]), at_least, language)
 
     for i in range(n + 1):
         for j in range(m + 1):
@@ -326,11 +332,11 @@ def _clean_context(pairs: Sequence[Pair], index: int, heard: Sequence[Recognised
 
 
 def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np.ndarray,
-                       sr: int, activity_seconds) -> list[_Timed]:
+                       sr: int, activity_seconds, language: str = "en") -> list[_Timed]:
     tokens = script_tokens(script)
     if not heard:
         return []
-    pairs = align_tokens(tokens, [w.text for w in heard])
+    pairs = align_tokens(tokens, [w.text for w in heard], language)
     # First pass: matched pairs get times; unmatched script runs are collected.
     items: list[_Timed | list[str]] = []
     for n_pair, p in enumerate(pairs):
@@ -409,7 +415,8 @@ def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = 16000,
     activity = analyse(samples, sr)
     estimated = False
     if script is not None and script.strip():
-        timed = _timed_from_script(script, heard, samples, sr, activity.active_seconds)
+        timed = _timed_from_script(script, heard, samples, sr, activity.active_seconds,
+                                   transcript.language)
         if not timed:
             # The recogniser returned (almost) nothing although there is a script: never let
             # the captions vanish silently; time the script from the speech itself.
@@ -424,7 +431,8 @@ def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = 16000,
                                          confidence=[t.confidence for t in timed], activity=activity)
     methods = ["estimate" if estimated else "onset" if real else "whisper" for real in snapped]
     if script is not None and script.strip() and forced_align.available(transcript.language):
-        spans, methods, keep = _apply_forced(timed, spans, methods, samples, sr, activity)
+        spans, methods, keep = _apply_forced(timed, spans, methods, samples, sr, activity,
+                                             transcript.language)
     else:
         # No acoustic check available: an ad-lib needs at least an onset of its own.
         keep = [not t.adlib or m == "onset" for t, m in zip(timed, methods)]
@@ -456,13 +464,14 @@ SNAP_REACH = 0.25
 
 
 def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], methods: list[str],
-                  samples: np.ndarray, sr: int, activity) -> tuple[list[tuple[float, float]], list[str], list[bool]]:  # type: ignore[no-untyped-def]
+                  samples: np.ndarray, sr: int, activity,  # type: ignore[no-untyped-def]
+                  language: str = "en") -> tuple[list[tuple[float, float]], list[str], list[bool]]:
     """Replace refined spans by forced-alignment ones where the decoder placed the word."""
     from reelkit.speech import forced_align
 
     results = forced_align.force_align([t.text for t in timed], spans, samples, sr,
                                        optional=[t.adlib for t in timed],
-                                       trust=[t.confidence for t in timed])
+                                       trust=[t.confidence for t in timed], language=language)
     candidates = onset_candidates(activity)
     new_spans = list(spans)
     new_methods = list(methods)

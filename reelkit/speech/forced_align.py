@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reelkit.speech import phonemes
 from reelkit.speech.align import number_phrases
 
 FRAME = 0.01
@@ -49,7 +50,10 @@ MAX_SHIFT = 2.0
 Generous: the recogniser's own times are sometimes a second off (a misheard word stretched
 over its neighbour), and a region that aligned as a whole is self-consistent."""
 LANGUAGES = frozenset({"en"})
-"""Languages the bundled acoustic model covers; others keep the recogniser/onset path."""
+"""Languages the bundled acoustic model and dictionary cover directly."""
+MAPPED_LANGUAGES = frozenset(phonemes.ESPEAK_VOICES)
+"""Languages aligned with the English model over espeak-ng's phones mapped to English ones
+(:mod:`reelkit.speech.phonemes`), when espeak-ng is installed."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class Forced:
 
 def available(language: str) -> bool:
     """True when forced alignment can run for ``language`` (the model and library are present)."""
+    if language in MAPPED_LANGUAGES:
+        return phonemes.available() and _aligner() is not None
     return language in LANGUAGES and _aligner() is not None
 
 
@@ -193,12 +199,16 @@ class _Aligner:
         except (RuntimeError, UnicodeError):
             return None
 
-    def entry(self, token: str) -> tuple[str, str] | None:
-        """The dictionary name to put in a grammar for ``token``, and how it is pronounced."""
-        core = _clean(re.sub(r"^[^\w£$€]+|[^\w%']+$", "", token))
-        if core and re.fullmatch(r"[a-z']+", core) and self.lookup(core):
-            return core, "dictionary"
-        alternates, how = pronunciations(token, self.lookup)
+    def entry(self, token: str, phones: str | None = None) -> tuple[str, str] | None:
+        """The dictionary name to put in a grammar for ``token``, and how it is pronounced;
+        ``phones`` (ARPABET) are given for a word of another language (``espeak`` then)."""
+        if phones is not None:
+            alternates, how = ([phones] if phones else []), "espeak"
+        else:
+            core = _clean(re.sub(r"^[^\w£$€]+|[^\w%']+$", "", token))
+            if core and re.fullmatch(r"[a-z']+", core) and self.lookup(core):
+                return core, "dictionary"
+            alternates, how = pronunciations(token, self.lookup)
         if not alternates:
             return None
         key = tuple(alternates)
@@ -272,7 +282,7 @@ def _aligner() -> _Aligner | None:
 
 def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], samples: np.ndarray,
                 sr: int = SAMPLE_RATE, *, optional: Sequence[bool] | None = None,
-                trust: Sequence[float] | None = None) -> list[Forced | None]:
+                trust: Sequence[float] | None = None, language: str = "en") -> list[Forced | None]:
     """Place each word of ``texts`` on ``samples`` by forced alignment.
 
     ``guides`` are rough (start, end) times per word, in order (recogniser times, refined);
@@ -280,7 +290,8 @@ def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], sam
     (an unscripted word): when the decoder leaves one out, :func:`left_out` is true of its
     result. ``trust`` (0..1 per word) says how sure the guide is; a forced start more than
     :data:`MAX_SHIFT` (widened for unsure guides) from a sure guide is distrusted. Returns one
-    :class:`Forced` or None ("keep the guide") per word.
+    :class:`Forced` or None ("keep the guide") per word. ``language`` other than English:
+    pronunciations from espeak-ng mapped to English phones (:data:`MAPPED_LANGUAGES`).
     """
     n = len(texts)
     out: list[Forced | None] = [None] * n
@@ -290,40 +301,115 @@ def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], sam
     opt = list(optional) if optional is not None else [False] * n
     sure = list(trust) if trust is not None else [1.0] * n
     duration = samples.size / sr
+    mapped = language in MAPPED_LANGUAGES
+    with aligner.lock:
+        if mapped:
+            spoken = phonemes.arpabet(texts, language)
+            entries = [aligner.entry(t, p) for t, p in zip(texts, spoken)]
+        else:
+            entries = [aligner.entry(t) for t in texts]
+        spans = _align_regions(aligner, entries, opt, guides, samples, sr, lenient=False)
+        if mapped and any(sp is None and entries[i] is not None and not opt[i] for i, sp in enumerate(spans)):
+            # The recogniser's times are poor in these languages, so its guides may cut the
+            # audio in the wrong places: cut it at the sentences' pauses instead, and let the
+            # decoder pass over a word whose mapped phones fit badly rather than lose its
+            # sentence.
+            better = _sentence_guides(texts, samples, sr)
+            if better is not None:
+                again = _align_regions(aligner, entries, opt, better, samples, sr, lenient=True)
+                if sum(sp is not None for sp in again) > sum(sp is not None for sp in spans):
+                    spans, guides = again, [g if sp is None else better[i]
+                                            for i, (g, sp) in enumerate(zip(guides, again))]
+    for i, span in enumerate(spans):
+        if span is None:
+            continue
+        if span is _LEFT_SPAN:
+            out[i] = _LEFT_OUT if opt[i] else None
+            continue
+        start, end = span
+        limit = MAX_SHIFT + (1.0 - sure[i]) * 2.0
+        if abs(start - guides[i][0]) > limit:
+            continue
+        out[i] = Forced(round(start, 3), round(max(end, start + FRAME), 3),
+                        entries[i][1])  # type: ignore[index]
+    return out
+
+
+_LEFT_SPAN = (-1.0, -1.0)
+
+
+def _align_regions(aligner: _Aligner, entries: Sequence[tuple[str, str] | None], opt: Sequence[bool],
+                   guides: Sequence[tuple[float, float]], samples: np.ndarray, sr: int,
+                   lenient: bool) -> list[tuple[float, float] | None]:
+    """(start, end) per word from the decoder (:data:`_LEFT_SPAN` for a word it passed over,
+    None where it gave nothing): the whole audio first, then halves split at the widest
+    pause between guides. ``lenient``: a region with no strict path is tried again with every
+    word optional, unless a pause splits it."""
     from reelkit.speech import pcm
 
+    n = len(entries)
+    duration = samples.size / sr
+    spans: list[tuple[float, float] | None] = [None] * n
     # One region is at most one audio window, so a file-backed track is never read in bigger
     # pieces than the recogniser reads it.
     max_region = min(MAX_REGION, pcm.CHUNK_SECONDS)
-    with aligner.lock:
-        entries = [aligner.entry(t) for t in texts]
-        pending = [(0, n, 0.0, duration)]
-        while pending:
-            a, b, t0, t1 = pending.pop()
-            idx = [i for i in range(a, b) if entries[i] is not None]
-            if not idx:
+    pending = [(0, n, 0.0, duration, False)]
+    while pending:
+        a, b, t0, t1, loose = pending.pop()
+        idx = [i for i in range(a, b) if entries[i] is not None]
+        if not idx:
+            continue
+        if t1 - t0 > max_region or (result := aligner.align(
+                [entries[i][0] for i in idx], [loose or opt[i] for i in idx],  # type: ignore[index]
+                _pcm16(samples, int(t0 * sr), int(t1 * sr)))) is None:
+            # Too long for one search, or no path: split at the widest pause between words
+            # and try the halves (down to a few words).
+            cut = _split_point(guides, a, b) if b - a >= 2 * MIN_REGION_WORDS else None
+            paused = cut is not None and guides[cut[0]][0] - guides[cut[0] - 1][1] >= LENIENT_PAUSE
+            if lenient and not loose and not paused and t1 - t0 <= LENIENT_REGION:
+                pending.append((a, b, t0, t1, True))
                 continue
-            if t1 - t0 > max_region or (result := aligner.align(
-                    [entries[i][0] for i in idx], [opt[i] for i in idx],  # type: ignore[index]
-                    _pcm16(samples, int(t0 * sr), int(t1 * sr)))) is None:
-                # Too long for one search, or no path: split at the widest pause between words
-                # and try the halves (down to a few words).
-                cut = _split_point(guides, a, b) if b - a >= 2 * MIN_REGION_WORDS else None
-                if cut is not None:
-                    k, t = cut
-                    pending += [(a, k, t0, t), (k, b, t, t1)]
-                continue
-            for i, span in zip(idx, result):
-                if span is None:
-                    out[i] = _LEFT_OUT
-                    continue
-                start = max(0.0, t0 + span[0] - START_BIAS)
-                end = min(duration, t0 + span[1])
-                limit = MAX_SHIFT + (1.0 - sure[i]) * 2.0
-                if abs(start - guides[i][0]) > limit:
-                    continue
-                out[i] = Forced(round(start, 3), round(max(end, start + FRAME), 3),
-                                entries[i][1])  # type: ignore[index]
+            if cut is not None:
+                k, t = cut
+                pending += [(a, k, t0, t, loose), (k, b, t, t1, loose)]
+            continue
+        for i, span in zip(idx, result):
+            if span is None:
+                spans[i] = _LEFT_SPAN
+            else:
+                spans[i] = (max(0.0, t0 + span[0] - START_BIAS), min(duration, t0 + span[1]))
+    return spans
+
+
+LENIENT_PAUSE = 0.15
+"""A guide gap (s) this wide is a pause to split at before a lenient search is tried."""
+LENIENT_REGION = 8.0
+"""Longest region (s) searched with every word optional (that search is slow on long audio)."""
+SENTENCE_PAUSE = 0.3
+"""Silence (s) that counts as the pause between two sentences."""
+
+
+def _sentence_guides(texts: Sequence[str], samples: np.ndarray, sr: int) -> list[tuple[float, float]] | None:
+    """Guides from the audio alone: when the audio has as many long pauses as the words have
+    sentence ends, each sentence's words spread over the speech between its pauses."""
+    from reelkit.speech.onsets import analyse
+
+    islands = [(a, b) for a, b in analyse(samples, sr).islands() if b - a >= 0.05]
+    if not islands:
+        return None
+    spans = [list(islands[0])]
+    for a, b in islands[1:]:
+        if a - spans[-1][1] >= SENTENCE_PAUSE:
+            spans.append([a, b])
+        else:
+            spans[-1][1] = b
+    ends = [k + 1 for k, t in enumerate(texts[:-1]) if re.search(r"[.!?…][\"')”»]*$", t)]
+    if len(ends) != len(spans) - 1:
+        return None
+    out: list[tuple[float, float]] = []
+    for (a, b), lo, hi in zip(spans, [0, *ends], [*ends, len(texts)]):
+        step = (b - a) / max(1, hi - lo)
+        out += [(a + k * step, a + (k + 1) * step) for k in range(hi - lo)]
     return out
 
 
