@@ -104,7 +104,9 @@ def listen(paths: Sequence[Path], script: str, *, windows: Sequence[tuple[float,
     """Transcribe each clip once (cached) and time its words on the speech."""
     from reelkit.speech import load_audio, script_prompt, transcribe
 
-    prompt = f"{FILLER_PROMPT} {script_prompt(script)}".strip()
+    from reelkit.speech.languages import filler_prompt
+
+    prompt = f"{filler_prompt(language) or FILLER_PROMPT} {script_prompt(script)}".strip()
     out: list[ClipAudio] = []
     for index, path in enumerate(paths):
         samples = load_audio(path)

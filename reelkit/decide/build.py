@@ -225,7 +225,8 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
                          analyses=shared.setdefault("faces", {}))
     cuts = tracked.cuts
     plan = Plan(title=outline.title, slug=outline.slug, width=width, height=height, fps=float(rate),
-                duration=duration, sources=sources, cuts=cuts, caption_rules=caption_rules(brand),
+                duration=duration, sources=sources, cuts=cuts,
+                caption_rules=replace(caption_rules(brand), language=outline.language),
                 caption_style=style, burn_captions=burn,
                 music=music_bed(brand), outputs=outputs, language=outline.language,
                 description=outline.description, hashtags=outline.hashtags, frame_rate=rate_text(rate),

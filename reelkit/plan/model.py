@@ -72,6 +72,7 @@ class CaptionRules:
     max_duration: float = 7.0
     pause_break: float = 0.5
     min_gap_frames: int = 2
+    language: str = "en"  # whose line-break rules apply (its articles, prepositions...)
 
 
 @dataclass(frozen=True)

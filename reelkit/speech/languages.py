@@ -11,15 +11,13 @@
   "fünfundzwanzig", "vingt-cinq", "veinticinco"; "3,5" with the decimal comma), by num2words;
 - :func:`elided_forms`: a token without its elided article or pronoun (French "l'écluse" ->
   "écluse", Dutch "'s Avonds" as "s"), for matching recognised words to the script;
-- :data:`ELIDED_PHONES`: how elided tokens sound alone (espeak reads a bare "'s" as a letter);
-- :data:`READING`: shipped line length and reading speed per language.
+- :data:`ELIDED_PHONES`: how elided tokens sound alone (espeak reads a bare "'s" as a letter).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
 SUPPORTED = ("en", "nl", "de", "fr", "es")
 
@@ -55,6 +53,17 @@ _BINDING = {
         y e o u pero ni que si porque cuando como aunque""",
 }
 
+_UNITS = {
+    "nl": """procent euro cent km meter kilometer kilo minuut minuten uur uren dag dagen week weken
+        maand maanden jaar jaren graden woningen huizen mensen""",
+    "de": """prozent euro cent km meter kilometer kilo minute minuten stunde stunden tag tage tagen
+        woche wochen monat monate jahr jahre jahren grad haushalte häuser menschen""",
+    "fr": """pour cent euros euro km mètres kilomètres kilos minute minutes heure heures jour jours
+        semaine semaines mois an ans années degrés logements maisons personnes""",
+    "es": """por ciento euros euro km metros kilómetros kilos minuto minutos hora horas día días
+        semana semanas mes meses año años grados viviendas casas personas""",
+}
+
 ELIDED_PHONES = {
     "nl": {"'s": "S", "'t": "AH T", "'n": "AH N"},
 }
@@ -65,26 +74,6 @@ _ELISION = {
     "nl": re.compile(r"^['\u2019](?:s|t|n)-?(?=\w)", re.I),
     "es": re.compile(r"^$"),
     "de": re.compile(r"^$"),
-}
-
-
-@dataclass(frozen=True)
-class Reading:
-    """Shipped caption limits for a language (a brand preset may set its own)."""
-
-    max_chars_per_line: int
-    max_cps: float
-
-
-READING = {
-    # Netflix timed-text guides give every one of these languages 42 characters per line and
-    # 17 characters/s for adults; vertical video keeps lines shorter (24, the brand default).
-    # German and Dutch compounds are long: two more characters keep them whole more often.
-    "en": Reading(24, 17.0),
-    "nl": Reading(26, 17.0),
-    "de": Reading(26, 17.0),
-    "fr": Reading(24, 17.0),
-    "es": Reading(24, 17.0),
 }
 
 
@@ -106,10 +95,39 @@ def fillers(language: str | None = None) -> frozenset[str]:
     return frozenset(_fold(w) for w in _FILLERS.get(language, _FILLERS["en"]).split())
 
 
+_FILLER_PROMPTS = {"nl": "Eh, ehm, nou, eh...", "de": "Äh, ähm, also, äh...", "fr": "Euh, ben, euh...",
+                   "es": "Eh, este, pues, eh..."}
+
+
+def filler_prompt(language: str) -> str:
+    """A prompt that makes Whisper write the fillers it hears in ``language`` ("" for English:
+    the cut keeps its own)."""
+    return _FILLER_PROMPTS.get(language, "")
+
+
 @functools.cache
 def binding_words(language: str) -> frozenset[str]:
     """Words of ``language`` a caption line should not end on (lower case, as written)."""
     return frozenset(_BINDING.get(language, "").split())
+
+
+@functools.cache
+def units(language: str) -> frozenset[str]:
+    """Words of ``language`` that belong with a number before them ("vijf minuten")."""
+    return frozenset(_UNITS.get(language, "").split())
+
+
+@functools.cache
+def number_words(language: str) -> frozenset[str]:
+    """Numbers 0..100 written out in ``language`` (num2words), each word of them."""
+    if language not in _BINDING:
+        return frozenset()
+    from num2words import num2words  # heavy-ish; needed only for these languages
+
+    out: set[str] = set()
+    for n in range(101):
+        out |= set(num2words(n, lang=language).lower().replace("-", " ").split())
+    return frozenset(out)
 
 
 def _fold(text: str) -> str:
