@@ -95,8 +95,8 @@ def fillers(language: str | None = None) -> frozenset[str]:
     return frozenset(_fold(w) for w in _FILLERS.get(language, _FILLERS["en"]).split())
 
 
-_FILLER_PROMPTS = {"nl": "Eh, ehm, nou, eh...", "de": "Äh, ähm, also, äh...", "fr": "Euh, ben, euh...",
-                   "es": "Eh, este, pues, eh..."}
+# Fillers only: with a discourse word in it ("nou", "also") Whisper base loops on the prompt.
+_FILLER_PROMPTS = {"nl": "Eh, ehm.", "de": "Äh, ähm, äh...", "fr": "Euh, hum, euh...", "es": "Eh, em, eh..."}
 
 
 def filler_prompt(language: str) -> str:
