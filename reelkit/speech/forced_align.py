@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelkit.speech import phonemes
+from reelkit.speech.sentences import sentence_guides
 from reelkit.speech.align import number_phrases
 
 FRAME = 0.01
@@ -314,7 +315,7 @@ def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], sam
             # audio in the wrong places: cut it at the sentences' pauses instead, and let the
             # decoder pass over a word whose mapped phones fit badly rather than lose its
             # sentence.
-            better = _sentence_guides(texts, samples, sr)
+            better = sentence_guides(texts, samples, sr)
             if better is not None:
                 again = _align_regions(aligner, entries, opt, better, samples, sr, lenient=True)
                 if sum(sp is not None for sp in again) > sum(sp is not None for sp in spans):
@@ -385,34 +386,6 @@ LENIENT_PAUSE = 0.15
 """A guide gap (s) this wide is a pause to split at before a lenient search is tried."""
 LENIENT_REGION = 8.0
 """Longest region (s) searched with every word optional (that search is slow on long audio)."""
-SENTENCE_PAUSE = 0.3
-"""Silence (s) that counts as the pause between two sentences."""
-
-
-def _sentence_guides(texts: Sequence[str], samples: np.ndarray, sr: int) -> list[tuple[float, float]] | None:
-    """Guides from the audio alone: when the audio has as many long pauses as the words have
-    sentence ends, each sentence's words spread over the speech between its pauses."""
-    from reelkit.speech.onsets import analyse
-
-    islands = [(a, b) for a, b in analyse(samples, sr).islands() if b - a >= 0.05]
-    if not islands:
-        return None
-    spans = [list(islands[0])]
-    for a, b in islands[1:]:
-        if a - spans[-1][1] >= SENTENCE_PAUSE:
-            spans.append([a, b])
-        else:
-            spans[-1][1] = b
-    ends = [k + 1 for k, t in enumerate(texts[:-1]) if re.search(r"[.!?…][\"')”»]*$", t)]
-    if len(ends) != len(spans) - 1:
-        return None
-    out: list[tuple[float, float]] = []
-    for (a, b), lo, hi in zip(spans, [0, *ends], [*ends, len(texts)]):
-        step = (b - a) / max(1, hi - lo)
-        out += [(a + k * step, a + (k + 1) * step) for k in range(hi - lo)]
-    return out
-
-
 def _pcm16(samples: np.ndarray, lo: int, hi: int) -> bytes:
     """Samples lo..hi as 16-bit PCM for the decoder, read for this region only (``samples`` may
     be a file-backed :class:`~reelkit.speech.pcm.PcmFile`).
