@@ -77,13 +77,6 @@ _ELISION = {
 }
 
 
-def check(language: str) -> str:
-    """``language`` if supported, else ValueError naming the supported ones."""
-    if language not in SUPPORTED:
-        raise ValueError(f"language '{language}' is not supported (choose {', '.join(SUPPORTED)})")
-    return language
-
-
 @functools.cache
 def fillers(language: str | None = None) -> frozenset[str]:
     """Filler sounds of ``language`` (normalised spelling); None: those every language shares."""

@@ -120,11 +120,12 @@ def arpabet(words: Sequence[str], language: str) -> list[str]:
     """
     fixed = ELIDED_PHONES.get(language, {})
     cores = tuple(_speakable(w) for w in words)
-    said = _batch(tuple("" if w.lower() in fixed else c for w, c in zip(cores_raw(words), cores)), language)
-    return [fixed.get(w.lower(), p) for w, p in zip(cores_raw(words), said)]
+    kept = [w.lower() for w in _apostrophe_kept(words)]
+    said = _batch(tuple("" if w in fixed else c for w, c in zip(kept, cores)), language)
+    return [fixed.get(w, p) for w, p in zip(kept, said)]
 
 
-def cores_raw(words: Sequence[str]) -> list[str]:
+def _apostrophe_kept(words: Sequence[str]) -> list[str]:
     """Words with outer punctuation removed but a leading apostrophe kept ("'s")."""
     return [re.sub(r"[^\w%']+$", "", re.sub(r"^[^\w£$€']+", "", w.replace("\u2019", "'"))) for w in words]
 
