@@ -232,7 +232,7 @@ def bench_languages(langs: list[str], backends: list[str], verbose: bool = False
 def _bench_language(lang: str, backend: str, audio: np.ndarray, truth, script: str, verbose: bool) -> tuple:
     tr = transcribe(audio, backend=backend, language=lang, use_cache=False)
     prompted = transcribe(audio, backend=backend, language=lang, use_cache=False,
-                          initial_prompt=script_prompt(script) or None)
+                          initial_prompt=script_prompt(script, lang) or None)
     words = caption_words(prompted, audio, script=script)
     errors = np.array(start_errors(truth, [(w.text, w.start) for w in words])) * 1000
     raw = np.array(start_errors(truth, [(w.text, w.start) for w in tr.words]) or [np.nan]) * 1000

@@ -27,7 +27,7 @@ def transcribe_to_file(media: Path, output: Path, *, script_file: Path | None = 
     script = script_file.read_text(encoding="utf-8") if script_file else None
     samples = load_audio(media)
     transcript = transcribe_covering(samples, backend=backend, model=model, language=language,
-                                     initial_prompt=script_prompt(script) if script else None,
+                                     initial_prompt=script_prompt(script, language) if script else None,
                                      use_cache=use_cache)
     words = caption_words(transcript, samples, script=script)
     output.parent.mkdir(parents=True, exist_ok=True)

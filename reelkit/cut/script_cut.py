@@ -106,7 +106,7 @@ def listen(paths: Sequence[Path], script: str, *, windows: Sequence[tuple[float,
 
     from reelkit.speech.languages import filler_prompt
 
-    prompt = f"{filler_prompt(language) or FILLER_PROMPT} {script_prompt(script)}".strip()
+    prompt = f"{filler_prompt(language) or FILLER_PROMPT} {script_prompt(script, language)}".strip()
     out: list[ClipAudio] = []
     for index, path in enumerate(paths):
         samples = load_audio(path)

@@ -83,7 +83,7 @@ def _caption_words(plan: Plan, outline: Outline, request: PlanRequest) -> tuple[
     # The recogniser runs in a child process, so its memory is gone before the render starts.
     with tempfile.TemporaryDirectory(prefix="reelkit-voice-") as tmp:
         samples = decode_voice_file(plan, Path(tmp) / "voice.f32")
-        prompt = script_prompt(outline.script) if outline.script else None
+        prompt = script_prompt(outline.script, outline.language) if outline.script else None
         transcript = transcribe_covering(samples, transcriber=transcribe_isolated, backend=request.asr_backend,
                                          model=request.model, language=outline.language, initial_prompt=prompt,
                                          use_cache=request.use_cache)
