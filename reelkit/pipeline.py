@@ -15,7 +15,8 @@ from reelkit.io.transaction import EpisodeTransaction
 from reelkit.decide.build import PlanRequest, build_plans, load_request_outline
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import read_plan_file, write_plans
-from reelkit.render.engine import RenderOptions, StageCallback, get_engine
+from reelkit.render.engine import RenderOptions, StageCallback
+from reelkit.render.engines import get_engine
 
 log = logging.getLogger("reelkit")
 

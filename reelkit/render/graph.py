@@ -2,16 +2,18 @@
 
 Nothing here runs a process: every function returns argv lists (never shell strings) that
 tests can compare as text. Filtergraph values that come from users (paths) are escaped with
-:func:`reelkit.io.ffmpeg.escape_filter_value`; numbers are formatted by :func:`_n`.
+:func:`reelkit.io.ffmpeg.escape_filter_value`; numbers are formatted by
+:func:`reelkit.plan.voice.fmt_number`. How the cuts are read and the voice joined lives in
+:mod:`reelkit.plan.voice` (the speech decode needs the same samples).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan, cut_frames
+from reelkit.plan.voice import cut_inputs, fmt_number as _n, join_chain as _join, rate_arg as _rate, voice_graph
 from reelkit.render.loudness import Loudness
-from reelkit.plan.frames import cut_frames, rate_text
-from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan
 
 BLUR_FILL_DARKEN = -0.18  # brightness shift of the blurred fill behind `fit` segments
 # BT.709 limited range, as every platform expects for HD. Converted inside the scale each
@@ -19,40 +21,7 @@ BLUR_FILL_DARKEN = -0.18  # brightness shift of the blurred fill behind `fit` se
 TO_BT709 = "out_color_matrix=bt709:out_range=tv"
 
 
-def _n(value: float) -> str:
-    """Compact, locale-free number formatting for argv and filtergraphs."""
-    text = f"{value:.6f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
-
-
-def _seek(plan: Plan, cut: Cut) -> str:
-    """The cut's source start for ``-ss``, floored to the microsecond ffmpeg parses.
-
-    Frame times at 30000/1001 are not whole microseconds: rounding up would seek past the
-    cut's first frame and drop it; flooring keeps it (the frame before starts 33 ms earlier).
-    """
-    first = cut_frames(cut, plan.rate)[0]
-    micro = (first * 1_000_000 * plan.rate.denominator) // plan.rate.numerator
-    return _n(micro / 1_000_000)  # exact: %.6f of a whole number of microseconds
-
-
-def _rate(plan: Plan) -> str:
-    """The plan's exact frame rate for ffmpeg (``30000/1001``, ``30``)."""
-    return rate_text(plan.rate)
-
-
 # --- inputs ---------------------------------------------------------------------------------
-
-def cut_inputs(plan: Plan, *, audio_only: bool = False) -> list[str]:
-    """One input per cut, trimmed by input seeking (decode starts at the cut, not at 0)."""
-    args: list[str] = []
-    for cut in plan.cuts:
-        src = plan.source(cut.source)
-        if audio_only:
-            args += ["-vn"]
-        args += ["-ss", _seek(plan, cut), "-t", _n(cut.duration + 0.1), "-i", src.path]
-    return args
-
 
 def music_input(plan: Plan) -> list[str]:
     if plan.music is None:
@@ -122,31 +91,6 @@ def _segment_video(plan: Plan, cut: Cut, index: int) -> str:
             f"[bgs{index}][fgs{index}]overlay=(W-w)/2:(H-h)/2,{tail}")
 
 
-def _segment_audio(plan: Plan, cut: Cut, index: int) -> str:
-    dur = _n(cut.duration)
-    src = plan.source(cut.source)
-    if not src.has_audio:
-        return f"anullsrc=r=48000:cl=stereo,atrim=duration={dur}[a{index}]"
-    # Resample every clip to one rate/layout, then pad or trim to the cut's exact length,
-    # so segments from clips with different sample rates join without drift.
-    return (f"[{index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-            f"asetpts=PTS-STARTPTS,apad,atrim=duration={dur}{_join_fades(plan, index)}[a{index}]")
-
-
-JOIN_FADE = 0.012
-"""Seconds of fade at each side of a join between cuts: a sample-level jump clicks."""
-
-
-def _join_fades(plan: Plan, index: int) -> str:
-    """Short fades where this cut meets another (none at the programme's start and end)."""
-    n, cut = len(plan.cuts), plan.cuts[index]
-    fade = min(JOIN_FADE, cut.duration / 4)
-    out = f",afade=t=in:d={_n(fade)}" if index > 0 else ""
-    if index < n - 1:
-        out += f",afade=t=out:st={_n(cut.duration - fade)}:d={_n(fade)}"
-    return out
-
-
 def _overlay_chain(plan: Plan, first_input: int, label_in: str, overlays: Sequence[Overlay],
                    prefix: str = "") -> tuple[list[str], str]:
     """Chains laying ``overlays`` (inputs from ``first_input`` on) over ``label_in``; returns
@@ -199,14 +143,6 @@ def _slide_x(ov: Overlay) -> str:
     return f"'{ov.x}-({ov.x}+w)*({'+'.join(terms)})'"
 
 
-def _join(kind: str, n: int, out: str) -> str:
-    """The chain joining segments ``[{kind}0]`` .. ``[{kind}{n-1}]`` (video ``v`` or audio ``a``) into ``[out]``."""
-    if n == 1:
-        return f"[{kind}0]{'null' if kind == 'v' else 'anull'}[{out}]"
-    video, audio = (1, 0) if kind == "v" else (0, 1)
-    return "".join(f"[{kind}{i}]" for i in range(n)) + f"concat=n={n}:v={video}:a={audio}[{out}]"
-
-
 def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
                 caption_overlays: Sequence[Overlay] = ()) -> tuple[list[str], str]:
     """Filter chains producing the finished picture; returns (chains, output label)."""
@@ -227,13 +163,6 @@ def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
 
 
 # --- audio ----------------------------------------------------------------------------------
-
-def voice_graph(plan: Plan) -> tuple[list[str], str]:
-    """Chains producing the joined voice track (all cuts, no music) at 48 kHz stereo."""
-    chains = [_segment_audio(plan, cut, i) for i, cut in enumerate(plan.cuts)]
-    chains.append(_join("a", len(plan.cuts), "voice"))
-    return chains, "voice"
-
 
 def mix_graph(plan: Plan, music_index: int | None) -> tuple[list[str], str]:
     """Voice plus the ducked music bed (when the plan has one)."""
@@ -276,14 +205,6 @@ def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
 
 
 # --- whole commands -------------------------------------------------------------------------
-
-def voice_pcm_args(plan: Plan, sample_rate: int = 16000) -> list[str]:
-    """Decode the joined voice as mono float32 PCM to stdout (for speech recognition)."""
-    chains, label = voice_graph(plan)
-    chains.append(f"[{label}]aresample={sample_rate},aformat=sample_fmts=flt:channel_layouts=mono[pcm]")
-    return cut_inputs(plan, audio_only=True) + [
-        "-filter_complex", ";".join(chains), "-map", "[pcm]", "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
-
 
 def loudness_pass_args(plan: Plan) -> list[str]:
     """First loudness pass: measure the mixed programme audio (ebur128 prints a Summary)."""

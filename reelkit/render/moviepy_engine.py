@@ -35,6 +35,7 @@ from reelkit.errors import Interrupted, RenderError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
+from reelkit.plan.voice import cut_inputs, fmt_number as _n, rate_arg
 from reelkit.render import graph
 from reelkit.render.engine import RenderOptions, RenderResult, StageCallback
 from reelkit.render.engine import stage as _stage
@@ -46,7 +47,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["render_with_moviepy", "caption_canvas_args", "encode_args", "compose", "cut_clip", "overlay_clip",
            "blurred_fill", "fit_size", "pipe_frames"]
 
-_n = graph._n  # the same number formatting as every other argv in reelkit
 
 
 # --- pure argv builders ---------------------------------------------------------------------
@@ -59,7 +59,7 @@ def caption_canvas_args(plan: Plan, ass_filter: str, out_path: str) -> list[str]
     """
     # One extra frame of canvas: the last output frame always finds a canvas frame.
     duration = plan.duration + 1.0 / plan.fps
-    canvas = f"color=c=black@0:s={plan.width}x{plan.height}:r={graph._rate(plan)}:d={_n(duration)},format=rgba"
+    canvas = f"color=c=black@0:s={plan.width}x{plan.height}:r={rate_arg(plan)}:d={_n(duration)},format=rgba"
     return ["-f", "lavfi", "-i", canvas, "-vf", f"{ass_filter}:alpha=1,format=argb",
             "-c:v", "qtrle", "-f", "mov", out_path]
 
@@ -72,13 +72,13 @@ def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Seq
     of its group, exactly like the default engine's masters, so the same remux follows.
     """
     assert len(groups) == len(masters) and groups
-    args = graph.cut_inputs(plan, audio_only=True)
+    args = cut_inputs(plan, audio_only=True)
     music_index = len(plan.cuts) if plan.music else None
     args += graph.music_input(plan)
     # The frames come last, so the audio chains keep the input numbers graph.py gives them.
     video_index = len(plan.cuts) + (1 if plan.music else 0)
     args += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{plan.width}x{plan.height}",
-             "-framerate", graph._rate(plan), "-i", "pipe:0"]
+             "-framerate", rate_arg(plan), "-i", "pipe:0"]
     # Same colour handling as graph.video_graph's last step: BT.709 limited range.
     video = f"[{video_index}:v]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
     if len(groups) == 1:

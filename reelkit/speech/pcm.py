@@ -14,15 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reelkit.io.ffmpeg import run_ffmpeg
+from reelkit.plan.model import Plan
+from reelkit.plan.voice import voice_pcm_args
 from reelkit.speech.audio import SAMPLE_RATE
-
-if TYPE_CHECKING:
-    from reelkit.plan.model import Plan
 
 CHUNK_SECONDS = 120.0
 """Longest window any stage reads at once (7.7 MB of samples). Whisper decodes 30 s at a time
@@ -82,14 +80,12 @@ def sample_chunks(samples: np.ndarray | PcmFile, seconds: float = CHUNK_SECONDS,
         yield samples[start:start + step]
 
 
-def decode_voice_file(plan: "Plan", path: Path, sample_rate: int = SAMPLE_RATE) -> PcmFile:
+def decode_voice_file(plan: Plan, path: Path, sample_rate: int = SAMPLE_RATE) -> PcmFile:
     """Decode the plan's joined voice track to ``path`` (raw f32le mono) and open it.
 
     ffmpeg writes the file itself: no sample passes through this process.
     """
-    from reelkit.render import graph
-
-    args = graph.voice_pcm_args(plan, sample_rate)
+    args = voice_pcm_args(plan, sample_rate)
     # voice_pcm_args ends with the output "pipe:1"; write the file instead.
     run_ffmpeg(["-loglevel", "error"] + args[:-1] + [str(path)], stage="decode audio")
     return PcmFile(path, sample_rate)
