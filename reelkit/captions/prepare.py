@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelkit.plan.model import Overlay, Plan, PreparedCaptions, to_data
+from reelkit.io.dataclass_data import to_data
+from reelkit.plan.model import Overlay, Plan, PreparedCaptions
 
 _PREPARE_VERSION = "1"  # bump when the ASS writer or the Pillow drawing changes
 

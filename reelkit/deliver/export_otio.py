@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from reelkit.errors import InputError
-from reelkit.plan.frames import cut_frames, to_frames
-from reelkit.plan.model import Overlay, Plan
+from reelkit.plan.frames import to_frames
+from reelkit.plan.model import Overlay, Plan, cut_frames
 
 FORMATS = {".otio": "otio_json", ".xml": "fcp_xml"}
 

@@ -17,7 +17,7 @@ from raw_footage import SCRIPT, SCRIPT_LINES, raw_clip
 from reelkit.cli.main import main
 from reelkit.errors import InputError
 from reelkit.plan.edit import EditSettings
-from reelkit.plan.model import load_plan
+from reelkit.plan.planfile import read_plan_file
 from reelkit.cut.script_cut import decide_cut, listen, read_script
 from reelkit.speech.align import normalise, script_tokens
 from reelkit.cut.takes import StreamWord, find_takes, script_lines
@@ -105,7 +105,7 @@ def rendered(raw, tmp_path_factory: pytest.TempPathFactory):
                                        "--out", str(out), "--quiet", "--preset", "ultrafast"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     folder = out / "raw-take"
-    return folder, load_plan((folder / "plan.json").read_text(encoding="utf-8"))
+    return folder, read_plan_file(folder / "plan.json")[0]
 
 
 @pytest.mark.slow

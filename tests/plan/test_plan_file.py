@@ -11,7 +11,8 @@ import pytest
 
 from reelkit.errors import InputError
 from reelkit.plan import frames
-from reelkit.plan.model import CaptionPage, Crop, Cut, OutputSpec, Overlay, Plan, Source, Word, to_data
+from reelkit.io.dataclass_data import to_data
+from reelkit.plan.model import CaptionPage, Crop, Cut, OutputSpec, Overlay, Plan, Source, Word, with_exact_frames
 from reelkit.plan.planfile import dump_plans, plan_schema, read_plan_file
 from reelkit.render import graph
 
@@ -28,7 +29,7 @@ def make_plan(clip: Path, logo: Path, rate: Fraction = Fraction(30000, 1001)) ->
     plan = Plan(title="T", slug="t", width=1080, height=1920, fps=float(rate), duration=0, sources=(src,),
                 cuts=cuts, words=page.words, pages=(page,), outputs=(OutputSpec("tiktok", "/o/tiktok.mp4"),),
                 overlays=(Overlay("logo", str(logo), 10, 20, 0.0, 1.0),), frame_rate=frames.rate_text(rate))
-    return frames.normalise(plan)
+    return with_exact_frames(plan)
 
 
 @pytest.fixture()
@@ -59,7 +60,7 @@ def test_normalise_lays_cuts_in_frames_with_seconds_derived(plan: Plan) -> None:
     assert plan.frame_count == 42 and plan.duration == round(42 * 1001 / 30000, 6)
     assert plan.rate == Fraction(30000, 1001) and plan.fps == pytest.approx(29.97003)
     # Moving a cut's end by 10 frames changes the whole duration by exactly 10 frames.
-    moved = frames.normalise(replace(plan, cuts=(replace(a, src_end_frame=40), b)))
+    moved = with_exact_frames(replace(plan, cuts=(replace(a, src_end_frame=40), b)))
     assert moved.frame_count == 52 and moved.cuts[1].out_start_frame == 37
 
 
