@@ -65,12 +65,11 @@ def _clip_problems(doc: Located, base: Path) -> list[str]:
 def _settings_problems(outline: Outline, brand: str | None, platforms: tuple[str, ...],
                        platforms_file: Path | None) -> list[str]:
     from reelkit.brand import load_brand
-    from reelkit.decide.build import _outline_relative
     from reelkit.plan.platforms import get_platform, load_platforms
 
     problems = []
     try:
-        load_brand(brand or _outline_relative(outline, outline.brand))
+        load_brand(outline.brand_ref(brand))
     except ReelkitError as exc:
         problems.append(f"{outline.path}: brand: {exc.one_line()}")
     try:

@@ -14,18 +14,31 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 from reelkit import __version__
+from reelkit.batch.series import Series
+from reelkit.batch.work import EpisodeOutcome
 from reelkit.io.atomic import write_json_atomic, write_text_atomic
-
-if TYPE_CHECKING:
-    from reelkit.batch.runner import BatchResult
-    from reelkit.batch.work import EpisodeOutcome
 
 REPORT_HTML = "report.html"
 REPORT_JSON = "report.json"
 EXCERPT_PAGES = 4
+
+
+@dataclass
+class BatchResult:
+    """Every episode's outcome in series order, the preflight problems and the wall time."""
+
+    series: Series
+    outcomes: list[EpisodeOutcome]
+    problems: list[str]
+    wall_seconds: float
+    report_html: Path | None = None
+    report_json: Path | None = None
+    interrupted: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def _rel(path: str | None, out_dir: Path) -> str | None:

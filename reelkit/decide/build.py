@@ -12,11 +12,12 @@ from typing import Any
 
 from reelkit.errors import CaptionError, InputError
 from reelkit.io.paths import assets_dir
-from reelkit.plan.frames import exact_rate, normalise, rate_text
-from reelkit.plan.model import CaptionPage, Plan, Word
+from reelkit.plan.frames import exact_rate, rate_text
+from reelkit.plan.model import CaptionPage, Plan, Word, with_exact_frames
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
 from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms, preset_data
 from reelkit.cut.timeline import build_timeline
+from reelkit.reframe.crop import frame_cuts
 
 log = logging.getLogger(__name__)
 
@@ -133,12 +134,6 @@ def _pages(plan: Plan, outline: Outline, request: PlanRequest,
     return words, tuple(paginate(words, plan.caption_rules, plan.fps, windows))
 
 
-def _outline_relative(outline: Outline, brand: str) -> str:
-    """A brand given as a path in the outline is relative to the outline file, like its clips."""
-    candidate = outline.path.parent / brand
-    return str(candidate) if ("/" in brand or brand.endswith(".yaml")) and candidate.exists() else brand
-
-
 def plan_rate(outline: Outline, platform: Platform) -> Fraction:
     """The frame rate to render at: the outline's ``fps``, else the platform's, else (``fps:
     source``) the first clip's own rate, exactly (29.97 stays 30000/1001) when the platform
@@ -174,7 +169,7 @@ def build_plans(outline: Outline, request: PlanRequest, folder: Path) -> tuple[P
     from reelkit.brand import load_brand
 
     platforms = select_platforms(request, outline)
-    brand = load_brand(request.brand or _outline_relative(outline, outline.brand))
+    brand = load_brand(outline.brand_ref(request.brand))
     shared: dict[str, Any] = {}
     groups = size_groups(platforms)
     if any(seg.script_cut for seg in outline.segments):
@@ -209,7 +204,8 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
 
     width, height = platforms[0].width, platforms[0].height
     rate = plan_rate(outline, platforms[0])
-    sources, cuts = build_timeline(outline, width, height, rate)
+    sources, cuts = build_timeline(outline, rate)
+    cuts = frame_cuts(outline.segments, sources, cuts, width, height)
     script_cut: tuple = ()
     if "script_cut" in shared:
         sources, cuts, script_cut = _script_cut_parts(shared, sources, cuts, outline)
@@ -246,7 +242,7 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
 
     translations = build_translations(outline, words, plan.caption_rules, plan.fps)
     burn_language = outline.burn if outline.burn and outline.burn != outline.language else ""
-    plan = normalise(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes,
+    plan = with_exact_frames(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes,
                              translations=translations, burn_language=burn_language))
     return replace(plan, captions=prepare_captions(plan, assets_dir()))
 

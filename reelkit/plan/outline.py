@@ -73,6 +73,15 @@ class Outline:
     def slug(self) -> str:
         return slugify(self.title)
 
+    def brand_ref(self, override: str | None = None) -> str:
+        """The brand to load: ``override`` (``--brand``), else the outline's own; a path given in
+        the outline is relative to the outline file, like its clips."""
+        if override:
+            return override
+        candidate = self.path.parent / self.brand
+        is_path = "/" in self.brand or self.brand.endswith(".yaml")
+        return str(candidate) if is_path and candidate.exists() else self.brand
+
 
 @cache
 def outline_schema() -> dict[str, Any]:
@@ -88,7 +97,7 @@ def slugify(text: str) -> str:
     return slug[:60].strip("-") or "episode"
 
 
-def _schema_errors(doc: Located, schema: dict[str, Any] | None = None, *, registry: Any = None,
+def schema_errors(doc: Located, schema: dict[str, Any] | None = None, *, registry: Any = None,
                    error: type[InputError] = OutlineError) -> None:
     """Raise ``error`` (file:line: key: problem) for the first place ``doc`` breaks ``schema``
     (default: the outline schema); ``registry`` resolves ``$ref`` into other schemas."""
@@ -133,7 +142,7 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
     """An outline from loaded YAML (a file, or one inline in a series file); clip paths are
     relative to ``base`` (default: the folder of ``doc.path``)."""
     path = doc.path
-    _schema_errors(doc)
+    schema_errors(doc)
     data = doc.data
     base = base if base is not None else path.parent
     segments = []
@@ -178,8 +187,6 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
         if check_media and callout.at >= total:
             raise OutlineError(f"callout at {callout.at:g}s starts after the end of the episode ({total:.2f}s)",
                                path=str(path), line=doc.line_of(f"callouts.{index}.at"), key=f"callouts.{index}.at")
-    from reelkit.captions.translations import check_translations
-
     translations = check_translations(path, doc, data)
     return Outline(
         path=path, title=data["title"], segments=tuple(segments), brand=data.get("brand", "default"),
@@ -205,3 +212,65 @@ def outline_for_clips(clips: list[Path], script: str | None = None) -> Outline:
                                 script_cut=script is not None))
     title = clips[0].stem
     return Outline(path=clips[0], title=title, segments=tuple(segments), script=script)
+
+
+# --- translated scripts (timed into captions by reelkit.captions.translations) -----------------
+
+MAX_TRANSLATION_BYTES = 1_000_000
+"""Largest translated script read (a narration is a few kilobytes)."""
+
+
+def script_lines(text: str) -> list[str]:
+    """The non-blank lines of a script, stripped."""
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
+def check_translations(outline_path: Path, doc: Any, data: dict[str, Any]) -> tuple[tuple[str, Path], ...]:
+    """Validate an outline's ``translations`` and ``burn``: files exist, are UTF-8 text and
+    have as many lines as the script. Returns (language, resolved path) pairs."""
+    raw = data.get("translations") or {}
+    burn = data.get("burn")
+    language = data.get("language", "en")
+    if burn and burn != language and burn not in raw:
+        raise OutlineError(f"burn: '{burn}' is neither the outline language '{language}' nor a translation",
+                           path=str(outline_path), line=doc.line_of("burn"), key="burn",
+                           hint="add it under translations, or remove burn")
+    if not raw:
+        return ()
+    script = data.get("script")
+    if not script or not script.strip():
+        raise OutlineError("translations need a script to time them by", path=str(outline_path),
+                           line=doc.line_of("translations"), key="translations",
+                           hint="add the narration as script")
+    n_script = len(script_lines(script))
+    out: list[tuple[str, Path]] = []
+    for lang, name in raw.items():
+        key = f"translations.{lang}"
+        file = Path(name) if Path(name).is_absolute() else (outline_path.parent / name)
+        text = read_translation(file, outline_path, doc.line_of(key), key)
+        n = len(script_lines(text))
+        if n != n_script:
+            raise OutlineError(f"{file.name} has {n} lines but the script in {outline_path.name} has "
+                               f"{n_script}", path=str(file), line=doc.line_of(key), key=key,
+                               hint="give one translated line per script line")
+        out.append((lang, file.resolve()))
+    return tuple(out)
+
+
+def read_translation(file: Path, outline_path: Path, line: int | None, key: str) -> str:
+    """A translated script's text; OutlineError naming the file when unreadable or too big."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_TRANSLATION_BYTES:
+            raise OutlineError(f"translation file is {size} bytes (max {MAX_TRANSLATION_BYTES})",
+                               path=str(file), key=key)
+        return file.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise OutlineError(f"translation file not found: {file}", path=str(outline_path), line=line, key=key,
+                           hint="paths are relative to the outline file") from None
+    except UnicodeDecodeError:
+        raise OutlineError("translation file is not UTF-8 text", path=str(file), key=key,
+                           hint="save it as UTF-8") from None
+    except OSError as exc:
+        raise OutlineError(f"cannot read translation file: {exc.strerror or exc}", path=str(file),
+                           key=key) from None
