@@ -356,7 +356,7 @@ def _take_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord]
                  settings: EditSettings) -> tuple[list[_Sound], dict[int, str], int, int]:
     """Kept sounds of a take in time order, the removed stream words with their kind, and
     counts of fillers and repetitions (for ``takes: best``)."""
-    from reelkit.speech.align import _split_span
+    from reelkit.speech.align import split_span
 
     # Tokens to place on the voiced chunks, in time order: (caption text, recognised start,
     # kept?). Removed words are placed too, so the chunk they sound in is known and cut.
@@ -429,7 +429,7 @@ def _take_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord]
         if not any(placed[i][2] for i in idx):
             continue
         texts = [placed[i][0] for i in idx]
-        timed = _split_span(texts, c0, c1, 1.0) if len(texts) > 1 else None
+        timed = split_span(texts, c0, c1, 1.0) if len(texts) > 1 else None
         words = ([(t.text, t.start, t.end) for t in timed] if timed else [(texts[0], c0, c1)])
         sounds.append(_Sound(c0, c1, [w for w in words if w[0]]))
     if not sounds:  # no voice map to go by: the recognised spans

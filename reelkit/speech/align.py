@@ -23,13 +23,14 @@ import functools
 import importlib.util
 import os
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from reelkit.speech import forced_align
 from reelkit.speech.types import RecognisedWord, Transcript
+from reelkit.speech.words import normalise, number_readings, script_tokens
 from reelkit.speech.onsets import analyse, onset_candidates, refine_spans_detail, snap_to_pause_onset
 from reelkit.plan.model import Word
 
@@ -40,95 +41,6 @@ SECONDS_PER_WORD = 0.12
 """Least speech per unmatched script word for a long unmatched stretch to count as spoken."""
 ALWAYS_KEEP_RUN = 2
 """Unmatched runs this short between matched words are kept (the recogniser dropped them)."""
-
-
-# --- tokens -------------------------------------------------------------------------------------
-
-def script_tokens(script: str) -> list[str]:
-    """The script's words as written; punctuation-only tokens join the word before them."""
-    out: list[str] = []
-    for tok in script.split():
-        if not any(ch.isalnum() for ch in tok):
-            if out:
-                out[-1] = f"{out[-1]} {tok}"
-            continue
-        out.append(tok)
-    return out
-
-
-@functools.lru_cache(maxsize=65536)
-def normalise(text: str) -> str:
-    """Lower case, accents folded, everything but letters and digits removed."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
-
-
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-         "eighteen", "nineteen"]
-_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-
-
-def _below_1000(n: int, and_word: bool) -> str:
-    words: list[str] = []
-    if n >= 100:
-        words += [_ONES[n // 100], "hundred"]
-        n %= 100
-        if n and and_word:
-            words.append("and")
-    if n >= 20:
-        words.append(_TENS[n // 10])
-        if n % 10:
-            words.append(_ONES[n % 10])
-    elif n or not words:
-        words.append(_ONES[n])
-    return " ".join(words)
-
-
-def spell_number(n: int, and_word: bool = False) -> str:
-    """An integer in English words ("two thousand twenty six")."""
-    if n < 0:
-        return "minus " + spell_number(-n, and_word)
-    if n < 1000:
-        return _below_1000(n, and_word)
-    parts: list[str] = []
-    for value, name in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand")):
-        if n >= value:
-            parts.append(f"{spell_number(n // value, and_word)} {name}")
-            n %= value
-    if n:
-        if and_word and n < 100:
-            parts.append("and")
-        parts.append(_below_1000(n, and_word))
-    return " ".join(parts)
-
-
-def number_phrases(token: str) -> set[str]:
-    """Ways a token with digits may be spoken, as words: "2026" -> "twenty twenty six", ..."""
-    text = token.replace(",", "")
-    m = re.fullmatch(r"[^\w£$€]*([£$€]?)(\d+)(?:\.(\d+))?(%|st|nd|rd|th|s|m|k|bn)?\W*", text, re.I)
-    if not m:
-        return set()
-    currency, whole, frac, suffix = m.group(1), int(m.group(2)), m.group(3), (m.group(4) or "").lower()
-    bases = {spell_number(whole), spell_number(whole, and_word=True)}
-    if 1100 <= whole <= 2099 and whole % 100:
-        # Years: "nineteen eighty four", "twenty twenty six".
-        hi, lo = divmod(whole, 100)
-        bases.add(f"{spell_number(hi)} {'oh ' if lo < 10 else ''}{spell_number(lo)}")
-    if len(m.group(2)) > 1 and m.group(2).startswith("0") or len(m.group(2)) >= 4:
-        bases.add(" ".join(_ONES[int(d)] for d in m.group(2)))  # phone numbers, codes
-        if m.group(2).startswith("0"):
-            bases.add(" ".join("oh" if d == "0" else _ONES[int(d)] for d in m.group(2)))
-    if frac:
-        bases = {f"{b} point {' '.join(_ONES[int(d)] for d in frac)}" for b in bases}
-    tail = {"%": "percent", "m": "million", "k": "thousand", "bn": "billion"}.get(suffix, "")
-    money = {"£": "pounds", "$": "dollars", "€": "euros"}.get(currency, "")
-    return {" ".join(f"{b} {tail} {money}".split()) for b in bases}
-
-
-def number_readings(token: str) -> set[str]:
-    """Normalised ways a token with digits may be spoken: "2026" -> twentytwentysix, ..."""
-    return {normalise(p) for p in number_phrases(token)}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -286,7 +198,7 @@ class _Timed:
     """A recognised word outside the script: captioned only with audio evidence of its own."""
 
 
-def _split_span(texts: Sequence[str], start: float, end: float, confidence: float) -> list[_Timed]:
+def split_span(texts: Sequence[str], start: float, end: float, confidence: float) -> list[_Timed]:
     """Share ``[start, end]`` among ``texts`` in proportion to their length (speech takes time)."""
     weights = np.array([max(1, len(normalise(t))) + 2 for t in texts], dtype=float)
     edges = start + (end - start) * np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
@@ -340,7 +252,7 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
             if p.s1 - p.s0 == 1:
                 items.append(_Timed(tokens[p.s0], start, end, conf))
             else:
-                items.extend(_split_span(tokens[p.s0:p.s1], start, end, 0.5))
+                items.extend(split_span(tokens[p.s0:p.s1], start, end, 0.5))
         elif p.s1 > p.s0:  # script words not heard
             if items and isinstance(items[-1], list):
                 items[-1].extend(tokens[p.s0:p.s1])
@@ -370,15 +282,15 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
                 b = nxt.start + 0.4 * (nxt.end - nxt.start)
                 prev.end = a
                 nxt.start = b
-            out.extend(_split_span(item, a, b, 0.3))
+            out.extend(split_span(item, a, b, 0.3))
         elif nxt is not None:  # before the first heard word
             a, b = max(0.0, nxt.start - k * 0.4), nxt.start
             if activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
-                out.extend(_split_span(item, a, b, 0.3))
+                out.extend(split_span(item, a, b, 0.3))
         elif prev is not None:  # after the last heard word
             a, b = prev.end, min(duration, prev.end + k * 0.4)
             if activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
-                out.extend(_split_span(item, a, b, 0.3))
+                out.extend(split_span(item, a, b, 0.3))
     return out
 
 
@@ -403,8 +315,6 @@ def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = 16000,
     An unscripted word (ad-lib) is kept only with audio evidence: the forced alignment keeps
     it as an optional word, or, without forced alignment, refinement finds its own onset.
     """
-    from reelkit.speech import forced_align  # it uses this module's number readings
-
     heard = [w for w in transcript.words if normalise(w.text)]
     activity = analyse(samples, sr)
     estimated = False
@@ -458,8 +368,6 @@ SNAP_REACH = 0.25
 def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], methods: list[str],
                   samples: np.ndarray, sr: int, activity) -> tuple[list[tuple[float, float]], list[str], list[bool]]:  # type: ignore[no-untyped-def]
     """Replace refined spans by forced-alignment ones where the decoder placed the word."""
-    from reelkit.speech import forced_align
-
     results = forced_align.force_align([t.text for t in timed], spans, samples, sr,
                                        optional=[t.adlib for t in timed],
                                        trust=[t.confidence for t in timed])

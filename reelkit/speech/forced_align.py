@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reelkit.speech.align import number_phrases
+from reelkit.speech.words import number_phrases
 
 FRAME = 0.01
 """pocketsphinx's frame step (s)."""
