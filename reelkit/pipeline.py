@@ -10,11 +10,19 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
-from reelkit.io.transaction import EpisodeTransaction
+from reelkit.brand.overlays import is_full_frame
+from reelkit.captions import write_srt, write_vtt
 from reelkit.decide.build import PlanRequest, build_plans, load_request_outline
+from reelkit.deliver.check import check_file
+from reelkit.deliver.cover import make_cover
+from reelkit.deliver.metadata import write_metadata
+from reelkit.io.transaction import EpisodeTransaction
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import read_plan_file, write_plans
+from reelkit.plan.platforms import common_safe_box, plan_presets
 from reelkit.render.engine import RenderOptions, StageCallback
 from reelkit.render.engines import get_engine
 
@@ -67,8 +75,6 @@ def render_episode(request: RenderRequest, on_stage: StageCallback | None = None
 
 def _release_speech_models() -> None:
     """Free the recogniser before the encoders start (peak memory of the whole run)."""
-    import sys
-
     backends = sys.modules.get("reelkit.speech.backends")
     if backends is not None and backends.loaded_models():
         backends.release_memory()
@@ -102,7 +108,6 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
     if tx is None:
         with EpisodeTransaction(folder) as own:
             return render_planned(plans, folder, request, on_stage, timings, tx=own)
-    from reelkit.captions import write_srt, write_vtt
 
     plans = (plans,) if isinstance(plans, Plan) else tuple(plans)
     stage = tx.staging
@@ -146,8 +151,6 @@ def sidecar_formats(plans: Sequence[Plan]) -> list[str]:
 
 def _card_free_window(plan: Plan) -> tuple[float, float]:
     """The span not covered by full-frame cards (hook on the brand colour, end card)."""
-    from reelkit.brand.overlays import is_full_frame
-
     lo, hi = 0.0, plan.duration
     for ov in plan.overlays:
         if is_full_frame(ov, plan.width, plan.height):
@@ -160,13 +163,6 @@ def _card_free_window(plan: Plan) -> tuple[float, float]:
 
 def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecars: dict[str, Path]):  # type: ignore[no-untyped-def]
     """Cover image, per-platform checks and metadata.json."""
-    from reelkit.deliver.check import check_file
-    from reelkit.deliver.cover import make_cover
-    from reelkit.deliver.metadata import write_metadata
-    from reelkit.plan.platforms import common_safe_box, plan_presets
-
-    from concurrent.futures import ThreadPoolExecutor
-
     # The presets each plan was made for (a --platforms-file included), not today's files.
     to_check = []
     for each in plans:

@@ -92,7 +92,7 @@ def series_schema() -> dict[str, Any]:
 
 @cache
 def _registry() -> Any:
-    from referencing import Registry, Resource
+    from referencing import Registry, Resource  # lazy: with jsonschema, loaded only when a series is read
 
     outline = outline_schema()
     return Registry().with_resource(outline["$id"], Resource.from_contents(outline))

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import pysrt
+
 from reelkit.errors import CaptionError
 from reelkit.io.atomic import atomic_path
 from reelkit.plan.model import CaptionPage, Word
@@ -33,8 +35,6 @@ _VTT_TIME = re.compile(r"^(?:(\d+):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
 
 def write_srt(pages: Sequence[CaptionPage], path: Path) -> None:
     """Write ``pages`` as a UTF-8 SubRip file (numbered cues, ``HH:MM:SS,mmm``), atomically."""
-    import pysrt
-
     subs = pysrt.SubRipFile(eol="\n", encoding="utf-8")
     for n, (start_ms, end_ms, lines) in enumerate(_cues(pages), 1):
         subs.append(pysrt.SubRipItem(index=n, start=pysrt.SubRipTime.from_ordinal(start_ms),
@@ -125,8 +125,6 @@ def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _parse_srt(text: str, where: str) -> list[CaptionPage]:
-    import pysrt
-
     pages: list[CaptionPage] = []
     for cue, (first, lines) in enumerate(_blocks(text), 1):
         has_arrow = [i for i, ln in enumerate(lines) if "-->" in ln]

@@ -15,8 +15,10 @@ import difflib
 from collections.abc import Sequence
 from pathlib import Path
 
+from reelkit.captions.paging import paginate
 from reelkit.plan.model import CaptionPage, CaptionRules, TranslatedCaptions, Word
 from reelkit.plan.outline import Outline, read_translation, script_lines
+from reelkit.speech.align import script_tokens
 
 def line_spans(script: str, words: Sequence[Word]) -> list[tuple[float, float] | None]:
     """Per script line, the (start, end) of its caption words; None for a line not spoken.
@@ -24,8 +26,6 @@ def line_spans(script: str, words: Sequence[Word]) -> list[tuple[float, float] |
     Caption words carry the script's tokens as written, so they are matched back to the
     script's tokens in order (ad-libs and dropped lines simply do not match).
     """
-    from reelkit.speech.align import script_tokens
-
     owner: list[int] = []
     tokens: list[str] = []
     lines = script_lines(script)
@@ -63,8 +63,6 @@ def spread_words(text: str, start: float, end: float) -> list[Word]:
 def translated_pages(script: str, translation: str, words: Sequence[Word], rules: CaptionRules,
                      fps: float) -> tuple[CaptionPage, ...]:
     """Pages of ``translation`` (one line per ``script`` line) timed by the caption ``words``."""
-    from reelkit.captions.paging import paginate
-
     gap = rules.min_gap_frames / fps
     spans = line_spans(script, words)
     texts = script_lines(translation)

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from dataclasses import replace
 
 import click
+import yaml
+
+from reelkit.cut.report import draw_plot, report_text, segments_document
+from reelkit.cut.script_cut import expand_outline
+from reelkit.decide.build import PlanRequest, load_request_outline, plan_rate, select_platforms
+from reelkit.errors import InputError
+from reelkit.io.atomic import atomic_output
 
 
 @click.command("cut")
@@ -35,14 +43,6 @@ def cut_command(inputs: tuple[Path, ...], script_file: Path | None, output: Path
       reelkit cut raw.mp4 --script narration.txt -o segments.yaml --plot cut.png
       reelkit render segments.yaml --platform tiktok
     """
-    import yaml
-
-    from reelkit.errors import InputError
-    from reelkit.io.atomic import atomic_output
-    from reelkit.decide.build import PlanRequest, load_request_outline, plan_rate, select_platforms
-    from reelkit.cut.report import draw_plot, report_text, segments_document
-    from reelkit.cut.script_cut import expand_outline
-
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise InputError("output must end in .yaml", path=str(output))
     outline = load_request_outline(inputs, script_file)
@@ -50,7 +50,6 @@ def cut_command(inputs: tuple[Path, ...], script_file: Path | None, output: Path
         raise InputError("no script to cut by", key="--script", hint="give --script narration.txt")
     if not any(s.script_cut for s in outline.segments):
         # An outline without `cut: script` segments: cut all of its talking clips by the script.
-        from dataclasses import replace
 
         outline = replace(outline, segments=tuple(replace(s, script_cut=s.captions) for s in outline.segments))
     request = PlanRequest(inputs=inputs, platforms=platforms, asr_backend=asr_backend, model=model,

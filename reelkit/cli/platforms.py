@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from reelkit.deliver.check import check_file
 from reelkit.plan.platforms import Platform, get_platform, load_platforms
 
 _PLATFORMS_FILE = click.option(
@@ -78,8 +79,6 @@ def check_command(file: Path, platform_name: str, platforms_file: Path | None) -
       reelkit check out/episode/tiktok.mp4 --platform tiktok
       reelkit check final.mp4 --platform feed --platforms-file my-platforms.yaml
     """
-    from reelkit.deliver.check import check_file  # local: keeps `reelkit --help` from loading PyAV
-
     platform = get_platform(platform_name, load_platforms(platforms_file))
     report = check_file(file, platform)
     for warning in report.warnings:

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reelkit.brand import caption_rules, load_brand
+from reelkit.captions import paginate, write_srt, write_vtt
 from reelkit.errors import InputError
 from reelkit.io.atomic import write_json_atomic
 from reelkit.io.probe import probe
+from reelkit.speech import caption_words, load_audio, script_prompt
+from reelkit.speech.coverage import transcribe_covering
 
 
 def transcribe_to_file(media: Path, output: Path, *, script_file: Path | None = None,
                        backend: str = "faster-whisper", model: str | None = None, language: str = "en",
                        brand: str = "default", use_cache: bool = True) -> None:
     """Transcribe ``media`` (aligning to ``script_file`` when given) and write ``output`` by its extension."""
-    from reelkit.speech import caption_words, load_audio, script_prompt
-    from reelkit.speech.coverage import transcribe_covering
-    from reelkit.brand import caption_rules, load_brand
-    from reelkit.captions import paginate, write_srt, write_vtt
-
     suffix = output.suffix.lower()
     if suffix not in (".srt", ".vtt", ".json"):
         raise InputError("output must end in .srt, .vtt or .json", path=str(output))

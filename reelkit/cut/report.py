@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image, ImageDraw
+from PIL import Image
 
 from reelkit.cut.script_cut import Expanded
 
@@ -108,8 +110,6 @@ def strip_y(row: int) -> int:
 
 def draw_plot(expanded: Expanded, path: Path) -> None:
     """One row per clip: the waveform over a strip coloured by what the cut kept and removed."""
-    from PIL import Image, ImageDraw
-
     audios = expanded.audios
     img = Image.new("RGB", (PLOT_WIDTH, max(1, len(audios)) * ROW_HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(img)
@@ -146,8 +146,6 @@ def draw_plot(expanded: Expanded, path: Path) -> None:
 
 def kept_colour_at(path: Path, row: int, t: float, duration: float) -> tuple[int, int, int]:
     """The strip colour at clip time ``t`` (for checks and tests)."""
-    from PIL import Image
-
     with Image.open(path) as img:
         return img.convert("RGB").getpixel((time_to_x(t, duration), strip_y(row)))  # type: ignore[return-value]
 

@@ -9,15 +9,31 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+import tempfile
 
+from reelkit.brand import (Callout, LowerThirdCue, OverlayContext, build_overlays, caption_rules, caption_style,
+                           load_brand, music_bed)
+from reelkit.brand.layout import lay_out
+from reelkit.brand.preset import caption_block_half_height
+from reelkit.captions import check_page_rules, paginate, read_captions
+from reelkit.captions.prepare import prepare_captions
+from reelkit.captions.translations import build_translations
+from reelkit.cut.script_cut import expand_outline, output_words, plan_records, punch_in, read_script
+from reelkit.cut.timeline import build_timeline
 from reelkit.errors import CaptionError, InputError
 from reelkit.io.paths import assets_dir
+from reelkit.io.probe import probe
 from reelkit.plan.frames import exact_rate, rate_text
-from reelkit.plan.model import CaptionPage, Plan, Word, with_exact_frames
+from reelkit.plan.model import CaptionPage, Plan, Source, Word, with_exact_frames
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
-from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms, preset_data
-from reelkit.cut.timeline import build_timeline
+from reelkit.plan.platforms import (DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms,
+                                    preset_data)
 from reelkit.reframe.crop import frame_cuts
+from reelkit.reframe.tracking import track_cuts
+from reelkit.speech import caption_words, script_prompt
+from reelkit.speech.coverage import transcribe_covering, voiced_regions
+from reelkit.speech.pcm import decode_voice_file
+from reelkit.speech.worker import transcribe_isolated
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +67,6 @@ def load_request_outline(inputs: Sequence[Path], script_file: Path | None = None
             raise InputError("give one outline at a time (or only media files)", path=str(inputs[1]))
         outline = load_outline(first)
         if script_file is not None:
-            from reelkit.cut.script_cut import read_script
-
             outline = replace(outline, script=read_script(script_file))
         return outline
     for path in inputs:
@@ -60,8 +74,6 @@ def load_request_outline(inputs: Sequence[Path], script_file: Path | None = None
             raise InputError("file not found", path=str(path))
     script = None
     if script_file is not None:
-        from reelkit.cut.script_cut import read_script
-
         script = read_script(script_file)
     return outline_for_clips([Path(p) for p in inputs], script=script)
 
@@ -73,13 +85,6 @@ def select_platforms(request: PlanRequest, outline: Outline) -> list[Platform]:
 
 
 def _caption_words(plan: Plan, outline: Outline, request: PlanRequest) -> tuple[Word, ...]:
-    import tempfile
-
-    from reelkit.speech import caption_words, script_prompt
-    from reelkit.speech.coverage import transcribe_covering, voiced_regions
-    from reelkit.speech.pcm import decode_voice_file
-    from reelkit.speech.worker import transcribe_isolated
-
     # The voice stays on disk and is read a window at a time: memory does not grow with length.
     # The recogniser runs in a child process, so its memory is gone before the render starts.
     with tempfile.TemporaryDirectory(prefix="reelkit-voice-") as tmp:
@@ -102,8 +107,6 @@ def _regroup_broken(pages: Sequence[CaptionPage], plan: Plan) -> tuple[CaptionPa
     """A producer's corrected captions keep their words and times; only a cue that breaks the
     grouping rules (too long a line, too many lines, too long on screen) is regrouped, inside
     its own time span."""
-    from reelkit.captions import check_page_rules, paginate
-
     out: list[CaptionPage] = []
     for page in pages:
         span = [(page.start, page.end)]
@@ -118,8 +121,6 @@ def _pages(plan: Plan, outline: Outline, request: PlanRequest,
            shared: dict[str, Any]) -> tuple[tuple[Word, ...], tuple[CaptionPage, ...]]:
     """Caption words and pages of ``plan``. ``shared`` carries what one run decides once for
     every frame size: the transcribed words (or the producer's caption file)."""
-    from reelkit.captions import paginate, read_captions
-
     windows = [(c.out_start, c.out_end) for c in plan.cuts if c.captions]
     if request.captions_file is not None:
         if "captions_file" not in shared:
@@ -166,16 +167,12 @@ def build_plans(outline: Outline, request: PlanRequest, folder: Path) -> tuple[P
     gets its own crop, caption placement, safe zone and overlays, and one picture that the
     platforms of that size share.
     """
-    from reelkit.brand import load_brand
-
     platforms = select_platforms(request, outline)
     brand = load_brand(outline.brand_ref(request.brand))
     shared: dict[str, Any] = {}
     groups = size_groups(platforms)
     if any(seg.script_cut for seg in outline.segments):
         # The script decides the cut once, at the first frame size's rate, for every size.
-        from reelkit.cut.script_cut import expand_outline
-
         expanded = expand_outline(outline, fps=float(plan_rate(outline, groups[0][0])), backend=request.asr_backend,
                                   model=request.model, use_cache=request.use_cache)
         shared["script_cut"] = expanded
@@ -196,12 +193,6 @@ def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
 def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any, platforms: Sequence[Platform],
                shared: dict[str, Any]) -> Plan:
     """The plan of one frame size: timeline, brand look, caption words and pages, overlays, outputs."""
-    from reelkit.brand import OverlayContext, LowerThirdCue, Callout, build_overlays, caption_rules, caption_style, music_bed
-    from reelkit.brand.layout import lay_out
-    from reelkit.brand.preset import caption_block_half_height
-    from reelkit.reframe.tracking import track_cuts
-    from reelkit.captions.prepare import prepare_captions
-
     width, height = platforms[0].width, platforms[0].height
     rate = plan_rate(outline, platforms[0])
     sources, cuts = build_timeline(outline, rate)
@@ -238,7 +229,6 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     laid = lay_out(overlays, pages if burn else (), style, caption_half, tracked.faces, safe_box, width, height)
     for problem in laid.problems:
         log.warning("%s", problem)
-    from reelkit.captions.translations import build_translations
 
     translations = build_translations(outline, words, plan.caption_rules, plan.fps)
     burn_language = outline.burn if outline.burn and outline.burn != outline.language else ""
@@ -251,10 +241,6 @@ def _script_cut_parts(shared: dict[str, Any], sources: tuple, cuts: tuple, outli
     """After a script-driven cut: punch-ins, sources for clips with no kept take (the
     decisions index sources), plan.script_cut, and the decided caption words (so the cut
     footage is not transcribed again) when every captioned cut was cut by the script."""
-    from reelkit.io.probe import probe
-    from reelkit.plan.model import Source
-    from reelkit.cut.script_cut import output_words, plan_records, punch_in
-
     expanded = shared["script_cut"]
     cuts = punch_in(cuts, expanded.origins, outline.edit.punch_in)
     known = {s.path for s in sources}

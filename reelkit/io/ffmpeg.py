@@ -37,7 +37,7 @@ def ffmpeg_exe() -> str:
     if override:
         return override
     try:
-        import imageio_ffmpeg
+        import imageio_ffmpeg  # here: without the wheel, ffmpeg on PATH is used instead
 
         return imageio_ffmpeg.get_ffmpeg_exe()
     except Exception:  # pragma: no cover - only without the wheel

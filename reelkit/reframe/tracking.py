@@ -32,7 +32,7 @@ class TrackingResult:
 def _detector_error_types() -> tuple[type[BaseException], ...]:
     types: list[type[BaseException]] = [OSError, ValueError, RuntimeError]
     try:
-        import cv2
+        import cv2  # lazy: a broken or missing OpenCV only disables tracking
 
         types.append(cv2.error)
     except Exception:  # noqa: BLE001 - whatever stops OpenCV importing disables tracking

@@ -14,14 +14,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from reelkit.brand.overlays import (
-    Callout,
-    LowerThirdCue,
-    OverlayContext,
-    build_overlays,
-    is_full_frame,
-)
+from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame
 from reelkit.brand.preset import Brand, caption_style
+from reelkit.captions.ass import ass_filter, write_ass
 from reelkit.io.atomic import atomic_path
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import CaptionPage, Overlay, Word
@@ -115,8 +110,6 @@ def render_preview(brand: Brand, platform: Platform, out_png: Path, frame: tuple
     ``frame`` = (clip, seconds) takes the background from a clip (scaled to cover, centre
     crop); without it a neutral gradient is used. Raises RenderError if ffmpeg fails.
     """
-    from reelkit.captions.ass import ass_filter, write_ass
-
     width, height = platform.width, platform.height
     box = platform.safe_zone.box(width, height)
     out_png = Path(out_png)

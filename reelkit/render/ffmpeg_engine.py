@@ -12,15 +12,16 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+import time
 
-from reelkit.render.loudness import Loudness, parse_programme_loudness
+from reelkit.captions.prepare import captions_for_render
 from reelkit.errors import RenderError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import OutputSpec, Overlay, Plan
 from reelkit.render import graph
-from reelkit.render.engine import RenderOptions, RenderResult, StageCallback
-from reelkit.render.engine import stage as _stage
+from reelkit.render.engine import RenderOptions, RenderResult, StageCallback, stage as _stage
+from reelkit.render.loudness import Loudness, parse_programme_loudness
 
 __all__ = ["RenderOptions", "RenderResult", "StageCallback", "group_outputs", "measure_loudness", "render_plan",
            "render_with_ffmpeg"]
@@ -48,8 +49,6 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
                 options: RenderOptions = RenderOptions(), on_stage: StageCallback | None = None,
                 workdir: Path | None = None) -> RenderResult:
     """Render every output of ``plan`` to its final path; on any failure nothing is left behind."""
-    import time
-
     result = RenderResult()
     finals = [Path(o.path) for o in plan.outputs]
     for final in finals:
@@ -96,8 +95,6 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
 def render_with_ffmpeg(plan: Plan, workdir: Path, options: RenderOptions = RenderOptions(),
                        on_stage: StageCallback | None = None) -> RenderResult:
     """The engine interface (:class:`reelkit.render.engine.Engine`) of the ffmpeg engine."""
-    from reelkit.captions.prepare import captions_for_render
-
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".reelkit-captions-", dir=workdir) as tmp:
         captions = captions_for_render(plan, Path(tmp))

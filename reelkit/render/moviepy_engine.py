@@ -29,17 +29,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from PIL import Image
+from PIL import Image, ImageFilter
 
-from reelkit.render.loudness import Loudness
+from reelkit.captions.prepare import captions_for_render
 from reelkit.errors import Interrupted, RenderError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
 from reelkit.plan.voice import cut_inputs, fmt_number as _n, rate_arg
+from reelkit.reframe.camera_path import crop_px
 from reelkit.render import graph
-from reelkit.render.engine import RenderOptions, RenderResult, StageCallback
-from reelkit.render.engine import stage as _stage
+from reelkit.render.engine import RenderOptions, RenderResult, StageCallback, stage as _stage
 from reelkit.render.ffmpeg_engine import group_outputs, measure_loudness
+from reelkit.render.loudness import Loudness
 
 if TYPE_CHECKING:  # pragma: no cover
     from moviepy import VideoClip
@@ -148,8 +151,6 @@ def blurred_fill(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     resolution (so twice as wide as the brightness): without that the fill's colours bleed
     visibly less than the default engine's.
     """
-    from PIL import Image
-
     qw, qh = width // 4, height // 4
     img = Image.fromarray(frame)
     scale = max(qw / img.width, qh / img.height)
@@ -169,8 +170,6 @@ def blurred_fill(frame: np.ndarray, width: int, height: int) -> np.ndarray:
 
 def _box_blur(plane: Any) -> Any:
     """Two box blurs of radius 10 with mirrored edges (ffmpeg's boxblur mirrors; Pillow clamps)."""
-    from PIL import Image, ImageFilter
-
     r = _FILL_BLUR_RADIUS
     pad = min(2 * r, plane.width - 1, plane.height - 1)
     arr = np.pad(np.asarray(plane), pad, mode="reflect") if pad > 0 else np.asarray(plane)
@@ -180,7 +179,7 @@ def _box_blur(plane: Any) -> Any:
 
 def cut_clip(plan: Plan, cut: Cut, opened: list[Any]) -> VideoClip:
     """The cut as a WxH clip of exactly ``cut.duration`` seconds; readers go into ``opened``."""
-    from moviepy import CompositeVideoClip, VideoFileClip
+    from moviepy import CompositeVideoClip, VideoFileClip  # lazy: --engine moviepy only
 
     src = plan.source(cut.source)
     # full_chroma_int: the reader's YUV -> RGB step interpolates chroma instead of repeating it,
@@ -212,8 +211,6 @@ def cut_clip(plan: Plan, cut: Cut, opened: list[Any]) -> VideoClip:
 
 def _moving_crop(clip: VideoClip, cut: Cut) -> VideoClip:
     """The cut's crop following its path (graph.py's crop expression, in numpy)."""
-    from reelkit.reframe.camera_path import crop_px
-
     c, keys, offset = cut.crop, cut.crop_path, cut.out_start
 
     def frame(get_frame: Any, t: float) -> np.ndarray:
@@ -225,7 +222,7 @@ def _moving_crop(clip: VideoClip, cut: Cut) -> VideoClip:
 
 def overlay_clip(plan: Plan, ov: Overlay) -> VideoClip:
     """An overlay PNG as an ImageClip with its times, fades and (possibly moving) position."""
-    from moviepy import ImageClip, vfx
+    from moviepy import ImageClip, vfx  # lazy: --engine moviepy only
 
     clip = ImageClip(ov.image).with_start(ov.start).with_duration(ov.end - ov.start)
     effects = []
@@ -261,7 +258,7 @@ def compose(plan: Plan, caption_canvas: Path | None, caption_overlays: Sequence[
             opened: list[Any]) -> VideoClip:
     """The finished picture: cuts, overlays, captions canvas, Pillow caption pages (that order,
     the default engine's order)."""
-    from moviepy import CompositeVideoClip, VideoFileClip, concatenate_videoclips
+    from moviepy import CompositeVideoClip, VideoFileClip, concatenate_videoclips  # lazy: --engine moviepy only
 
     cuts = [cut_clip(plan, cut, opened) for cut in plan.cuts]
     base = cuts[0] if len(cuts) == 1 else concatenate_videoclips(cuts, method="chain")
@@ -314,8 +311,6 @@ def pipe_frames(clip: VideoClip, plan: Plan, args: Sequence[str], *, stage: str,
 
 def _captions(plan: Plan, tmpdir: Path) -> tuple[Path | None, tuple[Overlay, ...]]:
     """Draw the plan's prepared captions: (ASS canvas movie or None, Pillow caption overlays)."""
-    from reelkit.captions.prepare import captions_for_render
-
     captions = captions_for_render(plan, tmpdir)
     if captions.ass_filter is None:
         return None, captions.overlays
