@@ -6,9 +6,9 @@ library code never calls ``sys.exit``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-import signal
 import shutil
+import signal
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -75,7 +75,6 @@ class RenderError(ReelkitError):
         detail = " | ".join(s.strip() for s in last) or "no output"
         if returncode is not None and returncode < 0:
             # Killed from outside (out of memory, an administrator, a scheduler): say by what.
-
             try:
                 name = signal.Signals(-returncode).name
             except ValueError:

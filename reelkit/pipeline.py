@@ -6,12 +6,12 @@ Each step is a library call with a narrow input; this module only sequences them
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-import sys
-from concurrent.futures import ThreadPoolExecutor
 
 from reelkit.brand.overlays import is_full_frame
 from reelkit.captions import write_srt, write_vtt

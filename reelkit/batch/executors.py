@@ -6,15 +6,15 @@ finishes, so the state file is written by one process only, after every episode.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import queue as queue_mod
 import signal
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
-import logging
-import time
 
 from reelkit.batch.work import EpisodeJob, EpisodeOutcome, run_job
 from reelkit.errors import Interrupted

@@ -9,12 +9,12 @@ worth retrying (a lost worker), not a bad input.
 from __future__ import annotations
 
 import shutil
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-import socket
 
 from reelkit.deliver.contact_sheet import make_contact_sheet
 from reelkit.errors import BusyError, Interrupted, ReelkitError

@@ -20,10 +20,10 @@ import hashlib
 import json
 import logging
 import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-import unicodedata
 
 from PIL import ImageFont
 from PIL import Image, ImageDraw

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 
 import click
 import yaml
@@ -50,7 +50,6 @@ def cut_command(inputs: tuple[Path, ...], script_file: Path | None, output: Path
         raise InputError("no script to cut by", key="--script", hint="give --script narration.txt")
     if not any(s.script_cut for s in outline.segments):
         # An outline without `cut: script` segments: cut all of its talking clips by the script.
-
         outline = replace(outline, segments=tuple(replace(s, script_cut=s.captions) for s in outline.segments))
     request = PlanRequest(inputs=inputs, platforms=platforms, asr_backend=asr_backend, model=model,
                           use_cache=not no_cache)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
-import traceback
-import signal
 
 import click
 

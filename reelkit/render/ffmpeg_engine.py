@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
-import time
 
 from reelkit.captions.prepare import captions_for_render
 from reelkit.errors import RenderError

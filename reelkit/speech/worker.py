@@ -12,11 +12,11 @@ Errors come back as the same typed error with its one line.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
-import os
 
 from reelkit import errors
 from reelkit.speech import backends

@@ -18,7 +18,7 @@ from reelkit.reframe import camera_path
 from reelkit.vision import track_cache
 from reelkit.vision import faces
 from reelkit.vision.analysis import DetectSettings
-from reelkit.plan.model import Cut, Plan, Source
+from reelkit.plan.model import Cut, Plan, Source, with_exact_frames
 from reelkit.plan.planfile import dump_plans, parse_plans
 from reelkit.plan.outline import load_outline
 from reelkit.plan.platforms import load_platforms
@@ -66,8 +66,9 @@ def _plan(tmp_path: Path, clip: Path, mode: str = "auto", name: str = "ep") -> P
     cuts = frame_cuts(outline.segments, sources, cuts, OUT_W, OUT_H)
     tracked = track_cuts(cuts, [s.reframe for s in outline.segments], sources, OUT_W, OUT_H, FPS, None)
     spec = load_platforms()["tiktok"].output_spec(str(tmp_path / name / "tiktok.mp4"))
-    return Plan(title=name, slug=name, width=OUT_W, height=OUT_H, fps=FPS, duration=tracked.cuts[-1].out_end,
-                sources=sources, cuts=tracked.cuts, outputs=(spec,))
+    return with_exact_frames(Plan(title=name, slug=name, width=OUT_W, height=OUT_H, fps=FPS,
+                                  duration=tracked.cuts[-1].out_end, sources=sources, cuts=tracked.cuts,
+                                  outputs=(spec,)))
 
 
 def _face_centres(video: Path, fps: float = 5.0) -> list[tuple[float, float] | None]:

@@ -10,7 +10,7 @@ import pytest
 
 from reelkit.errors import RenderError
 from reelkit.plan.outline import load_outline
-from reelkit.plan.model import Overlay, Plan
+from reelkit.plan.model import Overlay, Plan, with_exact_frames
 from reelkit.plan.planfile import dump_plans, parse_plans
 from reelkit.plan.platforms import load_platforms
 from reelkit.render.ffmpeg_engine import RenderOptions, render_plan
@@ -40,8 +40,8 @@ def make_plan(tmp_path: Path, landscape: Path, broll: Path, platforms=("tiktok",
     cuts = frame_cuts(outline.segments, sources, cuts, 1080, 1920)
     presets = load_platforms()
     outs = tuple(presets[p].output_spec(str(tmp_path / "out" / f"{p}.mp4")) for p in platforms)
-    return Plan(title="Render test", slug="render-test", width=1080, height=1920, fps=30.0,
-                duration=cuts[-1].out_end, sources=sources, cuts=cuts, outputs=outs, **over)
+    return with_exact_frames(Plan(title="Render test", slug="render-test", width=1080, height=1920, fps=30.0,
+                                  duration=cuts[-1].out_end, sources=sources, cuts=cuts, outputs=outs, **over))
 
 
 def test_plan_round_trips(tmp_path: Path, landscape_clip: Path, broll: Path) -> None:
