@@ -13,14 +13,16 @@ small margin), so memory does not grow with the input's length.
 from __future__ import annotations
 
 from collections.abc import Iterator
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from reelkit.errors import MediaError, RenderError
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Plan
 from reelkit.plan.voice import voice_pcm_args
-from reelkit.speech.audio import SAMPLE_RATE
+from reelkit.speech.audio import SAMPLE_RATE, audio_args
 
 CHUNK_SECONDS = 120.0
 """Longest window any stage reads at once (7.7 MB of samples). Whisper decodes 30 s at a time
@@ -89,3 +91,39 @@ def decode_voice_file(plan: Plan, path: Path, sample_rate: int = SAMPLE_RATE) ->
     # voice_pcm_args ends with the output "pipe:1"; write the file instead.
     run_ffmpeg(["-loglevel", "error"] + args[:-1] + [str(path)], stage="decode audio")
     return PcmFile(path, sample_rate)
+
+
+def decode_audio_file(media: str | Path, path: Path, start: float = 0.0, end: float | None = None,
+                      sample_rate: int = SAMPLE_RATE) -> PcmFile:
+    """Decode ``[start, end)`` seconds of the first audio stream of ``media`` to ``path`` (raw
+    f32le mono at ``sample_rate``) and open it; ffmpeg runs watched (:func:`run_ffmpeg`).
+
+    Raises :class:`MediaError` naming the file when it is missing, unreadable, or has no
+    audio stream.
+    """
+    src = Path(media)
+    if not src.is_file():
+        raise MediaError("file not found", path=str(src), hint="check the path")
+    if end is not None and end < start:
+        raise ValueError(f"end ({end}) is before start ({start})")
+    try:
+        run_ffmpeg(audio_args(src, path, start, end, sample_rate), stage="decode audio")
+    except RenderError as exc:
+        err = exc.stderr_tail
+        if "matches no streams" in err or "does not contain any stream" in err:
+            raise MediaError("has no audio stream", path=str(src),
+                             hint="give a clip with sound, or turn captions off for it") from None
+        last = [ln.strip() for ln in err.splitlines() if ln.strip()][-1:] or ["no output"]
+        raise MediaError(f"cannot decode audio: {last[0]}", path=str(src)) from None
+    return PcmFile(path, sample_rate)
+
+
+def load_audio(media: str | Path, start: float = 0.0, end: float | None = None,
+               sr: int = SAMPLE_RATE) -> np.ndarray:
+    """:func:`decode_audio_file` read whole into memory: mono float32 samples (-1..1) at ``sr``.
+
+    For clips and windows of known, short length; long inputs stay on disk as a PcmFile.
+    """
+    with tempfile.TemporaryDirectory(prefix="reelkit-audio-") as tmp:
+        pcm = decode_audio_file(media, Path(tmp) / "audio.f32", start, end, sr)
+        return np.fromfile(pcm.path, dtype="<f4").astype(np.float32, copy=False)
