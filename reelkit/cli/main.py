@@ -24,7 +24,9 @@ from reelkit.cli.progress import ConsoleProgress
 from reelkit.cli.transcribe import transcribe_to_file
 from reelkit.errors import InputError, Interrupted, ReelkitError
 from reelkit.pipeline import RenderRequest, render_episode, render_plan_file
+from reelkit.render.engines import ENGINES
 from reelkit.render.ffmpeg_engine import RenderOptions
+from reelkit.speech.models import BACKENDS
 
 
 class ReelkitGroup(click.Group):
@@ -90,7 +92,7 @@ def _stop_on_sigterm() -> None:
 
 @main.command()
 @planning_options
-@click.option("--engine", type=click.Choice(["ffmpeg", "moviepy"]), default="ffmpeg", show_default=True,
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="ffmpeg", show_default=True,
               help="ffmpeg: one filtergraph per output (fast); moviepy: composite in Python (cross-check).")
 @click.option("--preset", "x264_preset", default="veryfast", show_default=True,
               help="x264 speed preset (slower = smaller files at the same quality).")
@@ -143,7 +145,7 @@ def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
               help="Output file: .srt, .vtt or .json (chosen by extension).")
 @click.option("--script", "script_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="The narration as written: captions take its words, timed from the speech.")
-@click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
+@click.option("--asr", "asr_backend", type=click.Choice(BACKENDS),
               default="faster-whisper", show_default=True)
 @click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
 @click.option("--language", default="en", show_default=True)

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from reelkit.speech.models import BACKENDS
+
 PLATFORM_HELP = "Platform preset (repeatable): tiktok, reels, shorts, snapchat, feed, square, or one from --platforms-file."
 
 
@@ -19,7 +21,7 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
                      help="Output folder; files go to OUT/<slug>/."),
         click.option("--brand", help="Brand preset name under brand/, or a path to a preset folder."),
-        click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
+        click.option("--asr", "asr_backend", type=click.Choice(BACKENDS),
                      default="faster-whisper", show_default=True, help="Speech recognition backend."),
         click.option("--model", help="Whisper model name or path (default: the offline tiny.en)."),
         click.option("--captions", "captions_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),

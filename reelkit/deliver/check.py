@@ -13,6 +13,7 @@ from pathlib import Path
 
 from reelkit.deliver import mp4atoms
 from reelkit.errors import MediaError
+from reelkit.io.probe import checked_path, displayed_picture, media_duration, open_container
 from reelkit.render.loudness import Loudness, measure_loudness
 from reelkit.plan.platforms import AUDIO_CODECS, VIDEO_CODECS, Platform
 
@@ -79,34 +80,16 @@ class CheckReport:
 
 def probe_file(path: Path, *, measure_audio: bool = True) -> FileFacts:
     """Measure ``path``. Raises MediaError (one line) when it is missing or not a video file."""
-    import av  # local: PyAV loads only when a check runs
-
-    path = Path(path)
-    if not path.exists():
-        raise MediaError("file not found", path=str(path))
-    if not path.is_file():
-        raise MediaError("not a file", path=str(path))
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise MediaError(f"not a video file ({_reason(exc)})", path=str(path)) from None
-    with container:
+    path = checked_path(path)
+    with open_container(str(path), "not a video file", hint=None) as container:
         if not container.streams.video:
             raise MediaError("not a video file (no video stream)", path=str(path))
         vs = container.streams.video[0]
         cc = vs.codec_context
-        width, height, rotation = cc.width, cc.height, 0
-        try:
-            frame = next(container.decode(vs))
-            rotation = int(getattr(frame, "rotation", 0) or 0) % 360
-            width, height = frame.width, frame.height
-        except (StopIteration, av.error.FFmpegError) as exc:
-            raise MediaError(f"video stream cannot be decoded ({_reason(exc)})", path=str(path)) from None
-        if rotation in (90, 270):
-            width, height = height, width
+        width, height, rotation = displayed_picture(container, vs, str(path))
         container.seek(0)
         fps, constant, gaps = _frame_rate(container, vs)
-        duration = container.duration / 1_000_000 if container.duration else _stream_duration(vs)
+        duration = media_duration(container, [vs])
         sar = cc.sample_aspect_ratio
         facts = dict(
             path=str(path), size_bytes=path.stat().st_size, container=container.format.name,
@@ -151,12 +134,6 @@ def _frame_rate(container, stream) -> tuple[float, bool, tuple[float, float]]:  
     return fps, constant, (min(gaps) * tick * 1000, max(gaps) * tick * 1000)
 
 
-def _stream_duration(stream) -> float:  # type: ignore[no-untyped-def]
-    if stream.duration and stream.time_base:
-        return float(stream.duration * stream.time_base)
-    return 0.0
-
-
 def _level(codec: str, level: int | None) -> float | None:
     """The codec level as written in presets: H.264 stores 41 for 4.1, HEVC 123 (30 x 4.1)."""
     if not level or level < 0:
@@ -164,11 +141,6 @@ def _level(codec: str, level: int | None) -> float | None:
     if codec == "hevc":
         return round(level / 30, 1)
     return level / 10
-
-
-def _reason(exc: BaseException) -> str:
-    text = getattr(exc, "strerror", None) or str(exc)
-    return text.split(":")[-1].strip() or exc.__class__.__name__
 
 
 # --- rules -----------------------------------------------------------------------------------

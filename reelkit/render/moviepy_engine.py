@@ -22,7 +22,6 @@ one succeeded.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,9 +32,8 @@ from PIL import Image
 from PIL import Image, ImageFilter
 
 from reelkit.captions.prepare import captions_for_render
-from reelkit.errors import Interrupted, RenderError
 from reelkit.io.atomic import atomic_output, partial_path
-from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
+from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_pipe, run_ffmpeg
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
 from reelkit.plan.voice import cut_inputs, fmt_number as _n, rate_arg
 from reelkit.reframe.camera_path import crop_px
@@ -276,35 +274,15 @@ def compose(plan: Plan, caption_canvas: Path | None, caption_overlays: Sequence[
 
 # --- running --------------------------------------------------------------------------------
 
-def pipe_frames(clip: VideoClip, plan: Plan, args: Sequence[str], *, stage: str, workdir: Path,
+def pipe_frames(clip: VideoClip, plan: Plan, args: Sequence[str], *, stage: str,
                 progress: ProgressCallback | None = None) -> None:
     """Feed every output frame of ``clip`` as raw RGB to ``ffmpeg args`` (which reads pipe:0)."""
-    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-y", *args]
-    log = workdir / "encode.log"
-    n_frames = plan.frame_count
-    # stderr goes to a file: nothing to drain while we write, so no pipe can fill and block.
-    with open(log, "wb") as err:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err)
-    assert proc.stdin is not None
-    try:
-        for i in range(n_frames):
+    with ffmpeg_pipe(["-nostats", "-y", *args], stage=stage, stdin=True) as pipe:
+        for i in range(plan.frame_count):
             frame = np.ascontiguousarray(clip.get_frame(float(i / plan.rate)), dtype=np.uint8)
-            proc.stdin.write(memoryview(frame).cast("B"))
+            pipe.stdin.write(memoryview(frame).cast("B"))
             if progress is not None and i % 10 == 0:
                 progress(i / plan.fps)
-        proc.stdin.close()
-        proc.wait()
-    except BrokenPipeError:
-        proc.wait()  # ffmpeg stopped early: its log says why
-    except KeyboardInterrupt:
-        stop_process(proc)
-        raise Interrupted(f"interrupted during stage '{stage}'") from None
-    except BaseException:
-        stop_process(proc)
-        raise
-    if proc.returncode != 0:
-        tail = "\n".join(log.read_text("utf-8", "replace").splitlines()[-40:])
-        raise RenderError(stage, argv, tail, proc.returncode)
     if progress is not None:
         progress(plan.duration)
 
@@ -357,7 +335,7 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
         cb = _stage(on_stage, stage, plan.duration)
         clip = compose(plan, canvas, caption_overlays, opened)
         pipe_frames(clip, plan, encode_args(plan, groups, masters, measured, options), stage=stage,
-                    workdir=tmpdir, progress=cb)
+                    progress=cb)
         result.timings[f"encode {names}"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()

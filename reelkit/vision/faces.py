@@ -13,18 +13,14 @@ the plan carries the path.
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 import numpy as np
 
 from reelkit.errors import MediaError
-from reelkit.io.ffmpeg import ffmpeg_exe
-from reelkit.io.watchdog import StallWatch
+from reelkit.io.ffmpeg import ffmpeg_pipe
 from reelkit.vision import shots, track_cache
 from reelkit.vision.analysis import Analysis, DetectSettings, Face, Track
 
@@ -55,10 +51,9 @@ def analysis_args(path: str, start: float, duration: float, size: tuple[int, int
             "-map", "[sc]", "-f", "null", "-"]
 
 
-def _frames(proc: subprocess.Popen, frame_bytes: int) -> Iterator[np.ndarray]:  # type: ignore[type-arg]
-    assert proc.stdout is not None
+def _frames(stream: IO[bytes], frame_bytes: int) -> Iterator[np.ndarray]:
     while True:
-        buf = proc.stdout.read(frame_bytes)
+        buf = stream.read(frame_bytes)
         if len(buf) < frame_bytes:
             return
         yield np.frombuffer(buf, dtype=np.uint8)
@@ -114,24 +109,17 @@ def analyse(path: str, start: float, duration: float, src_w: int, src_h: int,
     size = decoded_size(src_w, src_h, settings.width)
     w, h = size
     scale = src_w / w
-    argv = [ffmpeg_exe(), *analysis_args(path, start, duration, size, settings)]
     digest = hashlib.sha256()
     frames: list[np.ndarray] = []
-    with tempfile.TemporaryFile() as err:
-        # stderr to a file: the scene scores can be long and nothing has to drain it meanwhile.
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
-        try:
-            with StallWatch(proc, proc.kill):  # an input that delivers nothing: no frames, not a hang
-                for frame in _frames(proc, w * h):
-                    digest.update(frame.tobytes())
-                    frames.append(frame)
-        finally:
-            if proc.stdout is not None:
-                proc.stdout.close()
-            proc.wait()
-        err.seek(0)
-        log = err.read().decode("utf-8", "replace")
-    if proc.returncode != 0 or not frames:
+    # check=False: a clip that cannot be decoded, or delivers nothing until the watchdog stops
+    # it, is a MediaError here, so the caller keeps the static crop.
+    with ffmpeg_pipe(analysis_args(path, start, duration, size, settings), stage="face analysis",
+                     stdout=True, check=False) as pipe:
+        for frame in _frames(pipe.stdout, w * h):
+            digest.update(frame.tobytes())
+            frames.append(frame)
+    log = pipe.stderr_text()
+    if pipe.returncode != 0 or not frames:
         tail = "; ".join(log.strip().splitlines()[-2:])
         raise MediaError(f"cannot decode frames for face detection ({tail or 'no frames'})", path=path)
     cuts = shots.parse_scene_log(log, duration)
