@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from PIL import Image
 
 from reelkit.cut.script_cut import Expanded
+from reelkit.speech.audio import SAMPLE_RATE
 
 KEPT = (46, 160, 67)
 REMOVED = (214, 39, 40)
@@ -134,7 +135,7 @@ def draw_plot(expanded: Expanded, path: Path) -> None:
         samples = np.abs(audio.samples)
         cols = PLOT_WIDTH - 2 * MARGIN
         if samples.size:
-            edges = np.linspace(0, min(samples.size, int(dur * 16000)), cols + 1).astype(int)
+            edges = np.linspace(0, min(samples.size, int(dur * SAMPLE_RATE)), cols + 1).astype(int)
             peak = float(samples.max()) or 1.0
             mid = y0 + ROW_LABEL + ROW_WAVE // 2
             for c in range(cols):

@@ -29,12 +29,13 @@ import numpy as np
 from reelkit.errors import InputError
 from reelkit.plan.edit import EditSettings
 from reelkit.plan.model import ScriptLineCut, ScriptRemoval, ScriptTake
+from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.onsets import Activity, analyse
 from reelkit.cut.takes import StreamWord, Take, find_takes, script_lines
 
 log = logging.getLogger("reelkit.cut")
 
-SR = 16000
+SR = SAMPLE_RATE
 QUIET_FRAME = 0.010
 """Cuts are snapped to the quietest frame of this length (s) near the padded point."""
 SNAP_RANGE = 0.02

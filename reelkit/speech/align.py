@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelkit.speech import forced_align
+from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.types import RecognisedWord, Transcript
 from reelkit.speech.words import normalise, number_readings, script_tokens
 from reelkit.speech.onsets import analyse, onset_candidates, refine_spans_detail, snap_to_pause_onset
@@ -294,7 +295,7 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
     return out
 
 
-def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = 16000,
+def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = SAMPLE_RATE,
                   script: str | None = None) -> tuple[Word, ...]:
     """Timed caption words for ``samples`` (times in seconds from the first sample).
 

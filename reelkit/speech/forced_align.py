@@ -37,11 +37,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.words import number_phrases
 
 FRAME = 0.01
 """pocketsphinx's frame step (s)."""
-SAMPLE_RATE = 16000
 START_BIAS = 0.005
 """pocketsphinx's frame starts run this much late against true onsets (espeak, measured)."""
 MAX_SHIFT = 2.0
