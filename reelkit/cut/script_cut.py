@@ -29,6 +29,7 @@ import numpy as np
 from reelkit.errors import InputError
 from reelkit.plan.edit import EditSettings
 from reelkit.plan.model import ScriptLineCut, ScriptRemoval, ScriptTake
+from reelkit.plan.outline import Outline
 from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.onsets import Activity, analyse
 from reelkit.cut.takes import StreamWord, Take, find_takes, script_lines
@@ -703,7 +704,7 @@ def read_script(path: Path) -> str:
 class Expanded:
     """An outline whose ``cut: script`` segments became explicit ones, and what was decided."""
 
-    outline: object  # reelkit.plan.outline.Outline
+    outline: Outline
     decision: CutDecision
     clips: tuple[Path, ...]
     """The clip of each :class:`ClipAudio` (``Piece.clip`` indexes it)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -14,17 +14,17 @@ from typing import Any
 from reelkit.brand import (Callout, LowerThirdCue, OverlayContext, build_overlays, caption_rules, caption_style,
                            load_brand, music_bed)
 from reelkit.brand.layout import lay_out
-from reelkit.brand.preset import caption_block_half_height
+from reelkit.brand.preset import Brand, caption_block_half_height
 from reelkit.captions import check_page_rules, paginate, read_captions
 from reelkit.captions.prepare import prepare_captions
 from reelkit.captions.translations import build_translations
-from reelkit.cut.script_cut import expand_outline, output_words, plan_records, punch_in, read_script
+from reelkit.cut.script_cut import Expanded, expand_outline, output_words, plan_records, punch_in, read_script
 from reelkit.cut.timeline import build_timeline
 from reelkit.errors import CaptionError, InputError
 from reelkit.io.paths import assets_dir
 from reelkit.io.probe import probe
 from reelkit.plan.frames import exact_rate, rate_text
-from reelkit.plan.model import CaptionPage, Plan, Source, Word, with_exact_frames
+from reelkit.plan.model import CaptionPage, Cut, Plan, ScriptLineCut, Source, Word, with_exact_frames
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
 from reelkit.plan.platforms import (DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms,
                                     preset_data)
@@ -34,6 +34,7 @@ from reelkit.speech import caption_words, script_prompt
 from reelkit.speech.coverage import transcribe_covering, voiced_regions
 from reelkit.speech.pcm import decode_voice_file
 from reelkit.speech.worker import transcribe_isolated
+from reelkit.vision.analysis import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,20 @@ def load_request_outline(inputs: Sequence[Path], script_file: Path | None = None
     return outline_for_clips([Path(p) for p in inputs], script=script)
 
 
+@dataclass
+class RunState:
+    """What one run decides once and every frame size's plan shares."""
+
+    script_cut: Expanded | None = None
+    """The cut the script decided (``cut: script`` segments), at the first frame size's rate."""
+    words: tuple[Word, ...] | None = None
+    """The caption words: transcribed once, or taken from the script cut's decision."""
+    captions_file: tuple[CaptionPage, ...] | None = None
+    """The producer's corrected captions (``--captions``), read once."""
+    faces: dict[tuple[Any, ...], Analysis] = field(default_factory=dict)
+    """Face analyses by source span, so each span is decoded and detected once."""
+
+
 def select_platforms(request: PlanRequest, outline: Outline) -> list[Platform]:
     presets = load_platforms(request.platforms_file)
     names = request.platforms or outline.platforms or DEFAULT_PLATFORMS
@@ -118,20 +133,20 @@ def _regroup_broken(pages: Sequence[CaptionPage], plan: Plan) -> tuple[CaptionPa
 
 
 def _pages(plan: Plan, outline: Outline, request: PlanRequest,
-           shared: dict[str, Any]) -> tuple[tuple[Word, ...], tuple[CaptionPage, ...]]:
-    """Caption words and pages of ``plan``. ``shared`` carries what one run decides once for
-    every frame size: the transcribed words (or the producer's caption file)."""
+           state: RunState) -> tuple[tuple[Word, ...], tuple[CaptionPage, ...]]:
+    """Caption words and pages of ``plan``; the words (or the producer's caption file) are
+    read or transcribed once per run, into ``state``."""
     windows = [(c.out_start, c.out_end) for c in plan.cuts if c.captions]
     if request.captions_file is not None:
-        if "captions_file" not in shared:
-            shared["captions_file"] = read_captions(request.captions_file)
-        pages = _regroup_broken(shared["captions_file"], plan)
+        if state.captions_file is None:
+            state.captions_file = read_captions(request.captions_file)
+        pages = _regroup_broken(state.captions_file, plan)
         return tuple(w for p in pages for w in p.words), pages
     if not any(plan.source(c.source).has_audio and c.captions for c in plan.cuts):
         return (), ()
-    if "words" not in shared:
-        shared["words"] = _caption_words(plan, outline, request)
-    words = shared["words"]
+    if state.words is None:
+        state.words = _caption_words(plan, outline, request)
+    words = state.words
     return words, tuple(paginate(words, plan.caption_rules, plan.fps, windows))
 
 
@@ -169,15 +184,15 @@ def build_plans(outline: Outline, request: PlanRequest, folder: Path) -> tuple[P
     """
     platforms = select_platforms(request, outline)
     brand = load_brand(outline.brand_ref(request.brand))
-    shared: dict[str, Any] = {}
+    state = RunState()
     groups = size_groups(platforms)
     if any(seg.script_cut for seg in outline.segments):
         # The script decides the cut once, at the first frame size's rate, for every size.
-        expanded = expand_outline(outline, fps=float(plan_rate(outline, groups[0][0])), backend=request.asr_backend,
-                                  model=request.model, use_cache=request.use_cache)
-        shared["script_cut"] = expanded
-        outline = expanded.outline  # type: ignore[assignment]
-    return tuple(_build_one(outline, request, folder, brand, group, shared) for group in groups)
+        state.script_cut = expand_outline(outline, fps=float(plan_rate(outline, groups[0][0])),
+                                          backend=request.asr_backend, model=request.model,
+                                          use_cache=request.use_cache)
+        outline = state.script_cut.outline
+    return tuple(_build_one(outline, request, folder, brand, group, state) for group in groups)
 
 
 def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
@@ -190,16 +205,16 @@ def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
     return plans[0]
 
 
-def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any, platforms: Sequence[Platform],
-               shared: dict[str, Any]) -> Plan:
+def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Brand, platforms: Sequence[Platform],
+               state: RunState) -> Plan:
     """The plan of one frame size: timeline, brand look, caption words and pages, overlays, outputs."""
     width, height = platforms[0].width, platforms[0].height
     rate = plan_rate(outline, platforms[0])
     sources, cuts = build_timeline(outline, rate)
     cuts = frame_cuts(outline.segments, sources, cuts, width, height)
-    script_cut: tuple = ()
-    if "script_cut" in shared:
-        sources, cuts, script_cut = _script_cut_parts(shared, sources, cuts, outline)
+    script_cut: tuple[ScriptLineCut, ...] = ()
+    if state.script_cut is not None:
+        sources, cuts, script_cut = _script_cut_parts(state, state.script_cut, sources, cuts, outline)
     duration = cuts[-1].out_end
     safe_box = common_safe_box(platforms, width, height)
     outputs = tuple(p.output_spec(str(folder / f"{p.name}.mp4")) for p in platforms)
@@ -209,7 +224,7 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     caption_half = caption_block_half_height(brand)
     tracked = track_cuts(cuts, [seg.reframe for seg in outline.segments], sources, width, height, float(rate),
                          round(style.position_y - caption_half) if burn else None, use_cache=request.use_cache,
-                         analyses=shared.setdefault("faces", {}))
+                         analyses=state.faces)
     cuts = tracked.cuts
     plan = Plan(title=outline.title, slug=outline.slug, width=width, height=height, fps=float(rate),
                 duration=duration, sources=sources, cuts=cuts, caption_rules=caption_rules(brand),
@@ -218,7 +233,7 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
                 description=outline.description, hashtags=outline.hashtags, frame_rate=rate_text(rate),
                 safe_box=safe_box, platform_presets=tuple(preset_data(p) for p in platforms),
                 script_cut=script_cut)
-    words, pages = _pages(plan, outline, request, shared)
+    words, pages = _pages(plan, outline, request, state)
     lower_thirds = tuple(LowerThirdCue(seg.lower_third.name, seg.lower_third.role, cut.out_start,
                                        min(cut.out_end, cut.out_start + 4.0))
                          for seg, cut in zip(outline.segments, cuts) if seg.lower_third)
@@ -237,11 +252,11 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     return replace(plan, captions=prepare_captions(plan, assets_dir()))
 
 
-def _script_cut_parts(shared: dict[str, Any], sources: tuple, cuts: tuple, outline: Outline):  # type: ignore[no-untyped-def]
+def _script_cut_parts(state: RunState, expanded: Expanded, sources: tuple[Source, ...], cuts: tuple[Cut, ...],
+                      outline: Outline) -> tuple[tuple[Source, ...], tuple[Cut, ...], tuple[ScriptLineCut, ...]]:
     """After a script-driven cut: punch-ins, sources for clips with no kept take (the
     decisions index sources), plan.script_cut, and the decided caption words (so the cut
     footage is not transcribed again) when every captioned cut was cut by the script."""
-    expanded = shared["script_cut"]
     cuts = punch_in(cuts, expanded.origins, outline.edit.punch_in)
     known = {s.path for s in sources}
     out = list(sources)
@@ -254,6 +269,6 @@ def _script_cut_parts(shared: dict[str, Any], sources: tuple, cuts: tuple, outli
             known.add(str(clip))
     only_script = all(origin is not None or not seg.captions or not (seg.media and seg.media.has_audio)
                       for origin, seg in zip(expanded.origins, outline.segments))
-    if only_script and "words" not in shared and "captions_file" not in shared:
-        shared["words"] = output_words(expanded, cuts)
+    if only_script and state.words is None and state.captions_file is None:
+        state.words = output_words(expanded, cuts)
     return tuple(out), cuts, plan_records(expanded, out)
