@@ -6,7 +6,6 @@ Each step is a library call with a narrow input; this module only sequences them
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reelkit.brand.overlays import is_full_frame
-from reelkit.captions import write_srt, write_vtt
+from reelkit.captions.sidecars import write_sidecars
 from reelkit.decide.build import PlanRequest, build_plans, load_request_outline
 from reelkit.deliver.check import check_file
 from reelkit.deliver.cover import make_cover
@@ -25,8 +24,10 @@ from reelkit.plan.planfile import read_plan_file, write_plans
 from reelkit.plan.platforms import common_safe_box, plan_presets
 from reelkit.render.engine import RenderOptions, StageCallback
 from reelkit.render.engines import get_engine
+from reelkit.speech.backends import loaded_models, release_memory
 
 log = logging.getLogger("reelkit")
+
 
 @dataclass(frozen=True)
 class RenderRequest(PlanRequest):
@@ -70,14 +71,14 @@ def render_episode(request: RenderRequest, on_stage: StageCallback | None = None
         plans = build_plans(outline, request, folder)
         _release_speech_models()
         timings["plan"] = time.perf_counter() - t0
-        return render_planned(plans, folder, request, on_stage, timings, tx=tx)
+        return render_planned(plans, folder, request, on_stage, timings, tx)
 
 
 def _release_speech_models() -> None:
-    """Free the recogniser before the encoders start (peak memory of the whole run)."""
-    backends = sys.modules.get("reelkit.speech.backends")
-    if backends is not None and backends.loaded_models():
-        backends.release_memory()
+    """Free a recogniser loaded in this process (the script cut's) before the encoders start:
+    the peak memory of the whole run."""
+    if loaded_models():
+        release_memory()
 
 
 def render_plan_file(plan_file: Path, request: RenderRequest,
@@ -87,7 +88,8 @@ def render_plan_file(plan_file: Path, request: RenderRequest,
     plans = read_plan_file(plan_file)
     folder = request.out_dir / plans[0].slug
     plans = tuple(retarget(p, folder) for p in plans)
-    return render_planned(plans, folder, request, on_stage, {})
+    with EpisodeTransaction(folder) as tx:
+        return render_planned(plans, folder, request, on_stage, {}, tx)
 
 
 def retarget(plan: Plan, folder: Path) -> Plan:
@@ -96,20 +98,16 @@ def retarget(plan: Plan, folder: Path) -> Plan:
     return replace(plan, outputs=outputs)
 
 
-def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRequest,
+def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
                    on_stage: StageCallback | None, timings: dict[str, float],
-                   tx: EpisodeTransaction | None = None) -> EpisodeResult:
+                   tx: EpisodeTransaction) -> EpisodeResult:
     """Render finished plans (one per frame size) and write the files around the videos.
 
     Everything (videos, sidecars, plan.json, cover, metadata) is written into the episode's
-    staging folder and moved into ``folder`` together at the end, so a failure at any step
-    leaves the previous outputs as they were, consistent with each other.
+    staging folder (``tx``) and moved into ``folder`` together at the end, so a failure at any
+    step leaves the previous outputs as they were, consistent with each other.
     """
-    if tx is None:
-        with EpisodeTransaction(folder) as own:
-            return render_planned(plans, folder, request, on_stage, timings, tx=own)
-
-    plans = (plans,) if isinstance(plans, Plan) else tuple(plans)
+    plans = tuple(plans)
     stage = tx.staging
     staged_plans = tuple(retarget(p, stage) for p in plans)
     engine = get_engine(request.engine)
@@ -121,16 +119,7 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
         files.update(rendered.files)
     first = plans[0]
     write_plans(plans, stage / "plan.json")  # the plans name the final paths
-    # Every frame size has the same words and times: one file per format the platforms ask for.
-    formats = sidecar_formats(plans)
-    writers = {"srt": write_srt, "vtt": write_vtt}
-    sidecars = {fmt: stage / f"{first.slug}.{fmt}" for fmt in formats}
-    for fmt, path in sidecars.items():
-        writers[fmt](first.pages, path)
-    for tr in first.translations:  # <slug>.<lang>.srt / .vtt beside the main ones
-        for fmt in formats:
-            sidecars[f"{fmt}.{tr.language}"] = stage / f"{first.slug}.{tr.language}.{fmt}"
-            writers[fmt](tr.pages, sidecars[f"{fmt}.{tr.language}"])
+    sidecars = write_sidecars(plans, stage)
     t0 = time.perf_counter()
     cover, metadata, checks = _extras(staged_plans, stage, files, sidecars)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
@@ -138,15 +127,6 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
     return EpisodeResult(plan=first, folder=folder, files={k: tx.final(v) for k, v in files.items()},
                          sidecars={k: tx.final(v) for k, v in sidecars.items()}, cover=tx.final(cover),
                          metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
-
-
-def sidecar_formats(plans: Sequence[Plan]) -> list[str]:
-    """The caption file formats the plans' platforms ask for (their ``sidecars``), in order."""
-    formats: list[str] = []
-    for plan in plans:
-        for spec in plan.outputs:
-            formats += [f for f in spec.sidecars if f not in formats]
-    return formats
 
 
 def _card_free_window(plan: Plan) -> tuple[float, float]:
@@ -161,7 +141,8 @@ def _card_free_window(plan: Plan) -> tuple[float, float]:
     return lo, hi
 
 
-def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecars: dict[str, Path]):  # type: ignore[no-untyped-def]
+def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path],
+            sidecars: dict[str, Path]) -> tuple[Path, Path, dict[str, list[str]]]:
     """Cover image, per-platform checks and metadata.json."""
     # The presets each plan was made for (a --platforms-file included), not today's files.
     to_check = []

@@ -16,7 +16,7 @@ import pysrt
 
 from reelkit.errors import CaptionError
 from reelkit.io.atomic import atomic_path
-from reelkit.plan.model import CaptionPage, Word
+from reelkit.plan.model import CaptionPage, Plan, Word
 
 # Inline markup a player would interpret. WebVTT escapes a literal "<", so every tag there is
 # markup (<c.x>, <v Name>, <b>, timestamps <00:01.000>); SRT has no escaping, so only the
@@ -53,6 +53,32 @@ def write_vtt(pages: Sequence[CaptionPage], path: Path) -> None:
         out.append("")
     with atomic_path(Path(path)) as tmp:
         tmp.write_text("\n".join(out), encoding="utf-8")
+
+
+def sidecar_formats(plans: Sequence[Plan]) -> list[str]:
+    """The caption file formats the plans' platforms ask for (their ``sidecars``), in order."""
+    formats: list[str] = []
+    for plan in plans:
+        for spec in plan.outputs:
+            formats += [f for f in spec.sidecars if f not in formats]
+    return formats
+
+
+def write_sidecars(plans: Sequence[Plan], folder: Path) -> dict[str, Path]:
+    """``<slug>.srt`` / ``.vtt`` (the formats the platforms ask for) and ``<slug>.<lang>.<fmt>``
+    per translation, in ``folder``; keyed ``srt``, ``vtt.nl``, ... Every frame size has the same
+    words and times, so the first plan's pages serve all."""
+    first = plans[0]
+    writers = {"srt": write_srt, "vtt": write_vtt}
+    out: dict[str, Path] = {}
+    for fmt in sidecar_formats(plans):
+        out[fmt] = folder / f"{first.slug}.{fmt}"
+        writers[fmt](first.pages, out[fmt])
+    for tr in first.translations:
+        for fmt in sidecar_formats(plans):
+            out[f"{fmt}.{tr.language}"] = folder / f"{first.slug}.{tr.language}.{fmt}"
+            writers[fmt](tr.pages, out[f"{fmt}.{tr.language}"])
+    return out
 
 
 def _cues(pages: Sequence[CaptionPage]) -> Iterator[tuple[int, int, list[str]]]:
