@@ -161,7 +161,8 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     """Cover image, per-platform checks and metadata.json."""
     from reelkit.deliver.check import check_file
     from reelkit.deliver.cover import make_cover
-    from reelkit.deliver.metadata import write_metadata
+    from reelkit.deliver.metadata import voice_report, write_metadata
+    from reelkit.speech.snr import VoiceSnr
     from reelkit.plan.platforms import common_safe_box, plan_presets
 
     from concurrent.futures import ThreadPoolExecutor
@@ -187,10 +188,14 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
                                 safe_box=tuple(safe_box), text_colour=style.text_colour,
                                 box_colour=style.box_colour, window=_card_free_window(plan))
         check_jobs = {name: pool.submit(check_file, files[name], platform) for name, platform in to_check}
+        voice_job = pool.submit(voice_report, plan, folder)
         cover_job.result()
         checks = {name: list(job.result().failures) for name, job in check_jobs.items()}
     metadata = folder / "metadata.json"
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
+    voice = voice_job.result()
+    if voice and voice["captions_may_suffer"]:
+        log.warning("%s", VoiceSnr(voice["snr_db"], voice["speech_seconds"]).warning())
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
-                   platform_sidecars=wants)
+                   platform_sidecars=wants, voice=voice)
     return cover, metadata, checks
