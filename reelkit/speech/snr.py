@@ -28,6 +28,9 @@ _FRAME = int(0.02 * CLEAN_RATE)
 _RANGE_DB = 35.0
 _MIN_SPEECH = 0.5
 """Seconds of voice needed before an estimate means anything."""
+_NO_VOICE_DB = -10.0
+"""Below this the model found no voice at all (a test tone, music, hum) rather than a voice in
+noise: no estimate."""
 
 
 @dataclass(frozen=True)
@@ -95,4 +98,7 @@ def estimate_snr(samples: np.ndarray | PcmFile) -> VoiceSnr | None:
     if top <= 1e-10 or speech < _MIN_SPEECH:
         return None
     rest = max(rest_energy / total, 1e-12)
-    return VoiceSnr(snr_db=round(float(10 * np.log10(powers[keep].mean() / rest)), 1), speech_seconds=round(speech, 2))
+    snr = float(10 * np.log10(powers[keep].mean() / rest))
+    if snr < _NO_VOICE_DB:
+        return None
+    return VoiceSnr(snr_db=round(snr, 1), speech_seconds=round(speech, 2))
