@@ -31,7 +31,7 @@ from reelkit.speech.pcm import PcmFile, sample_chunks
 
 CLEAN_RATE = 48000
 """DeepFilterNet 3 works on 48 kHz mono."""
-CODE_VERSION = "clean-1"
+CODE_VERSION = "clean-2"
 """Changes whenever this module changes what a cleaned file contains."""
 MODEL = "deepfilternet3"
 """The one model offered (the plan records it)."""
@@ -64,10 +64,11 @@ class Enhancer:
     """One DeepFilterNet stream: feed samples in order with :meth:`process`, then :meth:`flush`.
 
     Output has exactly as many samples as went in and is aligned with the input (the model's
-    latency removed).
+    latency removed). ``gain`` scales the input the model sees (and the output back): see
+    :func:`level_gain`.
     """
 
-    def __init__(self, settings: CleanSettings = CleanSettings()) -> None:
+    def __init__(self, settings: CleanSettings = CleanSettings(), gain: float = 1.0) -> None:
         if settings.model != MODEL:
             raise ModelError(f"unknown voice clean-up model '{settings.model}' (known: {MODEL})")
         assets = runtime_assets()
@@ -88,6 +89,7 @@ class Enhancer:
         self._out = np.zeros(self.frame, dtype=np.float32)
         self._pending = np.zeros(0, dtype=np.float32)
         self._to_skip = _DELAY
+        self._gain = float(gain)
         self._fed = 0
         self._given = 0
 
@@ -106,9 +108,9 @@ class Enhancer:
         n = data.size // self.frame * self.frame
         out = np.empty(n, dtype=np.float32)
         for i in range(0, n, self.frame):
-            self._in[:] = data[i:i + self.frame]
+            self._in[:] = data[i:i + self.frame] * self._gain
             self._lib.df_process_frame(self._state, self._in.ctypes.data_as(_P), self._out.ctypes.data_as(_P))
-            out[i:i + self.frame] = self._out
+            out[i:i + self.frame] = self._out / self._gain
         self._pending = data[n:].copy()
         skip = min(self._to_skip, out.size)
         self._to_skip -= skip
@@ -129,9 +131,34 @@ class Enhancer:
         return out
 
 
+VOICE_LEVEL_DB = -15.0
+"""The level (dBFS RMS of the loudest 20 ms frames) the model is given the voice at. It was
+trained on speech at ordinary levels and leaves a very quiet one alone (a -59 LUFS voice in
+noise came out with its noise floor untouched), so every voice is brought to this level for
+the model and back after it: the clean-up is the same at any recording level."""
+_MAX_GAIN_DB = 50.0
+
+
+def level_gain(voice: PcmFile | np.ndarray) -> float:
+    """The gain that brings ``voice``'s loudest frames to :data:`VOICE_LEVEL_DB` (one read)."""
+    frame = int(0.02 * CLEAN_RATE)
+    powers = []
+    for chunk in sample_chunks(voice, sr=CLEAN_RATE):
+        n = chunk.size // frame * frame
+        if n:
+            powers.append((chunk[:n].astype(np.float64).reshape(-1, frame) ** 2).mean(axis=1))
+    if not powers:
+        return 1.0
+    top = float(np.percentile(np.concatenate(powers), 99))
+    if top <= 1e-14:
+        return 1.0  # digital silence: nothing to scale
+    gain_db = VOICE_LEVEL_DB - 10 * np.log10(top)
+    return float(10 ** (min(_MAX_GAIN_DB, max(-_MAX_GAIN_DB, gain_db)) / 20))
+
+
 def enhance(samples: np.ndarray, settings: CleanSettings = CleanSettings()) -> np.ndarray:
     """Clean a whole 48 kHz mono signal held in memory (tests, benchmarks)."""
-    enh = Enhancer(settings)
+    enh = Enhancer(settings, level_gain(samples))
     try:
         return np.concatenate([enh.process(np.asarray(samples, dtype=np.float32)), enh.flush()])
     finally:
@@ -168,7 +195,7 @@ def cleaned_voice(voice: PcmFile, settings: CleanSettings = CleanSettings(),
     if final.is_file() and final.stat().st_size == voice.size * 4:
         return final
     folder.mkdir(parents=True, exist_ok=True)
-    enh = Enhancer(settings)
+    enh = Enhancer(settings, level_gain(voice))
     try:
         with atomic_path(final) as tmp, open(tmp, "wb") as fh:
             for chunk in voice.chunks():

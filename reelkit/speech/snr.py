@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reelkit.speech.enhance import CLEAN_RATE, CleanSettings, Enhancer
+from reelkit.speech.enhance import CLEAN_RATE, CleanSettings, Enhancer, level_gain
 from reelkit.speech.pcm import PcmFile, sample_chunks
 
 CAPTION_SNR_DB = 10.0
@@ -67,7 +67,7 @@ def _chunks(samples: np.ndarray | PcmFile):  # type: ignore[no-untyped-def]
 def estimate_snr(samples: np.ndarray | PcmFile) -> VoiceSnr | None:
     """Estimate the voice's SNR of 48 kHz mono ``samples`` (an array or a :class:`PcmFile`,
     read a window at a time); None when there is too little voice to tell."""
-    enh = Enhancer(CleanSettings(atten_limit_db=100.0))
+    enh = Enhancer(CleanSettings(atten_limit_db=100.0), level_gain(samples))
     voice_frames: list[np.ndarray] = []
     rest_energy, total = 0.0, 0
     pending_in = np.zeros(0, dtype=np.float32)  # input whose output has not come out yet

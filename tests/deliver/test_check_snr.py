@@ -46,7 +46,8 @@ def test_check_warns_once_on_babble_at_5_db(tmp_path: Path, speech: np.ndarray) 
 def test_check_reports_snr_without_warning_at_20_db(tmp_path: Path, speech: np.ndarray) -> None:
     clip = _clip(tmp_path, "traffic20", mix_at_snr(speech, traffic_noise(speech.size, 16000, seed=11), 20.0, 16000))
     report = check_file(clip, get_platform("tiktok", load_platforms()), voice_snr=True)
-    assert report.facts is not None and report.facts.voice_snr_db == pytest.approx(20.0, abs=4.0)
+    # Through a 64 kb/s AAC encode (its coding noise counts): near, a little under, the 20 dB.
+    assert report.facts is not None and 14.0 <= report.facts.voice_snr_db <= 24.0
     assert not any("captions may" in w for w in report.warnings)
     assert "voice SNR ~" in report.summary
     # The render's own checks do not pay for the estimate.
