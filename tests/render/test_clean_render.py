@@ -148,3 +148,39 @@ def test_metadata_voice_report(tmp_path: Path, noisy_clip: Path) -> None:
     assert report["cleanup"] == "deepfilternet3" and report["speech_seconds"] > 2.0
     assert report["captions_may_suffer"] == (report["snr_db"] < 10.0)
     assert list(tmp_path.glob(".voice-snr*")) == []
+
+
+def _write_wav(path: Path, x: np.ndarray) -> Path:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+def test_very_quiet_source_reaches_the_target_without_pumping(tmp_path: Path) -> None:
+    """A voice at -45 LUFS in room noise (20 dB SNR): both paths reach the platform's loudness
+    within 1 LU; the plain one lifts noise and voice by the same gain (no pumping), the cleaned
+    one also lowers the noise between the words."""
+    from reelkit.render.loudness import measure_loudness
+
+    speech = load_audio(DATA / "librispeech_61-70968-0000.flac", end=3.0)
+    voice = np.concatenate([np.zeros(int(LEAD * 16000), np.float32), speech])
+    mix = mix_at_snr(voice, traffic_noise(voice.size, 16000, seed=9), 20.0, 16000)
+    probe = measure_loudness(_write_wav(tmp_path / "probe.wav", mix))
+    quiet = mix * 10 ** ((-45.0 - probe.integrated_lufs) / 20)
+    clip = talking_clip(tmp_path / "quiet.mp4", _write_wav(tmp_path / "quiet.wav", quiet), size="320x180",
+                        fps=25, duration=4.0)
+    assert measure_loudness(clip).integrated_lufs == pytest.approx(-45.0, abs=1.0)
+    src = load_audio(clip, sr=48000)
+    pause, speech_part = slice(4800, int(0.9 * 48000)), slice(int(1.3 * 48000), int(3.7 * 48000))
+    lifts = {}
+    for name, cleanup in (("plain", None), ("clean", VoiceCleanup())):
+        plan = _plan(tmp_path, clip, name, cleanup)
+        out = render_plan(plan, ass_filter=None, options=FAST).files["tiktok"]
+        assert measure_loudness(out).integrated_lufs == pytest.approx(plan.outputs[0].loudness_lufs, abs=1.0)
+        a = load_audio(out, sr=48000)
+        lifts[name] = (_db(a[pause]) - _db(src[pause]), _db(a[speech_part]) - _db(src[speech_part]))
+    assert lifts["plain"][0] == pytest.approx(lifts["plain"][1], abs=1.0), lifts  # one gain: no pumping
+    assert lifts["clean"][0] <= lifts["clean"][1] - 6.0, lifts  # the noise floor comes down
