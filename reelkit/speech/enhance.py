@@ -31,7 +31,7 @@ from reelkit.speech.pcm import PcmFile, sample_chunks
 
 CLEAN_RATE = 48000
 """DeepFilterNet 3 works on 48 kHz mono."""
-CODE_VERSION = "clean-2"
+CODE_VERSION = "clean-3"
 """Changes whenever this module changes what a cleaned file contains."""
 MODEL = "deepfilternet3"
 """The one model offered (the plan records it)."""
@@ -131,16 +131,19 @@ class Enhancer:
         return out
 
 
-VOICE_LEVEL_DB = -15.0
+VOICE_LEVEL_DB = -10.0
 """The level (dBFS RMS of the loudest 20 ms frames) the model is given the voice at. It was
 trained on speech at ordinary levels and leaves a very quiet one alone (a -59 LUFS voice in
 noise came out with its noise floor untouched), so every voice is brought to this level for
-the model and back after it: the clean-up is the same at any recording level."""
+the model and back after it: the clean-up is the same at any recording level. Of -25, -20,
+-15, -10 and -6 dB, -10 scored at least as well as -15 and -20 on every recording tried (PESQ,
+clean and with traffic noise) and better on a falsetto voice."""
 _MAX_GAIN_DB = 50.0
 
 
-def level_gain(voice: PcmFile | np.ndarray) -> float:
-    """The gain that brings ``voice``'s loudest frames to :data:`VOICE_LEVEL_DB` (one read)."""
+def level_gain(voice: PcmFile | np.ndarray, level_db: float | None = None) -> float:
+    """The gain that brings ``voice``'s loudest frames to ``level_db`` (default
+    :data:`VOICE_LEVEL_DB`), from one read of it."""
     frame = int(0.02 * CLEAN_RATE)
     powers = []
     for chunk in sample_chunks(voice, sr=CLEAN_RATE):
@@ -152,7 +155,7 @@ def level_gain(voice: PcmFile | np.ndarray) -> float:
     top = float(np.percentile(np.concatenate(powers), 99))
     if top <= 1e-14:
         return 1.0  # digital silence: nothing to scale
-    gain_db = VOICE_LEVEL_DB - 10 * np.log10(top)
+    gain_db = (VOICE_LEVEL_DB if level_db is None else level_db) - 10 * np.log10(top)
     return float(10 ** (min(_MAX_GAIN_DB, max(-_MAX_GAIN_DB, gain_db)) / 20))
 
 

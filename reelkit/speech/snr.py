@@ -28,6 +28,9 @@ _FRAME = int(0.02 * CLEAN_RATE)
 _RANGE_DB = 35.0
 _MIN_SPEECH = 0.5
 """Seconds of voice needed before an estimate means anything."""
+_LEVEL_DB = -20.0
+"""The level the model splits the signal at (see :func:`reelkit.speech.enhance.level_gain`):
+at -20 dB the split read babble at 20 dB SNR 1-2 dB closer to the truth than at -10."""
 _NO_VOICE_DB = -10.0
 """Below this the model found no voice at all (a test tone, music, hum) rather than a voice in
 noise: no estimate."""
@@ -67,7 +70,7 @@ def _chunks(samples: np.ndarray | PcmFile):  # type: ignore[no-untyped-def]
 def estimate_snr(samples: np.ndarray | PcmFile) -> VoiceSnr | None:
     """Estimate the voice's SNR of 48 kHz mono ``samples`` (an array or a :class:`PcmFile`,
     read a window at a time); None when there is too little voice to tell."""
-    enh = Enhancer(CleanSettings(atten_limit_db=100.0), level_gain(samples))
+    enh = Enhancer(CleanSettings(atten_limit_db=100.0), level_gain(samples, _LEVEL_DB))
     voice_frames: list[np.ndarray] = []
     rest_energy, total = 0.0, 0
     pending_in = np.zeros(0, dtype=np.float32)  # input whose output has not come out yet
