@@ -316,6 +316,8 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
 
     All ``outputs`` must share a video key (same picture and video settings); the result is a
     master file with the video and ``len(outputs)`` audio tracks, remuxed per platform later.
+    ``clean_voice``: the cleaned voice file (:func:`clean_voice_input`) to play instead of the
+    clips' own sound.
     """
     first = outputs[0]
     assert all(o.video_key() == first.video_key() for o in outputs)

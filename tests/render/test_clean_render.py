@@ -184,3 +184,13 @@ def test_very_quiet_source_reaches_the_target_without_pumping(tmp_path: Path) ->
         lifts[name] = (_db(a[pause]) - _db(src[pause]), _db(a[speech_part]) - _db(src[speech_part]))
     assert lifts["plain"][0] == pytest.approx(lifts["plain"][1], abs=1.0), lifts  # one gain: no pumping
     assert lifts["clean"][0] <= lifts["clean"][1] - 6.0, lifts  # the noise floor comes down
+
+
+def test_moviepy_engine_reads_the_same_cleaned_voice(tmp_path: Path, noisy_clip: Path) -> None:
+    from reelkit.render.moviepy_engine import encode_args
+
+    plan = _plan(tmp_path, noisy_clip, "mp", VoiceCleanup())
+    args = encode_args(plan, [list(plan.outputs)], ["m.mp4"], None, clean="/c/v.f32")
+    text = args[args.index("-filter_complex") + 1]
+    assert args[args.index("/c/v.f32") - 7:args.index("/c/v.f32")] == ["-f", "f32le", "-ar", "48000", "-ac", "1", "-i"]
+    assert "[1:a]aformat" in text and "[2:v]" in text and "[0:a]" not in text  # frames come after it
