@@ -173,7 +173,8 @@ def _table(methods, conditions, scores, speed) -> None:  # type: ignore[no-untyp
             lags = sorted(set(int(v) for v in arr[:, 2]))
         sec, audio = speed[m]
         rt = "-" if m == "none" else f"{audio / max(sec, 1e-9):.0f}x"
-        print(f"| {m} | " + " | ".join(cells) + f" | {rt} |" + (f" (lag {lags} samples at 16 kHz)" if lags != [0] else ""))
+        note = f" (lag {lags} samples at 16 kHz)" if lags != [0] else ""
+        print(f"| {m} | " + " | ".join(cells) + f" | {rt} |" + note)
     print("\nchange against 'none' (after - before), per condition, mean [worst file]:")
     for m in methods:
         if m == "none":
