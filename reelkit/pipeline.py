@@ -17,7 +17,7 @@ from reelkit.captions.sidecars import write_sidecars
 from reelkit.decide.build import PlanRequest, build_plans, load_request_outline
 from reelkit.deliver.check import check_file
 from reelkit.deliver.cover import make_cover
-from reelkit.deliver.metadata import write_metadata
+from reelkit.deliver.metadata import voice_report, write_metadata
 from reelkit.io.transaction import EpisodeTransaction
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import read_plan_file, write_plans
@@ -25,6 +25,7 @@ from reelkit.plan.platforms import common_safe_box, plan_presets
 from reelkit.render.engine import RenderOptions, StageCallback
 from reelkit.render.engines import get_engine
 from reelkit.speech.backends import loaded_models, release_memory
+from reelkit.speech.snr import VoiceSnr
 
 log = logging.getLogger("reelkit")
 
@@ -165,10 +166,14 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path],
                                 safe_box=tuple(safe_box), text_colour=style.text_colour,
                                 box_colour=style.box_colour, window=_card_free_window(plan))
         check_jobs = {name: pool.submit(check_file, files[name], platform) for name, platform in to_check}
+        voice_job = pool.submit(voice_report, plan, folder)
         cover_job.result()
         checks = {name: list(job.result().failures) for name, job in check_jobs.items()}
     metadata = folder / "metadata.json"
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
+    voice = voice_job.result()
+    if voice and voice["captions_may_suffer"]:
+        log.warning("%s", VoiceSnr(voice["snr_db"], voice["speech_seconds"]).warning())
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
-                   platform_sidecars=wants)
+                   platform_sidecars=wants, voice=voice)
     return cover, metadata, checks

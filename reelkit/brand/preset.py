@@ -193,6 +193,14 @@ class MusicSpec:
 
 
 @dataclass(frozen=True)
+class AudioSpec:
+    """What is done to the clips' sound (an outline's ``audio:`` wins over this)."""
+
+    clean: str = _opt("choice", "none", choices=("none", "voice"),
+                      doc="voice: remove background noise from the voice (offline model); none: as recorded")
+
+
+@dataclass(frozen=True)
 class WatermarkSpec:
     """Faint text over the whole video (empty text: none)."""
 
@@ -238,6 +246,7 @@ class Brand:
     end_card: EndCardSpec = _section(EndCardSpec)
     progress_bar: ProgressSpec = _section(ProgressSpec)
     music: MusicSpec = _section(MusicSpec)
+    audio: AudioSpec = _section(AudioSpec)
     watermark: WatermarkSpec = _section(WatermarkSpec)
     callouts: CalloutSpec = _section(CalloutSpec)
     # key path -> (file, line) of the value in force; for messages, not for equality.

@@ -119,7 +119,7 @@ def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
     with ConsoleProgress(quiet=quiet) as progress:
         if len(inputs) == 1 and Path(inputs[0]).suffix.lower() == ".json":
             options = {"platforms": "--platform", "brand": "--brand", "model": "--model", "captions_file": "--captions",
-                       "platforms_file": "--platforms-file"}
+                       "platforms_file": "--platforms-file", "clean": "--clean"}
             given = [flag for key, flag in options.items() if planning[key]]
             if given:
                 raise InputError(f"{given[0]} does not apply to a plan file",

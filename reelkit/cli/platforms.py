@@ -74,13 +74,16 @@ def platforms_command(platforms_file: Path | None) -> None:
 def check_command(file: Path, platform_name: str, platforms_file: Path | None) -> None:
     """Check FILE against a platform preset: one line per failed rule (exit 1), or a summary.
 
+    Also estimates how far the voice stands above background noise (SNR) and warns when
+    captions may suffer (below 10 dB).
+
     \b
     Examples:
       reelkit check out/episode/tiktok.mp4 --platform tiktok
       reelkit check final.mp4 --platform feed --platforms-file my-platforms.yaml
     """
     platform = get_platform(platform_name, load_platforms(platforms_file))
-    report = check_file(file, platform)
+    report = check_file(file, platform, voice_snr=True)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if report.failures:

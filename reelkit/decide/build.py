@@ -24,7 +24,7 @@ from reelkit.errors import CaptionError, InputError
 from reelkit.io.paths import assets_dir
 from reelkit.io.probe import probe
 from reelkit.plan.frames import exact_rate, rate_text
-from reelkit.plan.model import CaptionPage, Cut, Plan, ScriptLineCut, Source, Word, with_exact_frames
+from reelkit.plan.model import CaptionPage, Cut, Plan, ScriptLineCut, Source, VoiceCleanup, Word, with_exact_frames
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
 from reelkit.plan.platforms import (DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms,
                                     preset_data)
@@ -53,6 +53,8 @@ class PlanRequest:
     platforms_file: Path | None = None
     script_file: Path | None = None
     """A narration file: the script decides the cut of the given clips (``render --script``)."""
+    clean: bool = False
+    """``--clean``: clean the voice whatever the outline and brand say."""
 
 
 def load_request_outline(inputs: Sequence[Path], script_file: Path | None = None) -> Outline:
@@ -232,7 +234,7 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Bran
                 music=music_bed(brand), outputs=outputs, language=outline.language,
                 description=outline.description, hashtags=outline.hashtags, frame_rate=rate_text(rate),
                 safe_box=safe_box, platform_presets=tuple(preset_data(p) for p in platforms),
-                script_cut=script_cut)
+                script_cut=script_cut, voice_cleanup=voice_cleanup(request, outline, brand))
     words, pages = _pages(plan, outline, request, state)
     lower_thirds = tuple(LowerThirdCue(seg.lower_third.name, seg.lower_third.role, cut.out_start,
                                        min(cut.out_end, cut.out_start + 4.0))
@@ -250,6 +252,15 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Bran
     plan = with_exact_frames(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes,
                              translations=translations, burn_language=burn_language))
     return replace(plan, captions=prepare_captions(plan, assets_dir()))
+
+
+def voice_cleanup(request: PlanRequest, outline: Outline, brand: Brand) -> VoiceCleanup | None:
+    """``--clean`` first, then the outline's ``audio.clean``, then the brand's; off by default."""
+    if request.clean:
+        return VoiceCleanup(origin="--clean")
+    if outline.clean is not None:
+        return VoiceCleanup(origin="outline") if outline.clean == "voice" else None
+    return VoiceCleanup(origin="brand") if brand.audio.clean == "voice" else None
 
 
 def _script_cut_parts(state: RunState, expanded: Expanded, sources: tuple[Source, ...], cuts: tuple[Cut, ...],

@@ -54,6 +54,7 @@ class FileFacts:
     faststart: bool | None = None
     edit_lists: bool | None = None
     loudness: Loudness | None = None
+    voice_snr_db: float | None = None  # estimated (reelkit.speech.snr); None: not measured or no voice
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,11 @@ class CheckReport:
 
 # --- probing ---------------------------------------------------------------------------------
 
-def probe_file(path: Path, *, measure_audio: bool = True) -> FileFacts:
-    """Measure ``path``. Raises MediaError (one line) when it is missing or not a video file."""
+def probe_file(path: Path, *, measure_audio: bool = True, measure_snr: bool = False) -> FileFacts:
+    """Measure ``path``. Raises MediaError (one line) when it is missing or not a video file.
+
+    ``measure_snr`` adds the voice's SNR estimate (runs the speech-enhancement model over the
+    audio: about a tenth of its duration)."""
     path = checked_path(path)
     with open_container(str(path), "not a video file", hint=None) as container:
         if not container.streams.video:
@@ -110,6 +114,12 @@ def probe_file(path: Path, *, measure_audio: bool = True) -> FileFacts:
                      edit_lists=mp4atoms.has_edit_lists(path))
     if measure_audio and facts["has_audio"]:
         facts["loudness"] = measure_loudness(path)
+    if measure_snr and facts["has_audio"]:
+        from reelkit.speech.audio import load_audio
+        from reelkit.speech.snr import CLEAN_RATE, estimate_snr
+
+        snr = estimate_snr(load_audio(path, sr=CLEAN_RATE))
+        facts["voice_snr_db"] = snr.snr_db if snr is not None else None
     return FileFacts(**facts)
 
 
@@ -251,6 +261,11 @@ def evaluate(facts: FileFacts, platform: Platform) -> CheckReport:
                         f"expected at most {platform.max_file_mb:g} MB")
     failures += _audio_rules(facts, platform)
     failures += _container_rules(facts)
+    if facts.voice_snr_db is not None:
+        from reelkit.speech.snr import VoiceSnr
+
+        note = VoiceSnr(facts.voice_snr_db, 0.0).warning()
+        warnings += [note] if note else []
     return CheckReport(platform=platform.name, path=facts.path, failures=failures, warnings=warnings,
                        summary=_summary(facts, platform, failures, warnings), facts=facts)
 
@@ -267,6 +282,8 @@ def _summary(facts: FileFacts, platform: Platform, failures: list[str], warnings
              _size_text(facts.size_bytes)]
     if facts.loudness is not None and not math.isinf(facts.loudness.true_peak_db):
         parts.append(f"{facts.loudness.integrated_lufs:.1f} LUFS / {facts.loudness.true_peak_db:.1f} dBTP")
+    if facts.voice_snr_db is not None:
+        parts.append(f"voice SNR ~{facts.voice_snr_db:.0f} dB")
     if failures:
         head = f"{Path(facts.path).name}: FAILED {len(failures)} rule{'s' if len(failures) > 1 else ''} for {platform.label}"
     else:
@@ -275,9 +292,10 @@ def _summary(facts: FileFacts, platform: Platform, failures: list[str], warnings
     return f"{head} ({', '.join(parts)}){tail}"
 
 
-def check_file(path: Path, platform: Platform) -> CheckReport:
-    """Check ``path`` against ``platform``. Raises MediaError when it is not a video file."""
-    return evaluate(probe_file(path), platform)
+def check_file(path: Path, platform: Platform, *, voice_snr: bool = False) -> CheckReport:
+    """Check ``path`` against ``platform``; ``voice_snr`` also estimates the voice's SNR and
+    warns when captions may suffer. Raises MediaError when it is not a video file."""
+    return evaluate(probe_file(path, measure_snr=voice_snr), platform)
 
 
 __all__ = ["CheckReport", "FileFacts", "check_file", "evaluate", "probe_file"]

@@ -32,7 +32,8 @@ def _hashtag(tag: str) -> str:
 def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: dict[str, Path],
                    cover: Path | None, checks: dict[str, list[str]],
                    created: datetime | None = None,
-                   platform_sidecars: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+                   platform_sidecars: dict[str, tuple[str, ...]] | None = None,
+                   voice: dict[str, Any] | None = None) -> dict[str, Any]:
     """The metadata dict that :func:`write_metadata` writes (pure apart from file sizes).
 
     ``files`` maps platform name to its video; ``checks`` maps platform name to its failed
@@ -70,6 +71,7 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
         "platforms": platforms,
         "captions": {fmt: _relative(p, folder) for fmt, p in captions.items()},
         "cover": _relative(cover, folder) if cover is not None else None,
+        "voice": voice,
         "reelkit_version": __version__,
         "created": created.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
     }
@@ -77,15 +79,36 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
 
 def write_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: dict[str, Path],
                    cover: Path | None, checks: dict[str, list[str]],
-                   platform_sidecars: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+                   platform_sidecars: dict[str, tuple[str, ...]] | None = None,
+                   voice: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write metadata.json at ``path`` atomically and return what was written.
 
     Holds title, description, hashtags, duration, per-platform {file, size_bytes,
     checks_passed, failures}, caption files by format, the cover, reelkit's version and the
-    creation time in UTC (ISO 8601, ``Z``).
+    creation time in UTC (ISO 8601, ``Z``), and ``voice`` (:func:`voice_report`).
     """
     path = Path(path)
     data = build_metadata(path, plan=plan, files=files, captions=captions, cover=cover, checks=checks,
-                          platform_sidecars=platform_sidecars)
+                          platform_sidecars=platform_sidecars, voice=voice)
     write_json_atomic(path, data)
     return data
+
+
+def voice_report(plan: Plan, workdir: Path) -> dict[str, Any] | None:
+    """The source voice's SNR estimate (what the captions were made from) and the clean-up the
+    videos got: ``{snr_db, speech_seconds, captions_may_suffer, cleanup}``; None without voice."""
+    from reelkit.speech.pcm import decode_voice_file
+    from reelkit.speech.snr import CLEAN_RATE, estimate_snr
+
+    if not any(plan.source(c.source).has_audio for c in plan.cuts):
+        return None
+    pcm = decode_voice_file(plan, Path(workdir) / ".voice-snr.f32", CLEAN_RATE)
+    try:
+        snr = estimate_snr(pcm)
+    finally:
+        pcm.path.unlink(missing_ok=True)
+    cleanup = plan.voice_cleanup.model if plan.voice_cleanup is not None else None
+    if snr is None:
+        return {"snr_db": None, "speech_seconds": 0.0, "captions_may_suffer": False, "cleanup": cleanup}
+    return {"snr_db": snr.snr_db, "speech_seconds": snr.speech_seconds,
+            "captions_may_suffer": snr.captions_may_suffer, "cleanup": cleanup}

@@ -219,6 +219,19 @@ class MusicBed:
 
 
 @dataclass(frozen=True)
+class VoiceCleanup:
+    """Background noise removed from the voice before the mix (``audio: {clean: voice}``,
+    a brand's ``audio.clean``, or ``--clean``); the render cleans the joined voice once (cached)
+    and plays that in place of the source audio."""
+
+    model: str = "deepfilternet3"
+    atten_limit_db: float = 12.0
+    """The most the model may lower the noise (dB): more strips a clean room's own tone too."""
+    origin: str = ""
+    """Who asked for it: ``outline``, ``brand`` or ``--clean``."""
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """One platform file and the encode settings its preset asks for."""
 
@@ -332,6 +345,7 @@ class Plan:
     captions: PreparedCaptions | None = None
     # Overlay layout (issue 10): the box of every caption page, overlay and tracked face.
     layout: tuple[LayoutBox, ...] = ()
+    voice_cleanup: VoiceCleanup | None = None
 
     @property
     def rate(self) -> Fraction:

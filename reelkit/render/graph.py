@@ -164,9 +164,23 @@ def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
 
 # --- audio ----------------------------------------------------------------------------------
 
-def mix_graph(plan: Plan, music_index: int | None) -> tuple[list[str], str]:
-    """Voice plus the ducked music bed (when the plan has one)."""
-    chains, voice = voice_graph(plan)
+def _voice(plan: Plan, clean_index: int | None) -> tuple[list[str], str]:
+    """The joined voice; with ``clean_index`` that input instead (:func:`clean_voice_input`):
+    the cleaned copy of exactly this joined voice, made by the clean-up pre-pass."""
+    if clean_index is not None:
+        return [f"[{clean_index}:a]aformat=sample_fmts=fltp:channel_layouts=stereo,asetpts=PTS-STARTPTS,"
+                f"apad,atrim=duration={_n(plan.duration)}[voice]"], "voice"
+    return voice_graph(plan)
+
+
+def clean_voice_input(path: str | None) -> list[str]:
+    """The input of the cleaned voice (48 kHz mono raw float32, the clean-up's output)."""
+    return [] if path is None else ["-f", "f32le", "-ar", "48000", "-ac", "1", "-i", path]
+
+
+def mix_graph(plan: Plan, music_index: int | None, clean_index: int | None = None) -> tuple[list[str], str]:
+    """Voice (or its cleaned copy) plus the ducked music bed (when the plan has one)."""
+    chains, voice = _voice(plan, clean_index)
     if plan.music is None or music_index is None:
         return chains, voice
     m = plan.music
@@ -206,23 +220,27 @@ def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
 
 # --- whole commands -------------------------------------------------------------------------
 
-def loudness_pass_args(plan: Plan) -> list[str]:
+def loudness_pass_args(plan: Plan, clean_voice: str | None = None) -> list[str]:
     """First loudness pass: measure the mixed programme audio (ebur128 prints a Summary)."""
     args = cut_inputs(plan, audio_only=True)
     music_index = len(plan.cuts) if plan.music else None
     args += music_input(plan)
-    chains, label = mix_graph(plan, music_index)
+    clean_index = len(plan.cuts) + (1 if plan.music else 0) if clean_voice else None
+    args += clean_voice_input(clean_voice)
+    chains, label = mix_graph(plan, music_index, clean_index)
     chains.append(f"[{label}]ebur128=peak=true:framelog=quiet[meas]")
     return ["-nostats"] + args + ["-filter_complex", ";".join(chains), "-map", "[meas]", "-f", "null", "-"]
 
 
 def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, ass_filter: str | None,
                 measured: Loudness | None, caption_overlays: Sequence[Overlay] = (),
-                x264_preset: str = "veryfast", threads: int = 0) -> list[str]:
+                x264_preset: str = "veryfast", threads: int = 0, clean_voice: str | None = None) -> list[str]:
     """The single render pass: one video encode shared by ``outputs`` plus one audio track each.
 
     All ``outputs`` must share a video key (same picture and video settings); the result is a
     master file with the video and ``len(outputs)`` audio tracks, remuxed per platform later.
+    ``clean_voice``: the cleaned voice file (:func:`clean_voice_input`) to play instead of the
+    clips' own sound.
     """
     first = outputs[0]
     assert all(o.video_key() == first.video_key() for o in outputs)
@@ -231,8 +249,11 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     args += music_input(plan)
     overlay_first = len(plan.cuts) + (1 if plan.music else 0)
     args += overlay_inputs(list(plan.overlays) + list(caption_overlays), _rate(plan))
+    # The cleaned voice comes last, so every other input keeps its number.
+    clean_index = overlay_first + len(plan.overlays) + len(caption_overlays) if clean_voice else None
+    args += clean_voice_input(clean_voice)
     vchains, vlabel = video_graph(plan, overlay_first, ass_filter, caption_overlays)
-    achains, alabel = mix_graph(plan, music_index)
+    achains, alabel = mix_graph(plan, music_index, clean_index)
     chains = vchains + achains
     if len(outputs) == 1:
         chains.append(f"[{alabel}]{loudness_filter(first, measured)}[aout0]")
