@@ -162,6 +162,7 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     from reelkit.deliver.check import check_file
     from reelkit.deliver.cover import make_cover
     from reelkit.deliver.metadata import write_metadata
+    from reelkit.deliver.statement import episode_statement
     from reelkit.plan.platforms import common_safe_box, plan_presets
 
     from concurrent.futures import ThreadPoolExecutor
@@ -186,11 +187,32 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
         cover_job = pool.submit(make_cover, plan, cover, title=plan.title, font_file=Path(style.font_file),
                                 safe_box=tuple(safe_box), text_colour=style.text_colour,
                                 box_colour=style.box_colour, window=_card_free_window(plan))
-        check_jobs = {name: pool.submit(check_file, files[name], platform) for name, platform in to_check}
+        flashes = _flash_checks(plans, files, pool)
+        check_jobs = {name: pool.submit(check_file, files[name], platform, flash=flashes.get(name))
+                      for name, platform in to_check}
         cover_job.result()
         checks = {name: list(job.result().failures) for name, job in check_jobs.items()}
     metadata = folder / "metadata.json"
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
+    languages = [plan.language] + [t.language for t in plan.translations] if sidecars else []
+    statement = episode_statement(plans, files, flashes, languages)
+    for line in statement["contrast_problems"]:
+        log.warning("captions: %s", line)
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
-                   platform_sidecars=wants)
+                   platform_sidecars=wants, accessibility=statement)
     return cover, metadata, checks
+
+
+def _flash_checks(plans: Sequence[Plan], files: dict[str, Path], pool):  # type: ignore[no-untyped-def]
+    """The WCAG 2.3.1 flash check of each frame size's picture, decoded once and shared by
+    the platforms of that size (their files carry the same video stream)."""
+    from reelkit.deliver.flash import check_flashes
+
+    out = {}
+    for each in plans:
+        names = [o.platform for o in each.outputs if o.platform in files]
+        if names:
+            job = pool.submit(check_flashes, files[names[0]], width=each.width, height=each.height,
+                              fps=float(each.rate))
+            out.update({name: job for name in names})
+    return {name: job.result() for name, job in out.items()}

@@ -8,10 +8,11 @@ is pure, so each rule can be tested without media. :func:`check_file` does both.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reelkit.deliver import mp4atoms
+from reelkit.deliver.flash import FlashResult, check_flashes
 from reelkit.errors import MediaError
 from reelkit.render.loudness import Loudness, measure_loudness
 from reelkit.plan.platforms import AUDIO_CODECS, VIDEO_CODECS, Platform
@@ -53,6 +54,7 @@ class FileFacts:
     faststart: bool | None = None
     edit_lists: bool | None = None
     loudness: Loudness | None = None
+    flash: FlashResult | None = None  # WCAG 2.3.1; None: not measured
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,11 @@ class CheckReport:
 
 # --- probing ---------------------------------------------------------------------------------
 
-def probe_file(path: Path, *, measure_audio: bool = True) -> FileFacts:
-    """Measure ``path``. Raises MediaError (one line) when it is missing or not a video file."""
+def probe_file(path: Path, *, measure_audio: bool = True, measure_flashes: bool = True) -> FileFacts:
+    """Measure ``path``. Raises MediaError (one line) when it is missing or not a video file.
+
+    ``measure_flashes`` decodes every frame small for the WCAG 2.3.1 flash check.
+    """
     import av  # local: PyAV loads only when a check runs
 
     path = Path(path)
@@ -127,6 +132,8 @@ def probe_file(path: Path, *, measure_audio: bool = True) -> FileFacts:
                      edit_lists=mp4atoms.has_edit_lists(path))
     if measure_audio and facts["has_audio"]:
         facts["loudness"] = measure_loudness(path)
+    if measure_flashes:
+        facts["flash"] = check_flashes(path, width=width, height=height, fps=fps)
     return FileFacts(**facts)
 
 
@@ -279,6 +286,8 @@ def evaluate(facts: FileFacts, platform: Platform) -> CheckReport:
                         f"expected at most {platform.max_file_mb:g} MB")
     failures += _audio_rules(facts, platform)
     failures += _container_rules(facts)
+    if facts.flash is not None:  # a flashing file fails every platform (WCAG 2.3.1, level A)
+        failures += facts.flash.failures()
     return CheckReport(platform=platform.name, path=facts.path, failures=failures, warnings=warnings,
                        summary=_summary(facts, platform, failures, warnings), facts=facts)
 
@@ -303,9 +312,15 @@ def _summary(facts: FileFacts, platform: Platform, failures: list[str], warnings
     return f"{head} ({', '.join(parts)}){tail}"
 
 
-def check_file(path: Path, platform: Platform) -> CheckReport:
-    """Check ``path`` against ``platform``. Raises MediaError when it is not a video file."""
-    return evaluate(probe_file(path), platform)
+def check_file(path: Path, platform: Platform, *, flash: FlashResult | None = None) -> CheckReport:
+    """Check ``path`` against ``platform``. Raises MediaError when it is not a video file.
+
+    ``flash``: the flash check of the same picture made already (platforms sharing one video
+    stream), so the frames are not decoded again.
+    """
+    if flash is None:
+        return evaluate(probe_file(path), platform)
+    return evaluate(replace(probe_file(path, measure_flashes=False), flash=flash), platform)
 
 
 __all__ = ["CheckReport", "FileFacts", "check_file", "evaluate", "probe_file"]
