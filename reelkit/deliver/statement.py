@@ -95,28 +95,34 @@ def build_statement(plan: Plan, *, regions: Sequence[tuple[float, float]],
     }
 
 
-def statement_lines(statement: Mapping[str, Any]) -> list[str]:
-    """The statement as lines for a terminal (``reelkit check --accessibility``)."""
+def statement_rows(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The statement as (label, value) rows, problems last (label ``problem``)."""
     def yes(v: object) -> str:
         return "n/a" if v is None else ("pass" if v else "FAIL")
 
     timing = ", ".join(f"{k} {v}" for k, v in (statement.get("caption_timing") or {}).items()) or "none"
     contrast = statement.get("contrast_min")
-    lines = [
-        f"captions (1.2.2)        {statement.get('caption_coverage_percent')} % of speech covered, "
-        f"{statement.get('caption_words', 0)} words ({timing})",
-        f"reading speed           worst {statement.get('worst_reading_speed_cps')} cps, limit "
-        f"{statement.get('reading_speed_limit_cps')} cps: {yes(statement.get('reading_speed_passed'))}",
-        f"caption contrast (1.4.3) minimum {'n/a' if contrast is None else f'{contrast}:1'}, required "
-        f"{statement.get('contrast_required')}:1: {yes(statement.get('contrast_passed'))}",
-        f"flashes (2.3.1)         {yes(statement.get('flash_passed'))}",
-        f"audio description (1.2.5) {'yes' if statement.get('audio_description') else 'no'}",
-        f"sign language (1.2.6)   {'yes' if statement.get('sign_language') else 'no'}",
-        f"caption files           {', '.join(statement.get('sidecar_languages') or []) or 'none'}",
+    rows = [
+        ("captions (1.2.2)", f"{statement.get('caption_coverage_percent')} % of speech covered, "
+                             f"{statement.get('caption_words', 0)} words ({timing})"),
+        ("reading speed", f"worst {statement.get('worst_reading_speed_cps')} cps, limit "
+                          f"{statement.get('reading_speed_limit_cps')} cps: {yes(statement.get('reading_speed_passed'))}"),
+        ("caption contrast (1.4.3)", f"minimum {'n/a' if contrast is None else f'{contrast}:1'}, required "
+                                     f"{statement.get('contrast_required')}:1: {yes(statement.get('contrast_passed'))}"),
+        ("flashes (2.3.1)", yes(statement.get("flash_passed"))),
+        ("audio description (1.2.5)", "yes" if statement.get("audio_description") else "no"),
+        ("sign language (1.2.6)", "yes" if statement.get("sign_language") else "no"),
+        ("caption files", ", ".join(statement.get("sidecar_languages") or []) or "none"),
     ]
-    lines += [f"  {p}" for p in statement.get("contrast_problems") or []]
-    lines += [f"  {p}" for p in statement.get("flash_failures") or []]
-    return lines
+    rows += [("problem", str(p)) for p in statement.get("contrast_problems") or []]
+    rows += [("problem", str(p)) for p in statement.get("flash_failures") or []]
+    return rows
+
+
+def statement_lines(statement: Mapping[str, Any]) -> list[str]:
+    """The statement as lines for a terminal (``reelkit check --accessibility``)."""
+    return [f"  {value}" if label == "problem" else f"{label:<27}{value}"
+            for label, value in statement_rows(statement)]
 
 
 
@@ -139,5 +145,6 @@ def episode_statement(plans: Sequence[Plan], files: Mapping[str, Path], flashes:
                            sign_language=sign_language)
 
 
-__all__ = ["build_statement", "episode_statement", "page_coverage", "statement_lines", "timing_counts",
+__all__ = ["build_statement", "episode_statement", "page_coverage", "statement_lines", "statement_rows",
+           "timing_counts",
            "voiced_regions_of_plan"]
