@@ -113,6 +113,7 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
         for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
             timings[key] = timings.get(key, 0.0) + seconds
         files.update(rendered.files)
+        files.update(_variants(plan, rendered.files, on_stage, timings))
     first = plans[0]
     write_plans(plans, stage / "plan.json")  # the plans name the final paths
     # Every frame size has the same words and times: one file per format the platforms ask for.
@@ -125,6 +126,12 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
         for fmt in formats:
             sidecars[f"{fmt}.{tr.language}"] = stage / f"{first.slug}.{tr.language}.{fmt}"
             writers[fmt](tr.pages, sidecars[f"{fmt}.{tr.language}"])
+    if first.descriptions:  # the cue texts for players and assistive technology
+        from reelkit.plan.model import CaptionPage, Word
+
+        sidecars["vtt.descriptions"] = stage / f"{first.slug}.descriptions.vtt"
+        write_vtt([CaptionPage(c.start, c.end, ((Word(c.text, c.start, c.end),),)) for c in first.descriptions],
+                  sidecars["vtt.descriptions"])
     t0 = time.perf_counter()
     cover, metadata, checks = _extras(staged_plans, stage, files, sidecars)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
@@ -132,6 +139,22 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
     return EpisodeResult(plan=first, folder=folder, files={k: tx.final(v) for k, v in files.items()},
                          sidecars={k: tx.final(v) for k, v in sidecars.items()}, cover=tx.final(cover),
                          metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
+
+
+def _variants(plan: Plan, files: dict[str, Path], on_stage: StageCallback | None,
+              timings: dict[str, float]) -> dict[str, Path]:
+    """The accessible variants of one plan's platform files: ``<platform>.ad.mp4`` (audio
+    description), keyed ``"<platform>.ad"``."""
+    if not plan.descriptions:
+        return {}
+    from reelkit.render.describe import render_descriptions
+
+    t0 = time.perf_counter()
+    if on_stage:
+        on_stage("audio description", None)
+    out = render_descriptions(plan, files)
+    timings["audio description"] = timings.get("audio description", 0.0) + time.perf_counter() - t0
+    return out
 
 
 def sidecar_formats(plans: Sequence[Plan]) -> list[str]:
@@ -171,8 +194,8 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     to_check = []
     for each in plans:
         presets = plan_presets(each)
-        to_check += [(spec.platform, presets[spec.platform]) for spec in each.outputs
-                     if spec.platform in presets and spec.platform in files]
+        to_check += [(name, presets[spec.platform]) for spec in each.outputs for name in (spec.platform, f"{spec.platform}.ad")
+                     if spec.platform in presets and name in files]
     plan = plans[0]
     cover = folder / "cover.png"
     style = plan.caption_style
@@ -195,7 +218,8 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     metadata = folder / "metadata.json"
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
     languages = [plan.language] + [t.language for t in plan.translations] if sidecars else []
-    statement = episode_statement(plans, files, flashes, languages)
+    statement = episode_statement(plans, files, flashes, languages,
+                                  audio_description=any(name.endswith(".ad") for name in files))
     for line in statement["contrast_problems"]:
         log.warning("captions: %s", line)
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
@@ -214,5 +238,5 @@ def _flash_checks(plans: Sequence[Plan], files: dict[str, Path], pool):  # type:
         if names:
             job = pool.submit(check_flashes, files[names[0]], width=each.width, height=each.height,
                               fps=float(each.rate))
-            out.update({name: job for name in names})
+            out.update({name: job for base in names for name in (base, f"{base}.ad") if name in files})
     return {name: job.result() for name, job in out.items()}

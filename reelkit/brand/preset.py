@@ -189,6 +189,13 @@ class MusicSpec:
 
 
 @dataclass(frozen=True)
+class AudioDescriptionSpec:
+    """Audio description (outline `describe:`): how the programme makes room for the cues."""
+
+    duck_db: float = _opt("number", -12.0, lo=-40, hi=0, doc="gain of the programme while a description cue plays")
+
+
+@dataclass(frozen=True)
 class WatermarkSpec:
     """Faint text over the whole video (empty text: none)."""
 
@@ -234,6 +241,7 @@ class Brand:
     end_card: EndCardSpec = _section(EndCardSpec)
     progress_bar: ProgressSpec = _section(ProgressSpec)
     music: MusicSpec = _section(MusicSpec)
+    audio_description: AudioDescriptionSpec = _section(AudioDescriptionSpec)
     watermark: WatermarkSpec = _section(WatermarkSpec)
     callouts: CalloutSpec = _section(CalloutSpec)
     # key path -> (file, line) of the value in force; for messages, not for equality.

@@ -247,7 +247,14 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     translations = build_translations(outline, words, plan.caption_rules, plan.fps)
     burn_language = outline.burn if outline.burn and outline.burn != outline.language else ""
     plan = normalise(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes,
-                             translations=translations, burn_language=burn_language))
+                             translations=translations, burn_language=burn_language,
+                             description_duck_db=brand.audio_description.duck_db))
+    if outline.describe:  # the voice is the same at every frame size: place the cues once
+        from reelkit.decide.describe import describe_plan
+
+        if "descriptions" not in shared:
+            shared["descriptions"] = describe_plan(plan, outline.describe, assets_dir())
+        plan = replace(plan, descriptions=shared["descriptions"])
     return replace(plan, captions=prepare_captions(plan, assets_dir()))
 
 

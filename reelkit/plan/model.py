@@ -266,6 +266,19 @@ class PreparedCaptions:
 
 
 @dataclass(frozen=True)
+class DescriptionCue:
+    """One audio-description cue (WCAG 1.2.5): its text voiced offline and placed in a pause
+    of the programme voice (output seconds); ``at`` is where the outline asked for it."""
+
+    text: str
+    at: float
+    start: float
+    end: float
+    audio: str  # the voiced cue (WAV), in the cache folder
+    voice: str = ""  # the TTS engine and voice that spoke it, e.g. "piper:en_US-joe-medium"
+
+
+@dataclass(frozen=True)
 class ScriptTake:
     """One take of a script line found in a source (``source`` indexes ``Plan.sources``)."""
 
@@ -334,6 +347,10 @@ class Plan:
     captions: PreparedCaptions | None = None
     # Overlay layout (issue 10): the box of every caption page, overlay and tracked face.
     layout: tuple[LayoutBox, ...] = ()
+    # Audio description (issue 21): placed cues; rendered as <platform>.ad.mp4 when not empty,
+    # the programme ducked by ``description_duck_db`` (the brand's amount) under each cue.
+    descriptions: tuple[DescriptionCue, ...] = ()
+    description_duck_db: float = -12.0
 
     @property
     def rate(self) -> Fraction:

@@ -49,6 +49,14 @@ class Callout:
 
 
 @dataclass(frozen=True)
+class Describe:
+    """An audio-description cue as the outline asks for it (``at``: output seconds)."""
+
+    at: float
+    text: str
+
+
+@dataclass(frozen=True)
 class Outline:
     """A validated outline with its segments' media probed."""
 
@@ -68,6 +76,7 @@ class Outline:
     edit: EditSettings = EditSettings()
     translations: tuple[tuple[str, Path], ...] = ()  # (language, translated script file)
     burn: str | None = None  # language of the burned captions (default: ``language``)
+    describe: tuple[Describe, ...] = ()  # audio-description cues (WCAG 1.2.5)
 
     @property
     def slug(self) -> str:
@@ -174,6 +183,11 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
     callouts = tuple(Callout(c["text"], parse_time(c["at"]), float(c.get("duration", 3.0)))
                      for c in data.get("callouts", []))
     total = sum(seg.end - seg.start for seg in segments)
+    describe = tuple(Describe(parse_time(d["at"]), d["text"].strip()) for d in data.get("describe", []))
+    for index, cue in enumerate(describe):
+        if check_media and cue.at >= total:
+            raise OutlineError(f"description cue at {cue.at:g}s starts after the end of the episode ({total:.2f}s)",
+                               path=str(path), line=doc.line_of(f"describe.{index}.at"), key=f"describe.{index}.at")
     for index, callout in enumerate(callouts):
         if check_media and callout.at >= total:
             raise OutlineError(f"callout at {callout.at:g}s starts after the end of the episode ({total:.2f}s)",
@@ -187,7 +201,7 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
         script=data.get("script"), hook=data.get("hook"), cta=data.get("cta"),
         description=data.get("description", ""), hashtags=tuple(data.get("hashtags", ())),
         callouts=callouts, fps=data.get("fps"), edit=EditSettings.from_mapping(data.get("edit")),
-        translations=translations, burn=data.get("burn"))
+        translations=translations, burn=data.get("burn"), describe=describe)
 
 
 def outline_for_clips(clips: list[Path], script: str | None = None) -> Outline:

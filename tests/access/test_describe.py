@@ -1,0 +1,133 @@
+"""Audio description end to end: two cues voiced offline (Piper), placed in the pauses of the
+programme voice, the programme ducked by the brand's amount under them, ``tiktok.ad.mp4``
+beside ``tiktok.mp4``, and a WebVTT descriptions file that Chromium loads as a track."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from media import have_espeak, speak_sentences, talking_clip
+from reelkit.decide.describe import MARGIN, pauses, place, place_cues
+from reelkit.pipeline import EpisodeResult, RenderRequest, render_episode
+from reelkit.plan.outline import Describe
+from reelkit.render.engine import RenderOptions
+from reelkit.speech.audio import load_audio
+from reelkit.speech.backends import speech_regions
+
+SENTENCES = ["Next month our crews replace the old water mains.", "The work takes six weeks.",
+             "Your tap water stays safe to drink."]
+CUES = ["A map shows the closed streets.", "A digger opens the road."]
+GAP = 3.4
+
+
+def test_placement_picks_the_nearest_pause_that_holds_the_cue() -> None:
+    voiced = [(0.0, 2.0), (3.0, 6.0), (9.0, 10.0)]
+    free = pauses(voiced, 12.0)
+    assert free == [(2.0, 3.0), (6.0, 9.0), (10.0, 12.0)]
+    assert place(2.2, 0.5, free) == pytest.approx(2.2)  # fits where it was asked for
+    assert place(2.0, 0.5, free) == pytest.approx(2.0 + MARGIN)  # moved just clear of the voice
+    assert place(2.2, 1.5, free) == pytest.approx(6.0 + MARGIN)  # too long for it: the next one
+    assert place(8.0, 2.5, free) == pytest.approx(9.0 - MARGIN - 2.5)
+    assert place(1.0, 5.0, free) is None
+    # Two cues asking for the same pause do not overlap: the second goes after the first.
+    placed = place_cues([Describe(6.0, "a"), Describe(6.0, "b")], [1.0, 1.0], voiced, 12.0)
+    (_, s1), (_, s2) = placed
+    assert s1 == pytest.approx(6.15) and s2 >= s1 + 1.0 + 2 * MARGIN - 1e-9
+
+
+@pytest.fixture(scope="module")
+def described(tmp_path_factory: pytest.TempPathFactory) -> tuple[EpisodeResult, list[tuple[float, float]]]:
+    if not have_espeak():
+        pytest.skip("espeak-ng not installed (speech for the programme)")
+    tmp = tmp_path_factory.mktemp("describe")
+    spans = speak_sentences(SENTENCES, tmp / "voice.wav", gap=GAP)
+    clip = talking_clip(tmp / "talk.mp4", tmp / "voice.wav", size="640x360", fps=25)
+    cues = [{"at": round(spans[0][1] + 0.2, 2), "text": CUES[0]}, {"at": round(spans[1][1] + 0.2, 2), "text": CUES[1]}]
+    outline = tmp / "ep.yaml"
+    outline.write_text(json.dumps({"title": "Described", "brand": "default", "platforms": ["tiktok"],
+                                   "script": "\n".join(SENTENCES), "describe": cues,
+                                   "segments": [{"clip": str(clip), "reframe": "crop"}]}), encoding="utf-8")
+    result = render_episode(RenderRequest(inputs=(outline,), out_dir=tmp / "out",
+                                          options=RenderOptions(x264_preset="ultrafast")))
+    return result, spans
+
+
+def _overlap(a: tuple[float, float], regions: list[tuple[float, float]]) -> float:
+    return sum(max(0.0, min(a[1], b) - max(a[0], s)) for s, b in regions)
+
+
+def test_ad_variant_voices_the_cues_inside_pauses(described) -> None:  # type: ignore[no-untyped-def]
+    result, _ = described
+    plan = result.plan
+    assert [c.text for c in plan.descriptions] == CUES
+    assert all(c.voice.startswith("piper:") for c in plan.descriptions)  # the bundled neural voice
+    ad = result.files["tiktok.ad"]
+    assert ad.name == "tiktok.ad.mp4" and ad.parent == result.files["tiktok"].parent
+    assert result.checks["tiktok.ad"] == []  # a platform-valid file (loudness, codecs, flashes)
+    programme = speech_regions(load_audio(result.files["tiktok"]))
+    described_audio = speech_regions(load_audio(ad))
+    for cue in plan.descriptions:
+        span = (cue.start, cue.end)
+        # Measured on the files: no programme voice under the cue, the cue's voice in the .ad file.
+        assert _overlap(span, programme) < 0.05, (span, programme)
+        assert _overlap(span, described_audio) > 0.6 * (cue.end - cue.start)
+
+
+def test_programme_is_ducked_by_the_brands_amount(described) -> None:  # type: ignore[no-untyped-def]
+    result, _ = described
+    plan = result.plan
+    plain = load_audio(result.files["tiktok"], sr=48000).astype(np.float64)
+    ad = load_audio(result.files["tiktok.ad"], sr=48000).astype(np.float64)
+    n = min(len(plain), len(ad))
+    plain, ad = plain[:n], ad[:n]
+    t = np.arange(n) / 48000
+    inside = np.zeros(n, dtype=bool)
+    near = np.zeros(n, dtype=bool)
+    for c in plan.descriptions:
+        inside |= (t >= c.start) & (t <= c.end)
+        near |= (t >= c.start - 1.0) & (t <= c.end + 1.0)
+
+    def gain(mask: np.ndarray) -> float:  # the programme's share of the .ad audio (cue voice uncorrelated)
+        return float(np.dot(ad[mask], plain[mask]) / np.dot(plain[mask], plain[mask]))
+
+    ducked_db = 20 * np.log10(gain(inside) / gain(~near))
+    assert ducked_db == pytest.approx(plan.description_duck_db, abs=1.5)
+
+
+def test_descriptions_vtt_loads_in_chromium(described, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result, _ = described
+    vtt = result.sidecars["vtt.descriptions"]
+    text = vtt.read_text(encoding="utf-8")
+    assert text.startswith("WEBVTT") and all(c in text for c in CUES)
+    meta = json.loads(Path(result.metadata).read_text(encoding="utf-8"))
+    assert meta["accessibility"]["audio_description"] is True
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium not installed")
+    page = vtt.parent / "track.html"
+    page.write_text(f"""<!DOCTYPE html><html><body><video id="v" muted>
+<track id="t" kind="descriptions" srclang="en" label="Audio description" src="{vtt.name}" default></video>
+<pre id="out">pending</pre><script>
+const t = document.getElementById('t');
+t.track.mode = 'hidden';
+t.addEventListener('load', () => {{
+  const cues = Array.from(t.track.cues);
+  document.getElementById('out').textContent = 'cues=' + cues.length + ' kind=' + t.track.kind + ' ' +
+    cues.map(c => c.startTime.toFixed(2) + '|' + c.text).join(';');
+}});
+t.addEventListener('error', () => {{ document.getElementById('out').textContent = 'error'; }});
+</script></body></html>""", encoding="utf-8")
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          "--allow-file-access-from-files", f"--user-data-dir={tmp_path / 'p'}",
+                          "--virtual-time-budget=5000", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = dom.split('<pre id="out">')[1].split("</pre>")[0]
+    assert out.startswith("cues=2 kind=descriptions"), out
+    for cue in result.plan.descriptions:
+        assert f"{cue.start:.2f}|{cue.text}" in out
