@@ -94,6 +94,17 @@ def description_render_args(plan: Plan, spec: OutputSpec, video_path: str, cue_g
                    "-f", "mp4", out_path]
 
 
+def described_mix_args(plan: Plan, cue_gains_db: Sequence[float], out_path: str, *, cues: bool = True) -> list[str]:
+    """The described mix (``cues=False``: the same mix without the cue voices, ducked) as a
+    48 kHz mono float WAV, before loudness normalisation: for listening to, and for measuring
+    the ducking without a lossy codec in the way."""
+    args, music_index, first_cue = _description_inputs(plan)
+    gains = list(cue_gains_db) if cues else [-120.0] * len(plan.descriptions)
+    chains, label = description_mix_graph(plan, music_index, first_cue, gains)
+    chains.append(f"[{label}]aformat=sample_fmts=flt:channel_layouts=mono[pcm]")
+    return args + ["-filter_complex", ";".join(chains), "-map", "[pcm]", "-c:a", "pcm_f32le", "-f", "wav", out_path]
+
+
 def variant_path(spec: OutputSpec) -> Path:
     """``tiktok.mp4`` -> ``tiktok.ad.mp4`` beside it."""
     path = Path(spec.path)
@@ -139,5 +150,5 @@ def render_descriptions(plan: Plan, files: dict[str, Path]) -> dict[str, Path]:
     return out
 
 
-__all__ = ["description_loudness_args", "description_mix_graph", "description_render_args", "duck_expression",
+__all__ = ["described_mix_args", "description_loudness_args", "description_mix_graph", "description_render_args", "duck_expression",
            "render_descriptions", "variant_path"]
