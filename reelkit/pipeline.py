@@ -194,8 +194,10 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     to_check = []
     for each in plans:
         presets = plan_presets(each)
-        to_check += [(name, presets[spec.platform]) for spec in each.outputs for name in (spec.platform, f"{spec.platform}.ad")
-                     if spec.platform in presets and name in files]
+        # Variants (".ad", ".sl") are checked against their platform's preset.
+        to_check += [(name, presets[name.split(".")[0]]) for spec in each.outputs
+                     for name in (spec.platform, f"{spec.platform}.ad")
+                     if name.split(".")[0] in presets and name in files]
     plan = plans[0]
     cover = folder / "cover.png"
     style = plan.caption_style
@@ -219,7 +221,8 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
     languages = [plan.language] + [t.language for t in plan.translations] if sidecars else []
     statement = episode_statement(plans, files, flashes, languages,
-                                  audio_description=any(name.endswith(".ad") for name in files))
+                                  audio_description=any(name.endswith(".ad") for name in files),
+                                  sign_language=any(name.endswith(".sl") for name in files))
     for line in statement["contrast_problems"]:
         log.warning("captions: %s", line)
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,

@@ -185,12 +185,13 @@ def build_plans(outline: Outline, request: PlanRequest, folder: Path) -> tuple[P
                                   model=request.model, use_cache=request.use_cache)
         shared["script_cut"] = expanded
         outline = expanded.outline  # type: ignore[assignment]
-    return tuple(_build_one(outline, request, folder, brand, group, shared) for group in groups)
+    # Each frame size's plan, followed by its sign-language variant when the outline has one.
+    return tuple(plan for group in groups for plan in _build_one(outline, request, folder, brand, group, shared))
 
 
 def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
     """Decide everything for platforms of one frame size (see :func:`build_plans` for more)."""
-    plans = build_plans(outline, request, folder)
+    plans = [p for p in build_plans(outline, request, folder) if p.sign_language is None]
     if len(plans) > 1:
         sizes = ", ".join(f"{p.width}x{p.height}" for p in plans)
         raise InputError(f"the platforms have {len(plans)} frame sizes ({sizes})",
@@ -199,8 +200,9 @@ def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
 
 
 def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any, platforms: Sequence[Platform],
-               shared: dict[str, Any]) -> Plan:
-    """The plan of one frame size: timeline, brand look, caption words and pages, overlays, outputs."""
+               shared: dict[str, Any]) -> tuple[Plan, ...]:
+    """The plan of one frame size (timeline, brand look, caption words and pages, overlays,
+    outputs), and the plan of its sign-language variant when the outline asks for one."""
     from reelkit.brand import OverlayContext, LowerThirdCue, Callout, build_overlays, caption_rules, caption_style, music_bed
     from reelkit.brand.layout import lay_out
     from reelkit.brand.preset import caption_block_half_height
@@ -214,6 +216,10 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     if "script_cut" in shared:
         sources, cuts, script_cut = _script_cut_parts(shared, sources, cuts, outline)
     duration = cuts[-1].out_end
+    if outline.sign_language is not None:
+        from reelkit.decide.sign import check_length
+
+        check_length(outline, duration, float(rate))
     safe_box = common_safe_box(platforms, width, height)
     outputs = tuple(p.output_spec(str(folder / f"{p.name}.mp4")) for p in platforms)
     style = caption_style(brand, safe_box, width, height)
@@ -255,7 +261,13 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
         if "descriptions" not in shared:
             shared["descriptions"] = describe_plan(plan, outline.describe, assets_dir())
         plan = replace(plan, descriptions=shared["descriptions"])
-    return replace(plan, captions=prepare_captions(plan, assets_dir()))
+    main = replace(plan, captions=prepare_captions(plan, assets_dir()))
+    if outline.sign_language is None:
+        return (main,)
+    from reelkit.decide.sign import sign_variant
+
+    variant = sign_variant(main, outline, overlays, tracked.faces, caption_half, folder)
+    return main, replace(variant, captions=prepare_captions(variant, assets_dir()))
 
 
 def _script_cut_parts(shared: dict[str, Any], sources: tuple, cuts: tuple, outline: Outline):  # type: ignore[no-untyped-def]

@@ -279,6 +279,21 @@ class DescriptionCue:
 
 
 @dataclass(frozen=True)
+class SignLanguage:
+    """A sign-language interpreter (WCAG 1.2.6) drawn picture-in-picture on a ``.sl`` variant:
+    ``clip`` from ``offset`` seconds, scaled into the box ``x, y, w, h`` (output px, its own
+    shape kept), ``key`` a backdrop colour keyed out ("" for none)."""
+
+    clip: str
+    offset: float
+    x: int
+    y: int
+    w: int
+    h: int
+    key: str = ""
+
+
+@dataclass(frozen=True)
 class ScriptTake:
     """One take of a script line found in a source (``source`` indexes ``Plan.sources``)."""
 
@@ -351,6 +366,8 @@ class Plan:
     # the programme ducked by ``description_duck_db`` (the brand's amount) under each cue.
     descriptions: tuple[DescriptionCue, ...] = ()
     description_duck_db: float = -12.0
+    # Sign language (issue 21): set on the ``.sl`` variant plan only (outputs ``<platform>.sl``).
+    sign_language: SignLanguage | None = None
 
     @property
     def rate(self) -> Fraction:

@@ -57,6 +57,18 @@ class Describe:
 
 
 @dataclass(frozen=True)
+class SignLanguageClip:
+    """``sign_language:``: an interpreter recorded against the finished edit."""
+
+    clip: Path
+    offset: float = 0.0
+    key: str = ""  # "#RRGGBB" backdrop to key out, "" for none
+    corner: str = "right"
+    media: MediaInfo | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Outline:
     """A validated outline with its segments' media probed."""
 
@@ -77,6 +89,7 @@ class Outline:
     translations: tuple[tuple[str, Path], ...] = ()  # (language, translated script file)
     burn: str | None = None  # language of the burned captions (default: ``language``)
     describe: tuple[Describe, ...] = ()  # audio-description cues (WCAG 1.2.5)
+    sign_language: SignLanguageClip | None = None  # interpreter picture-in-picture (WCAG 1.2.6)
 
     @property
     def slug(self) -> str:
@@ -201,7 +214,27 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
         script=data.get("script"), hook=data.get("hook"), cta=data.get("cta"),
         description=data.get("description", ""), hashtags=tuple(data.get("hashtags", ())),
         callouts=callouts, fps=data.get("fps"), edit=EditSettings.from_mapping(data.get("edit")),
-        translations=translations, burn=data.get("burn"), describe=describe)
+        translations=translations, burn=data.get("burn"), describe=describe,
+        sign_language=_sign_language(doc, base, check_media))
+
+
+def _sign_language(doc: Located, base: Path, check_media: bool) -> SignLanguageClip | None:
+    """The ``sign_language:`` block, its clip probed (a video stream is required)."""
+    raw = doc.data.get("sign_language")
+    if raw is None:
+        return None
+    clip = Path(raw["clip"]) if Path(raw["clip"]).is_absolute() else (base / raw["clip"]).resolve()
+    media = None
+    if check_media:
+        where = dict(path=str(doc.path), line=doc.line_of("sign_language.clip"), key="sign_language.clip")
+        if not clip.exists():
+            raise OutlineError(f"interpreter clip not found: {clip}", **where, hint="paths are relative to the outline file")
+        media = probe(clip)
+        if not media.has_video:
+            raise OutlineError(f"interpreter clip has no video stream: {clip}", **where)
+    key = raw.get("key") or ""
+    return SignLanguageClip(clip=clip, offset=parse_time(raw.get("offset", 0)), key=key.upper(),
+                            corner=raw.get("corner", "right"), media=media, line=doc.line_of("sign_language"))
 
 
 def outline_for_clips(clips: list[Path], script: str | None = None) -> Outline:

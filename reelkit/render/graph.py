@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from reelkit.render.loudness import Loudness
 from reelkit.plan.frames import cut_frames, rate_text
 from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan
+from reelkit.render.sign import interpreter_chains, interpreter_inputs
 
 BLUR_FILL_DARKEN = -0.18  # brightness shift of the blurred fill behind `fit` segments
 # BT.709 limited range, as every platform expects for HD. Converted inside the scale each
@@ -311,6 +312,11 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     overlay_first = len(plan.cuts) + (1 if plan.music else 0)
     args += overlay_inputs(list(plan.overlays) + list(caption_overlays), _rate(plan))
     vchains, vlabel = video_graph(plan, overlay_first, ass_filter, caption_overlays)
+    if plan.sign_language is not None:  # the .sl variant: the interpreter drawn last
+        sign_input = overlay_first + len(plan.overlays) + len(caption_overlays)
+        args += interpreter_inputs(plan)
+        sign_chains, vlabel = interpreter_chains(plan, sign_input, vlabel, _rate(plan))
+        vchains += sign_chains
     achains, alabel = mix_graph(plan, music_index)
     chains = vchains + achains
     if len(outputs) == 1:

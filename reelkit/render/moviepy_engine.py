@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reelkit.render.loudness import Loudness
-from reelkit.errors import Interrupted, RenderError
+from reelkit.errors import InputError, Interrupted, RenderError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
@@ -332,6 +332,9 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
     Returns the platform files and stage timings; on any failure no output or temporary file
     is left.
     """
+    if plan.sign_language is not None:
+        raise InputError("the moviepy engine does not draw the sign-language interpreter",
+                         hint="render with --engine ffmpeg (the default)")
     result = RenderResult()
     finals = [Path(o.path) for o in plan.outputs]
     for final in finals:
