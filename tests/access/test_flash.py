@@ -78,3 +78,20 @@ def test_failing_spans_count_a_half_open_second() -> None:
     at_4hz = [round(i * 30 / 8) for i in range(1, 16)]  # eight in one second
     spans = failing_spans(at_4hz, 30, "general")
     assert len(spans) == 1 and spans[0].flashes == 4
+
+
+def test_flashes_fail_reelkit_check_naming_the_times(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reelkit.cli.main import main
+    from reelkit.deliver.check import check_file
+    from reelkit.plan.platforms import get_platform, load_platforms
+
+    clip = flashing_clip(tmp_path / "flash.mp4", 5, WHITE, BLACK)
+    report = check_file(clip, get_platform("tiktok", load_platforms()))
+    flash_lines = [f for f in report.failures if f.startswith("WCAG 2.3.1")]
+    assert flash_lines == ["WCAG 2.3.1: general flash 0:00.1-0:01.9 (5 flashes in one second, limit 3)"]
+    result = CliRunner().invoke(main, ["check", str(clip), "--platform", "tiktok"])
+    assert result.exit_code == 1 and flash_lines[0] in result.output
+    calm = check_file(flashing_clip(tmp_path / "calm.mp4", 2, WHITE, BLACK), get_platform("tiktok", load_platforms()))
+    assert not [f for f in calm.failures if "WCAG" in f]
