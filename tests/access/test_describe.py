@@ -87,16 +87,31 @@ def test_programme_is_ducked_by_the_brands_amount(described, tmp_path: Path) -> 
     run_ffmpeg(described_mix_args(plan, gains, str(tmp_path / "bare.wav"), cues=False), stage="test")
     run_ffmpeg(described_mix_args(replace(plan, descriptions=()), [], str(tmp_path / "plain.wav")), stage="test")
     mix, bare, plain = (load_audio(tmp_path / f"{n}.wav", sr=48000) for n in ("mix", "bare", "plain"))
-    # Exact with the cue voices silenced (measured -11.97 dB for -12); with them in, their small
-    # chance correlation with the music over a 2 s span reads about a decibel deeper (-12.9).
+    # The programme's gain under the cues, with the cue voices silenced (measured -11.97 dB
+    # for the default brand's -12). With the cues in, a projection cannot separate them: the
+    # cue voice is ~20 dB above the bed, so a chance correlation of a few per cent swings it.
     assert _duck_db(bare, plain, plan) == pytest.approx(plan.description_duck_db, abs=0.5)
-    assert _duck_db(mix, plain, plan) == pytest.approx(plan.description_duck_db, abs=1.5)
-    # On the delivered AAC file the ducked bed is about -34 dBFS, near the codec's noise, and
-    # the projection wanders (-10.5 and -14.1 dB measured in two runs for -12): only its
-    # direction and size are asserted there; the exact amount is measured above.
-    delivered = load_audio(result.files["tiktok"], sr=48000)
-    in_file = _duck_db(load_audio(result.files["tiktok.ad"], sr=48000), delivered, plan)
-    assert plan.description_duck_db - 4.0 <= in_file <= -6.0
+    # The cues are exactly what the described mix adds, and only inside their spans.
+    n = min(len(mix), len(bare))
+    added = (mix[:n] - bare[:n]).astype(np.float64)
+    t = np.arange(n) / 48000
+    inside = np.zeros(n, dtype=bool)
+    for c in plan.descriptions:
+        inside |= (t >= c.start) & (t <= c.end)
+    rms = lambda x: float(np.sqrt(np.mean(x ** 2)))  # noqa: E731
+    assert rms(added[inside]) > 5 * rms(bare[:n][inside])  # the cue voice over the ducked bed
+    assert rms(added[~inside]) < 1e-4  # nothing added (or taken) away from the cues
+    # On the delivered AAC files, away from the cues the programme is the same (the variant's
+    # loudness pass may differ by a fraction of a dB).
+    delivered = load_audio(result.files["tiktok"], sr=48000).astype(np.float64)
+    ad = load_audio(result.files["tiktok.ad"], sr=48000).astype(np.float64)
+    m = min(len(delivered), len(ad))
+    away = np.ones(m, dtype=bool)
+    tm = np.arange(m) / 48000
+    for c in plan.descriptions:
+        away &= (tm < c.start - 1.0) | (tm > c.end + 1.0)
+    k = float(np.dot(ad[:m][away], delivered[:m][away]) / np.dot(delivered[:m][away], delivered[:m][away]))
+    assert abs(20 * np.log10(k)) < 1.0
 
 
 def test_descriptions_vtt_loads_in_chromium(described, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
