@@ -207,7 +207,6 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     from reelkit.brand.layout import lay_out
     from reelkit.brand.preset import caption_block_half_height
     from reelkit.reframe.tracking import track_cuts
-    from reelkit.captions.prepare import prepare_captions
 
     width, height = platforms[0].width, platforms[0].height
     rate = plan_rate(outline, platforms[0])
@@ -255,6 +254,15 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     plan = normalise(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes,
                              translations=translations, burn_language=burn_language,
                              description_duck_db=brand.audio_description.duck_db))
+    return _accessible(plan, outline, overlays, tracked.faces, caption_half, folder, shared)
+
+
+def _accessible(plan: Plan, outline: Outline, overlays: Sequence[Any], faces: Sequence[Any], caption_half: float,
+                folder: Path, shared: dict[str, Any]) -> tuple[Plan, ...]:
+    """The plan with its audio-description cues placed, and its sign-language variant plan
+    when the outline has an interpreter (issue 21); captions prepared for each."""
+    from reelkit.captions.prepare import prepare_captions
+
     if outline.describe:  # the voice is the same at every frame size: place the cues once
         from reelkit.decide.describe import describe_plan
 
@@ -266,7 +274,7 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
         return (main,)
     from reelkit.decide.sign import sign_variant
 
-    variant = sign_variant(main, outline, overlays, tracked.faces, caption_half, folder)
+    variant = sign_variant(main, outline, overlays, faces, caption_half, folder)
     return main, replace(variant, captions=prepare_captions(variant, assets_dir()))
 
 

@@ -196,11 +196,7 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
     callouts = tuple(Callout(c["text"], parse_time(c["at"]), float(c.get("duration", 3.0)))
                      for c in data.get("callouts", []))
     total = sum(seg.end - seg.start for seg in segments)
-    describe = tuple(Describe(parse_time(d["at"]), d["text"].strip()) for d in data.get("describe", []))
-    for index, cue in enumerate(describe):
-        if check_media and cue.at >= total:
-            raise OutlineError(f"description cue at {cue.at:g}s starts after the end of the episode ({total:.2f}s)",
-                               path=str(path), line=doc.line_of(f"describe.{index}.at"), key=f"describe.{index}.at")
+    describe = _describe(doc, total if check_media else None)
     for index, callout in enumerate(callouts):
         if check_media and callout.at >= total:
             raise OutlineError(f"callout at {callout.at:g}s starts after the end of the episode ({total:.2f}s)",
@@ -216,6 +212,16 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
         callouts=callouts, fps=data.get("fps"), edit=EditSettings.from_mapping(data.get("edit")),
         translations=translations, burn=data.get("burn"), describe=describe,
         sign_language=_sign_language(doc, base, check_media))
+
+
+def _describe(doc: Located, total: float | None) -> tuple[Describe, ...]:
+    """The ``describe:`` cues; one starting after the episode's end (``total``) is refused."""
+    cues = tuple(Describe(parse_time(d["at"]), d["text"].strip()) for d in doc.data.get("describe", []))
+    for index, cue in enumerate(cues):
+        if total is not None and cue.at >= total:
+            raise OutlineError(f"description cue at {cue.at:g}s starts after the end of the episode ({total:.2f}s)",
+                               path=str(doc.path), line=doc.line_of(f"describe.{index}.at"), key=f"describe.{index}.at")
+    return cues
 
 
 def _sign_language(doc: Located, base: Path, check_media: bool) -> SignLanguageClip | None:
