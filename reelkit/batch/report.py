@@ -1,7 +1,8 @@
 """The morning report: ``OUT/report.json`` and a self-contained ``OUT/report.html``.
 
 Both hold the same facts: totals, then per episode its status, duration, cover, contact
-sheet, per-platform files with check results and loudness, a caption excerpt and, when the
+sheet, per-platform files with check results and loudness, the accessibility statement
+(:mod:`reelkit.deliver.statement`), a caption excerpt and, when the
 script-driven cut made them, its decisions (``script_cut`` in plan.json). The HTML has
 inline CSS, no script and no network: images are referred to by paths relative to OUT, so
 the folder can be copied or served as a whole. Failed episodes come first, with their error.
@@ -101,6 +102,7 @@ def episode_facts(outcome: EpisodeOutcome, out_dir: Path) -> dict[str, Any]:
         "cover": _rel(outcome.extras.get("cover"), out_dir), "contact_sheet": _rel(outcome.extras.get("contact_sheet"), out_dir),
         "platforms": platforms, "captions_excerpt": caption_excerpt(plan) if plan else "",
         "cut_decisions": cut_decisions(plan) if plan else [], "worker": outcome.worker,
+        "accessibility": metadata.get("accessibility") if isinstance(metadata.get("accessibility"), dict) else None,
     }
 
 
@@ -210,6 +212,18 @@ def _cut_table(decisions: list[dict[str, Any]]) -> str:
             + "".join(rows) + "</table></details>")
 
 
+def _accessibility(ep: dict[str, Any]) -> str:
+    """The episode's accessibility statement (WCAG 2.1 AA facts) as a small table."""
+    from reelkit.deliver.statement import statement_rows
+
+    statement = ep.get("accessibility")
+    if not statement:
+        return ""
+    rows = "".join(f'<tr><th>{_e(label)}</th><td class="{"bad" if "FAIL" in value or label == "problem" else ""}">'
+                   f"{_e(value)}</td></tr>" for label, value in statement_rows(statement))
+    return f'<table class="a11y"><caption>Accessibility</caption>{rows}</table>'
+
+
 def _img(src: str | None, cls: str, alt: str) -> str:
     if not src:
         return f'<div class="{cls} muted">no {alt}</div>'
@@ -230,6 +244,7 @@ def _card(ep: dict[str, Any]) -> str:
         parts.append(f'<p>duration {_mmss(ep["duration"])}{_e(took)}</p>')
         parts.append(_img(ep["contact_sheet"], "sheet", "contact sheet"))
         parts.append(_platform_rows(ep))
+        parts.append(_accessibility(ep))
         if ep["captions_excerpt"]:
             parts.append(f'<p class="excerpt">\u201c{_e(ep["captions_excerpt"])}\u2026\u201d</p>')
         parts.append(_cut_table(ep["cut_decisions"]))

@@ -201,6 +201,13 @@ class AudioSpec:
 
 
 @dataclass(frozen=True)
+class AudioDescriptionSpec:
+    """Audio description (outline `describe:`): how the programme makes room for the cues."""
+
+    duck_db: float = _opt("number", -12.0, lo=-40, hi=0, doc="gain of the programme while a description cue plays")
+
+
+@dataclass(frozen=True)
 class WatermarkSpec:
     """Faint text over the whole video (empty text: none)."""
 
@@ -247,6 +254,7 @@ class Brand:
     progress_bar: ProgressSpec = _section(ProgressSpec)
     music: MusicSpec = _section(MusicSpec)
     audio: AudioSpec = _section(AudioSpec)
+    audio_description: AudioDescriptionSpec = _section(AudioDescriptionSpec)
     watermark: WatermarkSpec = _section(WatermarkSpec)
     callouts: CalloutSpec = _section(CalloutSpec)
     # key path -> (file, line) of the value in force; for messages, not for equality.

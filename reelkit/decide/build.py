@@ -20,11 +20,14 @@ from reelkit.captions.prepare import prepare_captions
 from reelkit.captions.translations import build_translations
 from reelkit.cut.script_cut import Expanded, expand_outline, output_words, plan_records, punch_in, read_script
 from reelkit.cut.timeline import build_timeline
+from reelkit.decide.describe import describe_plan
+from reelkit.decide.sign import sign_variant
 from reelkit.errors import CaptionError, InputError
 from reelkit.io.paths import assets_dir
 from reelkit.io.probe import probe
 from reelkit.plan.frames import exact_rate, rate_text
-from reelkit.plan.model import CaptionPage, Cut, Plan, ScriptLineCut, Source, VoiceCleanup, Word, with_exact_frames
+from reelkit.plan.model import (CaptionPage, Cut, DescriptionCue, Overlay, Plan, ScriptLineCut, Source, VoiceCleanup, Word,
+                                with_exact_frames)
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
 from reelkit.plan.platforms import (DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms,
                                     preset_data)
@@ -93,6 +96,8 @@ class RunState:
     """The producer's corrected captions (``--captions``), read once."""
     faces: dict[tuple[Any, ...], Analysis] = field(default_factory=dict)
     """Face analyses by source span, so each span is decoded and detected once."""
+    descriptions: tuple[DescriptionCue, ...] | None = None
+    """The audio-description cues, placed once in the voice's pauses (the same at every size)."""
 
 
 def select_platforms(request: PlanRequest, outline: Outline) -> list[Platform]:
@@ -194,12 +199,13 @@ def build_plans(outline: Outline, request: PlanRequest, folder: Path) -> tuple[P
                                           backend=request.asr_backend, model=request.model,
                                           use_cache=request.use_cache)
         outline = state.script_cut.outline
-    return tuple(_build_one(outline, request, folder, brand, group, state) for group in groups)
+    # Each frame size's plan, followed by its sign-language variant when the outline has one.
+    return tuple(plan for group in groups for plan in _build_one(outline, request, folder, brand, group, state))
 
 
 def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
     """Decide everything for platforms of one frame size (see :func:`build_plans` for more)."""
-    plans = build_plans(outline, request, folder)
+    plans = [p for p in build_plans(outline, request, folder) if p.sign_language is None]
     if len(plans) > 1:
         sizes = ", ".join(f"{p.width}x{p.height}" for p in plans)
         raise InputError(f"the platforms have {len(plans)} frame sizes ({sizes})",
@@ -208,8 +214,9 @@ def build_plan(outline: Outline, request: PlanRequest, folder: Path) -> Plan:
 
 
 def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Brand, platforms: Sequence[Platform],
-               state: RunState) -> Plan:
-    """The plan of one frame size: timeline, brand look, caption words and pages, overlays, outputs."""
+               state: RunState) -> tuple[Plan, ...]:
+    """The plan of one frame size (timeline, brand look, caption words and pages, overlays,
+    outputs), and the plan of its sign-language variant when the outline asks for one."""
     width, height = platforms[0].width, platforms[0].height
     rate = plan_rate(outline, platforms[0])
     sources, cuts = build_timeline(outline, rate)
@@ -218,6 +225,10 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Bran
     if state.script_cut is not None:
         sources, cuts, script_cut = _script_cut_parts(state, state.script_cut, sources, cuts, outline)
     duration = cuts[-1].out_end
+    if outline.sign_language is not None:
+        from reelkit.decide.sign import check_length
+
+        check_length(outline, duration, float(rate))
     safe_box = common_safe_box(platforms, width, height)
     outputs = tuple(p.output_spec(str(folder / f"{p.name}.mp4")) for p in platforms)
     style = caption_style(brand, safe_box, width, height)
@@ -250,8 +261,24 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Bran
     translations = build_translations(outline, words, plan.caption_rules, plan.fps)
     burn_language = outline.burn if outline.burn and outline.burn != outline.language else ""
     plan = with_exact_frames(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes,
-                             translations=translations, burn_language=burn_language))
-    return replace(plan, captions=prepare_captions(plan, assets_dir()))
+                             translations=translations, burn_language=burn_language,
+                             description_duck_db=brand.audio_description.duck_db))
+    return _accessible(plan, outline, overlays, tracked.faces, caption_half, folder, state)
+
+
+def _accessible(plan: Plan, outline: Outline, overlays: Sequence[Overlay], faces: Sequence[Any],
+                caption_half: float, folder: Path, state: RunState) -> tuple[Plan, ...]:
+    """The plan with its audio-description cues placed, and its sign-language variant plan
+    when the outline has an interpreter; captions prepared for each."""
+    if outline.describe:  # the voice is the same at every frame size: place the cues once
+        if state.descriptions is None:
+            state.descriptions = describe_plan(plan, outline.describe, assets_dir())
+        plan = replace(plan, descriptions=state.descriptions)
+    main = replace(plan, captions=prepare_captions(plan, assets_dir()))
+    if outline.sign_language is None:
+        return (main,)
+    variant = sign_variant(main, outline, overlays, faces, caption_half, folder)
+    return main, replace(variant, captions=prepare_captions(variant, assets_dir()))
 
 
 def voice_cleanup(request: PlanRequest, outline: Outline, brand: Brand) -> VoiceCleanup | None:

@@ -8,10 +8,11 @@ is pure, so each rule can be tested without media. :func:`check_file` does both.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reelkit.deliver import mp4atoms
+from reelkit.deliver.flash import FlashResult, check_flashes
 from reelkit.errors import MediaError
 from reelkit.io.probe import checked_path, displayed_picture, media_duration, open_container
 from reelkit.render.loudness import Loudness, measure_loudness
@@ -55,6 +56,7 @@ class FileFacts:
     edit_lists: bool | None = None
     loudness: Loudness | None = None
     voice_snr_db: float | None = None  # estimated (reelkit.speech.snr); None: not measured or no voice
+    flash: FlashResult | None = None  # WCAG 2.3.1; None: not measured
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,14 @@ class CheckReport:
 
 # --- probing ---------------------------------------------------------------------------------
 
-def probe_file(path: Path, *, measure_audio: bool = True, measure_snr: bool = False) -> FileFacts:
+def probe_file(path: Path, *, measure_audio: bool = True, measure_snr: bool = False,
+               measure_flashes: bool = True) -> FileFacts:
     """Measure ``path``. Raises MediaError (one line) when it is missing or not a video file.
 
     ``measure_snr`` adds the voice's SNR estimate (runs the speech-enhancement model over the
-    audio: about a tenth of its duration)."""
+    audio: about a tenth of its duration); ``measure_flashes`` decodes every frame small for
+    the WCAG 2.3.1 flash check.
+    """
     path = checked_path(path)
     with open_container(str(path), "not a video file", hint=None) as container:
         if not container.streams.video:
@@ -120,6 +125,8 @@ def probe_file(path: Path, *, measure_audio: bool = True, measure_snr: bool = Fa
 
         snr = estimate_snr(load_audio(path, sr=CLEAN_RATE))
         facts["voice_snr_db"] = snr.snr_db if snr is not None else None
+    if measure_flashes:
+        facts["flash"] = check_flashes(path, width=width, height=height, fps=fps)
     return FileFacts(**facts)
 
 
@@ -266,6 +273,8 @@ def evaluate(facts: FileFacts, platform: Platform) -> CheckReport:
 
         note = VoiceSnr(facts.voice_snr_db, 0.0).warning()
         warnings += [note] if note else []
+    if facts.flash is not None:  # a flashing file fails every platform (WCAG 2.3.1, level A)
+        failures += facts.flash.failures()
     return CheckReport(platform=platform.name, path=facts.path, failures=failures, warnings=warnings,
                        summary=_summary(facts, platform, failures, warnings), facts=facts)
 
@@ -292,10 +301,17 @@ def _summary(facts: FileFacts, platform: Platform, failures: list[str], warnings
     return f"{head} ({', '.join(parts)}){tail}"
 
 
-def check_file(path: Path, platform: Platform, *, voice_snr: bool = False) -> CheckReport:
-    """Check ``path`` against ``platform``; ``voice_snr`` also estimates the voice's SNR and
-    warns when captions may suffer. Raises MediaError when it is not a video file."""
-    return evaluate(probe_file(path, measure_snr=voice_snr), platform)
+def check_file(path: Path, platform: Platform, *, voice_snr: bool = False,
+               flash: FlashResult | None = None) -> CheckReport:
+    """Check ``path`` against ``platform``. Raises MediaError when it is not a video file.
+
+    ``voice_snr`` also estimates the voice's SNR and warns when captions may suffer.
+    ``flash``: the flash check of the same picture made already (platforms sharing one video
+    stream), so the frames are not decoded again.
+    """
+    if flash is None:
+        return evaluate(probe_file(path, measure_snr=voice_snr), platform)
+    return evaluate(replace(probe_file(path, measure_snr=voice_snr, measure_flashes=False), flash=flash), platform)
 
 
 __all__ = ["CheckReport", "FileFacts", "check_file", "evaluate", "probe_file"]

@@ -33,12 +33,14 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
                    cover: Path | None, checks: dict[str, list[str]],
                    created: datetime | None = None,
                    platform_sidecars: dict[str, tuple[str, ...]] | None = None,
-                   voice: dict[str, Any] | None = None) -> dict[str, Any]:
+                   voice: dict[str, Any] | None = None,
+                   accessibility: dict[str, Any] | None = None) -> dict[str, Any]:
     """The metadata dict that :func:`write_metadata` writes (pure apart from file sizes).
 
     ``files`` maps platform name to its video; ``checks`` maps platform name to its failed
     rules (empty: passed). A platform absent from ``checks`` was not checked:
-    ``checks_passed`` is null for it.
+    ``checks_passed`` is null for it. ``accessibility`` is the episode's statement
+    (:mod:`reelkit.deliver.statement`), written as given.
     """
     folder = Path(path).parent
     created = created or datetime.now(timezone.utc)
@@ -72,6 +74,7 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
         "captions": {fmt: _relative(p, folder) for fmt, p in captions.items()},
         "cover": _relative(cover, folder) if cover is not None else None,
         "voice": voice,
+        "accessibility": accessibility,
         "reelkit_version": __version__,
         "created": created.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
     }
@@ -80,7 +83,8 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
 def write_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: dict[str, Path],
                    cover: Path | None, checks: dict[str, list[str]],
                    platform_sidecars: dict[str, tuple[str, ...]] | None = None,
-                   voice: dict[str, Any] | None = None) -> dict[str, Any]:
+                   voice: dict[str, Any] | None = None,
+                   accessibility: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write metadata.json at ``path`` atomically and return what was written.
 
     Holds title, description, hashtags, duration, per-platform {file, size_bytes,
@@ -89,7 +93,7 @@ def write_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
     """
     path = Path(path)
     data = build_metadata(path, plan=plan, files=files, captions=captions, cover=cover, checks=checks,
-                          platform_sidecars=platform_sidecars, voice=voice)
+                          platform_sidecars=platform_sidecars, voice=voice, accessibility=accessibility)
     write_json_atomic(path, data)
     return data
 

@@ -277,6 +277,34 @@ class PreparedCaptions:
 
 
 @dataclass(frozen=True)
+class DescriptionCue:
+    """One audio-description cue (WCAG 1.2.5): its text voiced offline and placed in a pause
+    of the programme voice (output seconds); ``at`` is where the outline asked for it."""
+
+    text: str
+    at: float
+    start: float
+    end: float
+    audio: str  # the voiced cue (WAV), in the cache folder
+    voice: str = ""  # the TTS engine and voice that spoke it, e.g. "piper:en_US-joe-medium"
+
+
+@dataclass(frozen=True)
+class SignLanguage:
+    """A sign-language interpreter (WCAG 1.2.6) drawn picture-in-picture on a ``.sl`` variant:
+    ``clip`` from ``offset`` seconds, scaled into the box ``x, y, w, h`` (output px, its own
+    shape kept), ``key`` a backdrop colour keyed out ("" for none)."""
+
+    clip: str
+    offset: float
+    x: int
+    y: int
+    w: int
+    h: int
+    key: str = ""
+
+
+@dataclass(frozen=True)
 class ScriptTake:
     """One take of a script line found in a source (``source`` indexes ``Plan.sources``)."""
 
@@ -346,6 +374,12 @@ class Plan:
     # Overlay layout (issue 10): the box of every caption page, overlay and tracked face.
     layout: tuple[LayoutBox, ...] = ()
     voice_cleanup: VoiceCleanup | None = None
+    # Audio description (issue 21): placed cues; rendered as <platform>.ad.mp4 when not empty,
+    # the programme ducked by ``description_duck_db`` (the brand's amount) under each cue.
+    descriptions: tuple[DescriptionCue, ...] = ()
+    description_duck_db: float = -12.0
+    # Sign language (issue 21): set on the ``.sl`` variant plan only (outputs ``<platform>.sl``).
+    sign_language: SignLanguage | None = None
 
     @property
     def rate(self) -> Fraction:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan, cut_frames
 from reelkit.plan.voice import cut_inputs, fmt_number as _n, join_chain as _join, rate_arg as _rate, voice_graph
 from reelkit.render.loudness import Loudness
+from reelkit.render.sign import interpreter_chains, interpreter_inputs
 
 BLUR_FILL_DARKEN = -0.18  # brightness shift of the blurred fill behind `fit` segments
 # BT.709 limited range, as every platform expects for HD. Converted inside the scale each
@@ -253,6 +254,11 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     clean_index = overlay_first + len(plan.overlays) + len(caption_overlays) if clean_voice else None
     args += clean_voice_input(clean_voice)
     vchains, vlabel = video_graph(plan, overlay_first, ass_filter, caption_overlays)
+    if plan.sign_language is not None:  # the .sl variant: the interpreter drawn last
+        sign_input = overlay_first + len(plan.overlays) + len(caption_overlays) + (1 if clean_voice else 0)
+        args += interpreter_inputs(plan)
+        sign_chains, vlabel = interpreter_chains(plan, sign_input, vlabel, _rate(plan))
+        vchains += sign_chains
     achains, alabel = mix_graph(plan, music_index, clean_index)
     chains = vchains + achains
     if len(outputs) == 1:

@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from reelkit.captions.prepare import captions_for_render
+from reelkit.errors import InputError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_pipe, run_ffmpeg
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
@@ -307,6 +308,9 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
     Returns the platform files and stage timings; on any failure no output or temporary file
     is left.
     """
+    if plan.sign_language is not None:
+        raise InputError("the moviepy engine does not draw the sign-language interpreter",
+                         hint="render with --engine ffmpeg (the default)")
     result = RenderResult()
     finals = [Path(o.path) for o in plan.outputs]
     for final in finals:
