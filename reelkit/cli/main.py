@@ -178,6 +178,7 @@ def _register_optional() -> None:
     main.add_command(doctor_command, "doctor")
     main.add_command(__import__("reelkit.cli.cut", fromlist=["cut_command"]).cut_command, "cut")
     from reelkit.cli.batch import batch_command; main.add_command(batch_command, "batch")  # noqa: E702
+    from reelkit.cli.studio import studio_command; main.add_command(studio_command, "studio")  # noqa: E702
 
 
 _register_optional()

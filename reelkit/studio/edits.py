@@ -1,0 +1,446 @@
+"""The studio's edits: pure ``Plan -> Plan`` functions, one per change a producer makes.
+
+A cut change (restore or remove a span, keep another take, move a cut edge) changes the
+source frames of the cuts; :func:`retime` then lays the cuts back to back
+(:func:`reelkit.plan.frames.normalise`, as ``reelkit render plan.json`` does) and moves every
+caption word, page, overlay and layout box by where its source moment now sits on the output
+timeline. Material that left the edit takes its words with it; a restored take gets the
+script line's words spread over its span (timing ``estimate``), paged by the caption rules.
+Every edit raises :class:`~reelkit.errors.InputError` naming the field for a value it refuses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from reelkit.captions.linebreaks import best_lines
+from reelkit.captions.paging import paginate
+from reelkit.errors import InputError
+from reelkit.plan.frames import cut_frames, normalise
+from reelkit.plan.model import CaptionPage, Cut, LayoutBox, Overlay, Plan, ScriptLineCut, Word
+
+EPS = 1e-6
+MAX_WORD_CHARS = 60
+MAX_DESCRIPTION_CHARS = 2200
+MAX_HASHTAGS = 30
+_TAG = re.compile(r"^#?[^\s#]{1,100}$")
+TAKE_PAD = (0.08, 0.12)
+"""Room kept before and after a restored take's words (the script cut's default pads)."""
+
+Remap = Callable[[float, bool], "float | None"]
+
+
+# --- the time mapping ----------------------------------------------------------------------
+
+def _locate(cuts: Sequence[Cut], t: float, is_end: bool) -> tuple[str, float] | None:
+    """(source id, source seconds) shown at output time ``t``; an end belongs to the cut it closes."""
+    for cut in cuts:
+        inside = (cut.out_start + EPS < t <= cut.out_end + EPS) if is_end else (cut.out_start - EPS <= t < cut.out_end - EPS)
+        if inside:
+            return cut.source, cut.src_start + (t - cut.out_start)
+    if cuts and abs(t - cuts[-1].out_end) <= EPS:
+        return cuts[-1].source, cuts[-1].src_end
+    return None
+
+
+def _place(cuts: Sequence[Cut], source: str, src_t: float) -> float | None:
+    for cut in cuts:
+        if cut.source == source and cut.src_start - EPS <= src_t <= cut.src_end + EPS:
+            return round(cut.out_start + (src_t - cut.src_start), 6)
+    return None
+
+
+def time_map(old: Sequence[Cut], new: Sequence[Cut]) -> Remap:
+    """Old output time -> new output time of the same source moment (None when it left the edit)."""
+    def remap(t: float, is_end: bool = False) -> float | None:
+        where = _locate(old, t, is_end)
+        return None if where is None else _place(new, *where)
+    return remap
+
+
+def source_to_output(plan: Plan, source_index: int, src_t: float) -> float | None:
+    """Where source second ``src_t`` of source ``source_index`` sits in the edit (None: not kept)."""
+    return _place(plan.cuts, plan.sources[source_index].id, src_t)
+
+
+# --- laying the timeline again ---------------------------------------------------------------
+
+def _remap_page(page: CaptionPage, m: Remap) -> CaptionPage | None:
+    lines = []
+    for line in page.lines:
+        kept = tuple(w2 for w2 in (_remap_word(w, m) for w in line) if w2 is not None)
+        if kept:
+            lines.append(kept)
+    if not lines:
+        return None
+    first, last = lines[0][0], lines[-1][-1]
+    start = m(page.start, False)
+    end = m(page.end, True)
+    start = first.start if start is None or start > first.start else start
+    end = last.end if end is None or end < last.end else end
+    return CaptionPage(start=start, end=max(end, start + EPS), lines=tuple(lines))
+
+
+def _remap_word(w: Word, m: Remap) -> Word | None:
+    start, end = m(w.start, False), m(w.end, True)
+    if start is None or end is None or end < start:
+        return None
+    return replace(w, start=start, end=end)
+
+
+def _remap_span(start: float, end: float, m: Remap, old_duration: float,
+                new_duration: float) -> tuple[float, float] | None:
+    """A timed element's new span; one that ran to the end still runs to the end."""
+    to_end = end >= old_duration - 1e-3
+    s = 0.0 if start <= EPS else m(start, False)
+    e = new_duration if to_end else m(end, True)
+    if s is None or e is None or e <= s:
+        return None
+    return s, e
+
+
+def retime(old: Plan, cuts: Sequence[Cut], extra: Sequence[Word] = ()) -> Plan:
+    """``old`` with ``cuts`` (source frames) laid back to back and everything timed moved along;
+    ``extra`` words (already on the new timeline) are paged and added."""
+    if not cuts:
+        raise InputError("an edit needs at least one cut left", key="cuts")
+    new = normalise(replace(old, cuts=tuple(cuts)))
+    m = time_map(old.cuts, new.cuts)
+    words = [w2 for w2 in (_remap_word(w, m) for w in old.words) if w2 is not None]
+    pages = [p2 for p2 in (_remap_page(p, m) for p in old.pages) if p2 is not None]
+    if extra:
+        words += list(extra)
+        pages += paginate(extra, old.caption_rules, new.fps)
+    translations = tuple(replace(t, pages=tuple(p2 for p2 in (_remap_page(p, m) for p in t.pages) if p2))
+                         for t in old.translations)
+    overlays = []
+    for ov in old.overlays:
+        span = _remap_span(ov.start, ov.end, m, old.duration, new.duration)
+        if span is not None:
+            overlays.append(replace(ov, start=span[0], end=span[1]))
+    layout = [replace(b, start=s, end=e) for b in old.layout if b.kind != "caption"
+              for s, e in [_remap_span(b.start, b.end, m, old.duration, new.duration) or (0.0, -1.0)] if e > s]
+    caption_box = next((b for b in old.layout if b.kind == "caption"), None)
+    pages.sort(key=lambda p: p.start)
+    if caption_box is not None:
+        layout += [replace(caption_box, start=p.start, end=p.end) for p in pages]
+    new_cuts = tuple(replace(c, crop_path=tuple(replace(k, t=t2) for k in c.crop_path
+                                                for t2 in [m(k.t, False)] if t2 is not None))
+                     for c in new.cuts)
+    return replace(new, cuts=new_cuts, words=tuple(sorted(words, key=lambda w: w.start)), pages=tuple(pages),
+                   translations=translations, overlays=tuple(overlays), layout=tuple(layout))
+
+
+# --- cut edits --------------------------------------------------------------------------------
+
+def _source(plan: Plan, index: int) -> tuple[str, int]:
+    if not 0 <= index < len(plan.sources):
+        raise InputError(f"no source {index} (the plan has {len(plan.sources)})", key="source")
+    src = plan.sources[index]
+    return src.id, max(1, int(math.floor(src.duration * float(plan.rate) + EPS)))
+
+
+def _span_frames(plan: Plan, start: float, end: float, limit: int) -> tuple[int, int]:
+    if not (math.isfinite(start) and math.isfinite(end)) or end <= start:
+        raise InputError(f"span {start}-{end} s is empty", key="span")
+    rate = float(plan.rate)
+    a = max(0, int(math.floor(start * rate + EPS)))
+    b = min(limit, int(math.ceil(end * rate - EPS)))
+    if b <= a:
+        raise InputError(f"span {start:.3f}-{end:.3f} s lies outside the source", key="span")
+    return a, b
+
+
+def _frames(plan: Plan, cut: Cut) -> tuple[int, int]:
+    ss, se, _, _ = cut_frames(cut, plan.rate)
+    return ss, se
+
+
+def _with_frames(plan: Plan, cut: Cut, ss: int, se: int) -> Cut:
+    rate = float(plan.rate)
+    return replace(cut, src_start_frame=ss, src_end_frame=se, src_start=round(ss / rate, 6),
+                   src_end=round(se / rate, 6), out_start_frame=None, out_end_frame=None, crop_path=cut.crop_path)
+
+
+def remove_span(plan: Plan, source: int, start: float, end: float) -> list[Cut]:
+    """The cuts with source ``source``'s ``[start, end)`` taken out (cuts split where needed)."""
+    sid, limit = _source(plan, source)
+    a, b = _span_frames(plan, start, end, limit)
+    out: list[Cut] = []
+    for cut in plan.cuts:
+        ss, se = _frames(plan, cut)
+        if cut.source != sid or se <= a or ss >= b:
+            out.append(cut)
+            continue
+        if ss < a:
+            out.append(_with_frames(plan, cut, ss, a))
+        if se > b:
+            out.append(_with_frames(plan, cut, b, se))
+    return out
+
+
+def keep_span(plan: Plan, cuts: Sequence[Cut], source: int, start: float, end: float) -> list[Cut]:
+    """``cuts`` with source ``source``'s ``[start, end)`` kept: parts not yet in the edit join
+    the cut they touch or become new cuts in source order."""
+    sid, limit = _source(plan, source)
+    a, b = _span_frames(plan, start, end, limit)
+    out = list(cuts)
+    mine = sorted((_frames(plan, c) for c in out if c.source == sid))
+    gaps, cursor = [], a
+    for ss, se in mine:
+        if se <= cursor or ss >= b:
+            continue
+        if ss > cursor:
+            gaps.append((cursor, ss))
+        cursor = max(cursor, se)
+    if cursor < b:
+        gaps.append((cursor, b))
+    for ga, gb in gaps:
+        out = _insert(plan, out, sid, ga, gb)
+    return out
+
+
+def _insert(plan: Plan, cuts: list[Cut], sid: str, a: int, b: int) -> list[Cut]:
+    same = [(i, c) for i, c in enumerate(cuts) if c.source == sid]
+    for i, c in same:
+        ss, se = _frames(plan, c)
+        if se == a or ss == b:  # touching: grow that cut
+            merged = _with_frames(plan, c, min(ss, a), max(se, b))
+            return cuts[:i] + [merged] + cuts[i + 1:]
+    after = [i for i, c in same if _frames(plan, c)[0] >= b]
+    model = cuts[after[0]] if after else (same[-1][1] if same else cuts[-1])
+    new = _with_frames(plan, replace(model, source=sid, crop_path=()), a, b)
+    at = after[0] if after else (same[-1][0] + 1 if same else len(cuts))
+    return cuts[:at] + [new] + cuts[at:]
+
+
+def spread_words(text: str, start: float, end: float) -> tuple[Word, ...]:
+    """The words of ``text`` spread over ``[start, end)`` in proportion to their length."""
+    tokens = text.split()
+    if not tokens or end <= start:
+        return ()
+    weights = [len(t) + 1 for t in tokens]
+    total, t, out = float(sum(weights)), start, []
+    for tok, wt in zip(tokens, weights):
+        span = (end - start) * wt / total
+        out.append(Word(tok, round(t, 6), round(t + span * 0.9, 6), timing="estimate"))
+        t += span
+    return tuple(out)
+
+
+def _line(plan: Plan, line: int, take: int) -> ScriptLineCut:
+    if not 0 <= line < len(plan.script_cut):
+        raise InputError(f"no script line {line + 1} (the plan has {len(plan.script_cut)})", key="script_cut")
+    rec = plan.script_cut[line]
+    if not 0 <= take < len(rec.takes):
+        raise InputError(f"line {line + 1} has no take {take + 1} ({len(rec.takes)} found)", key="take")
+    return rec
+
+
+def _take_words(plan: Plan, rec: ScriptLineCut, take: int) -> tuple[Word, ...]:
+    """The line's words (as many as the take covers) over the take's span on ``plan``'s timeline."""
+    tk = rec.takes[take]
+    tokens = rec.line.split()
+    n = len(tokens) if tk.coverage >= 0.999 else max(1, round(tk.coverage * len(tokens)))
+    s = source_to_output(plan, tk.source, tk.start)
+    e = source_to_output(plan, tk.source, tk.end)
+    if s is None or e is None:
+        return ()
+    taken = [(w.start, w.end) for w in plan.words]
+    words = spread_words(" ".join(tokens[:n]), s, e)
+    return tuple(w for w in words if not any(a < w.end and w.start < b for a, b in taken))
+
+
+def restore_take(plan: Plan, line: int, take: int) -> Plan:
+    """Take ``take`` of script line ``line`` back into the edit (beside the kept one)."""
+    rec = _line(plan, line, take)
+    tk = rec.takes[take]
+    cuts = keep_span(plan, plan.cuts, tk.source, tk.start - TAKE_PAD[0], tk.end + TAKE_PAD[1])
+    new = retime(plan, cuts)
+    return _with_words(new, _take_words(new, rec, take))
+
+
+def keep_take(plan: Plan, line: int, take: int) -> Plan:
+    """Keep take ``take`` of line ``line`` instead of the kept one."""
+    rec = _line(plan, line, take)
+    if rec.kept == take:
+        return plan
+    base = plan
+    if rec.kept is not None:
+        old = rec.takes[rec.kept]
+        base = retime(plan, remove_span(plan, old.source, old.start - TAKE_PAD[0], old.end + TAKE_PAD[1]))
+    recs = list(base.script_cut)
+    recs[line] = replace(rec, kept=take, reason=f"take {take + 1} chosen in the studio")
+    base = replace(base, script_cut=tuple(recs))
+    return restore_take(base, line, take)
+
+
+def _with_words(plan: Plan, extra: Sequence[Word]) -> Plan:
+    if not extra:
+        return plan
+    pages = sorted(list(plan.pages) + list(paginate(extra, plan.caption_rules, plan.fps)), key=lambda p: p.start)
+    caption_box = next((b for b in plan.layout if b.kind == "caption"), None)
+    layout = [b for b in plan.layout if b.kind != "caption"]
+    if caption_box is not None:
+        layout += [replace(caption_box, start=p.start, end=p.end) for p in pages]
+    words = tuple(sorted(list(plan.words) + list(extra), key=lambda w: w.start))
+    return replace(plan, words=words, pages=tuple(pages), layout=tuple(layout))
+
+
+def set_span(plan: Plan, source: int, start: float, end: float, keep: bool) -> Plan:
+    """Restore (``keep``) or remove source ``source``'s ``[start, end)`` seconds."""
+    cuts = keep_span(plan, plan.cuts, source, start, end) if keep else remove_span(plan, source, start, end)
+    return retime(plan, cuts)
+
+
+def move_edge(plan: Plan, cut: int, edge: str, frames: int) -> Plan:
+    """Move the ``start`` or ``end`` edge of cut ``cut`` by ``frames`` (positive: the cut grows)."""
+    if not 0 <= cut < len(plan.cuts):
+        raise InputError(f"no cut {cut + 1} (the plan has {len(plan.cuts)})", key="cut")
+    if edge not in ("start", "end"):
+        raise InputError(f"edge must be start or end, not {edge!r}", key="edge")
+    if not -10_000 <= frames <= 10_000:
+        raise InputError(f"move of {frames} frames is out of range", key="frames")
+    c = plan.cuts[cut]
+    ss, se = _frames(plan, c)
+    _, limit = _source(plan, next(i for i, s in enumerate(plan.sources) if s.id == c.source))
+    ss, se = (ss - frames, se) if edge == "start" else (ss, se + frames)
+    if ss < 0 or se > limit:
+        raise InputError(f"cut {cut + 1} would run past its source (frames 0-{limit})", key="frames")
+    if se <= ss:
+        raise InputError(f"cut {cut + 1} would be empty", key="frames", hint="remove the span instead")
+    for j, other in enumerate(plan.cuts):
+        os_, oe = _frames(plan, other)
+        if j != cut and other.source == c.source and os_ < se and ss < oe:
+            raise InputError(f"cut {cut + 1} would repeat frames of cut {j + 1}", key="frames")
+    cuts = list(plan.cuts)
+    cuts[cut] = _with_frames(plan, c, ss, se)
+    return retime(plan, cuts)
+
+
+# --- captions, overlays, metadata -------------------------------------------------------------
+
+def _page(plan: Plan, page: int) -> CaptionPage:
+    if not 0 <= page < len(plan.pages):
+        raise InputError(f"no caption page {page + 1} (the plan has {len(plan.pages)})", key="page")
+    return plan.pages[page]
+
+
+def clean_word(text: object) -> str:
+    """A caption word as typed, checked: one word, printable, at most MAX_WORD_CHARS."""
+    if not isinstance(text, str):
+        raise InputError("a caption word must be text", key="text")
+    text = text.strip()
+    if not text or len(text) > MAX_WORD_CHARS or any(c.isspace() for c in text) or not text.isprintable():
+        raise InputError(f"caption word {text[:20]!r} must be one printable word of 1-{MAX_WORD_CHARS} characters",
+                         key="text", hint="split a page to show more words")
+    return text
+
+
+def fix_word(plan: Plan, page: int, index: int, text: object) -> Plan:
+    """Word ``index`` (reading order) of page ``page`` reads ``text``."""
+    text = clean_word(text)
+    p = _page(plan, page)
+    words = p.words
+    if not 0 <= index < len(words):
+        raise InputError(f"page {page + 1} has no word {index + 1}", key="word")
+    old = words[index]
+    lines, k = [], 0
+    for line in p.lines:
+        lines.append(tuple(replace(w, text=text) if k + i == index else w for i, w in enumerate(line)))
+        k += len(line)
+    pages = list(plan.pages)
+    pages[page] = replace(p, lines=tuple(lines))
+    fixed = tuple(replace(w, text=text) if (w.start, w.end, w.text) == (old.start, old.end, old.text) else w
+                  for w in plan.words)
+    return replace(plan, pages=tuple(pages), words=fixed)
+
+
+def _lay(plan: Plan, ws: Sequence[Word]) -> tuple[tuple[Word, ...], ...]:
+    rules = plan.caption_rules
+    for n in range(1, rules.max_lines + 1):
+        laid = best_lines(ws, n, rules.max_chars_per_line)
+        if laid is not None:
+            return laid[1]
+    return (tuple(ws),)
+
+
+def rebreak_page(plan: Plan, page: int, how: str, at: int = 0) -> Plan:
+    """``split`` page ``page`` before word ``at``, ``join`` it with the next page, or put its
+    line break before word ``at`` (``line``; 0 = one line)."""
+    p = _page(plan, page)
+    ws = p.words
+    pages = list(plan.pages)
+    if how == "split":
+        if not 0 < at < len(ws):
+            raise InputError(f"split point {at} must be inside the page's {len(ws)} words", key="at")
+        gap = plan.caption_rules.min_gap_frames / plan.fps
+        first_end = max(ws[at - 1].end, min(p.end, ws[at].start - gap))
+        first_end = min(first_end, ws[at].start - gap) if ws[at].start - gap > p.start else first_end
+        a = CaptionPage(start=p.start, end=max(first_end, p.start + EPS), lines=_lay(plan, ws[:at]))
+        b = CaptionPage(start=max(ws[at].start, a.end + gap), end=p.end, lines=_lay(plan, ws[at:]))
+        pages[page:page + 1] = [a, replace(b, end=max(b.end, b.start + EPS))]
+    elif how == "join":
+        if page + 1 >= len(pages):
+            raise InputError("the last page has no next page to join", key="page")
+        nxt = pages[page + 1]
+        pages[page:page + 2] = [CaptionPage(start=p.start, end=nxt.end, lines=_lay(plan, ws + nxt.words))]
+    elif how == "line":
+        if not 0 <= at < len(ws):
+            raise InputError(f"line break {at} must be inside the page's {len(ws)} words", key="at")
+        pages[page] = replace(p, lines=(tuple(ws),) if at == 0 else (tuple(ws[:at]), tuple(ws[at:])))
+    else:
+        raise InputError(f"unknown re-break {how!r}", key="how", hint="use split, join or line")
+    caption_box = next((b for b in plan.layout if b.kind == "caption"), None)
+    layout = [b for b in plan.layout if b.kind != "caption"]
+    if caption_box is not None:
+        layout += [replace(caption_box, start=q.start, end=q.end) for q in pages]
+    return replace(plan, pages=tuple(pages), layout=tuple(layout))
+
+
+def _overlay(plan: Plan, index: int) -> Overlay:
+    if not 0 <= index < len(plan.overlays):
+        raise InputError(f"no overlay {index + 1} (the plan has {len(plan.overlays)})", key="overlay")
+    return plan.overlays[index]
+
+
+def _is_box_of(box: LayoutBox, ov: Overlay) -> bool:
+    return box.kind == ov.kind and (box.x0, box.y0) == (ov.x, ov.y) and abs(box.start - ov.start) < 1e-3
+
+
+def move_overlay(plan: Plan, index: int, x: int, y: int) -> Plan:
+    """Overlay ``index`` drawn with its top-left corner at (x, y) output pixels."""
+    ov = _overlay(plan, index)
+    for name, v, hi in (("x", x, plan.width), ("y", y, plan.height)):
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < hi:
+            raise InputError(f"overlay {name} must be a whole number of pixels in 0-{hi - 1}", key=name)
+    dx, dy = x - ov.x, y - ov.y
+    layout = tuple(replace(b, x0=b.x0 + dx, x1=b.x1 + dx, y0=b.y0 + dy, y1=b.y1 + dy) if _is_box_of(b, ov) else b
+                   for b in plan.layout)
+    overlays = list(plan.overlays)
+    overlays[index] = replace(ov, x=x, y=y)
+    return replace(plan, overlays=tuple(overlays), layout=layout)
+
+
+def delete_overlay(plan: Plan, index: int) -> Plan:
+    """The plan without overlay ``index`` (and its layout box)."""
+    ov = _overlay(plan, index)
+    overlays = plan.overlays[:index] + plan.overlays[index + 1:]
+    return replace(plan, overlays=overlays, layout=tuple(b for b in plan.layout if not _is_box_of(b, ov)))
+
+
+def set_metadata(plan: Plan, description: object, hashtags: object) -> Plan:
+    """Description and hashtags as edited (checked: lengths, one word per tag)."""
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS:
+        raise InputError(f"description must be text of at most {MAX_DESCRIPTION_CHARS} characters", key="description")
+    if not isinstance(hashtags, list) or len(hashtags) > MAX_HASHTAGS:
+        raise InputError(f"hashtags must be a list of at most {MAX_HASHTAGS}", key="hashtags")
+    tags = []
+    for tag in hashtags:
+        if not isinstance(tag, str) or not _TAG.match(tag.strip()):
+            raise InputError(f"hashtag {str(tag)[:30]!r} must be one word (letters, digits, _)", key="hashtags")
+        tags.append(tag.strip().lstrip("#"))
+    return replace(plan, description=description, hashtags=tuple(tags))

@@ -1,0 +1,75 @@
+"""Rebuilding the proxy in the background: one build at a time, the newest request wins."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reelkit.errors import ReelkitError
+from reelkit.plan.model import Plan
+from reelkit.studio.proxy import render_proxy
+
+if TYPE_CHECKING:  # pragma: no cover
+    from reelkit.studio.session import Session
+
+log = logging.getLogger(__name__)
+
+
+class ProxyWorker:
+    """Builds ``proxy-<version>.mp4`` in the session's folder for the latest plan version."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.folder = session.state_dir / "proxy"
+        self._cond = threading.Condition()
+        self._wanted: tuple[int, Plan] | None = None
+        self._stopped = False
+        self.ready: tuple[int, Path] | None = None  # the newest finished proxy
+        self.building: int | None = None
+        self.timings: dict[int, float] = {}
+        self._done: list[Path] = []
+        threading.Thread(target=self._run, name="studio-proxy", daemon=True).start()
+
+    def request(self, version: int, plan: Plan) -> None:
+        with self._cond:
+            self._wanted = (version, plan)
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while self._wanted is None and not self._stopped:
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                version, plan = self._wanted  # type: ignore[misc]
+                self._wanted = None
+                self.building = version
+            self._build(version, plan)
+
+    def _build(self, version: int, plan: Plan) -> None:
+        started = time.perf_counter()
+        path = self.folder / f"proxy-{version}.mp4"
+        try:
+            render_proxy(plan, path, self.folder / "work")
+        except ReelkitError as exc:
+            self.session.events.emit("proxy", {"version": version, "error": exc.one_line()})
+            return
+        finally:
+            self.building = None
+        seconds = time.perf_counter() - started
+        self.timings[version] = seconds
+        self.ready = (version, path)
+        self._done.append(path)
+        while len(self._done) > 3:  # the page may still be playing the one before
+            self._done.pop(0).unlink(missing_ok=True)
+        self.session.events.emit("proxy", {"version": version, "url": f"/files/cache/proxy/{path.name}",
+                                           "seconds": round(seconds, 3), "duration": plan.duration})
