@@ -96,7 +96,7 @@ function drawScript() {
                    el("div", {class: "reason"}, line.reason));
     line.takes.forEach((tk, ti) => {
       const buttons = [];
-      if (tk.in_edit < 0.999) buttons.push(el("button", {class: "restore", onclick: () => edit({op: "restore_take", line: li, take: ti})}, "Restore"));
+      if (tk.in_edit < 0.5) buttons.push(el("button", {class: "restore", onclick: () => edit({op: "restore_take", line: li, take: ti})}, "Restore"));
       if (line.kept !== ti) buttons.push(el("button", {class: "keep", onclick: () => edit({op: "keep_take", line: li, take: ti})}, "Keep this take"));
       const label = `take ${ti + 1}${line.kept === ti ? " (kept)" : ""} · ${Math.round(tk.coverage * 100)} %`;
       const row = spanRow("take", label, tk, buttons);
@@ -108,7 +108,7 @@ function drawScript() {
       const b = el("button", {onclick: () => edit({op: "span", source: r.source, start: r.start, end: r.end, keep})},
                    keep ? "Restore" : "Remove");
       const row = spanRow("removal", r.kind.replace("_", " "), r, [b]);
-      row.prepend(el("span", {class: "kind"}, r.kind.replace("_", " ")));
+      row.querySelector(".label").classList.add("kind");
       div.append(row);
     });
     box.append(div);
