@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -37,18 +38,22 @@ def studio_command(episode: Path | None, brand: str | None, out_dir: Path, host:
 
     if (episode is None) == (brand is None):
         raise InputError("give an episode, or --brand NAME for brand mode (not both)", key="EPISODE")
+    owner: Any
     if brand is not None:
-        from reelkit.studio.brandmode import BrandWatch
         from reelkit.brand.preset import find_brand
+        from reelkit.studio.brandmode import BrandWatch
 
-        owner = BrandWatch(brand, state_dir_for(find_brand(brand)))
-        server = StudioServer(lambda token, hosts: brand_app(owner, token, hosts), host, port)
+        preset_file = find_brand(brand)
+        server = StudioServer(host, port)
+        owner = BrandWatch(preset_file, state_dir_for(preset_file))
+        server.mount(lambda token, hosts: brand_app(owner, token, hosts))
     else:
         from reelkit.studio.session import Session
 
         plan_file = find_plan_file(episode, out_dir)
+        server = StudioServer(host, port)
         owner = Session(plan_file, state_dir_for(plan_file.parent), preset=x264_preset)
-        server = StudioServer(lambda token, hosts: episode_app(owner, token, hosts), host, port)
+        server.mount(lambda token, hosts: episode_app(owner, token, hosts))
     click.echo(f"studio: {server.url}  (Ctrl-C stops it)")
     if not no_browser:
         import webbrowser

@@ -81,17 +81,20 @@ def allowed_hosts(host: str, port: int) -> set[str]:
 class StudioServer:
     """uvicorn serving an app built for this run's token and address."""
 
-    def __init__(self, make_app: Callable[[str, set[str]], Any], host: str = DEFAULT_HOST,
-                 port: int = DEFAULT_PORT) -> None:
-        import uvicorn
-
-        self.sock = bind(host, port)
+    def __init__(self, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+        self.sock = bind(host, port)  # first: a taken port fails before anything is loaded
         self.host, self.port = host, self.sock.getsockname()[1]
         self.token = secrets.token_urlsafe(24)
-        app = make_app(self.token, allowed_hosts(host, self.port))
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
-        self.server = uvicorn.Server(config)
+        self.server: Any = None
         self._thread: threading.Thread | None = None
+
+    def mount(self, make_app: Callable[[str, set[str]], Any]) -> StudioServer:
+        """Serve the app ``make_app(token, allowed hosts)`` builds."""
+        import uvicorn
+
+        app = make_app(self.token, allowed_hosts(self.host, self.port))
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+        return self
 
     @property
     def base(self) -> str:
@@ -117,7 +120,8 @@ class StudioServer:
         return self
 
     def stop(self) -> None:
-        self.server.should_exit = True
+        if self.server is not None:
+            self.server.should_exit = True
         if self._thread:
             self._thread.join(timeout=10)
         self.sock.close()

@@ -57,7 +57,7 @@ class Running:
 
         self.folder = folder
         self.session = Session(folder / "plan.json", state, preset="ultrafast", proxy=proxy)
-        self.server = StudioServer(lambda token, hosts: episode_app(self.session, token, hosts), port=0).start()
+        self.server = StudioServer(port=0).mount(lambda token, hosts: episode_app(self.session, token, hosts)).start()
 
     def close(self) -> None:
         self.server.stop()
