@@ -205,11 +205,15 @@ def keep_span(plan: Plan, cuts: Sequence[Cut], source: int, start: float, end: f
 
 def _insert(plan: Plan, cuts: list[Cut], sid: str, a: int, b: int) -> list[Cut]:
     same = [(i, c) for i, c in enumerate(cuts) if c.source == sid]
-    for i, c in same:
-        ss, se = _frames(plan, c)
-        if se == a or ss == b:  # touching: grow that cut
-            merged = _with_frames(plan, c, min(ss, a), max(se, b))
-            return cuts[:i] + [merged] + cuts[i + 1:]
+    left = next((i for i, c in same if _frames(plan, c)[1] == a), None)
+    right = next((i for i, c in same if _frames(plan, c)[0] == b), None)
+    if left is not None and right == left + 1:  # fills the gap between two cuts: one cut again
+        merged = _with_frames(plan, cuts[left], _frames(plan, cuts[left])[0], _frames(plan, cuts[right])[1])
+        return cuts[:left] + [merged] + cuts[right + 1:]
+    for i in (left, right):
+        if i is not None:  # touching: grow that cut
+            ss, se = _frames(plan, cuts[i])
+            return cuts[:i] + [_with_frames(plan, cuts[i], min(ss, a), max(se, b))] + cuts[i + 1:]
     after = [i for i, c in same if _frames(plan, c)[0] >= b]
     model = cuts[after[0]] if after else (same[-1][1] if same else cuts[-1])
     new = _with_frames(plan, replace(model, source=sid, crop_path=()), a, b)
