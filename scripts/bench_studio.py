@@ -3,7 +3,8 @@
 Prints figures (never pass/fail):
 
   (a) caption-edit-to-page latency: from pressing Enter on a fixed word in headless Chromium
-      to the page showing it, drawn from the server's validated plan (median of several);
+      to the page drawing it on the player (from the page's copy of the plan), and to the
+      server's validated plan (written to plan.json) being back in the page (medians);
   (b) cut-change-to-updated-proxy: from posting a 1-frame cut-edge move to the new proxy
       being ready (median of several);
   (c) the first proxy of the episode, as a fraction of the episode's duration (x real time);
@@ -86,7 +87,7 @@ def full_render_seconds(folder: Path, scratch: Path) -> float:
     return time.perf_counter() - t0
 
 
-def caption_latency(url: str, repeat: int) -> list[float]:
+def caption_latency(url: str, repeat: int) -> tuple[list[float], list[float]]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -99,9 +100,10 @@ def caption_latency(url: str, repeat: int) -> list[float]:
             page.fill(".word-edit", f"Fixed{k}")
             page.press(".word-edit", "Enter")
             page.wait_for_function(f"window.studioLatency.length === {k + 1}", timeout=30_000)
-        values = page.evaluate("window.studioLatency")
+        page.wait_for_function(f"window.studioConfirmed.length === {repeat}", timeout=30_000)
+        shown, confirmed = page.evaluate("[window.studioLatency, window.studioConfirmed]")
         browser.close()
-    return [v / 1000 for v in values]
+    return [v / 1000 for v in shown], [v / 1000 for v in confirmed]
 
 
 def brand_latency(work: Path, repeat: int) -> list[float]:
@@ -174,7 +176,7 @@ def main() -> None:
         version = session.version
         t1 = wait(lambda: session.proxy.ready is not None and session.proxy.ready[0] == version)
         cut_times.append(t1 - t0)
-    latencies = caption_latency(server.url, max(3, args.repeat))
+    latencies, confirmed = caption_latency(server.url, max(3, args.repeat))
     wait(lambda: session.proxy.building is None and session.proxy._wanted is None)
     server.stop()
     session.close()
@@ -185,6 +187,8 @@ def main() -> None:
     print(f"{'figure':<44}{'median':>10}  runs")
     print(f"{'(a) caption edit -> page':<44}{med(latencies) * 1000:>8.0f} ms  "
           + ", ".join(f"{v * 1000:.0f}" for v in latencies))
+    print(f"{'    ... confirmed by the server (plan.json)':<44}{med(confirmed) * 1000:>8.0f} ms  "
+          + ", ".join(f"{v * 1000:.0f}" for v in confirmed))
     print(f"{'(b) cut change -> updated proxy':<44}{med(cut_times):>8.2f} s   "
           + ", ".join(f"{v:.2f}" for v in cut_times))
     print(f"{'(c) first proxy':<44}{first:>8.2f} s   = {first / duration:.3f}x real time")

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from reelkit.studio.session import Session
 
 log = logging.getLogger(__name__)
+DEBOUNCE = 0.15  # seconds
 
 
 class ProxyWorker:
@@ -50,7 +51,12 @@ class ProxyWorker:
                     self._cond.wait()
                 if self._stopped:
                     return
-                version, plan = self._wanted  # type: ignore[misc]
+                # Edits come in bursts (a key held on a cut edge): let the burst end, and the
+                # edit's own answer reach the page, before ffmpeg takes the cores.
+                self._cond.wait(DEBOUNCE)
+                if self._stopped or self._wanted is None:
+                    continue
+                version, plan = self._wanted
                 self._wanted = None
                 self.building = version
             self._build(version, plan)

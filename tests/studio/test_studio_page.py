@@ -63,6 +63,7 @@ def test_review_loop_in_chromium(studio, browser) -> None:  # noqa: F811
     frames0 = video_frames(before / "tiktok.mp4")
     assert frames0 == sum(c["src_end_frame"] - c["src_start_frame"] for c in plan0["cuts"])
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
+    page.set_default_timeout(120_000)  # the machine may be busy: waits are for events, not speed
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(running.server.url)

@@ -7,7 +7,9 @@ let lastEvent = 0;
 let selected = null;        // {page, word}
 let pendingEdit = null;     // {t0, page, word, text}: for the caption-edit latency figure
 const shownZones = new Set();
-window.studioLatency = [];
+let optimistic = false;    // the page shows an edit the server has not answered yet
+window.studioLatency = [];   // caption word fix: Enter -> the word drawn on the player (ms)
+window.studioConfirmed = []; // ... -> the server's validated plan back in the page (ms)
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -45,6 +47,7 @@ async function load() {
 }
 
 function setState(data) {
+  if (state && data.version < state.version) return;  // an answer overtaken by a newer one
   state = data;
   drawAll();
 }
@@ -56,13 +59,6 @@ function drawAll() {
   $("#render").disabled = state.rendering;
   drawProxy(); drawScript(); drawCuts(); drawOverlays(); drawTranscript(); drawCovers(); drawMeta();
   drawChecks(); drawFiles(); drawZones(); drawCaptions();
-  if (pendingEdit) {
-    const w = document.querySelector(`.word[data-page="${pendingEdit.page}"][data-word="${pendingEdit.word}"]`);
-    if (w && w.textContent === pendingEdit.text && $("#captions").textContent.includes(pendingEdit.text)) {
-      window.studioLatency.push(performance.now() - pendingEdit.t0);
-      pendingEdit = null;
-    }
-  }
 }
 
 function drawProxy() {
@@ -194,9 +190,19 @@ function startWordEdit(span, page, word, text) {
     if (ev.key === "Escape") { drawTranscript(); return; }
     if (ev.key !== "Enter") return;
     ev.preventDefault();
-    pendingEdit = {t0: performance.now(), page, word, text: input.value.trim()};
+    const t0 = performance.now(), typed = input.value.trim();
+    pendingEdit = {t0, page, word, text: typed};
+    // Shown at once from the page's copy of the plan; the server's answer (validated, written
+    // to plan.json) replaces it, or puts the old word back with the reason.
+    const words = state.pages[page].lines.flat();
+    if (typed && !/\s/.test(typed)) words[word].text = typed;
+    optimistic = true;
+    drawTranscript();
     seek(state.pages[page].start + 0.01);
-    edit({op: "fix_word", page, word, text: input.value});
+    edit({op: "fix_word", page, word, text: input.value}).then((ok) => {
+      optimistic = false;
+      if (ok) window.studioConfirmed.push(performance.now() - t0); else load();
+    });
   });
 }
 
@@ -261,7 +267,7 @@ function drawZones() {
 function drawCaptions() {
   const box = $("#captions");
   if (!state) return;
-  const stale = !state.proxy || state.proxy.version < state.version;
+  const stale = optimistic || !state.proxy || state.proxy.version < state.version;
   const t = $("#player").currentTime || 0;
   const page = state.pages.find((p) => p.start <= t + 1e-3 && t < p.end) || null;
   document.querySelectorAll(".page.now").forEach((e) => e.classList.remove("now"));
@@ -273,6 +279,10 @@ function drawCaptions() {
     `-webkit-text-stroke:${Math.max(1, 3 * scale)}px ${s.outline_colour};paint-order:stroke fill`});
   text.forEach((line, i) => { if (i) cap.append(el("br")); cap.append(el("span", {style: `background:rgba(0,0,0,.85)`}, line)); });
   box.replaceChildren(cap);
+  if (pendingEdit && box.textContent.toUpperCase().includes(pendingEdit.text.toUpperCase())) {
+    window.studioLatency.push(performance.now() - pendingEdit.t0);
+    pendingEdit = null;
+  }
 }
 
 function seek(t) {
