@@ -5,6 +5,10 @@ The proxy is the plan at half size (540x960 for a 1080x1920 plan): the same cuts
 once (content-addressed), one output with the x264 ``ultrafast`` preset, a keyframe every
 second and no B-frames so the browser seeks at once. It goes through
 :func:`reelkit.render.engine.get_engine`, so what the proxy shows is what Render will burn.
+
+Decoding full-size sources is most of a proxy's cost, so after the first proxy each source
+gets *proxy media* once (:func:`make_proxy_media`: the source at the proxy's scale, cheap to
+decode, cached by content): later proxies read those, with every crop scaled to match.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from reelkit.io.atomic import atomic_path
-from reelkit.plan.model import OutputSpec, Overlay, Plan
+from reelkit.io.ffmpeg import run_ffmpeg
+from reelkit.plan.model import Crop, Cut, OutputSpec, Overlay, Plan, Source
 from reelkit.render.engine import RenderOptions, get_engine
+from reelkit.render.graph import proxy_media_args
 
 SCALE = 0.5
 PROXY_PRESET = "ultrafast"
@@ -47,9 +53,65 @@ def _scaled_overlay(ov: Overlay, factor: float, folder: Path) -> Overlay:
     return replace(ov, image=_scaled_image(ov.image, factor, folder), x=round(ov.x * factor), y=round(ov.y * factor))
 
 
+def _media_key(src: Source, factor: float) -> str:
+    st = Path(src.path).stat()
+    return hashlib.sha256(f"{Path(src.path).resolve()}|{st.st_size}|{st.st_mtime_ns}|{factor}".encode()).hexdigest()[:20]
+
+
+def _media_size(src: Source, factor: float) -> tuple[int, int]:
+    return _even(src.width * factor), _even(src.height * factor)
+
+
+def media_path(src: Source, folder: Path, factor: float = SCALE) -> Path:
+    """Where the proxy media of ``src`` is (or will be) kept."""
+    return folder / f"media-{_media_key(src, factor)}.mp4"
+
+
+def make_proxy_media(plan: Plan, folder: Path, factor: float = SCALE) -> None:
+    """Write the proxy media of every source of ``plan`` not made yet (atomically)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for src in plan.sources:
+        out = media_path(src, folder, factor)
+        if out.is_file() or not src.has_video:
+            continue
+        w, h = _media_size(src, factor)
+        with atomic_path(out) as partial:
+            run_ffmpeg(proxy_media_args(src.path, str(partial), w, h, max(1, round(src.fps))), stage="proxy media",
+                       duration=src.duration)
+
+
+def _scale_crop(crop: Crop, fx: float, fy: float, w: int, h: int) -> Crop:
+    x, y = min(w - 2, round(crop.x * fx)), min(h - 2, round(crop.y * fy))
+    return Crop(x=x, y=y, w=max(2, min(w - x, round(crop.w * fx))), h=max(2, min(h - y, round(crop.h * fy))))
+
+
+def on_proxy_media(plan: Plan, folder: Path, factor: float = SCALE) -> Plan:
+    """``plan`` reading each source's proxy media where it exists, crops scaled to it."""
+    sources: list[Source] = []
+    scale: dict[str, tuple[float, float, int, int]] = {}
+    for src in plan.sources:
+        media = media_path(src, folder, factor)
+        if not (src.has_video and media.is_file()):
+            sources.append(src)
+            continue
+        w, h = _media_size(src, factor)
+        scale[src.id] = (w / src.width, h / src.height, w, h)
+        sources.append(replace(src, path=str(media), width=w, height=h, rotation=0))
+    cuts: list[Cut] = []
+    for cut in plan.cuts:
+        if cut.source not in scale:
+            cuts.append(cut)
+            continue
+        fx, fy, w, h = scale[cut.source]
+        keys = tuple(replace(k, x=round(k.x * fx), y=round(k.y * fy)) for k in cut.crop_path)
+        cuts.append(replace(cut, crop=_scale_crop(cut.crop, fx, fy, w, h), crop_path=keys))
+    return replace(plan, sources=tuple(sources), cuts=tuple(cuts))
+
+
 def proxy_plan(plan: Plan, path: Path, folder: Path, factor: float = SCALE) -> Plan:
-    """``plan`` at ``factor`` of its size with one fast output at ``path``; resized overlay
-    images go to ``folder``."""
+    """``plan`` at ``factor`` of its size with one fast output at ``path``, on proxy media where
+    made; resized overlay images go to ``folder``."""
+    plan = on_proxy_media(plan, folder, factor)
     style = plan.caption_style
     style = replace(style, font_size=max(8, round(style.font_size * factor)), position_y=round(style.position_y * factor),
                     margin_x=round(style.margin_x * factor), outline=style.outline * factor, shadow=style.shadow * factor)

@@ -60,6 +60,16 @@ class ProxyWorker:
                 self._wanted = None
                 self.building = version
             self._build(version, plan)
+            self._make_media(plan)
+
+    def _make_media(self, plan: Plan) -> None:
+        """After a proxy is shown: proxy media for the sources, so the next proxies decode less."""
+        from reelkit.studio.proxy import make_proxy_media
+
+        try:
+            make_proxy_media(plan, self.folder / "work" / "overlays")
+        except ReelkitError as exc:  # the proxies still work from the sources themselves
+            log.warning("proxy media not made: %s", exc.one_line())
 
     def _build(self, version: int, plan: Plan) -> None:
         started = time.perf_counter()

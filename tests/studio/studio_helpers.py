@@ -64,7 +64,7 @@ class Running:
         self.session.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # one Playwright at a time: each module starts and stops its own
 def browser() -> Iterator[object]:
     """Headless Debian Chromium through Playwright (never a downloaded browser)."""
     sync_api = pytest.importorskip("playwright.sync_api")

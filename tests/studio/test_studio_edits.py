@@ -114,12 +114,30 @@ def test_history_survives_a_restart(script_episode: Path, tmp_path: Path) -> Non
     second.close()
 
 
+def _frame(path: Path, n: int):
+    import av
+    import numpy as np
+
+    with av.open(str(path)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            if i == n:
+                return f.to_ndarray(format="rgb24").astype(np.int16)
+    raise AssertionError(n)
+
+
 def test_proxy_is_half_size_with_a_keyframe_each_second(plan, tmp_path: Path) -> None:
     import av
+    import numpy as np
 
-    from reelkit.studio.proxy import render_proxy
+    from reelkit.studio.proxy import make_proxy_media, media_path, render_proxy
 
     out = render_proxy(plan, tmp_path / "proxy.mp4", tmp_path / "work")
+    # On proxy media (the sources at half size, crops scaled) the picture is the same.
+    make_proxy_media(plan, tmp_path / "work" / "overlays")
+    assert media_path(plan.sources[0], tmp_path / "work" / "overlays").is_file()
+    again = render_proxy(plan, tmp_path / "again.mp4", tmp_path / "work")
+    n = int(plan.cuts[1].out_start * 30) + 10
+    assert np.abs(_frame(out, n) - _frame(again, n)).mean() < 6
     with av.open(str(out)) as c:
         v = c.streams.video[0]
         assert (v.codec_context.width, v.codec_context.height) == (540, 960)
