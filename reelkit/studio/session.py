@@ -23,7 +23,7 @@ from reelkit.errors import InputError, ReelkitError
 from reelkit.io.atomic import write_bytes_atomic, write_text_atomic
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import dump_plans, read_plan_file
-from reelkit.studio import edits
+from reelkit.studio import edits, page_edits
 from reelkit.studio.events import Events
 from reelkit.studio.history import History, State
 
@@ -36,11 +36,11 @@ _OPS: dict[str, Callable[[Plan, dict[str, Any]], Plan]] = {
     "keep_take": lambda p, a: edits.keep_take(p, _int(a, "line"), _int(a, "take")),
     "span": lambda p, a: edits.set_span(p, _int(a, "source"), _num(a, "start"), _num(a, "end"), bool(a.get("keep"))),
     "move_edge": lambda p, a: edits.move_edge(p, _int(a, "cut"), str(a.get("edge")), _int(a, "frames")),
-    "fix_word": lambda p, a: edits.fix_word(p, _int(a, "page"), _int(a, "word"), a.get("text")),
-    "rebreak": lambda p, a: edits.rebreak_page(p, _int(a, "page"), str(a.get("how")), _int(a, "at", 0)),
-    "move_overlay": lambda p, a: edits.move_overlay(p, _int(a, "overlay"), _int(a, "x"), _int(a, "y")),
-    "delete_overlay": lambda p, a: edits.delete_overlay(p, _int(a, "overlay")),
-    "metadata": lambda p, a: edits.set_metadata(p, a.get("description"), a.get("hashtags")),
+    "fix_word": lambda p, a: page_edits.fix_word(p, _int(a, "page"), _int(a, "word"), a.get("text")),
+    "rebreak": lambda p, a: page_edits.rebreak_page(p, _int(a, "page"), str(a.get("how")), _int(a, "at", 0)),
+    "move_overlay": lambda p, a: page_edits.move_overlay(p, _int(a, "overlay"), _int(a, "x"), _int(a, "y")),
+    "delete_overlay": lambda p, a: page_edits.delete_overlay(p, _int(a, "overlay")),
+    "metadata": lambda p, a: page_edits.set_metadata(p, a.get("description"), a.get("hashtags")),
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 from studio_helpers import copy_episode, script_episode  # noqa: F401 (fixture)
 from reelkit.errors import InputError
 from reelkit.plan.planfile import dump_plans, read_plan_file
-from reelkit.studio import edits
+from reelkit.studio import edits, page_edits
 
 
 @pytest.fixture(scope="module")
@@ -65,23 +65,23 @@ def test_keep_another_take_swaps_the_lines_material(plan) -> None:
 
 
 def test_caption_edits_are_checked(plan) -> None:
-    fixed = edits.fix_word(plan, 2, 0, "upon")
+    fixed = page_edits.fix_word(plan, 2, 0, "upon")
     assert fixed.pages[2].words[0].text == "upon" and "upon" in [w.text for w in fixed.words]
     for bad in ("", "two words", "x" * 61, "tab\there", 5):
         with pytest.raises(InputError):
-            edits.fix_word(plan, 2, 0, bad)
-    split = edits.rebreak_page(plan, 0, "split", 2)
+            page_edits.fix_word(plan, 2, 0, bad)
+    split = page_edits.rebreak_page(plan, 0, "split", 2)
     assert len(split.pages) == len(plan.pages) + 1
     assert [w.text for w in split.pages[0].words] == [w.text for w in plan.pages[0].words[:2]]
     assert split.pages[0].end < split.pages[1].start
-    joined = edits.rebreak_page(split, 0, "join")
+    joined = page_edits.rebreak_page(split, 0, "join")
     assert [w.text for w in joined.pages[0].words] == [w.text for w in plan.pages[0].words]
-    one_line = edits.rebreak_page(plan, 0, "line", 0)
+    one_line = page_edits.rebreak_page(plan, 0, "line", 0)
     assert len(one_line.pages[0].lines) == 1
-    moved = edits.move_overlay(plan, 1, 40, 60)
+    moved = page_edits.move_overlay(plan, 1, 40, 60)
     assert (moved.overlays[1].x, moved.overlays[1].y) == (40, 60)
-    assert len(edits.delete_overlay(plan, 1).overlays) == len(plan.overlays) - 1
-    meta = edits.set_metadata(plan, "Water works", ["#harbour", "city"])
+    assert len(page_edits.delete_overlay(plan, 1).overlays) == len(plan.overlays) - 1
+    meta = page_edits.set_metadata(plan, "Water works", ["#harbour", "city"])
     assert meta.hashtags == ("harbour", "city")
 
 

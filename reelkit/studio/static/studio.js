@@ -7,6 +7,7 @@ let lastEvent = 0;
 let selected = null;        // {page, word}
 let pendingEdit = null;     // {t0, page, word, text}: for the caption-edit latency figure
 const shownZones = new Set();
+let editing = null;        // {page, word, input}: a caption word being typed
 let optimistic = false;    // the page shows an edit the server has not answered yet
 window.studioLatency = [];   // caption word fix: Enter -> the word drawn on the player (ms)
 window.studioConfirmed = []; // ... -> the server's validated plan back in the page (ms)
@@ -180,16 +181,22 @@ function drawTranscript() {
     for (const msg of problems[pi] || []) div.append(el("div", {class: "warn"}, msg));
     box.append(div);
   });
+  if (editing) {  // a redraw (a new proxy, another edit) must not throw away a word being typed
+    const span = document.querySelector(`.word[data-page="${editing.page}"][data-word="${editing.word}"]`);
+    if (span) { span.replaceWith(editing.input); editing.input.focus(); } else editing = null;
+  }
 }
 
 function startWordEdit(span, page, word, text) {
   const input = el("input", {class: "word-edit", value: text});
   span.replaceWith(input);
+  editing = {page, word, input};
   input.focus(); input.select();
   input.addEventListener("keydown", (ev) => {
-    if (ev.key === "Escape") { drawTranscript(); return; }
+    if (ev.key === "Escape") { editing = null; drawTranscript(); return; }
     if (ev.key !== "Enter") return;
     ev.preventDefault();
+    editing = null;
     const t0 = performance.now(), typed = input.value.trim();
     pendingEdit = {t0, page, word, text: typed};
     // Shown at once from the page's copy of the plan; the server's answer (validated, written
