@@ -7,7 +7,8 @@ Prints figures (never pass/fail):
       server's validated plan (written to plan.json) being back in the page (medians);
   (b) cut-change-to-updated-proxy: from posting a 1-frame cut-edge move to the new proxy
       being ready (median of several);
-  (c) the first proxy of the episode, as a fraction of the episode's duration (x real time);
+  (c) the first proxy of the episode, as a fraction of the episode's duration (x real time),
+      and the proxy media made after it (the cut changes in (b) are timed once they exist);
   (d) for scale, the full-size render of the same plan (1080x1920, one platform, x264
       veryfast, `render_planned`: loudness pass, encode, remux, cover, checks) in this same
       process, and the proxy's ratio to it;
@@ -168,6 +169,10 @@ def main() -> None:
     first = time.perf_counter() - t0
     duration = session.plans[0].duration
     server = StudioServer(port=0).mount(lambda token, hosts: episode_app(session, token, hosts)).start()
+    from reelkit.studio.proxy import media_path
+
+    media_folder = session.proxy.folder / "work" / "overlays"
+    media = wait(lambda: all(media_path(s, media_folder).is_file() for s in session.plans[0].sources)) - t0 - first
 
     cut_times = []
     for k in range(args.repeat):
@@ -192,6 +197,7 @@ def main() -> None:
     print(f"{'(b) cut change -> updated proxy':<44}{med(cut_times):>8.2f} s   "
           + ", ".join(f"{v:.2f}" for v in cut_times))
     print(f"{'(c) first proxy':<44}{first:>8.2f} s   = {first / duration:.3f}x real time")
+    print(f"{'    then proxy media, in the background':<44}{media:>8.2f} s")
     print(f"{'(d) full-size render of the same plan':<44}{baseline:>8.2f} s   = {baseline / duration:.3f}x real time;"
           f" proxy/full = {first / baseline:.2f}")
     print(f"{'(e) brand preset saved -> page':<44}{med(brand) * 1000:>8.0f} ms  "

@@ -80,6 +80,12 @@ class History:
         self.current = state
         self._save()
 
+    def replace_current(self, state: State) -> None:
+        """The current state as written again by someone else (a render retargets the outputs'
+        paths): not an edit, so no undo step."""
+        self.current = state
+        self._save()
+
     def undo(self) -> State | None:
         """Step back; None when there is nothing to undo."""
         if not self.undo_stack:

@@ -171,6 +171,13 @@ class Session:
             request = RenderRequest(inputs=(self.plan_file,), out_dir=self.folder.parent,
                                     options=RenderOptions(x264_preset=self.preset))
             result = render_planned(plans, self.folder, request, self._on_stage, {})
+            with self.lock:  # the render wrote plan.json again (its outputs in this folder)
+                written = self.plan_file.read_bytes().decode("utf-8")
+                if self.history.current == state and written != state.plan:
+                    self.history.replace_current(State(written, state.cover, state.cover_file))
+                    self.plans = read_plan_file(self.plan_file)
+                elif self.history.current != state:  # edited while rendering: the edit stays
+                    write_text_atomic(self.plan_file, self.history.current.plan)
             if state.cover_file:  # the candidate the producer picked, as they saw it
                 write_bytes_atomic(self.folder / "cover.png", (self.state_dir / state.cover_file).read_bytes())
             files = {k: str(v) for k, v in result.files.items()}

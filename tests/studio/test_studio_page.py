@@ -99,6 +99,10 @@ def test_review_loop_in_chromium(studio, browser) -> None:  # noqa: F811
     page.click("img.cover[data-candidate='2']")
     page.wait_for_selector("img.cover.chosen[data-candidate='2']")
     page.wait_for_function("state.proxy && state.proxy.version === state.version", timeout=60_000)
+    # For the screenshot only: the player on page 1 (seeked, or given up on after 10 s).
+    page.evaluate("new Promise(r => { const v = document.querySelector('#player'); "
+                  "v.addEventListener('seeked', () => setTimeout(r, 300), {once: true}); v.currentTime = 1.0; "
+                  "setTimeout(r, 10000); })")
     shot = Path(os.environ.get("REELKIT_STUDIO_SCREENSHOT", str(folder.parent / "studio.png")))
     page.screenshot(path=str(shot), full_page=True)
 

@@ -246,7 +246,7 @@ function drawFiles() {
   const box = $("#files");
   box.replaceChildren();
   for (const f of state.files) {
-    box.append(el("li", {}, el("a", {href: f.url, target: "_blank"}, f.name), ` ${(f.bytes / 1e6).toFixed(2)} MB`));
+    box.append(el("li", {}, el("a", {href: f.url, target: "_blank"}, f.name), f.bytes >= 1e6 ? ` ${(f.bytes / 1e6).toFixed(1)} MB` : ` ${(f.bytes / 1e3).toFixed(1)} kB`));
   }
 }
 
