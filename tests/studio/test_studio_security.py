@@ -145,3 +145,14 @@ def test_taken_port_is_one_clear_line(studio: Running) -> None:
     lines = result.output.strip().splitlines()
     assert lines == [f"error: --port: port {studio.server.port} on 127.0.0.1 is already in use "
                      "(stop the other program, or pass --port 0 for a free port)"]
+
+
+@pytest.mark.parametrize("args, line", [
+    (["/nonexistent/episode"], "error: /nonexistent/episode: not an outline, an episode folder or a plan.json"),
+    ([], "error: EPISODE: give an episode, or --brand NAME for brand mode (not both)"),
+])
+def test_bad_arguments_are_one_line(args: list[str], line: str) -> None:
+    from reelkit.cli.main import main
+
+    result = CliRunner().invoke(main, ["studio", *args, "--no-browser"])
+    assert result.exit_code == 1 and result.output.strip().splitlines() == [line]
