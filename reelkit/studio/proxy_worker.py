@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reelkit.errors import ReelkitError
-from reelkit.plan.model import Plan
+from reelkit.plan.model import Plan, dump_plan
 from reelkit.studio.proxy import render_proxy
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -17,10 +18,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 DEBOUNCE = 0.15  # seconds
+KEEP = 8  # proxies kept: the latest few states, for the player and for undo
 
 
 class ProxyWorker:
-    """Builds ``proxy-<version>.mp4`` in the session's folder for the latest plan version."""
+    """Builds ``proxy-<plan hash>.mp4`` in the session's folder for the latest plan version."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -73,9 +75,12 @@ class ProxyWorker:
 
     def _build(self, version: int, plan: Plan) -> None:
         started = time.perf_counter()
-        path = self.folder / f"proxy-{version}.mp4"
+        # Named by the plan it shows: an undo back to a plan already previewed costs nothing.
+        digest = hashlib.sha256(dump_plan(plan).encode("utf-8")).hexdigest()[:20]
+        path = self.folder / f"proxy-{digest}.mp4"
         try:
-            render_proxy(plan, path, self.folder / "work")
+            if not path.is_file():
+                render_proxy(plan, path, self.folder / "work")
         except ReelkitError as exc:
             self.session.events.emit("proxy", {"version": version, "error": exc.one_line()})
             return
@@ -84,8 +89,10 @@ class ProxyWorker:
         seconds = time.perf_counter() - started
         self.timings[version] = seconds
         self.ready = (version, path)
+        if path in self._done:
+            self._done.remove(path)
         self._done.append(path)
-        while len(self._done) > 3:  # the page may still be playing the one before
+        while len(self._done) > KEEP:  # the page may still be playing an earlier one
             self._done.pop(0).unlink(missing_ok=True)
         self.session.events.emit("proxy", {"version": version, "url": f"/files/cache/proxy/{path.name}",
                                            "seconds": round(seconds, 3), "duration": plan.duration})
