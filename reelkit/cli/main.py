@@ -21,6 +21,7 @@ from reelkit.cli.options import plan_request_args, planning_options
 from reelkit.cli.plan import plan_command
 from reelkit.cli.platforms import check_command, platforms_command
 from reelkit.cli.progress import ConsoleProgress
+from reelkit.cli.studio import studio_command
 from reelkit.cli.transcribe import transcribe_to_file
 from reelkit.errors import InputError, Interrupted, ReelkitError
 from reelkit.pipeline import RenderRequest, render_episode, render_plan_file
@@ -176,6 +177,7 @@ def _register_commands() -> None:
     main.add_command(doctor_command, "doctor")
     main.add_command(cut_command, "cut")
     main.add_command(batch_command, "batch")
+    main.add_command(studio_command, "studio")
 
 
 _register_commands()

@@ -318,3 +318,14 @@ def clean_frames_args(plan: Plan, picks: Sequence[tuple[Cut, float]], *, gray_si
     chains.append("".join(f"[f{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[frames]")
     args += ["-filter_complex", ";".join(chains), "-map", "[frames]", "-an", "-sn", "-fps_mode", "passthrough"]
     return args + ["-f", "rawvideo", "-pix_fmt", "gray" if gray_size else "rgb24", out]
+
+
+# --- proxy media ------------------------------------------------------------------------------
+
+def proxy_media_args(source: str, out: str, width: int, height: int, gop: int) -> list[str]:
+    """A small copy of a source for previews (what NLEs call proxy media): the displayed
+    picture scaled to ``width`` x ``height``, x264 ultrafast with a keyframe every ``gop``
+    frames and no B-frames (cheap to decode and seek), the first audio stream as AAC."""
+    return ["-i", source, "-map", "0:v:0", "-map", "0:a:0?", "-vf", f"scale={width}:{height}:flags=bilinear",
+            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-g", str(max(1, gop)), "-bf", "0",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", "-f", "mp4", out]
