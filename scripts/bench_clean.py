@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from noisy import babble, mix_at_snr, traffic_noise  # noqa: E402
 from reelkit.io.ffmpeg import run_ffmpeg  # noqa: E402
-from reelkit.speech.audio import load_audio  # noqa: E402
+from reelkit.speech.pcm import load_audio  # noqa: E402
 from reelkit.speech.enhance import CleanSettings, enhance  # noqa: E402
 
 # ../shared beside the clone (a worktree one level deeper finds it one further up).

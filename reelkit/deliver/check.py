@@ -120,7 +120,7 @@ def probe_file(path: Path, *, measure_audio: bool = True, measure_snr: bool = Fa
     if measure_audio and facts["has_audio"]:
         facts["loudness"] = measure_loudness(path)
     if measure_snr and facts["has_audio"]:
-        from reelkit.speech.audio import load_audio
+        from reelkit.speech.pcm import load_audio
         from reelkit.speech.snr import CLEAN_RATE, estimate_snr
 
         snr = estimate_snr(load_audio(path, sr=CLEAN_RATE))

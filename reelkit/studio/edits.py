@@ -2,7 +2,7 @@
 
 A cut change (restore or remove a span, keep another take, move a cut edge) changes the
 source frames of the cuts; :func:`retime` then lays the cuts back to back
-(:func:`reelkit.plan.frames.normalise`, as ``reelkit render plan.json`` does) and moves every
+(:func:`reelkit.plan.model.with_exact_frames`, as ``reelkit render plan.json`` does) and moves every
 caption word, page, overlay and layout box by where its source moment now sits on the output
 timeline. Material that left the edit takes its words with it; a restored take gets the
 script line's words spread over its span (timing ``estimate``), paged by the caption rules.
@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from reelkit.captions.paging import paginate
 from reelkit.errors import InputError
-from reelkit.plan.frames import cut_frames, normalise
+from reelkit.plan.model import cut_frames, with_exact_frames
 from reelkit.plan.model import CaptionPage, Cut, Plan, ScriptLineCut, Word
 
 EPS = 1e-6
@@ -102,7 +102,7 @@ def retime(old: Plan, cuts: Sequence[Cut], extra: Sequence[Word] = ()) -> Plan:
     ``extra`` words (already on the new timeline) are paged and added."""
     if not cuts:
         raise InputError("an edit needs at least one cut left", key="cuts")
-    new = normalise(replace(old, cuts=tuple(cuts)))
+    new = with_exact_frames(replace(old, cuts=tuple(cuts)))
     m = time_map(old.cuts, new.cuts)
     words = [w2 for w2 in (_remap_word(w, m) for w in old.words) if w2 is not None]
     pages = [p2 for p2 in (_remap_page(p, m) for p in old.pages) if p2 is not None]

@@ -4,7 +4,7 @@ The proxy is the plan at half size (540x960 for a 1080x1920 plan): the same cuts
 (in source pixels), the caption look and overlay positions scaled, the overlay PNGs resized
 once (content-addressed), one output with the x264 ``ultrafast`` preset, a keyframe every
 second and no B-frames so the browser seeks at once. It goes through
-:func:`reelkit.render.engine.get_engine`, so what the proxy shows is what Render will burn.
+:func:`reelkit.render.engines.get_engine`, so what the proxy shows is what Render will burn.
 
 Decoding full-size sources is most of a proxy's cost, so after the first proxy each source
 gets *proxy media* once (:func:`make_proxy_media`: the source at the proxy's scale, cheap to
@@ -20,7 +20,8 @@ from pathlib import Path
 from reelkit.io.atomic import atomic_path
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Crop, Cut, OutputSpec, Overlay, Plan, Source
-from reelkit.render.engine import RenderOptions, get_engine
+from reelkit.render.engine import RenderOptions
+from reelkit.render.engines import get_engine
 from reelkit.render.graph import proxy_media_args
 
 SCALE = 0.5

@@ -7,14 +7,12 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from reelkit.errors import ReelkitError
-from reelkit.plan.model import Plan, dump_plan
-from reelkit.studio.proxy import render_proxy
-
-if TYPE_CHECKING:  # pragma: no cover
-    from reelkit.studio.session import Session
+from reelkit.plan.model import Plan
+from reelkit.plan.planfile import dump_plans
+from reelkit.studio.events import Events
+from reelkit.studio.proxy import make_proxy_media, render_proxy
 
 log = logging.getLogger(__name__)
 DEBOUNCE = 0.15  # seconds
@@ -22,11 +20,12 @@ KEEP = 8  # proxies kept: the latest few states, for the player and for undo
 
 
 class ProxyWorker:
-    """Builds ``proxy-<plan hash>.mp4`` in the session's folder for the latest plan version."""
+    """Builds ``proxy-<plan hash>.mp4`` in ``state_dir/proxy`` for the latest plan version and
+    announces each on ``events``."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.folder = session.state_dir / "proxy"
+    def __init__(self, state_dir: Path, events: Events) -> None:
+        self.events = events
+        self.folder = state_dir / "proxy"
         self._cond = threading.Condition()
         self._wanted: tuple[int, Plan] | None = None
         self._stopped = False
@@ -66,8 +65,6 @@ class ProxyWorker:
 
     def _make_media(self, plan: Plan) -> None:
         """After a proxy is shown: proxy media for the sources, so the next proxies decode less."""
-        from reelkit.studio.proxy import make_proxy_media
-
         try:
             make_proxy_media(plan, self.folder / "work" / "overlays")
         except ReelkitError as exc:  # the proxies still work from the sources themselves
@@ -76,13 +73,13 @@ class ProxyWorker:
     def _build(self, version: int, plan: Plan) -> None:
         started = time.perf_counter()
         # Named by the plan it shows: an undo back to a plan already previewed costs nothing.
-        digest = hashlib.sha256(dump_plan(plan).encode("utf-8")).hexdigest()[:20]
+        digest = hashlib.sha256(dump_plans([plan]).encode("utf-8")).hexdigest()[:20]
         path = self.folder / f"proxy-{digest}.mp4"
         try:
             if not path.is_file():
                 render_proxy(plan, path, self.folder / "work")
         except ReelkitError as exc:
-            self.session.events.emit("proxy", {"version": version, "error": exc.one_line()})
+            self.events.emit("proxy", {"version": version, "error": exc.one_line()})
             return
         finally:
             self.building = None
@@ -94,5 +91,5 @@ class ProxyWorker:
         self._done.append(path)
         while len(self._done) > KEEP:  # the page may still be playing an earlier one
             self._done.pop(0).unlink(missing_ok=True)
-        self.session.events.emit("proxy", {"version": version, "url": f"/files/cache/proxy/{path.name}",
+        self.events.emit("proxy", {"version": version, "url": f"/files/cache/proxy/{path.name}",
                                            "seconds": round(seconds, 3), "duration": plan.duration})

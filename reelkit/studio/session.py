@@ -26,6 +26,7 @@ from reelkit.plan.planfile import dump_plans, read_plan_file
 from reelkit.studio import edits, page_edits
 from reelkit.studio.events import Events
 from reelkit.studio.history import History, State
+from reelkit.studio.proxy_worker import ProxyWorker
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,7 @@ class Session:
         self.version = 1
         self.render_running = False
         self.checks: dict[str, dict[str, Any]] = {}
-        from reelkit.studio.proxy_worker import ProxyWorker
-
-        self.proxy = ProxyWorker(self) if proxy else None
+        self.proxy = ProxyWorker(self.state_dir, self.events) if proxy else None
         if self.proxy:
             self.proxy.request(self.version, self.plans[0])
         threading.Thread(target=self._check_files, name="studio-checks", daemon=True).start()

@@ -14,7 +14,7 @@ from noisy import babble, mix_at_snr, traffic_noise
 from reelkit.cli import main
 from reelkit.deliver.check import check_file
 from reelkit.plan.platforms import get_platform, load_platforms
-from reelkit.speech.audio import load_audio
+from reelkit.speech.pcm import load_audio
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

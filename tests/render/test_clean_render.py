@@ -17,12 +17,13 @@ from reelkit.cli import main
 from reelkit.cut.timeline import build_timeline
 from reelkit.decide.build import PlanRequest, voice_cleanup
 from reelkit.errors import OutlineError
-from reelkit.plan.model import Plan, VoiceCleanup, dump_plan, load_plan
+from reelkit.plan.model import Plan, VoiceCleanup
+from reelkit.plan.planfile import dump_plans, parse_plans
 from reelkit.plan.outline import load_outline
 from reelkit.plan.platforms import load_platforms
 from reelkit.render import graph
 from reelkit.render.ffmpeg_engine import RenderOptions, render_plan
-from reelkit.speech.audio import load_audio
+from reelkit.speech.pcm import load_audio
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FAST = RenderOptions(x264_preset="ultrafast")
@@ -97,7 +98,7 @@ def test_off_by_default_and_the_plain_graph_is_unchanged(tmp_path: Path, noisy_c
     graph_text = with_clean[with_clean.index("-filter_complex") + 1]
     assert "[1:a]aformat" in graph_text and "[0:a]" not in graph_text  # the voice is the cleaned input
     cleaned = _plan(tmp_path, noisy_clip, "c", VoiceCleanup())
-    assert load_plan(dump_plan(cleaned)) == cleaned
+    assert parse_plans(dump_plans([cleaned]), check_files=False)[0] == cleaned
 
 
 class _Brand:

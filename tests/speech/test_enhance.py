@@ -12,7 +12,7 @@ from pystoi import stoi
 from scipy.signal import resample_poly
 
 from noisy import babble, mix_at_snr, traffic_noise
-from reelkit.speech.audio import load_audio
+from reelkit.speech.pcm import load_audio
 from reelkit.speech.enhance import CleanSettings, clean_key, cleaned_voice, enhance
 from reelkit.speech.pcm import PcmFile
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from noisy import babble, mix_at_snr, traffic_noise
-from reelkit.speech.audio import load_audio
+from reelkit.speech.pcm import load_audio
 from reelkit.speech.snr import CAPTION_SNR_DB, estimate_snr
 
 DATA = Path(__file__).resolve().parent.parent / "data"
