@@ -97,6 +97,20 @@ def _caption_words(plan: Plan, outline: Outline, request: PlanRequest) -> tuple[
         return words
 
 
+def _script_cut_words(plan: Plan, outline: Outline, guides: Sequence[Word]) -> tuple[Word, ...]:
+    """The kept script words of a script-driven cut, timed by forced alignment on the kept
+    voice (what is heard, as rendered); the cut decision's times only guide the regions."""
+    import tempfile
+
+    from reelkit.speech.align import time_known_words
+    from reelkit.speech.pcm import decode_voice_file
+
+    with tempfile.TemporaryDirectory(prefix="reelkit-voice-") as tmp:
+        samples = decode_voice_file(plan, Path(tmp) / "voice.f32")
+        return time_known_words([w.text for w in guides], [(w.start, w.end) for w in guides], samples,
+                                language=outline.language)
+
+
 def _regroup_broken(pages: Sequence[CaptionPage], plan: Plan) -> tuple[CaptionPage, ...]:
     """A producer's corrected captions keep their words and times; only a cue that breaks the
     grouping rules (too long a line, too many lines, too long on screen) is regrouped, inside
@@ -128,7 +142,10 @@ def _pages(plan: Plan, outline: Outline, request: PlanRequest,
     if not any(plan.source(c.source).has_audio and c.captions for c in plan.cuts):
         return (), ()
     if "words" not in shared:
-        shared["words"] = _caption_words(plan, outline, request)
+        if "script_guides" in shared:
+            shared["words"] = _script_cut_words(plan, outline, shared["script_guides"])
+        else:
+            shared["words"] = _caption_words(plan, outline, request)
     words = shared["words"]
     return words, tuple(paginate(words, plan.caption_rules, plan.fps, windows))
 
@@ -273,5 +290,5 @@ def _script_cut_parts(shared: dict[str, Any], sources: tuple, cuts: tuple, outli
     only_script = all(origin is not None or not seg.captions or not (seg.media and seg.media.has_audio)
                       for origin, seg in zip(expanded.origins, outline.segments))
     if only_script and "words" not in shared and "captions_file" not in shared:
-        shared["words"] = output_words(expanded, cuts)
+        shared["script_guides"] = output_words(expanded, cuts)
     return tuple(out), cuts, plan_records(expanded, out)

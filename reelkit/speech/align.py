@@ -501,6 +501,86 @@ def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], met
     return new_spans, new_methods, keep
 
 
+def time_known_words(texts: Sequence[str], guides: Sequence[tuple[float, float]], samples: np.ndarray,
+                     sr: int = 16000, language: str = "en") -> tuple[Word, ...]:
+    """Words known to be spoken, in order (a script cut's kept words), timed on ``samples``.
+
+    The same timing chain as :func:`caption_words` (forced alignment of the words, starts
+    moved onto a clear pause's onset), but no word is ever dropped: ``guides`` (rough times,
+    from the cut decision) only cut the audio into regions. A word the aligner cannot place
+    gets a time interpolated between its placed neighbours and ``timing`` ``interpolated``.
+    """
+    from reelkit.speech import forced_align
+
+    n = len(texts)
+    if n == 0:
+        return ()
+    activity = analyse(samples, sr)
+    timed = [_Timed(t, float(a), float(b), 0.5) for t, (a, b) in zip(texts, guides)]
+    spans = [(float(a), float(b)) for a, b in guides]
+    methods = ["interpolated"] * n
+    if forced_align.available(language):
+        spans, methods, _ = _apply_forced(timed, spans, methods, samples, sr, activity)
+    else:
+        spans, snapped = refine_spans_detail(spans, samples, sr, confidence=[0.5] * n, activity=activity)
+        methods = ["onset" if real else "interpolated" for real in snapped]
+    spans = interpolate_unplaced(spans, [m != "interpolated" for m in methods], len(samples) / sr)
+    return tuple(Word(t, round(s, 3), round(e, 3), m) for t, (s, e), m in zip(texts, spans, methods))
+
+
+MIN_WORD = 0.08
+"""Least time (s) an interpolated word is given when its placed neighbours leave room."""
+
+
+def interpolate_unplaced(spans: Sequence[tuple[float, float]], placed: Sequence[bool],
+                         duration: float) -> list[tuple[float, float]]:
+    """Spans of unplaced words shared out between their placed neighbours (by word length,
+    from the guides' order), so times stay in order and never overlap a placed word. With no
+    placed word at all the guides are kept (in order)."""
+    out = [(float(a), float(b)) for a, b in spans]
+    n = len(out)
+    if not any(placed):
+        for i in range(1, n):  # guides in order, no overlap
+            a, b = out[i]
+            a = max(a, out[i - 1][0] + 0.01)
+            out[i - 1] = (out[i - 1][0], min(out[i - 1][1], a))
+            out[i] = (a, max(b, a + 0.01))
+        return out
+    i = 0
+    while i < n:
+        if placed[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and not placed[j]:
+            j += 1
+        k = j - i
+        guide_len = sum(max(MIN_WORD, out[q][1] - out[q][0]) for q in range(i, j))
+        lo = out[i - 1][1] if i > 0 else max(0.0, (out[j][0] if j < n else duration) - guide_len)
+        hi = out[j][0] if j < n else min(duration, lo + guide_len)
+        if hi - lo < MIN_WORD * k:
+            # No room between the neighbours: take a share of them, as the recogniser's words do.
+            if i > 0:
+                ps, pe = out[i - 1]
+                lo = min(lo, ps + 0.6 * (pe - ps))
+                out[i - 1] = (ps, lo)
+            if j < n:
+                ns, ne = out[j]
+                hi = max(hi, ns + 0.4 * (ne - ns))
+                out[j] = (hi, ne)
+            if hi - lo < 0.01 * k:
+                hi = lo + 0.01 * k
+        for q, (a, b) in zip(range(i, j), _shares(lo, hi, k)):
+            out[q] = (a, b)
+        i = j
+    return out
+
+
+def _shares(lo: float, hi: float, k: int) -> list[tuple[float, float]]:
+    step = (hi - lo) / k
+    return [(round(lo + q * step, 3), round(lo + (q + 1) * step, 3)) for q in range(k)]
+
+
 # --- prompt -------------------------------------------------------------------------------------
 
 @functools.cache

@@ -1,0 +1,90 @@
+"""A chosen take placed word by word by forced alignment (the cut from aligned boundaries).
+
+The recogniser only locates a take; where its words begin and end comes from the audio: the
+line's words are force-aligned over the take's neighbourhood (:func:`reelkit.speech.
+forced_align.align_take`), with room for a restart of the line and a hesitation between any
+two words. Breath, lip noise and room tone are then not mistaken for speech (a voice-activity
+map counts them), and babble or traffic do not move the cut (the decoder matches phones).
+
+The result, :class:`AlignedTake`, is plain data: the kept words in groups (a group is cut
+from the next where something removed lies between them: a filler, a restart, an off-script
+or repeated word) and the stretches of removed speech, which the cuts may not enter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reelkit.cut.takes import StreamWord, Take
+from reelkit.speech import forced_align
+
+REGION_MARGIN = 0.5
+"""Audio (s) searched beyond the take's estimated edges for its first and last words."""
+NEIGHBOUR_GAP = 0.05
+"""The search stops this far (s) before a neighbouring recognised word outside the take."""
+
+
+@dataclass(frozen=True)
+class AlignedTake:
+    """Kept words ``(text, start, end)`` in groups; removed speech ``(kind, start, end)``;
+    the nearest other speech before the first and after the last word (clip seconds)."""
+
+    groups: tuple[tuple[tuple[str, float, float], ...], ...]
+    removed: tuple[tuple[str, float, float], ...]
+    speech_before: float
+    speech_after: float
+
+    def speech_between(self, a: float, b: float) -> list[tuple[float, float]]:
+        """Removed speech overlapping ``(a, b)``, in time order."""
+        return sorted((s, e) for _, s, e in self.removed if e > a and s < b)
+
+
+def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord], estimate: tuple[float, float],
+                      removed_words: dict[int, str], samples: np.ndarray, window: tuple[float, float],
+                      clip_end: float, keep_fillers: bool = False) -> AlignedTake | None:
+    """Align the kept take ``take`` of a line (``tokens``) on its clip's ``samples``.
+
+    ``estimate`` is the take's (start, end) from the voice map; ``removed_words`` the stream
+    words the cut drops inside the take (index -> kind). None when the decoder cannot place
+    the line there (the caller keeps its voice-map estimate).
+    """
+    ours = set(range(take.first, take.last + 1))
+    before = [w for k, w in enumerate(stream) if w.source == take.source and k < take.first and k not in ours
+              and w.end <= take.start]
+    after = [w for k, w in enumerate(stream) if w.source == take.source and k > take.last and w.start >= take.end]
+    lo = min(take.start, estimate[0]) - REGION_MARGIN
+    hi = max(take.end, estimate[1]) + REGION_MARGIN
+    prev_end = max((w.end for w in before if not w.is_filler), default=window[0])
+    next_start = min((w.start for w in after if not w.is_filler), default=min(window[1], clip_end))
+    lo = max(lo, prev_end + NEIGHBOUR_GAP, window[0], 0.0)
+    hi = min(hi, next_start - NEIGHBOUR_GAP, window[1], clip_end)
+    result = forced_align.align_take(list(tokens), samples, lo, hi)
+    if result is None:
+        return None
+    removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
+    # Words the recogniser heard inside the take that the cut drops (off-script, repeated):
+    # the gap between the two kept words around each one is removed speech.
+    words = [(t, s, e) for t, (s, e) in zip(tokens, result.words)]
+    for k, kind in removed_words.items():
+        w = stream[k]
+        if kind == "filler" and keep_fillers:
+            continue
+        mid = (w.start + w.end) / 2
+        for (_, s0, e0), (_, s1, e1) in zip(words, words[1:]):
+            if e0 <= mid <= s1 and s1 - e0 > 0.06:
+                removed.append((kind, e0 + 0.02, s1 - 0.02))
+                break
+    groups: list[list[tuple[str, float, float]]] = [[words[0]]]
+    for prev, cur in zip(words, words[1:]):
+        if any(e > prev[2] and s < cur[1] for _, s, e in removed):
+            groups.append([cur])
+        else:
+            groups[-1].append(cur)
+    first, last = words[0][1], words[-1][2]
+    speech_before = max([e for _, s, e in removed if e <= first + 1e-3] + [prev_end if before else lo])
+    speech_after = min([s for _, s, e in removed if s >= last - 1e-3] + [next_start if after else hi])
+    return AlignedTake(groups=tuple(tuple(g) for g in groups), removed=tuple(removed),
+                       speech_before=min(speech_before, first), speech_after=max(speech_after, last))
