@@ -44,12 +44,17 @@ class AlignedTake:
 
 def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord], estimate: tuple[float, float],
                       removed_words: dict[int, str], samples: np.ndarray, window: tuple[float, float],
-                      clip_end: float, keep_fillers: bool = False) -> AlignedTake | None:
+                      clip_end: float, keep_fillers: bool = False, slots: Sequence[int] = (),
+                      estimates: Sequence[tuple[float, float]] = (), voiced=None) -> AlignedTake | None:  # type: ignore[no-untyped-def]
     """Align the kept take ``take`` of a line (``tokens``) on its clip's ``samples``.
 
     ``estimate`` is the take's (start, end) from the voice map; ``removed_words`` the stream
     words the cut drops inside the take (index -> kind). None when the decoder cannot place
-    the line there (the caller keeps its voice-map estimate).
+    the line there (the caller keeps its voice-map estimate). ``slots``: the words before
+    which a hesitation may be heard (see :func:`forced_align.align_take`); ``estimates``: the
+    voice map's span of each word, which checks the hesitations found (below); ``voiced(a,
+    b)``: the voice map's islands, which reject an alignment that leaves a stretch of sound
+    between two kept words unexplained (the words were put on something else).
     """
     ours = set(range(take.first, take.last + 1))
     before = [w for k, w in enumerate(stream) if w.source == take.source and k < take.first and k not in ours
@@ -61,8 +66,8 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     next_start = min((w.start for w in after if not w.is_filler), default=min(window[1], clip_end))
     lo = max(lo, prev_end + NEIGHBOUR_GAP, window[0], 0.0)
     hi = min(hi, next_start - NEIGHBOUR_GAP, window[1], clip_end)
-    result = forced_align.align_take(list(tokens), samples, lo, hi)
-    if result is None:
+    result = _align_checked(tokens, samples, lo, hi, set(slots), estimates)
+    if result is None or _unexplained_speech(result, voiced):
         return None
     removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
     # Words the recogniser heard inside the take that the cut drops (off-script, repeated):
@@ -88,3 +93,57 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     speech_after = min([s for _, s, e in removed if s >= last - 1e-3] + [next_start if after else hi])
     return AlignedTake(groups=tuple(tuple(g) for g in groups), removed=tuple(removed),
                        speech_before=min(speech_before, first), speech_after=max(speech_after, last))
+
+
+def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: set[int],
+                   estimates: Sequence[tuple[float, float]]) -> forced_align.TakeAlignment | None:
+    """The take aligned with hesitations allowed at ``slots``; a hesitation that pushed a
+    neighbouring word off its own sound (the aligned word shares nothing with the voice map's
+    span of it: a short word heard as "um") loses its slot and the take is aligned again.
+    With no path at all, hesitations are allowed everywhere (a filler nobody heard)."""
+    result = forced_align.align_take(list(tokens), samples, lo, hi, slots=sorted(slots))
+    if result is None:
+        slots = set(range(1, len(tokens)))
+        result = forced_align.align_take(list(tokens), samples, lo, hi)
+    if result is None:
+        return None
+    bad: set[int] = set()
+    for _ in range(3):
+        if len(estimates) != len(tokens):
+            return result
+        bad = set()
+        for kind, s, e in result.removed:
+            if kind != "filler":
+                continue
+            for i, (a, b) in enumerate(result.words):
+                near = abs(a - e) < 0.03 or abs(b - s) < 0.03
+                ea, eb = estimates[i]
+                swallowed = min(e, eb) - max(s, ea) > 0.5 * (eb - ea)  # the "um" sits on a word's sound
+                if (near and min(b, eb) - max(a, ea) <= 0.0) or swallowed:
+                    bad.update(j for j in (i, i + 1) if j in slots)
+                    bad.update(j for j in slots if result.words[j][0] >= e - 1e-3 > result.words[j - 1][0])
+        if not bad:
+            break
+        slots -= bad
+        again = forced_align.align_take(list(tokens), samples, lo, hi, slots=sorted(slots))
+        if again is None:
+            break
+        result = again
+    return result
+
+
+UNEXPLAINED = 0.25
+"""Voiced audio (s) between two aligned kept words, not removed, that rejects the alignment."""
+
+
+def _unexplained_speech(result: forced_align.TakeAlignment, voiced) -> bool:  # type: ignore[no-untyped-def]
+    if voiced is None:
+        return False
+    for (_, e0), (s1, _) in zip(result.words, result.words[1:]):
+        if s1 - e0 < UNEXPLAINED + 0.1:
+            continue
+        sound = sum(b - a for a, b in voiced(e0 + 0.05, s1 - 0.05))
+        removed = sum(max(0.0, min(e, s1) - max(s, e0)) for _, s, e in result.removed)
+        if sound - removed > UNEXPLAINED and sound > 0.6 * (s1 - e0 - 0.1):
+            return True
+    return False

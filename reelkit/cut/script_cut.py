@@ -439,6 +439,29 @@ def _take_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord]
     return sounds, removed, fillers, repeats
 
 
+def _hesitation_slots(sounds: Sequence[_Sound], removed: dict[int, str], stream: Sequence[StreamWord],
+                      clip: _Clip, n_tokens: int) -> set[int]:
+    """Word indices of a line before which something was heard that is not the line: voiced
+    audio between two kept sounds (a filler the voice map found), or a recognised filler."""
+    words = [(w, s) for s in sounds for w in s.words]
+    if len(words) != n_tokens:
+        return set()
+    slots: set[int] = set()
+    k = 0
+    for a, b in zip(sounds, sounds[1:]):
+        k += len(a.words)
+        if sum(e - s for s, e in clip.voiced(a.end + 0.01, b.start - 0.01)) >= 0.1:
+            slots.add(k)
+    starts = [w[1] for w, _ in words]
+    for idx, kind in removed.items():
+        if kind == "filler":
+            mid = (stream[idx].start + stream[idx].end) / 2
+            i = bisect.bisect_left(starts, mid)
+            if 0 < i < n_tokens:
+                slots.add(i)
+    return slots
+
+
 @dataclass
 class _Span:
     """A kept span being built, with the ranges its cuts may move in (no speech, room kept)."""
@@ -616,8 +639,12 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
             clip = clips[take.source]
             aligned = align_chosen_take(take, tokens[li], stream, (sounds[0].start, sounds[-1].end), removed,
                                         clip.audio.samples, clip.audio.window, clip.end,
-                                        keep_fillers=not settings.fillers)
+                                        keep_fillers=not settings.fillers,
+                                        slots=_hesitation_slots(sounds, removed, stream, clip, len(tokens[li])),
+                                        estimates=[(a, b) for s in sounds for (_, a, b) in s.words],
+                                        voiced=clip.voiced)
         if aligned is not None:
+            aligned_removed.setdefault(take.source, [])
             sounds = [_Sound(g[0][1], g[-1][2], list(g)) for g in aligned.groups]
             aligned_removed.setdefault(take.source, []).extend(aligned.removed)
         spans += _line_spans(sounds, take.source, clips[take.source], li, settings, aligned)
@@ -626,8 +653,12 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
         found = "" if stream else " (no speech was recognised)"
         raise InputError(f"no line of the script was found in the clips{found}", path=script_name,
                          hint="check that the clips are the footage of this script")
+    if missing and settings.missing_lines != "warn":
+        raise InputError(f"{len(missing)} script line(s) found in no clip: {_missing_report(decisions)}",
+                         path=script_name, key="edit.missing_lines",
+                         hint="record the line, fix the script, or set edit: {missing_lines: warn} to publish without it")
     for line in missing:
-        log.warning("script line not found in any clip, left out: %r", line)
+        log.warning("script line not found in any clip, left out (edit.missing_lines: warn): %r", line)
     spans = _open_ends(spans, clips, settings)
     fps = float(fps)
     for span in spans:
@@ -635,6 +666,19 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
     pieces = _merge(no_overlap([Piece(s.clip, s.start, s.end, s.line) for s in spans], fps))
     decisions = _removals(decisions, pieces, all_takes, chosen, stream, removed_kinds, clips, aligned_removed)
     return CutDecision(pieces=tuple(pieces), lines=tuple(decisions), words=tuple(words), missing=tuple(missing))
+
+
+def _missing_report(decisions: Sequence[ScriptLineCut]) -> str:
+    """Each missing line, why, and the takes that came closest."""
+    parts = []
+    for d in decisions:
+        if d.kept is not None:
+            continue
+        near = sorted(d.takes, key=lambda t: -t.coverage)[:2]
+        closest = "; ".join(f"closest: clip {t.source + 1} {t.start:.1f}-{t.end:.1f} s, {t.coverage:.0%} of the line"
+                            for t in near) or "no reading of it was heard"
+        parts.append(f"{d.line!r} ({d.reason}; {closest})")
+    return " | ".join(parts)
 
 
 def no_overlap(pieces: Sequence[Piece], fps: float) -> list[Piece]:

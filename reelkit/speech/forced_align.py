@@ -404,11 +404,14 @@ class TakeAlignment:
 
 
 def align_take(texts: Sequence[str], samples: np.ndarray, t0: float, t1: float,
-               sr: int = SAMPLE_RATE) -> TakeAlignment | None:
+               sr: int = SAMPLE_RATE, slots: Sequence[int] | None = None) -> TakeAlignment | None:
     """Place one reading of the line ``texts`` on ``samples[t0:t1]`` (seconds).
 
     The grammar lets the line be preceded by a restart of its first words and lets a
-    hesitation ("uh", "um") sit between any two words, so a complete take with a filler or a
+    hesitation ("uh", "um") sit before word ``i`` for each ``i`` in ``slots`` (every word when
+    None; the caller gives the places the recogniser or the voice map heard something
+    between words, as a hesitation anywhere lets the decoder explain a pause or a short word
+    as one), so a complete take with a filler or a
     restart inside is placed word by word and the filler or restart is found, not captioned.
     None when the decoder is missing or no path fits (the caller keeps its own estimate).
     """
@@ -424,7 +427,7 @@ def align_take(texts: Sequence[str], samples: np.ndarray, t0: float, t1: float,
         fill = f" [ <h> ]" if hes else ""
         prefixes = [" ".join(names[:k]) for k in range(1, min(MAX_RESTART_WORDS, len(names) - 1) + 1)]
         restart = f"[ ( {' | '.join(prefixes)} ){fill} ] " if prefixes else ""
-        body = fill.join(f" {n}" for n in names)
+        body = "".join((fill if i and (slots is None or i in slots) else "") + f" {n}" for i, n in enumerate(names))
         grammar = ("#JSGF V1.0;\ngrammar rk;\n" + (f"<h> = {' | '.join(hes)} ;\n" if hes else "")
                    + f"public <s> = {restart}{body} ;\n")
         lo, hi = int(t0 * sr), int(t1 * sr)

@@ -226,11 +226,13 @@ def test_outline_edit_block_is_checked(tmp_path: Path, broll: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_line_not_found_is_a_warning_none_found_an_error(raw, heard, caplog) -> None:
+def test_a_missing_line_is_an_error_unless_allowed(raw, heard, caplog) -> None:
     audios = heard["faster-whisper"]
     extra = SCRIPT + "Bananas are yellow and taste very sweet indeed.\n"
+    with pytest.raises(InputError, match=r"1 script line\(s\) found in no clip: 'Bananas are yellow.*not found in any clip"):
+        decide_cut(extra, audios, EditSettings(), FPS)
     with caplog.at_level(logging.WARNING, logger="reelkit.cut"):
-        decision = decide_cut(extra, audios, EditSettings(), FPS)
+        decision = decide_cut(extra, audios, EditSettings(missing_lines="warn"), FPS)
     assert decision.missing == ("Bananas are yellow and taste very sweet indeed.",)
     assert "Bananas are yellow" in caplog.text
     assert decision.lines[-1].kept is None and decision.lines[-1].reason == "not found in any clip"
