@@ -170,15 +170,15 @@ def _filler(level: float) -> np.ndarray:
 
 
 def raw_take(recs: list[Recording], room_db: float = -58.0, seed: int = 5) -> tuple[np.ndarray, list[RefWord], str]:
-    """A presenter's raw take of the script "line per recording" (at least three recordings):
+    """A presenter's raw take of the script "line per recording" (at least two recordings):
 
     a false start of line 1, line 1, line 2 with an "uh" inside, line 3 read twice (the
-    first reading dropped), the rest once; long pauses between. Returns the samples, every
-    word with its time and label (``keep:N`` for line N, ``false_start``, ``filler``,
-    ``earlier_take``) and the script.
+    first reading dropped; with two recordings line 2 is read whole first), the rest once;
+    long pauses between. Returns the samples, every word with its time and label
+    (``keep:N`` for line N, ``false_start``, ``filler``, ``earlier_take``) and the script.
     """
-    if len(recs) < 3:
-        raise ValueError("a raw take needs three recordings")
+    if len(recs) < 2:
+        raise ValueError("a raw take needs two recordings")
     parts: list[np.ndarray] = []
     words: list[RefWord] = []
     pos = 0.0
@@ -207,6 +207,9 @@ def raw_take(recs: list[Recording], room_db: float = -58.0, seed: int = 5) -> tu
     add(first, 0, len(first.words), "keep:0")
     silence(1.6)
     second = recs[1]
+    if len(recs) == 2:
+        add(second, 0, len(second.words), "earlier_take")
+        silence(1.1)
     j = max(1, len(second.words) // 2)
     add(second, 0, j, "keep:1")
     silence(0.25)
