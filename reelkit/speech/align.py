@@ -521,11 +521,26 @@ def time_known_words(texts: Sequence[str], guides: Sequence[tuple[float, float]]
     methods = ["interpolated"] * n
     if forced_align.available(language):
         spans, methods, _ = _apply_forced(timed, spans, methods, samples, sr, activity)
+        spans = [_after_pause(a, b, activity) for a, b in spans]
     else:
         spans, snapped = refine_spans_detail(spans, samples, sr, confidence=[0.5] * n, activity=activity)
         methods = ["onset" if real else "interpolated" for real in snapped]
     spans = interpolate_unplaced(spans, [m != "interpolated" for m in methods], len(samples) / sr)
     return tuple(Word(t, round(s, 3), round(e, 3), m) for t, (s, e), m in zip(texts, spans, methods))
+
+
+PAUSE_IN_WORD = 0.15
+"""A silence (s) this long inside a word's forced span, in its first half, is a pause before it."""
+
+
+def _after_pause(start: float, end: float, activity) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """A forced span that begins on the tail of the previous sound and runs over a pause (the
+    decoder stretched the word over the silence a cut left) starts where its own sound does."""
+    islands = [(a, b) for a, b in activity.islands() if b > start and a < end]
+    for (a0, b0), (a1, b1) in zip(islands, islands[1:]):
+        if a1 - b0 >= PAUSE_IN_WORD and b0 < start + 0.5 * (end - start) and a1 < end - 0.03:
+            return round(float(a1), 3), end
+    return start, end
 
 
 MIN_WORD = 0.08
