@@ -66,8 +66,15 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     next_start = min((w.start for w in after if not w.is_filler), default=min(window[1], clip_end))
     lo = max(lo, prev_end + NEIGHBOUR_GAP, window[0], 0.0)
     hi = min(hi, next_start - NEIGHBOUR_GAP, window[1], clip_end)
-    result = _align_checked(tokens, samples, lo, hi, set(slots), estimates)
-    if result is None or _unexplained_speech(result, voiced):
+    # Hesitations anywhere first (a filler nobody heard is found), then only where something
+    # was heard; an alignment that leaves sound unexplained is not used.
+    result = None
+    for allowed in (set(slots), set(range(1, len(tokens)))):
+        result = _align_checked(tokens, samples, lo, hi, allowed, estimates)
+        if result is not None and not _unexplained_speech(result, voiced) and not _stretched(tokens, result):
+            break
+        result = None
+    if result is None:
         return None
     removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
     # Words the recogniser heard inside the take that the cut drops (off-script, repeated):
@@ -115,6 +122,16 @@ def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: fl
 
 MAX_HESITATION = 0.65
 """A hesitation (s) longer than this is a word the decoder took for one."""
+
+
+def _stretched(tokens: Sequence[str], result: forced_align.TakeAlignment) -> bool:
+    """True when a word was stretched over something else (a short word lasting more than
+    half a second and twice its letters' worth: "the" placed over an "uh")."""
+    for text, (a, b) in zip(tokens, result.words):
+        letters = sum(ch.isalpha() for ch in text)
+        if b - a > max(0.5, 2.0 * (0.065 * letters + 0.1)):
+            return True
+    return False
 
 
 UNEXPLAINED = 0.15

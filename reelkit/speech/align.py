@@ -333,6 +333,8 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
     pairs = align_tokens(tokens, [w.text for w in heard])
     # First pass: matched pairs get times; unmatched script runs are collected.
     items: list[_Timed | list[str]] = []
+    runs: list[tuple[int, int]] = []  # token range of each unmatched run, in order
+    starts = _line_starts(script)
     for n_pair, p in enumerate(pairs):
         if p.s1 > p.s0 and p.r1 > p.r0:
             start, end = heard[p.r0].start, heard[p.r1 - 1].end
@@ -344,25 +346,32 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
         elif p.s1 > p.s0:  # script words not heard
             if items and isinstance(items[-1], list):
                 items[-1].extend(tokens[p.s0:p.s1])
+                runs[-1] = (runs[-1][0], p.s1)
             else:
                 items.append(list(tokens[p.s0:p.s1]))
+                runs.append((p.s0, p.s1))
         else:  # heard words not in the script
             w = heard[p.r0]
             if _is_adlib(w) and _clean_context(pairs, n_pair, heard):
                 items.append(_Timed(w.text.strip(), w.start, w.end, 0.8, adlib=True))
     duration = len(samples) / sr
     out: list[_Timed] = []
+    run_no = -1
     for idx, item in enumerate(items):
         if isinstance(item, _Timed):
             out.append(item)
             continue
+        run_no += 1
+        # Only whole script lines may be left out (a line cut in the edit); words of a line
+        # that was heard are always captioned (forced alignment then places them).
+        whole = runs[run_no][0] in starts and runs[run_no][1] in starts
         prev = out[-1] if out else None
         nxt = next((x for x in items[idx + 1:] if isinstance(x, _Timed)), None)
         k = len(item)
         if prev is not None and nxt is not None:
             a, b = prev.end, nxt.start
             spoken = activity_seconds(a, b)
-            if k > ALWAYS_KEEP_RUN and spoken < k * SECONDS_PER_WORD:
+            if whole and k > ALWAYS_KEEP_RUN and spoken < k * SECONDS_PER_WORD:
                 continue  # a script line that was not spoken
             if b - a < k * SECONDS_PER_WORD:
                 # The recogniser absorbed these words into its neighbours: take a share of them.
@@ -373,13 +382,26 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
             out.extend(_split_span(item, a, b, 0.3))
         elif nxt is not None:  # before the first heard word
             a, b = max(0.0, nxt.start - k * 0.4), nxt.start
-            if activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
+            if not whole or activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
                 out.extend(_split_span(item, a, b, 0.3))
         elif prev is not None:  # after the last heard word
             a, b = prev.end, min(duration, prev.end + k * 0.4)
-            if activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
+            if not whole or activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
                 out.extend(_split_span(item, a, b, 0.3))
     return out
+
+
+def _line_starts(script: str) -> set[int]:
+    """Token indices where a script line (a text line or a sentence) starts, and the end."""
+    starts = {0}
+    k = 0
+    for raw in script.splitlines():
+        for part in re.split(r"(?<=[.!?])\s+(?=\S)", raw.strip()):
+            n = len(script_tokens(part))
+            if n:
+                k += n
+                starts.add(k)
+    return starts
 
 
 def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = 16000,
