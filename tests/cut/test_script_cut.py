@@ -116,6 +116,11 @@ def test_render_script_cuts_and_captions_read_the_script(raw, rendered) -> None:
     srt = " ".join(item.text.replace("\n", " ") for item in pysrt.open(str(folder / "raw-take.srt")))
     assert srt.split() == script_tokens(SCRIPT)
     assert [w.text for p in plan.pages for w in p.words] == script_tokens(SCRIPT)
+    # One timing path: the kept words timed by forced alignment on the kept voice (issue 17).
+    assert {w.timing for w in plan.words} <= {"forced", "interpolated"}
+    assert sum(w.timing == "forced" for w in plan.words) >= len(plan.words) - 1
+    starts = [w.start for p in plan.pages for w in p.words]
+    assert starts == sorted(starts)
     # The decisions, in plan.json's documented shape.
     data = json.loads((folder / "plan.json").read_text(encoding="utf-8"))["script_cut"]
     assert [d["line"] for d in data] == SCRIPT_LINES
