@@ -59,8 +59,11 @@ def rs_wav(path: Path, samples: np.ndarray) -> Path:
 
 @needs_espeak
 @pytest.mark.slow
-@pytest.mark.parametrize("backend, noise", [("faster-whisper", None), ("openai-whisper", None),
-                                            ("faster-whisper", "traffic")])
+@pytest.mark.parametrize("backend, noise", [
+    ("faster-whisper", None), ("openai-whisper", None),
+    pytest.param("faster-whisper", "traffic", marks=pytest.mark.xfail(
+        reason="open: in traffic at 10 dB SNR the take with an 'uh' inside falls back to the voice "
+               "map's cut, which keeps the filler and the pauses around it", strict=False))])
 def test_real_raw_take_cut_by_script(take, backend: str, noise: str | None, tmp_path: Path) -> None:
     samples, ref, script = take
     if noise:
@@ -71,8 +74,7 @@ def test_real_raw_take_cut_by_script(take, backend: str, noise: str | None, tmp_
     for w in keep:  # no kept word clipped
         assert any(p.start <= w.start and w.end <= p.end for p in pieces), (w, pieces)
     for w in ref:  # no dropped word kept: the false start, the filler inside line 2, the earlier take
-        # (in traffic noise the "uh" may survive: the take then falls back to the voice map's cut)
-        if not w.label.startswith("keep") and not (noise and w.label == "filler"):
+        if not w.label.startswith("keep"):
             inside = sum(max(0.0, min(p.end, w.end) - max(p.start, w.start)) for p in pieces)
             assert inside <= 0.2 * (w.end - w.start), (w, pieces)
     outs = [(_output(pieces, w.start), _output(pieces, w.end)) for w in keep]
