@@ -103,6 +103,7 @@ def episode_facts(outcome: EpisodeOutcome, out_dir: Path) -> dict[str, Any]:
         "platforms": platforms, "captions_excerpt": caption_excerpt(plan) if plan else "",
         "cut_decisions": cut_decisions(plan) if plan else [], "worker": outcome.worker,
         "accessibility": metadata.get("accessibility") if isinstance(metadata.get("accessibility"), dict) else None,
+        "missing_lines": [d.get("line", "") for d in (cut_decisions(plan) if plan else []) if d.get("kept") is None],
     }
 
 
@@ -118,6 +119,7 @@ def report_facts(result: BatchResult, out_dir: Path) -> dict[str, Any]:
         "rendered": result.counts.get("rendered", 0), "skipped": result.counts.get("skipped", 0),
         "failed": result.counts.get("failed", 0), "not_finished": result.counts.get("interrupted", 0),
         "problems": list(result.problems), "episodes": episodes,
+        "published_without_lines": [e["index"] for e in episodes if e["missing_lines"]],
     }
 
 
@@ -267,6 +269,12 @@ def render_html(facts: dict[str, Any]) -> str:
     if failed:
         items = "".join(f"<li>{_e(e['index'])}. {_e(e['title'])}: {_e(e['error'])}</li>" for e in failed)
         banner = f'<section class="failures"><h2>{len(failed)} episode(s) failed</h2><ul>{items}</ul></section>'
+    short = [e for e in facts["episodes"] if e.get("missing_lines")]
+    if short:
+        items = "".join(f"<li>{_e(e['index'])}. {_e(e['title'])}: without " + "; ".join(
+            f"\u201c{_e(line)}\u201d" for line in e["missing_lines"]) + "</li>" for e in short)
+        banner += (f'<section class="failures"><h2>{len(short)} episode(s) published without script lines '
+                   f'(edit.missing_lines: warn)</h2><ul>{items}</ul></section>')
     cards = "".join(_card(e) for e in failed + others)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"

@@ -34,6 +34,7 @@ from reelkit.plan.platforms import (DEFAULT_PLATFORMS, Platform, common_safe_box
 from reelkit.reframe.crop import frame_cuts
 from reelkit.reframe.tracking import track_cuts
 from reelkit.speech import caption_words, script_prompt
+from reelkit.speech.align import time_known_words
 from reelkit.speech.coverage import transcribe_covering, voiced_regions
 from reelkit.speech.pcm import decode_voice_file
 from reelkit.speech.worker import transcribe_isolated
@@ -91,7 +92,9 @@ class RunState:
     script_cut: Expanded | None = None
     """The cut the script decided (``cut: script`` segments), at the first frame size's rate."""
     words: tuple[Word, ...] | None = None
-    """The caption words: transcribed once, or taken from the script cut's decision."""
+    """The caption words: transcribed once, or the script cut's words aligned on the kept voice."""
+    script_guides: tuple[Word, ...] | None = None
+    """The script cut's estimated word times: the guides of that alignment."""
     captions_file: tuple[CaptionPage, ...] | None = None
     """The producer's corrected captions (``--captions``), read once."""
     faces: dict[tuple[Any, ...], Analysis] = field(default_factory=dict)
@@ -125,6 +128,15 @@ def _caption_words(plan: Plan, outline: Outline, request: PlanRequest) -> tuple[
         return words
 
 
+def _script_cut_words(plan: Plan, outline: Outline, guides: Sequence[Word]) -> tuple[Word, ...]:
+    """The kept script words of a script-driven cut, timed by forced alignment on the kept
+    voice (what is heard, as rendered); the cut decision's times only guide the regions."""
+    with tempfile.TemporaryDirectory(prefix="reelkit-voice-") as tmp:
+        samples = decode_voice_file(plan, Path(tmp) / "voice.f32")
+        return time_known_words([w.text for w in guides], [(w.start, w.end) for w in guides], samples,
+                                language=outline.language)
+
+
 def _regroup_broken(pages: Sequence[CaptionPage], plan: Plan) -> tuple[CaptionPage, ...]:
     """A producer's corrected captions keep their words and times; only a cue that breaks the
     grouping rules (too long a line, too many lines, too long on screen) is regrouped, inside
@@ -152,7 +164,10 @@ def _pages(plan: Plan, outline: Outline, request: PlanRequest,
     if not any(plan.source(c.source).has_audio and c.captions for c in plan.cuts):
         return (), ()
     if state.words is None:
-        state.words = _caption_words(plan, outline, request)
+        if state.script_guides is not None:
+            state.words = _script_cut_words(plan, outline, state.script_guides)
+        else:
+            state.words = _caption_words(plan, outline, request)
     words = state.words
     return words, tuple(paginate(words, plan.caption_rules, plan.fps, windows))
 
@@ -308,5 +323,5 @@ def _script_cut_parts(state: RunState, expanded: Expanded, sources: tuple[Source
     only_script = all(origin is not None or not seg.captions or not (seg.media and seg.media.has_audio)
                       for origin, seg in zip(expanded.origins, outline.segments))
     if only_script and state.words is None and state.captions_file is None:
-        state.words = output_words(expanded, cuts)
+        state.script_guides = output_words(expanded, cuts)
     return tuple(out), cuts, plan_records(expanded, out)

@@ -29,7 +29,8 @@ class Word:
     timing: str = ""
     """How the start was found: ``forced`` (acoustic alignment of the script), ``onset``
     (recogniser time snapped onto the speech), ``whisper`` (recogniser time), ``estimate``
-    (spread over the speech), ``spread`` (a cue's span shared by characters); "" unknown."""
+    (spread over the speech), ``interpolated`` (a known word the aligner could not place, timed
+    between its placed neighbours), ``spread`` (a cue's span shared by characters); "" unknown."""
 
 
 @dataclass(frozen=True)
