@@ -26,6 +26,9 @@ class MediaInfo:
     audio_codec: str = ""
     audio_rate: int = 0
     audio_channels: int = 0
+    video_start: float = 0.0
+    """Seconds from the file's start (ffmpeg's seek origin: the earliest stream's first
+    timestamp) to the first video frame: the picture's offset against the audio clock."""
 
 
 def probe(path: str | Path) -> MediaInfo:
@@ -60,21 +63,7 @@ def _probe_cached(path: str, mtime_ns: int, size: int) -> MediaInfo:
         duration = _duration(container, vstreams + astreams)
         info = dict(path=path, duration=duration, has_video=bool(vstreams), has_audio=bool(astreams))
         if vstreams:
-            vs = vstreams[0]
-            rotation = 0
-            width, height = vs.codec_context.width, vs.codec_context.height
-            try:
-                frame = next(container.decode(vs))
-                rotation = int(getattr(frame, "rotation", 0) or 0) % 360
-                width, height = frame.width, frame.height
-            except (StopIteration, av.error.FFmpegError) as exc:
-                raise MediaError(f"video stream cannot be decoded ({_reason(exc)})", path=path,
-                                 hint="the file may be truncated; re-export it") from None
-            if rotation in (90, 270):
-                width, height = height, width
-            rate = vs.average_rate or vs.guessed_rate or vs.base_rate or Fraction(30)
-            info.update(width=width, height=height, rotation=rotation, fps=float(rate),
-                        video_codec=vs.codec_context.name)
+            info.update(_video_facts(container, vstreams[0], path))
         if astreams:
             aus = astreams[0]
             info.update(audio_codec=aus.codec_context.name, audio_rate=aus.codec_context.sample_rate or 0,
@@ -86,6 +75,56 @@ def _probe_cached(path: str, mtime_ns: int, size: int) -> MediaInfo:
     if duration <= 0:
         raise MediaError("has no duration (empty or truncated)", path=path)
     return MediaInfo(**info)
+
+
+def _video_facts(container, vs, path: str) -> dict:  # type: ignore[no-untyped-def]
+    """Size as displayed, rotation, rate, codec and picture start of video stream ``vs``."""
+    import av
+
+    times: list[float] = []
+    frame = None
+    try:
+        # The first packets' times (no decoding beyond the first frame) place the frame grid.
+        for packet in container.demux(vs):
+            if packet.pts is not None and packet.size:
+                times.append(float(packet.pts * vs.time_base))
+            if frame is None:
+                frame = next(iter(packet.decode()), None)
+            if frame is not None and len(times) >= _GRID_PACKETS:
+                break
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"video stream cannot be decoded ({_reason(exc)})", path=path,
+                         hint="the file may be truncated; re-export it") from None
+    if frame is None:
+        raise MediaError("video stream cannot be decoded (no frame)", path=path,
+                         hint="the file may be truncated; re-export it")
+    rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+    width, height = frame.width, frame.height
+    if rotation in (90, 270):
+        width, height = height, width
+    rate = vs.average_rate or vs.guessed_rate or vs.base_rate or Fraction(30)
+    start = _grid_start(sorted(times)) - (container.start_time or 0) / 1_000_000
+    return dict(width=width, height=height, rotation=rotation, fps=float(rate),
+                video_codec=vs.codec_context.name, video_start=max(0.0, round(start, 6)))
+
+
+_GRID_PACKETS = 16
+
+
+def _grid_start(times: list[float]) -> float:
+    """Where frame 0 of the stream's frame grid lies: the median of (time - index * interval)
+    over ``times`` (sorted presentation times), the interval measured from the second time to
+    the last (millisecond timestamps, as in Matroska, round single gaps by up to 3 %).
+
+    Usually the first frame's time. A muxer that writes no edit list may instead lengthen the
+    first frame by the audio's priming (ffmpeg's ``-use_editlist 0``): every later frame is then
+    late by that much, and so is the audio it was recorded with.
+    """
+    if len(times) < 3:
+        return times[0] if times else 0.0
+    interval = (times[-1] - times[1]) / (len(times) - 2)
+    phases = sorted(t - i * interval for i, t in enumerate(times))
+    return phases[len(phases) // 2]
 
 
 _STILL_CODECS = {"png", "mjpeg", "bmp", "tiff", "webp", "gif", "jpeg2000", "apng"}

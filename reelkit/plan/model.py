@@ -110,6 +110,9 @@ class Source:
     has_video: bool
     has_audio: bool
     audio_rate: int
+    video_start: float = 0.0
+    """Seconds from the file's start (ffmpeg's seek origin) to its first video frame; the
+    cut's frames and its audio are both taken from this origin plus the cut's start."""
 
 
 @dataclass(frozen=True)

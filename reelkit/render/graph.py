@@ -25,15 +25,30 @@ def _n(value: float) -> str:
     return text if text not in ("", "-0") else "0"
 
 
-def _seek(plan: Plan, cut: Cut) -> str:
-    """The cut's source start for ``-ss``, floored to the microsecond ffmpeg parses.
+PREROLL = 0.2
+"""Seconds decoded before a cut's start and trimmed off by timestamp. A decoder that starts at
+a seek point loses its first frame (AAC skips it as priming, MP3 lacks its bit reservoir: up to
+128 ms at 8 kHz), and ``-ss 0`` does the same to the file's first frame."""
 
-    Frame times at 30000/1001 are not whole microseconds: rounding up would seek past the
-    cut's first frame and drop it; flooring keeps it (the frame before starts 33 ms earlier).
+
+def _seek(plan: Plan, cut: Cut) -> tuple[int, int]:
+    """(input seek, cut start) in microseconds from the file's start (ffmpeg's seek origin).
+
+    The cut's first frame sits at the source's ``video_start`` plus its frame time; frame times
+    at 30000/1001 are not whole microseconds, and rounding up would seek past the first frame
+    and drop it, so the time is floored (the frame before starts 33 ms earlier). The input
+    seek is :data:`PREROLL` earlier (never before the file's start).
     """
     first = cut_frames(cut, plan.rate)[0]
     micro = (first * 1_000_000 * plan.rate.denominator) // plan.rate.numerator
-    return _n(micro / 1_000_000)  # exact: %.6f of a whole number of microseconds
+    micro += round(plan.source(cut.source).video_start * 1_000_000)
+    return max(0, micro - round(PREROLL * 1_000_000)), micro
+
+
+def _lead(plan: Plan, cut: Cut) -> float:
+    """Seconds between the input seek and the cut's start (decoded, then trimmed)."""
+    seek, start = _seek(plan, cut)
+    return (start - seek) / 1_000_000
 
 
 def _rate(plan: Plan) -> str:
@@ -44,13 +59,17 @@ def _rate(plan: Plan) -> str:
 # --- inputs ---------------------------------------------------------------------------------
 
 def cut_inputs(plan: Plan, *, audio_only: bool = False) -> list[str]:
-    """One input per cut, trimmed by input seeking (decode starts at the cut, not at 0)."""
+    """One input per cut, seeked to just before the cut (decode starts there, not at 0); the
+    segment chains trim the pre-roll off by timestamp."""
     args: list[str] = []
     for cut in plan.cuts:
         src = plan.source(cut.source)
         if audio_only:
             args += ["-vn"]
-        args += ["-ss", _seek(plan, cut), "-t", _n(cut.duration + 0.1), "-i", src.path]
+        seek, start = _seek(plan, cut)
+        # No -ss at the file's start: even -ss 0 makes the AAC decoder drop the first frame.
+        args += ["-ss", _n(seek / 1_000_000)] if seek else []
+        args += ["-t", _n(cut.duration + 0.1 + (start - seek) / 1_000_000), "-i", src.path]
     return args
 
 
@@ -102,11 +121,16 @@ def _crop_filter(cut: Cut) -> str:
             f":y={path_expr(cut.crop_path, 'y', cut.out_start)}")
 
 
-def _segment_video(plan: Plan, cut: Cut, index: int) -> str:
+def _segment_video(plan: Plan, cut: Cut, index: int, lead: float = 0.0) -> str:
     ss, se, _, _ = cut_frames(cut, plan.rate)
     n_frames = se - ss
     w, h = plan.width, plan.height
-    head = (f"[{index}:v]setpts=PTS-STARTPTS,fps={_rate(plan)},"
+    # The cut's first frame lies ``lead`` after the seek (floored to the microsecond; off by
+    # the container's rounding, 0.5 ms in Matroska): half a source frame of slack keeps it and
+    # still drops the frame before it.
+    slack = 0.5 / plan.source(cut.source).fps if plan.source(cut.source).fps > 0 else 0.001
+    trim = f"trim=start={_n(lead - slack)}," if lead > slack else ""
+    head = (f"[{index}:v]{trim}setpts=PTS-STARTPTS,fps={_rate(plan)},"
             f"tpad=stop_mode=clone:stop_duration=1,trim=end_frame={n_frames},setpts=PTS-STARTPTS,"
             f"{_crop_filter(cut)}")
     tail = f"setsar=1,format=yuv420p[v{index}]"
@@ -122,6 +146,16 @@ def _segment_video(plan: Plan, cut: Cut, index: int) -> str:
             f"[bgs{index}][fgs{index}]overlay=(W-w)/2:(H-h)/2,{tail}")
 
 
+# A cut's audio keeps the source's own alignment with its picture: after input seeking both
+# streams' timestamps count from the seek point, and the audio is padded with silence (a
+# delayed start, an empty edit) or trimmed (samples before the cut) to begin exactly there,
+# rather than re-zeroed at its first sample (asetpts=PTS-STARTPTS), which moved the audio by
+# its start offset. Priming and encoder delay are skipped by the decoders from the container's
+# edit list or pre-skip, so the timestamps already account for them. Later gaps over 0.1 s
+# (swr's default hard-compensation threshold) are filled with silence too.
+SOURCE_AUDIO_TIMING = "aresample=48000:async=1:min_comp=0.0001:first_pts=0"
+
+
 def _segment_audio(plan: Plan, cut: Cut, index: int) -> str:
     dur = _n(cut.duration)
     src = plan.source(cut.source)
@@ -129,8 +163,10 @@ def _segment_audio(plan: Plan, cut: Cut, index: int) -> str:
         return f"anullsrc=r=48000:cl=stereo,atrim=duration={dur}[a{index}]"
     # Resample every clip to one rate/layout, then pad or trim to the cut's exact length,
     # so segments from clips with different sample rates join without drift.
-    return (f"[{index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-            f"asetpts=PTS-STARTPTS,apad,atrim=duration={dur}{_join_fades(plan, index)}[a{index}]")
+    lead = _lead(plan, cut)
+    trim = f"atrim=start={_n(lead)},asetpts=PTS-STARTPTS," if lead > 0 else ""
+    return (f"[{index}:a]{SOURCE_AUDIO_TIMING},{trim}aformat=sample_fmts=fltp:channel_layouts=stereo,"
+            f"apad,atrim=duration={dur}{_join_fades(plan, index)}[a{index}]")
 
 
 JOIN_FADE = 0.012
@@ -210,7 +246,7 @@ def _join(kind: str, n: int, out: str) -> str:
 def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
                 caption_overlays: Sequence[Overlay] = ()) -> tuple[list[str], str]:
     """Filter chains producing the finished picture; returns (chains, output label)."""
-    chains = [_segment_video(plan, cut, i) for i, cut in enumerate(plan.cuts)]
+    chains = [_segment_video(plan, cut, i, _lead(plan, cut)) for i, cut in enumerate(plan.cuts)]
     chains.append(_join("v", len(plan.cuts), "vcat"))
     overlays = list(plan.overlays)
     ov_chains, label = _overlay_chain(plan, overlay_first_input, "vcat", overlays)
@@ -272,7 +308,24 @@ def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
         ceiling_db = spec.true_peak_db - 1.0
         if measured.true_peak_db + gain > ceiling_db:
             flt += f"alimiter=limit={_n(round(10 ** (ceiling_db / 20), 4))}:attack=5:release=50:level=0,"
-    return flt + f"aresample={spec.audio_rate}"
+    return flt + f"aresample={spec.audio_rate}" + _priming_trim(spec)
+
+
+ENCODER_PRIMING = {"aac": 1024}
+"""Samples an encoder puts before the first input sample (ffmpeg's AAC encoder: 1024 at any
+rate). Opus carries its pre-skip in the stream header, which decoders honour; PCM has none."""
+
+
+def _priming_trim(spec: OutputSpec) -> str:
+    """Drop the encoder's priming length from the programme's start.
+
+    The platform files carry no edit list (Reels and Shorts ask for none; players that ignore
+    edit lists would play out of sync), so the priming samples are played: the audio would be
+    late by 1024 samples (21.3 ms at 48 kHz). Trimming as many samples from the start (at most
+    the programme's first 21 ms, a join fade's length) keeps every later sample on time.
+    """
+    priming = ENCODER_PRIMING.get(spec.audio_codec, 0)
+    return f",atrim=start_sample={priming},asetpts=PTS-STARTPTS" if priming else ""
 
 
 # --- whole commands -------------------------------------------------------------------------
@@ -363,7 +416,7 @@ def clean_frames_args(plan: Plan, picks: Sequence[tuple[Cut, float]], *, gray_si
     args: list[str] = []
     chains: list[str] = []
     for i, (cut, src_time) in enumerate(picks):
-        args += ["-ss", _n(src_time), "-t", _n(2.0 / plan.fps + 0.1), "-i", plan.source(cut.source).path]
+        args += ["-ss", _n(src_time + plan.source(cut.source).video_start), "-t", _n(2.0 / plan.fps + 0.1), "-i", plan.source(cut.source).path]
         tail = f"scale={gray_size[0]}:{gray_size[1]}:flags=area,format=gray" if gray_size else "format=rgb24"
         chains.append(f"{_segment_video(plan, cut, i)};[v{i}]trim=end_frame=1,setpts=PTS-STARTPTS,{tail}[f{i}]")
     n = len(picks)
