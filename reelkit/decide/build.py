@@ -13,10 +13,12 @@ from typing import Any
 from reelkit.errors import CaptionError, InputError
 from reelkit.io.paths import assets_dir
 from reelkit.plan.frames import exact_rate, normalise, rate_text
-from reelkit.plan.model import CaptionPage, Plan, Word
+from reelkit.io.probe import probe
+from reelkit.plan.model import CaptionPage, Plan, Source, Word
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
 from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms, preset_data
 from reelkit.cut.timeline import build_timeline
+from reelkit.speech.channels import analyse_source
 
 log = logging.getLogger(__name__)
 
@@ -213,6 +215,7 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     script_cut: tuple = ()
     if "script_cut" in shared:
         sources, cuts, script_cut = _script_cut_parts(shared, sources, cuts, outline)
+    sources = decide_channels(sources, outline.audio_channels, shared.setdefault("channels", {}))
     duration = cuts[-1].out_end
     safe_box = common_safe_box(platforms, width, height)
     outputs = tuple(p.output_spec(str(folder / f"{p.name}.mp4")) for p in platforms)
@@ -249,6 +252,26 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     plan = normalise(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes,
                              translations=translations, burn_language=burn_language))
     return replace(plan, captions=prepare_captions(plan, assets_dir()))
+
+
+def decide_channels(sources: Sequence[Source], setting: str, memo: dict[str, tuple[str, str]]) -> tuple[Source, ...]:
+    """Each source with audio gets its channel choice: the outline's ``audio.channels`` when
+    set, else the analysis of its channels (once per file; ``memo`` is shared across sizes)."""
+    out = []
+    for src in sources:
+        if not src.has_audio:
+            out.append(src)
+            continue
+        if setting != "auto":
+            choice, reason = setting, "outline audio.channels"
+        else:
+            if src.path not in memo:
+                memo[src.path] = analyse_source(src.path, probe(src.path).audio_channels)
+            choice, reason = memo[src.path]
+            if choice != "stereo":
+                log.info("%s: audio %s (%s)", src.path, choice, reason)
+        out.append(replace(src, channels=choice, channels_reason=reason))
+    return tuple(out)
 
 
 def _script_cut_parts(shared: dict[str, Any], sources: tuple, cuts: tuple, outline: Outline):  # type: ignore[no-untyped-def]

@@ -113,6 +113,13 @@ class Source:
     video_start: float = 0.0
     """Seconds from the file's start (ffmpeg's seek origin) to its first video frame; the
     cut's frames and its audio are both taken from this origin plus the cut's start."""
+    channels: str = ""
+    """How the voice reaches both output channels (reelkit.speech.channels.CHOICES): ``left``
+    or ``right`` (that channel to both sides), ``mix``, ``mix_inverted`` (the right channel's
+    polarity flipped before averaging), ``stereo`` or "" (as recorded; more than two channels
+    downmixed by their layout)."""
+    channels_reason: str = ""
+    """Why: the analysis's finding, or "outline" when ``audio.channels`` chose it."""
 
 
 @dataclass(frozen=True)

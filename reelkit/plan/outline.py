@@ -68,6 +68,7 @@ class Outline:
     edit: EditSettings = EditSettings()
     translations: tuple[tuple[str, Path], ...] = ()  # (language, translated script file)
     burn: str | None = None  # language of the burned captions (default: ``language``)
+    audio_channels: str = "auto"  # audio.channels: auto | left | right | mix | stereo
 
     @property
     def slug(self) -> str:
@@ -187,7 +188,8 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
         script=data.get("script"), hook=data.get("hook"), cta=data.get("cta"),
         description=data.get("description", ""), hashtags=tuple(data.get("hashtags", ())),
         callouts=callouts, fps=data.get("fps"), edit=EditSettings.from_mapping(data.get("edit")),
-        translations=translations, burn=data.get("burn"))
+        translations=translations, burn=data.get("burn"),
+        audio_channels=(data.get("audio") or {}).get("channels", "auto"))
 
 
 def outline_for_clips(clips: list[Path], script: str | None = None) -> Outline:

@@ -165,8 +165,24 @@ def _segment_audio(plan: Plan, cut: Cut, index: int) -> str:
     # so segments from clips with different sample rates join without drift.
     lead = _lead(plan, cut)
     trim = f"atrim=start={_n(lead)},asetpts=PTS-STARTPTS," if lead > 0 else ""
-    return (f"[{index}:a]{SOURCE_AUDIO_TIMING},{trim}aformat=sample_fmts=fltp:channel_layouts=stereo,"
+    return (f"[{index}:a]{SOURCE_AUDIO_TIMING},{trim}{_channel_remix(src.channels)}"
+            f"aformat=sample_fmts=fltp:channel_layouts=stereo,"
             f"apad,atrim=duration={dur}{_join_fades(plan, index)}[a{index}]")
+
+
+_REMIX = {
+    "left": "c0=c0|c1=c0",
+    "right": "c0=c1|c1=c1",
+    "mix": "c0=0.5*c0+0.5*c1|c1=0.5*c0+0.5*c1",
+    "mix_inverted": "c0=0.5*c0-0.5*c1|c1=0.5*c0-0.5*c1",
+}
+
+
+def _channel_remix(choice: str) -> str:
+    """The pan filter putting a stereo source's voice in both channels (plan's Source.channels);
+    nothing for ``stereo``/"" (aformat then keeps stereo, upmixes mono, and downmixes 3-8
+    channels by their layout with the centre to both sides)."""
+    return f"pan=stereo|{_REMIX[choice]}," if choice in _REMIX else ""
 
 
 JOIN_FADE = 0.012
