@@ -292,7 +292,7 @@ def _script_cut_parts(shared: dict[str, Any], sources: tuple, cuts: tuple, outli
             out.append(Source(id=f"s{len(out)}", path=str(clip), duration=m.duration, width=m.width,
                               height=m.height, rotation=m.rotation, fps=m.fps, has_video=m.has_video,
                               has_audio=m.has_audio, audio_rate=m.audio_rate,
-                              video_start=m.video_start))
+                              video_start=m.video_start, hdr=m.colour.hdr))
             known.add(str(clip))
     only_script = all(origin is not None or not seg.captions or not (seg.media and seg.media.has_audio)
                       for origin, seg in zip(expanded.origins, outline.segments))

@@ -10,6 +10,57 @@ from pathlib import Path
 from reelkit.errors import MediaError
 
 
+# libavutil's colour enums (pixfmt.h) by number, as PyAV reports them, to ffmpeg's names.
+_PRIMARIES = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "film", 9: "bt2020",
+              10: "smpte428", 11: "smpte431", 12: "smpte432"}
+_TRANSFERS = {1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "smpte240m", 8: "linear",
+              13: "iec61966-2-1", 14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084", 18: "arib-std-b67"}
+_MATRICES = {0: "gbr", 1: "bt709", 4: "fcc", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020nc",
+             10: "bt2020c", 14: "ictcp"}
+_RANGES = {1: "tv", 2: "pc"}
+HDR_TRANSFERS = {"arib-std-b67": "hlg", "smpte2084": "pq"}
+"""Transfer characteristics of HDR video: HLG and PQ (HDR10, and Dolby Vision 8.1/8.4 bases)."""
+
+
+@dataclass(frozen=True)
+class ColourInfo:
+    """A video stream's colour tags (ffmpeg's names; "" untagged) and its bit depth."""
+
+    primaries: str = ""
+    transfer: str = ""
+    matrix: str = ""
+    range: str = ""
+    bit_depth: int = 8
+    dolby_vision: bool = False
+
+    @property
+    def hdr(self) -> str:
+        """"hlg", "pq", or "" for SDR (or untagged)."""
+        return HDR_TRANSFERS.get(self.transfer, "")
+
+
+def colour_info(stream, frame) -> ColourInfo:  # type: ignore[no-untyped-def]
+    """The colour tags of a PyAV video ``stream`` (its first decoded ``frame`` when the stream
+    header has none) and the bit depth of its pixel format."""
+    cc = stream.codec_context
+
+    def tag(names: dict[int, str], attr: str) -> str:
+        value = int(getattr(cc, attr, 0) or 0) or int(getattr(frame, attr, 0) or 0)
+        return names.get(value, "")
+
+    try:
+        depth = int(frame.format.components[0].bits)
+    except (AttributeError, IndexError):
+        depth = 8
+    # Dolby Vision: its configuration record (dvcC/dvvC) or a DV codec tag on the stream.
+    tag_text = str(getattr(cc, "codec_tag", "") or "")
+    side = getattr(stream, "side_data", None) or {}
+    dovi = tag_text in ("dvh1", "dvhe", "dva1", "dvav") or any("DOVI" in str(k).upper() for k in side)
+    return ColourInfo(primaries=tag(_PRIMARIES, "color_primaries"), transfer=tag(_TRANSFERS, "color_trc"),
+                      matrix=tag(_MATRICES, "colorspace"), range=tag(_RANGES, "color_range"),
+                      bit_depth=depth, dolby_vision=dovi)
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     """Facts about one media file. ``width``/``height`` are as displayed (rotation applied)."""
@@ -26,6 +77,7 @@ class MediaInfo:
     audio_codec: str = ""
     audio_rate: int = 0
     audio_channels: int = 0
+    colour: ColourInfo = ColourInfo()
     video_start: float = 0.0
     """Seconds from the file's start (ffmpeg's seek origin: the earliest stream's first
     timestamp) to the first video frame: the picture's offset against the audio clock."""
@@ -105,7 +157,8 @@ def _video_facts(container, vs, path: str) -> dict:  # type: ignore[no-untyped-d
     rate = vs.average_rate or vs.guessed_rate or vs.base_rate or Fraction(30)
     start = _grid_start(sorted(times)) - (container.start_time or 0) / 1_000_000
     return dict(width=width, height=height, rotation=rotation, fps=float(rate),
-                video_codec=vs.codec_context.name, video_start=max(0.0, round(start, 6)))
+                video_codec=vs.codec_context.name, video_start=max(0.0, round(start, 6)),
+                colour=colour_info(vs, frame))
 
 
 _GRID_PACKETS = 16

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reelkit.render.audio_input import PREROLL, SOURCE_AUDIO_TIMING, channel_remix, priming_trim
+from reelkit.render.colour import BT709_TAGS, tone_map
 from reelkit.render.loudness import Loudness
 from reelkit.plan.frames import cut_frames, rate_text
 from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan
@@ -23,12 +25,6 @@ def _n(value: float) -> str:
     """Compact, locale-free number formatting for argv and filtergraphs."""
     text = f"{value:.6f}".rstrip("0").rstrip(".")
     return text if text not in ("", "-0") else "0"
-
-
-PREROLL = 0.2
-"""Seconds decoded before a cut's start and trimmed off by timestamp. A decoder that starts at
-a seek point loses its first frame (AAC skips it as priming, MP3 lacks its bit reservoir: up to
-128 ms at 8 kHz), and ``-ss 0`` does the same to the file's first frame."""
 
 
 def _seek(plan: Plan, cut: Cut) -> tuple[int, int]:
@@ -132,7 +128,7 @@ def _segment_video(plan: Plan, cut: Cut, index: int, lead: float = 0.0) -> str:
     trim = f"trim=start={_n(lead - slack)}," if lead > slack else ""
     head = (f"[{index}:v]{trim}setpts=PTS-STARTPTS,fps={_rate(plan)},"
             f"tpad=stop_mode=clone:stop_duration=1,trim=end_frame={n_frames},setpts=PTS-STARTPTS,"
-            f"{_crop_filter(cut)}")
+            f"{_crop_filter(cut)}{tone_map(plan.source(cut.source).hdr)}")
     tail = f"setsar=1,format=yuv420p[v{index}]"
     if cut.reframe == "crop":
         return f"{head},scale={w}:{h}:flags=lanczos:{TO_BT709},{tail}"
@@ -146,16 +142,6 @@ def _segment_video(plan: Plan, cut: Cut, index: int, lead: float = 0.0) -> str:
             f"[bgs{index}][fgs{index}]overlay=(W-w)/2:(H-h)/2,{tail}")
 
 
-# A cut's audio keeps the source's own alignment with its picture: after input seeking both
-# streams' timestamps count from the seek point, and the audio is padded with silence (a
-# delayed start, an empty edit) or trimmed (samples before the cut) to begin exactly there,
-# rather than re-zeroed at its first sample (asetpts=PTS-STARTPTS), which moved the audio by
-# its start offset. Priming and encoder delay are skipped by the decoders from the container's
-# edit list or pre-skip, so the timestamps already account for them. Later gaps over 0.1 s
-# (swr's default hard-compensation threshold) are filled with silence too.
-SOURCE_AUDIO_TIMING = "aresample=48000:async=1:min_comp=0.0001:first_pts=0"
-
-
 def _segment_audio(plan: Plan, cut: Cut, index: int) -> str:
     dur = _n(cut.duration)
     src = plan.source(cut.source)
@@ -165,24 +151,9 @@ def _segment_audio(plan: Plan, cut: Cut, index: int) -> str:
     # so segments from clips with different sample rates join without drift.
     lead = _lead(plan, cut)
     trim = f"atrim=start={_n(lead)},asetpts=PTS-STARTPTS," if lead > 0 else ""
-    return (f"[{index}:a]{SOURCE_AUDIO_TIMING},{trim}{_channel_remix(src.channels)}"
+    return (f"[{index}:a]{SOURCE_AUDIO_TIMING},{trim}{channel_remix(src.channels)}"
             f"aformat=sample_fmts=fltp:channel_layouts=stereo,"
             f"apad,atrim=duration={dur}{_join_fades(plan, index)}[a{index}]")
-
-
-_REMIX = {
-    "left": "c0=c0|c1=c0",
-    "right": "c0=c1|c1=c1",
-    "mix": "c0=0.5*c0+0.5*c1|c1=0.5*c0+0.5*c1",
-    "mix_inverted": "c0=0.5*c0-0.5*c1|c1=0.5*c0-0.5*c1",
-}
-
-
-def _channel_remix(choice: str) -> str:
-    """The pan filter putting a stereo source's voice in both channels (plan's Source.channels);
-    nothing for ``stereo``/"" (aformat then keeps stereo, upmixes mono, and downmixes 3-8
-    channels by their layout with the centre to both sides)."""
-    return f"pan=stereo|{_REMIX[choice]}," if choice in _REMIX else ""
 
 
 JOIN_FADE = 0.012
@@ -274,7 +245,9 @@ def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
         cap_chains, label = _overlay_chain(plan, overlay_first_input + len(overlays), label, caption_overlays,
                                            prefix="c")
         chains += cap_chains
-    chains.append(f"[{label}]format=yuv420p[vout]")
+    # Every frame tagged BT.709 (matrix, primaries, transfer, limited range): encoders take the
+    # frames' tags over -color_* options, and an SDR source may carry others.
+    chains.append(f"[{label}]format=yuv420p,{BT709_TAGS}[vout]")
     return chains, "vout"
 
 
@@ -324,24 +297,7 @@ def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
         ceiling_db = spec.true_peak_db - 1.0
         if measured.true_peak_db + gain > ceiling_db:
             flt += f"alimiter=limit={_n(round(10 ** (ceiling_db / 20), 4))}:attack=5:release=50:level=0,"
-    return flt + f"aresample={spec.audio_rate}" + _priming_trim(spec)
-
-
-ENCODER_PRIMING = {"aac": 1024}
-"""Samples an encoder puts before the first input sample (ffmpeg's AAC encoder: 1024 at any
-rate). Opus carries its pre-skip in the stream header, which decoders honour; PCM has none."""
-
-
-def _priming_trim(spec: OutputSpec) -> str:
-    """Drop the encoder's priming length from the programme's start.
-
-    The platform files carry no edit list (Reels and Shorts ask for none; players that ignore
-    edit lists would play out of sync), so the priming samples are played: the audio would be
-    late by 1024 samples (21.3 ms at 48 kHz). Trimming as many samples from the start (at most
-    the programme's first 21 ms, a join fade's length) keeps every later sample on time.
-    """
-    priming = ENCODER_PRIMING.get(spec.audio_codec, 0)
-    return f",atrim=start_sample={priming},asetpts=PTS-STARTPTS" if priming else ""
+    return flt + f"aresample={spec.audio_rate}" + priming_trim(spec)
 
 
 # --- whole commands -------------------------------------------------------------------------
