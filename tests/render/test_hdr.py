@@ -9,6 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from reelkit.cut.timeline import build_timeline
@@ -19,6 +20,8 @@ from reelkit.plan.model import Plan
 from reelkit.plan.outline import load_outline
 from reelkit.plan.platforms import load_platforms
 from reelkit.render.ffmpeg_engine import RenderOptions, render_plan
+
+from conftest import frame_at
 
 W, H = 108, 192
 PATTERN = f"testsrc2=s={W}x{H}:r=30:d=1"
@@ -108,3 +111,23 @@ def test_check_fails_mixed_colour_tags(tmp_path: Path) -> None:
     assert any("colour tags disagree" in p and "matrix bt709" in p and "transfer arib-std-b67" in p
                for p in problems), problems
     assert any(p.startswith("bit depth 8 cannot carry the arib-std-b67 transfer") for p in problems), problems
+
+
+def test_cover_and_preview_frames_use_the_same_mapping(delivered: tuple, tmp_path: Path) -> None:
+    from reelkit.render import graph
+    from reelkit.render.brand_preview import preview_args
+    from reelkit.render.colour import tone_map
+
+    _, plan, clips = delivered
+    hlg_cut = plan.cuts[1]
+    frames = graph.clean_frames_args(plan, [(hlg_cut, 0.5), (plan.cuts[0], 0.5)], rgb=True, out=str(tmp_path / "f.rgb"))
+    graph_text = frames[frames.index("-filter_complex") + 1]
+    assert graph_text.count(tone_map("hlg").lstrip(",")) == 1  # the HLG cut only, not the SDR one
+    # The cover's raw frame of the HLG cut equals the delivered picture at that time.
+    run_ffmpeg(frames, stage="clean frames")
+    raw = (tmp_path / "f.rgb").read_bytes()
+    cover = np.frombuffer(raw[: W * H * 3], dtype="uint8").reshape(H, W, 3).astype(float)
+    delivered_frame = frame_at(delivered[0], hlg_cut.out_start + 0.5 + 1 / 60, (W, H)).astype(float)
+    assert abs(cover.mean() - delivered_frame.mean()) < 3
+    preview = preview_args([], [], None, (0, 0, W, H), W, H, tmp_path / "p.png", (clips["pq"], 0.5), "pq")
+    assert tone_map("pq").lstrip(",") in preview[preview.index("-filter_complex") + 1]
