@@ -188,9 +188,11 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
                                 box_colour=style.box_colour, window=_card_free_window(plan))
         check_jobs = {name: pool.submit(check_file, files[name], platform) for name, platform in to_check}
         cover_job.result()
-        checks = {name: list(job.result().failures) for name, job in check_jobs.items()}
+        reports = {name: job.result() for name, job in check_jobs.items()}
+        checks = {name: list(report.failures) for name, report in reports.items()}
+        loudness = {name: report.facts.loudness for name, report in reports.items() if report.facts is not None}
     metadata = folder / "metadata.json"
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
-                   platform_sidecars=wants)
+                   platform_sidecars=wants, loudness=loudness)
     return cover, metadata, checks

@@ -19,6 +19,7 @@ from reelkit.plan.outline import Outline, load_outline, outline_for_clips
 from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms, preset_data
 from reelkit.cut.timeline import build_timeline
 from reelkit.speech.channels import analyse_source
+from reelkit.speech.levels import clipped_spans, format_spans
 
 log = logging.getLogger(__name__)
 
@@ -254,14 +255,22 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Any,
     return replace(plan, captions=prepare_captions(plan, assets_dir()))
 
 
-def decide_channels(sources: Sequence[Source], setting: str, memo: dict[str, tuple[str, str]]) -> tuple[Source, ...]:
-    """Each source with audio gets its channel choice: the outline's ``audio.channels`` when
-    set, else the analysis of its channels (once per file; ``memo`` is shared across sizes)."""
+def decide_channels(sources: Sequence[Source], setting: str, memo: dict[str, Any]) -> tuple[Source, ...]:
+    """Each source with audio gets its channel choice (the outline's ``audio.channels`` when
+    set, else the analysis of its channels) and its clipped spans, analysed once per file
+    (``memo`` is shared across frame sizes)."""
     out = []
     for src in sources:
         if not src.has_audio:
             out.append(src)
             continue
+        key = ("clipped", src.path)
+        if key not in memo:
+            memo[key] = clipped_spans(src.path, src.audio_rate, probe(src.path).audio_channels)
+            if memo[key]:
+                log.warning("%s: the audio is clipped (full-scale samples) at %s: lower the recording level",
+                            src.path, format_spans(memo[key]))
+        src = replace(src, clipped=memo[key])
         if setting != "auto":
             choice, reason = setting, "outline audio.channels"
         else:

@@ -123,6 +123,8 @@ class Source:
     downmixed by their layout)."""
     channels_reason: str = ""
     """Why: the analysis's finding, or "outline" when ``audio.channels`` chose it."""
+    clipped: tuple[tuple[float, float], ...] = ()
+    """Source-time spans (seconds) where the audio is clipped (runs of full-scale samples)."""
 
 
 @dataclass(frozen=True)
