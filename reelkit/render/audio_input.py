@@ -5,6 +5,7 @@ only; graph.py places it in the audio chains."""
 from __future__ import annotations
 
 from reelkit.plan.model import OutputSpec
+from reelkit.speech.channels import VOICE_EXPR
 
 PREROLL = 0.2
 """Seconds decoded before a cut's start and trimmed off by timestamp. A decoder that starts at
@@ -22,19 +23,13 @@ a seek point loses its first frame (AAC skips it as priming, MP3 lacks its bit r
 SOURCE_AUDIO_TIMING = "aresample=48000:async=1:min_comp=0.0001:first_pts=0"
 
 
-_REMIX = {
-    "left": "c0=c0|c1=c0",
-    "right": "c0=c1|c1=c1",
-    "mix": "c0=0.5*c0+0.5*c1|c1=0.5*c0+0.5*c1",
-    "mix_inverted": "c0=0.5*c0-0.5*c1|c1=0.5*c0-0.5*c1",
-}
-
-
 def channel_remix(choice: str) -> str:
     """The pan filter putting a stereo source's voice in both channels (plan's Source.channels);
     nothing for ``stereo``/"" (aformat then keeps stereo, upmixes mono, and downmixes 3-8
     channels by their layout with the centre to both sides)."""
-    return f"pan=stereo|{_REMIX[choice]}," if choice in _REMIX else ""
+    if choice not in VOICE_EXPR:
+        return ""
+    return f"pan=stereo|c0={VOICE_EXPR[choice]}|c1={VOICE_EXPR[choice]},"
 
 
 ENCODER_PRIMING = {"aac": 1024}

@@ -9,13 +9,14 @@ import numpy as np
 
 from reelkit.errors import MediaError
 from reelkit.io.ffmpeg import ffmpeg_exe
+from reelkit.speech.channels import mono_filter, voice_choice
 
 SAMPLE_RATE = 16000
 """The rate both Whisper backends expect."""
 
 
 def load_audio_argv(path: str | Path, start: float = 0.0, end: float | None = None,
-                    sr: int = SAMPLE_RATE) -> list[str]:
+                    sr: int = SAMPLE_RATE, remix: str = "") -> list[str]:
     """The ffmpeg argument list (binary included) that writes the audio as f32le to stdout."""
     argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error"]
     if start > 0:
@@ -25,14 +26,18 @@ def load_audio_argv(path: str | Path, start: float = 0.0, end: float | None = No
     if end is not None:
         argv += ["-t", f"{max(0.0, end - start):.6f}"]
     # -map 0:a:0 makes a file without audio fail loudly instead of giving empty output.
-    argv += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(int(sr)),
+    # ``remix`` (a pan filter) takes the voice from the right channels first: averaging an
+    # inverted dual-mono pair would give silence.
+    argv += ["-map", "0:a:0", "-vn", "-sn", "-dn"] + (["-af", remix] if remix else []) + ["-ac", "1", "-ar", str(int(sr)),
              "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
     return argv
 
 
 def load_audio(path: str | Path, start: float = 0.0, end: float | None = None,
-               sr: int = SAMPLE_RATE) -> np.ndarray:
-    """Decode ``[start, end)`` seconds of the first audio stream of ``path``.
+               sr: int = SAMPLE_RATE, channels: str | None = None) -> np.ndarray:
+    """Decode ``[start, end)`` seconds of the first audio stream of ``path``, the voice taken
+    from its channels by ``channels`` (a reelkit.speech.channels choice; None: analysed, as
+    the plan analyses it, so a one-channel or inverted dual-mono voice is heard).
 
     Returns mono float32 samples at ``sr`` Hz (-1..1). Raises :class:`MediaError` naming the
     file when it is missing, unreadable, or has no audio stream.
@@ -42,7 +47,9 @@ def load_audio(path: str | Path, start: float = 0.0, end: float | None = None,
         raise MediaError("file not found", path=str(p), hint="check the path")
     if end is not None and end < start:
         raise ValueError(f"end ({end}) is before start ({start})")
-    argv = load_audio_argv(p, start, end, sr)
+    if channels is None:
+        channels = voice_choice(p)
+    argv = load_audio_argv(p, start, end, sr, mono_filter(channels))
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace")

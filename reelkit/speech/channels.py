@@ -12,6 +12,7 @@ sides); mono sources go to both channels as they are.
 
 from __future__ import annotations
 
+import functools
 import math
 import tempfile
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from reelkit.io.ffmpeg import run_ffmpeg
+from reelkit.io.probe import probe
 
 RATE = 8000
 """Analysis rate: the voice's energy lies well below 4 kHz."""
@@ -36,6 +38,28 @@ INVERTED_CORRELATION = -0.6
 CHOICES = ("stereo", "left", "right", "mix", "mix_inverted")
 """stereo: as recorded; left/right: that channel to both sides; mix: the two averaged;
 mix_inverted: the right channel's polarity flipped, then averaged (inverted dual-mono)."""
+
+VOICE_EXPR = {"left": "c0", "right": "c1", "mix": "0.5*c0+0.5*c1", "mix_inverted": "0.5*c0-0.5*c1"}
+"""The voice as a pan-filter expression of a stereo source's channels, per choice (``stereo``
+and "" take the channels as they are)."""
+
+
+def mono_filter(choice: str) -> str:
+    """The pan filter making a stereo source's voice mono for recognition ("" for ``stereo``)."""
+    return f"pan=mono|c0={VOICE_EXPR[choice]}" if choice in VOICE_EXPR else ""
+
+
+def voice_choice(path: str | Path) -> str:
+    """The channel choice for ``path`` as the plan would make it without an override (once
+    per file version: recognition may decode a file window by window)."""
+    stat = Path(path).stat()
+    return _voice_choice(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _voice_choice(path: str, mtime_ns: int, size: int) -> str:
+    info = probe(path)
+    return analyse_source(path, info.audio_channels)[0] if info.has_audio else "stereo"
 
 
 @dataclass(frozen=True)

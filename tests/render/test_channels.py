@@ -93,3 +93,14 @@ def test_outline_override_and_off_centre_warning(voice: Path, tmp_path: Path,
     assert any("off-centre" in r.getMessage() and "right channel is silent" in r.getMessage()
                for r in caplog.records), [r.getMessage() for r in caplog.records]
     assert math.isinf(channel_facts(decode_stereo(out)).balance_db)
+
+
+@needs_espeak
+def test_recognition_hears_inverted_dual_mono(voice: Path, tmp_path: Path) -> None:
+    from reelkit.speech.audio import load_audio
+
+    clip = make_source(voice, tmp_path, "inverted_dual_mono")
+    heard = load_audio(clip)
+    plain = load_audio(clip, channels="stereo")  # both channels averaged: the voice cancels
+    level = lambda x: 10 * math.log10(float((x.astype("float64") ** 2).mean()) + 1e-20)  # noqa: E731
+    assert level(heard) - level(plain) > 30
