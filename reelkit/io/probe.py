@@ -52,10 +52,11 @@ def colour_info(stream, frame) -> ColourInfo:  # type: ignore[no-untyped-def]
         depth = int(frame.format.components[0].bits)
     except (AttributeError, IndexError):
         depth = 8
-    # Dolby Vision: its configuration record (dvcC/dvvC) or a DV codec tag on the stream.
+    # Dolby Vision: a DV codec tag, or the RPU/metadata the decoder attaches to each frame
+    # (profile 8.4 is tagged hvc1 with an HLG base layer; the base layer is what is mapped).
     tag_text = str(getattr(cc, "codec_tag", "") or "")
-    side = getattr(stream, "side_data", None) or {}
-    dovi = tag_text in ("dvh1", "dvhe", "dva1", "dvav") or any("DOVI" in str(k).upper() for k in side)
+    side = [str(getattr(sd, "type", "")).upper() for sd in (getattr(frame, "side_data", None) or ())]
+    dovi = tag_text in ("dvh1", "dvhe", "dva1", "dvav") or any("DOVI" in t for t in side)
     return ColourInfo(primaries=tag(_PRIMARIES, "color_primaries"), transfer=tag(_TRANSFERS, "color_trc"),
                       matrix=tag(_MATRICES, "colorspace"), range=tag(_RANGES, "color_range"),
                       bit_depth=depth, dolby_vision=dovi)
