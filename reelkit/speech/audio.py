@@ -48,7 +48,10 @@ def load_audio(path: str | Path, start: float = 0.0, end: float | None = None,
     if end is not None and end < start:
         raise ValueError(f"end ({end}) is before start ({start})")
     if channels is None:
-        channels = voice_choice(p)
+        try:
+            channels = voice_choice(p)
+        except MediaError:  # unreadable: the decode below says so, in its own words
+            channels = "stereo"
     argv = load_audio_argv(p, start, end, sr, mono_filter(channels))
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
     if proc.returncode != 0:
