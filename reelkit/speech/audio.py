@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reelkit.errors import MediaError
+from reelkit.errors import MediaError, RenderError
 from reelkit.io.ffmpeg import ffmpeg_exe
 from reelkit.speech.channels import mono_filter, voice_choice
 
@@ -50,7 +50,7 @@ def load_audio(path: str | Path, start: float = 0.0, end: float | None = None,
     if channels is None:
         try:
             channels = voice_choice(p)
-        except MediaError:  # unreadable: the decode below says so, in its own words
+        except (MediaError, RenderError):  # unreadable: the decode below says so, in its own words
             channels = "stereo"
     argv = load_audio_argv(p, start, end, sr, mono_filter(channels))
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
