@@ -189,7 +189,9 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path],
                       for name, platform in to_check}
         voice_job = pool.submit(voice_report, plan, folder)
         cover_job.result()
-        checks = {name: list(job.result().failures) for name, job in check_jobs.items()}
+        reports = {name: job.result() for name, job in check_jobs.items()}
+        checks = {name: list(report.failures) for name, report in reports.items()}
+        loudness = {name: report.facts.loudness for name, report in reports.items() if report.facts is not None}
     metadata = folder / "metadata.json"
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
     voice = voice_job.result()
@@ -202,7 +204,7 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path],
     for line in statement["contrast_problems"]:
         log.warning("captions: %s", line)
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
-                   platform_sidecars=wants, voice=voice, accessibility=statement)
+                   platform_sidecars=wants, voice=voice, accessibility=statement, loudness=loudness)
     return cover, metadata, checks
 
 

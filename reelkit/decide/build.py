@@ -35,7 +35,9 @@ from reelkit.reframe.crop import frame_cuts
 from reelkit.reframe.tracking import track_cuts
 from reelkit.speech import caption_words, script_prompt
 from reelkit.speech.align import time_known_words
+from reelkit.speech.channels import analyse_source
 from reelkit.speech.coverage import transcribe_covering, voiced_regions
+from reelkit.speech.levels import clipped_spans, format_spans
 from reelkit.speech.pcm import decode_voice_file
 from reelkit.speech.worker import transcribe_isolated
 from reelkit.vision.analysis import Analysis
@@ -100,6 +102,8 @@ class RunState:
     faces: dict[tuple[Any, ...], Analysis] = field(default_factory=dict)
     """Face analyses by source span, so each span is decoded and detected once."""
     descriptions: tuple[DescriptionCue, ...] | None = None
+    channel_memo: dict[Any, Any] = field(default_factory=dict)
+    """Channel choices and clipped spans by source file, analysed once per run."""
     """The audio-description cues, placed once in the voice's pauses (the same at every size)."""
 
 
@@ -239,6 +243,7 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Bran
     script_cut: tuple[ScriptLineCut, ...] = ()
     if state.script_cut is not None:
         sources, cuts, script_cut = _script_cut_parts(state, state.script_cut, sources, cuts, outline)
+    sources = decide_channels(sources, outline.audio_channels, state.channel_memo)
     duration = cuts[-1].out_end
     if outline.sign_language is not None:
         from reelkit.decide.sign import check_length
@@ -305,6 +310,34 @@ def voice_cleanup(request: PlanRequest, outline: Outline, brand: Brand) -> Voice
     return VoiceCleanup(origin="brand") if brand.audio.clean == "voice" else None
 
 
+def decide_channels(sources: Sequence[Source], setting: str, memo: dict[Any, Any]) -> tuple[Source, ...]:
+    """Each source with audio gets its channel choice (the outline's ``audio.channels`` when
+    set, else the analysis of its channels) and its clipped spans, analysed once per file
+    (``memo`` is shared across frame sizes)."""
+    out = []
+    for src in sources:
+        if not src.has_audio:
+            out.append(src)
+            continue
+        key = ("clipped", src.path)
+        if key not in memo:
+            memo[key] = clipped_spans(src.path, src.audio_rate, probe(src.path).audio_channels)
+            if memo[key]:
+                log.warning("%s: the audio is clipped (full-scale samples) at %s: lower the recording level",
+                            src.path, format_spans(memo[key]))
+        src = replace(src, clipped=memo[key])
+        if setting != "auto":
+            choice, reason = setting, "outline audio.channels"
+        else:
+            if src.path not in memo:
+                memo[src.path] = analyse_source(src.path, probe(src.path).audio_channels)
+            choice, reason = memo[src.path]
+            if choice != "stereo":
+                log.info("%s: audio %s (%s)", src.path, choice, reason)
+        out.append(replace(src, channels=choice, channels_reason=reason))
+    return tuple(out)
+
+
 def _script_cut_parts(state: RunState, expanded: Expanded, sources: tuple[Source, ...], cuts: tuple[Cut, ...],
                       outline: Outline) -> tuple[tuple[Source, ...], tuple[Cut, ...], tuple[ScriptLineCut, ...]]:
     """After a script-driven cut: punch-ins, sources for clips with no kept take (the
@@ -318,7 +351,8 @@ def _script_cut_parts(state: RunState, expanded: Expanded, sources: tuple[Source
             m = probe(clip)
             out.append(Source(id=f"s{len(out)}", path=str(clip), duration=m.duration, width=m.width,
                               height=m.height, rotation=m.rotation, fps=m.fps, has_video=m.has_video,
-                              has_audio=m.has_audio, audio_rate=m.audio_rate))
+                              has_audio=m.has_audio, audio_rate=m.audio_rate,
+                              video_start=m.video_start, hdr=m.colour.hdr))
             known.add(str(clip))
     only_script = all(origin is not None or not seg.captions or not (seg.media and seg.media.has_audio)
                       for origin, seg in zip(expanded.origins, outline.segments))

@@ -14,7 +14,7 @@ from pathlib import Path
 from reelkit.deliver import mp4atoms
 from reelkit.deliver.flash import FlashResult, check_flashes
 from reelkit.errors import MediaError
-from reelkit.io.probe import checked_path, displayed_picture, media_duration, open_container
+from reelkit.io.probe import ColourInfo, checked_path, media_duration, open_container, picture_and_colour
 from reelkit.render.loudness import Loudness, measure_loudness
 from reelkit.plan.platforms import AUDIO_CODECS, VIDEO_CODECS, Platform
 
@@ -57,6 +57,7 @@ class FileFacts:
     loudness: Loudness | None = None
     voice_snr_db: float | None = None  # estimated (reelkit.speech.snr); None: not measured or no voice
     flash: FlashResult | None = None  # WCAG 2.3.1; None: not measured
+    colour: ColourInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def probe_file(path: Path, *, measure_audio: bool = True, measure_snr: bool = Fa
             raise MediaError("not a video file (no video stream)", path=str(path))
         vs = container.streams.video[0]
         cc = vs.codec_context
-        width, height, rotation = displayed_picture(container, vs, str(path))
+        width, height, rotation, colour = picture_and_colour(container, vs, str(path))
         container.seek(0)
         fps, constant, gaps = _frame_rate(container, vs)
         duration = media_duration(container, [vs])
@@ -106,7 +107,7 @@ def probe_file(path: Path, *, measure_audio: bool = True, measure_snr: bool = Fa
             video_codec=cc.name, profile=str(vs.profile or ""), level=_level(cc.name, cc.level),
             pix_fmt=str(cc.pix_fmt or ""), sample_aspect=f"{sar.numerator}:{sar.denominator}" if sar else "1:1",
             fps=fps, constant_fps=constant, frame_interval_ms=gaps,
-            has_audio=bool(container.streams.audio),
+            has_audio=bool(container.streams.audio), colour=colour,
         )
         if container.streams.audio:
             acc = container.streams.audio[0].codec_context
@@ -245,6 +246,37 @@ def _audio_rules(facts: FileFacts, platform: Platform) -> list[str]:
     return out
 
 
+_BT2020_MATRICES = {"bt2020nc", "bt2020c"}
+
+
+def colour_rules(colour: ColourInfo | None) -> list[str]:
+    """Colour tags that contradict each other, or a bit depth too small for the transfer.
+
+    An HDR transfer (HLG, PQ) belongs with BT.2020 primaries and matrix and needs 10 bits
+    (8 bits band visibly over PQ's or HLG's range); BT.2020 primaries under a BT.709 matrix
+    are mixed tags too. Players and platforms read such files inconsistently (washed out, or
+    HDR at 8 bits). Untagged fields are not judged.
+    """
+    if colour is None:
+        return []
+    tags = f"matrix {colour.matrix or 'unset'}, primaries {colour.primaries or 'unset'}, " \
+           f"transfer {colour.transfer or 'unset'}"
+    out = []
+    if colour.hdr:
+        wrong = [f"{name} {value}" for name, value, ok in (
+            ("matrix", colour.matrix, colour.matrix in _BT2020_MATRICES),
+            ("primaries", colour.primaries, colour.primaries == "bt2020")) if value and not ok]
+        if wrong:
+            out.append(f"colour tags disagree ({tags}): {' and '.join(wrong)} with an HDR "
+                       f"{colour.hdr.upper()} transfer (re-render: SDR BT.709 throughout, or HDR BT.2020 throughout)")
+        if colour.bit_depth < 10:
+            out.append(f"bit depth {colour.bit_depth} cannot carry the {colour.transfer} transfer "
+                       f"({colour.hdr.upper()} needs 10 bits)")
+    elif colour.primaries == "bt2020" and colour.matrix == "bt709":
+        out.append(f"colour tags disagree ({tags}): BT.2020 primaries with a BT.709 matrix")
+    return out
+
+
 def _container_rules(facts: FileFacts) -> list[str]:
     if not facts.is_mp4:
         return [f"container {facts.container}, expected MP4"]
@@ -267,6 +299,7 @@ def evaluate(facts: FileFacts, platform: Platform) -> CheckReport:
         failures.append(f"file size {facts.size_bytes / BYTES_PER_MB:.1f} MB, "
                         f"expected at most {platform.max_file_mb:g} MB")
     failures += _audio_rules(facts, platform)
+    failures += colour_rules(facts.colour)
     failures += _container_rules(facts)
     if facts.voice_snr_db is not None:
         from reelkit.speech.snr import VoiceSnr

@@ -109,6 +109,21 @@ class Source:
     has_video: bool
     has_audio: bool
     audio_rate: int
+    video_start: float = 0.0
+    """Seconds from the file's start (ffmpeg's seek origin) to its first video frame; the
+    cut's frames and its audio are both taken from this origin plus the cut's start."""
+    hdr: str = ""
+    """The picture's HDR transfer: ``hlg`` or ``pq`` (HDR10; Dolby Vision by its base layer),
+    "" for SDR. HDR sources are tone-mapped to SDR BT.709 in the render."""
+    channels: str = ""
+    """How the voice reaches both output channels (reelkit.speech.channels.CHOICES): ``left``
+    or ``right`` (that channel to both sides), ``mix``, ``mix_inverted`` (the right channel's
+    polarity flipped before averaging), ``stereo`` or "" (as recorded; more than two channels
+    downmixed by their layout)."""
+    channels_reason: str = ""
+    """Why: the analysis's finding, or "outline" when ``audio.channels`` chose it."""
+    clipped: tuple[tuple[float, float], ...] = ()
+    """Source-time spans (seconds) where the audio is clipped (runs of full-scale samples)."""
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,7 @@ class Outline:
     clean: str | None = None  # ``audio.clean``: "voice", "none", or None (the brand decides)
     describe: tuple[Describe, ...] = ()  # audio-description cues (WCAG 1.2.5)
     sign_language: SignLanguageClip | None = None  # interpreter picture-in-picture (WCAG 1.2.6)
+    audio_channels: str = "auto"  # audio.channels: auto | left | right | mix | stereo
 
     @property
     def slug(self) -> str:
@@ -219,6 +220,7 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
         description=data.get("description", ""), hashtags=tuple(data.get("hashtags", ())),
         callouts=callouts, fps=data.get("fps"), edit=EditSettings.from_mapping(data.get("edit")),
         translations=translations, burn=data.get("burn"), describe=describe, clean=(data.get("audio") or {}).get("clean"),
+        audio_channels=(data.get("audio") or {}).get("channels", "auto"),
         sign_language=_sign_language(doc, base, check_media))
 
 

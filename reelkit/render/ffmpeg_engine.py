@@ -8,6 +8,8 @@ passes through Python. Files are written under temporary names and renamed on su
 
 from __future__ import annotations
 
+import logging
+import math
 import shutil
 import tempfile
 import time
@@ -22,6 +24,11 @@ from reelkit.plan.model import OutputSpec, Overlay, Plan
 from reelkit.render import graph
 from reelkit.render.engine import RenderOptions, RenderResult, StageCallback, stage as _stage
 from reelkit.render.loudness import Loudness, parse_programme_loudness
+from reelkit.speech.channels import output_balance_db
+
+log = logging.getLogger(__name__)
+CHANNEL_BALANCE_DB = 6.0
+"""Output channels further apart than this over speech are reported: the voice is off-centre."""
 
 __all__ = ["RenderOptions", "RenderResult", "StageCallback", "clean_voice", "group_outputs", "measure_loudness", "render_plan",
            "render_with_ffmpeg"]
@@ -51,6 +58,18 @@ def measure_loudness(plan: Plan, clean: str | None = None) -> Loudness | None:
         return parse_programme_loudness(stderr)
     except ValueError:
         raise RenderError("measure loudness", args, stderr[-2000:], 0) from None
+
+
+def warn_channel_balance(path: Path, names: str) -> float:
+    """Warn when the rendered channels differ by more than :data:`CHANNEL_BALANCE_DB` over speech;
+    returns the left-minus-right balance in dB."""
+    balance = output_balance_db(path)
+    if abs(balance) > CHANNEL_BALANCE_DB:
+        side = "left" if balance > 0 else "right"
+        gap = "silent" if math.isinf(balance) else f"{abs(balance):.1f} dB quieter"
+        log.warning("%s: the voice is off-centre: the %s channel is %s over speech (set audio.channels "
+                    "in the outline: left, right or mix)", names, "right" if side == "left" else "left", gap)
+    return balance
 
 
 def group_outputs(outputs: Sequence[OutputSpec]) -> list[list[OutputSpec]]:
@@ -95,6 +114,8 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
                                          threads=options.threads, clean_voice=clean),
                        stage=f"render {names}", duration=plan.duration, progress=cb)
             result.timings[f"encode {names}"] = time.perf_counter() - t0
+            if any(s.has_audio for s in plan.sources):
+                warn_channel_balance(master, names)
             t0 = time.perf_counter()
             for track, out in enumerate(group):
                 final = Path(out.path)

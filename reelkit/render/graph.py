@@ -12,7 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan, cut_frames
-from reelkit.plan.voice import cut_inputs, fmt_number as _n, join_chain as _join, rate_arg as _rate, voice_graph
+from reelkit.plan.voice import (cut_inputs, fmt_number as _n, join_chain as _join, lead_seconds as _lead,
+                                rate_arg as _rate, voice_graph)
+from reelkit.render.audio_input import priming_trim
+from reelkit.render.colour import BT709_TAGS, tone_map
 from reelkit.render.loudness import Loudness
 from reelkit.render.sign import interpreter_chains, interpreter_inputs
 
@@ -72,13 +75,18 @@ def _crop_filter(cut: Cut) -> str:
             f":y={path_expr(cut.crop_path, 'y', cut.out_start)}")
 
 
-def _segment_video(plan: Plan, cut: Cut, index: int) -> str:
+def _segment_video(plan: Plan, cut: Cut, index: int, lead: float = 0.0) -> str:
     ss, se, _, _ = cut_frames(cut, plan.rate)
     n_frames = se - ss
     w, h = plan.width, plan.height
-    head = (f"[{index}:v]setpts=PTS-STARTPTS,fps={_rate(plan)},"
+    # The cut's first frame lies ``lead`` after the seek (floored to the microsecond; off by
+    # the container's rounding, 0.5 ms in Matroska): half a source frame of slack keeps it and
+    # still drops the frame before it.
+    slack = 0.5 / plan.source(cut.source).fps if plan.source(cut.source).fps > 0 else 0.001
+    trim = f"trim=start={_n(lead - slack)}," if lead > slack else ""
+    head = (f"[{index}:v]{trim}setpts=PTS-STARTPTS,fps={_rate(plan)},"
             f"tpad=stop_mode=clone:stop_duration=1,trim=end_frame={n_frames},setpts=PTS-STARTPTS,"
-            f"{_crop_filter(cut)}")
+            f"{_crop_filter(cut)}{tone_map(plan.source(cut.source).hdr)}")
     tail = f"setsar=1,format=yuv420p[v{index}]"
     if cut.reframe == "crop":
         return f"{head},scale={w}:{h}:flags=lanczos:{TO_BT709},{tail}"
@@ -147,7 +155,7 @@ def _slide_x(ov: Overlay) -> str:
 def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
                 caption_overlays: Sequence[Overlay] = ()) -> tuple[list[str], str]:
     """Filter chains producing the finished picture; returns (chains, output label)."""
-    chains = [_segment_video(plan, cut, i) for i, cut in enumerate(plan.cuts)]
+    chains = [_segment_video(plan, cut, i, _lead(plan, cut)) for i, cut in enumerate(plan.cuts)]
     chains.append(_join("v", len(plan.cuts), "vcat"))
     overlays = list(plan.overlays)
     ov_chains, label = _overlay_chain(plan, overlay_first_input, "vcat", overlays)
@@ -159,7 +167,9 @@ def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
         cap_chains, label = _overlay_chain(plan, overlay_first_input + len(overlays), label, caption_overlays,
                                            prefix="c")
         chains += cap_chains
-    chains.append(f"[{label}]format=yuv420p[vout]")
+    # Every frame tagged BT.709 (matrix, primaries, transfer, limited range): encoders take the
+    # frames' tags over -color_* options, and an SDR source may carry others.
+    chains.append(f"[{label}]format=yuv420p,{BT709_TAGS}[vout]")
     return chains, "vout"
 
 
@@ -216,7 +226,7 @@ def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
         ceiling_db = spec.true_peak_db - 1.0
         if measured.true_peak_db + gain > ceiling_db:
             flt += f"alimiter=limit={_n(round(10 ** (ceiling_db / 20), 4))}:attack=5:release=50:level=0,"
-    return flt + f"aresample={spec.audio_rate}"
+    return flt + f"aresample={spec.audio_rate}" + priming_trim(spec)
 
 
 # --- whole commands -------------------------------------------------------------------------
@@ -311,7 +321,8 @@ def clean_frames_args(plan: Plan, picks: Sequence[tuple[Cut, float]], *, gray_si
     args: list[str] = []
     chains: list[str] = []
     for i, (cut, src_time) in enumerate(picks):
-        args += ["-ss", _n(src_time), "-t", _n(2.0 / plan.fps + 0.1), "-i", plan.source(cut.source).path]
+        src = plan.source(cut.source)
+        args += ["-ss", _n(src_time + src.video_start), "-t", _n(2.0 / plan.fps + 0.1), "-i", src.path]
         tail = f"scale={gray_size[0]}:{gray_size[1]}:flags=area,format=gray" if gray_size else "format=rgb24"
         chains.append(f"{_segment_video(plan, cut, i)};[v{i}]trim=end_frame=1,setpts=PTS-STARTPTS,{tail}[f{i}]")
     n = len(picks)

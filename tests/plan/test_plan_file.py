@@ -14,6 +14,7 @@ from reelkit.plan import frames
 from reelkit.io.dataclass_data import to_data
 from reelkit.plan.model import CaptionPage, Crop, Cut, OutputSpec, Overlay, Plan, Source, Word, with_exact_frames
 from reelkit.plan.planfile import dump_plans, plan_schema, read_plan_file
+from reelkit.plan.voice import seek_points
 from reelkit.render import graph
 
 SCHEMA = Path(__file__).resolve().parents[2] / "reelkit" / "data" / "plan.schema.json"
@@ -66,8 +67,13 @@ def test_normalise_lays_cuts_in_frames_with_seconds_derived(plan: Plan) -> None:
 
 def test_seek_is_floored_so_the_first_frame_is_kept(plan: Plan) -> None:
     # Frame 3 at 30000/1001 starts at 0.1001 s exactly; frame 40 at 1.3346666.. s.
+    assert seek_points(plan, plan.cuts[0]) == (0, 100100) and seek_points(plan, plan.cuts[1]) == (1134666, 1334666)
     args = graph.cut_inputs(plan)
-    assert args[1] == "0.1001" and args[args.index("-ss", 2) + 1] == "1.334666"
+    # The first cut lies inside the pre-roll: decoded from the file's start (no -ss at all);
+    # the second is seeked 0.2 s early. Both trim to the floored start by timestamp.
+    assert args[0] == "-t" and args[args.index("-ss") + 1] == "1.134666"
+    audio = ";".join(graph.voice_graph(plan)[0])
+    assert "atrim=start=0.1001," in audio and "atrim=start=0.2," in audio
     text = ";".join(graph.video_graph(plan, 1, None)[0])
     assert "fps=30000/1001" in text and "trim=end_frame=27" in text and "trim=end_frame=15" in text
     render = graph.render_args(plan, plan.outputs, "/tmp/m.mp4", ass_filter=None, measured=None)
