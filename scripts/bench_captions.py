@@ -21,7 +21,10 @@ word onsets (libespeak-ng word events), the multilingual base model on both back
 recognition WER without a script (a figure to watch), the caption WER with the script and
 the word-start error (targets: 0 %, mean <= 50 ms, p90 <= 100 ms).
 
-Run: .venv/bin/python scripts/bench_captions.py [--backend faster-whisper] [--noise-db -60]
+With ``--real``: real human speech with reference word times, clean and noisy, through the
+outline path and the script cut (scripts/bench_realspeech.py).
+
+Run: .venv/bin/python scripts/bench_captions.py [--backend faster-whisper] [--noise-db -60] [--real]
      .venv/bin/python scripts/bench_captions.py --languages [nl,de]
 """
 
@@ -37,6 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from reelkit.speech.align import align_tokens, caption_words, normalise, script_prompt  # noqa: E402
 from reelkit.speech import load_audio, transcribe  # noqa: E402
@@ -97,10 +101,15 @@ def main() -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="print every timed word")
     ap.add_argument("--languages", nargs="?", const=",".join(LANGUAGE_SCRIPTS), default=None,
                     help="benchmark these languages (comma-separated; default all) instead")
+    ap.add_argument("--real", action="store_true", help="real human speech with reference times (bench_realspeech.py)")
     args = ap.parse_args()
     backends = args.backend or ["faster-whisper", "openai-whisper"]
     if args.languages is not None:
         return bench_languages(args.languages.split(","), backends, args.verbose)
+    if args.real:
+        from bench_realspeech import main as real_main
+
+        return real_main(backends)
     if not have_espeak():
         print("espeak-ng is not installed: cannot build the benchmark speech", file=sys.stderr)
         return 1

@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import ImageFont
+
 from reelkit.plan.colours import MIN_CONTRAST, contrast_ratio, parse_colour
 from reelkit.errors import CaptionError
 from reelkit.io.atomic import write_text_atomic
@@ -111,8 +113,6 @@ def caption_font_family(style: CaptionStyle) -> str:
 
 @functools.lru_cache(maxsize=32)
 def _family_of(font_file: str) -> str:
-    from PIL import ImageFont
-
     try:
         family = ImageFont.truetype(font_file, 16).getname()[0]
     except OSError as exc:
@@ -122,8 +122,6 @@ def _family_of(font_file: str) -> str:
 
 @functools.lru_cache(maxsize=32)
 def _pillow_font_cached(font_file: str, size: int) -> object:
-    from PIL import ImageFont
-
     # libass scales a font so that ascender + descender equal the ASS font size; Pillow's
     # size is the em. Measure the ratio at the nominal size and convert, so text drawn by
     # Pillow matches what libass draws for the same style.
@@ -135,8 +133,6 @@ def _pillow_font_cached(font_file: str, size: int) -> object:
 
 def pillow_font(style: CaptionStyle):  # -> ImageFont.FreeTypeFont
     """The caption font as Pillow draws it at the size libass uses for ``style.font_size``."""
-    from PIL import ImageFont
-
     if style.font_file and os.path.exists(style.font_file):
         return _pillow_font_cached(style.font_file, int(style.font_size))
     return ImageFont.load_default(size=style.font_size * 0.85)

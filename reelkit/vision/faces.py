@@ -13,95 +13,16 @@ the plan carries the path.
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 import numpy as np
 
 from reelkit.errors import MediaError
-from reelkit.io.ffmpeg import ffmpeg_exe
-from reelkit.io.watchdog import StallWatch
-from reelkit.vision import shots
-
-DETECT_VERSION = "faces-2"
-"""Changes whenever decoding or detection changes what an analysis contains (cache key)."""
-
-
-@dataclass(frozen=True)
-class DetectSettings:
-    """How a segment is analysed. Every field is part of the cache key."""
-
-    sample_fps: float = 5.0
-    width: int = 640  # decoded frame width (height keeps the aspect)
-    scale_factor: float = 1.15
-    min_neighbors: int = 5
-    min_face: float = 0.05  # smallest face side, as a fraction of the decoded width (96 px at 1080p)
-    profile: bool = True
-    scene_threshold: float = shots.SCENE_THRESHOLD
-
-
-@dataclass(frozen=True)
-class Face:
-    """One detection at segment time ``t`` (seconds from the segment start); the box is in
-    displayed source pixels."""
-
-    t: float
-    x: float
-    y: float
-    w: float
-    h: float
-
-    @property
-    def cx(self) -> float:
-        return self.x + self.w / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y + self.h / 2
-
-
-@dataclass
-class Track:
-    """Detections of one face across consecutive samples (with gaps)."""
-
-    faces: list[Face] = field(default_factory=list)
-
-    @property
-    def last(self) -> Face:
-        return self.faces[-1]
-
-    def median_size(self) -> float:
-        return float(np.median([f.w for f in self.faces]))
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What detection found in one segment: sample times, faces per sample, shot changes."""
-
-    duration: float  # seconds analysed
-    src_w: int
-    src_h: int
-    times: tuple[float, ...]
-    faces: tuple[tuple[Face, ...], ...]  # one tuple per sample time
-    cuts: tuple[float, ...]  # shot changes, seconds from the segment start
-    frames_hash: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"duration": self.duration, "src_w": self.src_w, "src_h": self.src_h, "times": list(self.times),
-                "faces": [[[f.t, f.x, f.y, f.w, f.h] for f in fs] for fs in self.faces], "cuts": list(self.cuts),
-                "frames_hash": self.frames_hash}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Analysis:
-        faces = tuple(tuple(Face(*(float(v) for v in f)) for f in fs) for fs in data["faces"])
-        return cls(duration=float(data["duration"]), src_w=int(data["src_w"]), src_h=int(data["src_h"]),
-                   times=tuple(float(t) for t in data["times"]), faces=faces,
-                   cuts=tuple(float(c) for c in data["cuts"]), frames_hash=str(data.get("frames_hash", "")))
-
+from reelkit.io.ffmpeg import ffmpeg_pipe
+from reelkit.vision import shots, track_cache
+from reelkit.vision.analysis import Analysis, DetectSettings, Face, Track
 
 # --- decoding -------------------------------------------------------------------------------
 
@@ -130,10 +51,9 @@ def analysis_args(path: str, start: float, duration: float, size: tuple[int, int
             "-map", "[sc]", "-f", "null", "-"]
 
 
-def _frames(proc: subprocess.Popen, frame_bytes: int) -> Iterator[np.ndarray]:  # type: ignore[type-arg]
-    assert proc.stdout is not None
+def _frames(stream: IO[bytes], frame_bytes: int) -> Iterator[np.ndarray]:
     while True:
-        buf = proc.stdout.read(frame_bytes)
+        buf = stream.read(frame_bytes)
         if len(buf) < frame_bytes:
             return
         yield np.frombuffer(buf, dtype=np.uint8)
@@ -185,30 +105,21 @@ def analyse(path: str, start: float, duration: float, src_w: int, src_h: int,
     Raises MediaError when the clip cannot be decoded, ImportError/cv2.error when OpenCV
     cannot run: callers fall back to the static crop.
     """
-    from reelkit.vision import track_cache
-
     detector = Detector(settings)
     size = decoded_size(src_w, src_h, settings.width)
     w, h = size
     scale = src_w / w
-    argv = [ffmpeg_exe(), *analysis_args(path, start, duration, size, settings)]
     digest = hashlib.sha256()
     frames: list[np.ndarray] = []
-    with tempfile.TemporaryFile() as err:
-        # stderr to a file: the scene scores can be long and nothing has to drain it meanwhile.
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
-        try:
-            with StallWatch(proc, proc.kill):  # an input that delivers nothing: no frames, not a hang
-                for frame in _frames(proc, w * h):
-                    digest.update(frame.tobytes())
-                    frames.append(frame)
-        finally:
-            if proc.stdout is not None:
-                proc.stdout.close()
-            proc.wait()
-        err.seek(0)
-        log = err.read().decode("utf-8", "replace")
-    if proc.returncode != 0 or not frames:
+    # check=False: a clip that cannot be decoded, or delivers nothing until the watchdog stops
+    # it, is a MediaError here, so the caller keeps the static crop.
+    with ffmpeg_pipe(analysis_args(path, start, duration, size, settings), stage="face analysis",
+                     stdout=True, check=False) as pipe:
+        for frame in _frames(pipe.stdout, w * h):
+            digest.update(frame.tobytes())
+            frames.append(frame)
+    log = pipe.stderr_text()
+    if pipe.returncode != 0 or not frames:
         tail = "; ".join(log.strip().splitlines()[-2:])
         raise MediaError(f"cannot decode frames for face detection ({tail or 'no frames'})", path=path)
     cuts = shots.parse_scene_log(log, duration)
@@ -298,11 +209,3 @@ def subject_track(analysis: Analysis, span: tuple[float, float], min_share: floa
     if not candidates:
         return None
     return max(candidates, key=lambda t: len(t.faces) * t.median_size() ** 2)
-
-
-def cache_dir() -> Path:
-    """Where analyses are kept (``<cache_root>/faces``)."""
-    from reelkit.io.paths import cache_root
-
-    return cache_root() / "faces"
-
