@@ -143,7 +143,7 @@ def test_german_outline_with_french_translation(tmp_path: Path) -> None:
     folder = tmp_path / "out" / "brucke"
     if not folder.is_dir():
         folder = next(p for p in (tmp_path / "out").iterdir() if p.is_dir())
-    plan = load_plan((folder / "plan.json").read_text(encoding="utf-8"))
+    plan = read_plan_file(folder / "plan.json")[0]
     assert plan.language == "de" and plan.caption_rules.language == "de"
     assert " ".join(w.text for w in plan.words) == " ".join(GERMAN)
     spans = line_spans("\n".join(GERMAN), plan.words)
