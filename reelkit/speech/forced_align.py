@@ -328,15 +328,16 @@ def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], sam
         else:
             entries = [aligner.entry(t) for t in texts]
         spans = _align_regions(aligner, entries, opt, guides, samples, sr, lenient=False)
-        if mapped and any(sp is None and entries[i] is not None and not opt[i] for i, sp in enumerate(spans)):
-            # The recogniser's times are poor in these languages, so its guides may cut the
-            # audio in the wrong places: cut it at the sentences' pauses instead, and let the
-            # decoder pass over a word whose mapped phones fit badly rather than lose its
-            # sentence.
+        if mapped:
+            # The recogniser's times are poor in these languages (Whisper base on espeak Dutch
+            # is seconds off), so its guides may cut the audio inside words and its starts
+            # reject good forced ones: the sentences' pauses in the audio give better guides,
+            # and a word whose mapped phones fit badly is passed over rather than losing its
+            # sentence. Kept when it places at least as many words.
             better = sentence_guides(texts, samples, sr)
             if better is not None:
                 again = _align_regions(aligner, entries, opt, better, samples, sr, lenient=True)
-                if sum(sp is not None for sp in again) > sum(sp is not None for sp in spans):
+                if sum(sp is not None for sp in again) >= sum(sp is not None for sp in spans):
                     spans, guides = again, [g if sp is None else better[i]
                                             for i, (g, sp) in enumerate(zip(guides, again))]
     for i, span in enumerate(spans):
