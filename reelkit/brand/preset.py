@@ -22,6 +22,7 @@ from typing import Any
 
 from reelkit.errors import BrandError
 from reelkit.plan.model import CaptionRules, CaptionStyle, MusicBed
+from reelkit.io.fonts import load_font
 from reelkit.io.yamlfile import load_yaml
 from reelkit.plan import colours as col
 
@@ -626,7 +627,7 @@ def unusable_assets(brand: Brand) -> list[BrandError]:
     """Files that exist but cannot be used: fonts FreeType cannot load (libass would silently
     fall back to another typeface, so a render must refuse them), a logo that is not an image
     or is absurdly large (read from its header only, never decoded here)."""
-    from PIL import Image, ImageFont
+    from PIL import Image
 
     problems = []
     for key in ("fonts.title", "fonts.caption", "fonts.body"):
@@ -634,10 +635,10 @@ def unusable_assets(brand: Brand) -> list[BrandError]:
         if not value or not Path(value).is_file():
             continue
         try:
-            ImageFont.truetype(value, 20)
+            load_font(value, 20)
         except (OSError, ValueError) as exc:
             file, line = brand.where(key)
-            problems.append(BrandError(f"font does not load: {exc}", path=file, line=line, key=key,
+            problems.append(BrandError(f"font does not load: {value} (FreeType: {exc})", path=file, line=line, key=key,
                                        hint="give a TrueType or OpenType font file"))
     if brand.logo.file and Path(brand.logo.file).is_file():
         file, line = brand.where("logo.file")
@@ -683,9 +684,7 @@ def named_centre(position: str | int, box: tuple[int, int, int, int], half_heigh
 
 def font_names(font_file: str) -> tuple[str, str]:
     """(family, style) inside a font file, as libass matches it."""
-    from PIL import ImageFont
-
-    family, style = ImageFont.truetype(font_file, 20).getname()
+    family, style = load_font(font_file, 20).getname()
     return family or "", style or ""
 
 

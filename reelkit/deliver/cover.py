@@ -23,6 +23,7 @@ from reelkit.plan.colours import parse_colour
 from reelkit.errors import InputError, MediaError
 from reelkit.io.atomic import atomic_path
 from reelkit.io.ffmpeg import run_ffmpeg
+from reelkit.io.fonts import load_font
 from reelkit.plan.model import Cut, Plan
 from reelkit.render import graph
 
@@ -72,7 +73,7 @@ def draw_title(image: Image.Image, title: str, font_file: Path, *,
     The font size starts at 7.5 % of the frame width and shrinks until the block fits within
     the box's width and half its height.
     """
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
     try:
         text_rgb = parse_colour(text_colour)[:3]
@@ -90,7 +91,7 @@ def draw_title(image: Image.Image, title: str, font_file: Path, *,
     min_size = max(10, round(image.width * 0.025))
     while True:
         try:
-            font = ImageFont.truetype(str(font_file), size)
+            font = load_font(font_file, size)
         except OSError:
             raise InputError("cannot read font file", path=str(font_file), key="font_file") from None
         pad = round(size * 0.4)
