@@ -1,7 +1,7 @@
 """On-disk cache of face analyses (detections and shot changes), like the transcript cache.
 
-Keyed on the decoded analysis frames (their sha256), the detection settings, the source
-size and :data:`reelkit.vision.faces.DETECT_VERSION`, so a re-plan of an unchanged clip skips
+Keyed on the source span analysed (:func:`reelkit.vision.faces.input_fingerprint`: the
+file's identity and its first and last MiB), the detection settings, the source size and :data:`reelkit.vision.faces.DETECT_VERSION`, so a re-plan of an unchanged clip skips
 detection, and a changed clip, setting or detector does not reuse a stale entry. JSON, not
 pickle; written atomically under a unique temporary name; a damaged entry is a miss.
 """
@@ -20,11 +20,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from reelkit.vision.faces import Analysis, DetectSettings
 
 
-def key(frames_sha256: str, settings: DetectSettings, size: tuple[int, int]) -> str:
+def key(input_sha256: str, settings: DetectSettings, size: tuple[int, int]) -> str:
     """The entry name for one analysis."""
     from reelkit.vision.faces import DETECT_VERSION
 
-    params = {"frames": frames_sha256, "settings": dataclasses.asdict(settings), "size": list(size),
+    params = {"input": input_sha256, "settings": dataclasses.asdict(settings), "size": list(size),
               "code": DETECT_VERSION}
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode("utf-8")).hexdigest()
 
