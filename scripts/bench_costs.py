@@ -109,7 +109,17 @@ def main() -> None:
                 *graph.render_args(plan, specs, str(out / f"reelkit{outputs}.mp4"), ass_filter=caps.ass_filter,
                                    measured=measured, caption_overlays=caps.overlays)]
 
-    variants = {
+    variants = variant_commands(plain, reelkit, [ff, "-nostdin", "-v", "error", *graph.loudness_pass_args(plan)])
+    runs = run_rounds(variants, args.rounds, lambda: faces.analyse(
+        clip, 0.0, args.seconds, plan.sources[0].width, plan.sources[0].height, cache=False))
+    for name, scale in (("ref-bicubic.mkv", ""), ("ref-lanczos.mkv", LANCZOS), ("ref-bt709.mkv", LANCZOS + BT709)):
+        subprocess.run(plain(name, scale, lossless=True), check=True)
+    report(ff, out, runs, variants, args.seconds, args.rounds, f"{plan.width}x{plan.height}")
+
+
+def variant_commands(plain, reelkit, loudness: list[str]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """The plain command, one reelkit choice added at a time, reelkit's own commands."""
+    return {
         "plain command": plain("plain.mp4"),
         "+ lanczos scaler": plain("lanczos.mp4", LANCZOS),
         "+ BT.709 conversion": plain("bt709.mp4", LANCZOS + BT709),
@@ -118,45 +128,51 @@ def main() -> None:
         "+ both x264 options": plain("x264.mp4", x264=X264_BITRATE + X264_GOP),
         "reelkit render, 1 platform": reelkit(1),
         "reelkit render, 4 platforms": reelkit(4),
-        "loudness pass": [ff, "-nostdin", "-v", "error", *graph.loudness_pass_args(plan)],
+        "loudness pass": loudness,
     }
+
+
+def run_rounds(variants: dict[str, list[str]], rounds: int, analyse) -> dict[str, list[tuple[float, float]]]:  # type: ignore[no-untyped-def]
+    """(cpu, wall) of every variant and of the face analysis, in alternating rounds."""
     runs: dict[str, list[tuple[float, float]]] = {k: [] for k in [*variants, "face analysis"]}
-    for r in range(max(1, args.rounds)):
-        keys = list(runs) if r % 2 == 0 else list(runs)[::-1]
-        for key in keys:
+    for r in range(max(1, rounds)):
+        for key in (list(runs) if r % 2 == 0 else list(runs)[::-1]):
             print(f"  round {r + 1}: {key} ...", flush=True)
-            if key == "face analysis":
-                before, t0 = os.times(), time.perf_counter()
-                faces.analyse(clip, 0.0, args.seconds, plan.sources[0].width, plan.sources[0].height, cache=False)
-                after = os.times()
-                runs[key].append((after.user + after.system + after.children_user + after.children_system
-                                  - before.user - before.system - before.children_user - before.children_system,
-                                  time.perf_counter() - t0))
-            else:
+            if key != "face analysis":
                 runs[key].append(child_cpu(variants[key]))
-    for name, scale in (("ref-bicubic.mkv", ""), ("ref-lanczos.mkv", LANCZOS), ("ref-bt709.mkv", LANCZOS + BT709)):
-        subprocess.run(plain(name, scale, lossless=True), check=True)
-    seen = min(args.seconds, 5.0)
+                continue
+            before, t0 = os.times(), time.perf_counter()
+            analyse()
+            after = os.times()
+            runs[key].append((after.user + after.system + after.children_user + after.children_system
+                              - before.user - before.system - before.children_user - before.children_system,
+                              time.perf_counter() - t0))
+    return runs
+
+
+def report(ff: str, out: Path, runs: dict[str, list[tuple[float, float]]], variants: dict[str, list[str]],
+           seconds: float, rounds: int, size: str) -> None:
+    """The cost table: cpu, wall, cpu over the plain command's, the visible effect, the bitrate."""
+    seen = min(seconds, 5.0)
+    ref = out / "ref-bicubic.mkv"
     effect = {
-        "+ lanczos scaler": "vs bicubic (lossless): " + metric(ff, out / "ref-lanczos.mkv", out / "ref-bicubic.mkv", seen),
+        "+ lanczos scaler": "vs bicubic (lossless): " + metric(ff, out / "ref-lanczos.mkv", ref, seen),
         "+ BT.709 conversion": "vs none (lossless): " + metric(ff, out / "ref-bt709.mkv", out / "ref-lanczos.mkv", seen),
-        "plain command": "vs lossless: " + metric(ff, out / "plain.mp4", out / "ref-bicubic.mkv", seen),
-        "+ x264 8M ABR/VBV": "vs lossless: " + metric(ff, out / "bitrate.mp4", out / "ref-bicubic.mkv", seen),
-        "+ x264 GOP 0.5 s, bf 2": "vs lossless: " + metric(ff, out / "gop.mp4", out / "ref-bicubic.mkv", seen),
-        "+ both x264 options": "vs lossless: " + metric(ff, out / "x264.mp4", out / "ref-bicubic.mkv", seen),
+        **{key: "vs lossless: " + metric(ff, out / name, ref, seen) for key, name in (
+            ("plain command", "plain.mp4"), ("+ x264 8M ABR/VBV", "bitrate.mp4"),
+            ("+ x264 GOP 0.5 s, bf 2", "gop.mp4"), ("+ both x264 options", "x264.mp4"))},
     }
     base = statistics.median(x[0] for x in runs["plain command"])
-    print(f"\n{args.seconds:g} s of the 1920x1080 bench clip -> {plan.width}x{plan.height}, x264 veryfast; "
-          f"medians of {args.rounds} alternating rounds; cpu = user + system seconds\n")
-    print(f"{'variant':<30}{'cpu':>8}{'wall':>8}{'cpu / plain':>13}  visible effect (first {seen:g} s)")
+    print(f"\n{seconds:g} s of the 1920x1080 bench clip -> {size}, x264 veryfast; "
+          f"medians of {rounds} alternating rounds; cpu = user + system seconds\n")
+    print(f"{'variant':<30}{'cpu':>8}{'wall':>8}{'cpu / plain':>13}  visible effect (first {seen:g} s), bitrate")
     for key, v in runs.items():
         cpu, wall = statistics.median(x[0] for x in v), statistics.median(x[1] for x in v)
-        size = ""
         path = Path(variants[key][-1]) if key in variants else None
+        rate = ""
         if path is not None and path.suffix == ".mp4" and path.exists():
-            size = f"  {path.stat().st_size * 8 / args.seconds / 1e6:.2f} Mbit/s"
-        print(f"{key:<30}{cpu:>7.1f}s{wall:>7.1f}s{cpu / base:>13.2f}  {effect.get(key, '')}{size}")
-
+            rate = f"  {path.stat().st_size * 8 / seconds / 1e6:.2f} Mbit/s"
+        print(f"{key:<30}{cpu:>7.1f}s{wall:>7.1f}s{cpu / base:>13.2f}  {effect.get(key, '')}{rate}")
 
 def _s(value: float) -> str:
     return f"{value:.3f}"
