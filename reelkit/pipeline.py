@@ -8,16 +8,29 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from reelkit.io.transaction import EpisodeTransaction
+from reelkit.brand.overlays import is_full_frame
+from reelkit.captions.sidecars import write_sidecars
 from reelkit.decide.build import PlanRequest, build_plans, load_request_outline
+from reelkit.deliver.check import check_file
+from reelkit.deliver.cover import make_cover
+from reelkit.deliver.metadata import voice_report, write_metadata
+from reelkit.deliver.statement import episode_statement
+from reelkit.io.transaction import EpisodeTransaction
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import read_plan_file, write_plans
-from reelkit.render.engine import RenderOptions, StageCallback, get_engine
+from reelkit.plan.platforms import common_safe_box, plan_presets
+from reelkit.render.engine import RenderOptions, StageCallback
+from reelkit.render.describe import render_descriptions
+from reelkit.render.engines import get_engine
+from reelkit.speech.backends import loaded_models, release_memory
+from reelkit.speech.snr import VoiceSnr
 
 log = logging.getLogger("reelkit")
+
 
 @dataclass(frozen=True)
 class RenderRequest(PlanRequest):
@@ -61,16 +74,14 @@ def render_episode(request: RenderRequest, on_stage: StageCallback | None = None
         plans = build_plans(outline, request, folder)
         _release_speech_models()
         timings["plan"] = time.perf_counter() - t0
-        return render_planned(plans, folder, request, on_stage, timings, tx=tx)
+        return render_planned(plans, folder, request, on_stage, timings, tx)
 
 
 def _release_speech_models() -> None:
-    """Free the recogniser before the encoders start (peak memory of the whole run)."""
-    import sys
-
-    backends = sys.modules.get("reelkit.speech.backends")
-    if backends is not None and backends.loaded_models():
-        backends.release_memory()
+    """Free a recogniser loaded in this process (the script cut's) before the encoders start:
+    the peak memory of the whole run."""
+    if loaded_models():
+        release_memory()
 
 
 def render_plan_file(plan_file: Path, request: RenderRequest,
@@ -80,7 +91,8 @@ def render_plan_file(plan_file: Path, request: RenderRequest,
     plans = read_plan_file(plan_file)
     folder = request.out_dir / plans[0].slug
     plans = tuple(retarget(p, folder) for p in plans)
-    return render_planned(plans, folder, request, on_stage, {})
+    with EpisodeTransaction(folder) as tx:
+        return render_planned(plans, folder, request, on_stage, {}, tx)
 
 
 def retarget(plan: Plan, folder: Path) -> Plan:
@@ -89,21 +101,16 @@ def retarget(plan: Plan, folder: Path) -> Plan:
     return replace(plan, outputs=outputs)
 
 
-def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRequest,
+def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
                    on_stage: StageCallback | None, timings: dict[str, float],
-                   tx: EpisodeTransaction | None = None) -> EpisodeResult:
+                   tx: EpisodeTransaction) -> EpisodeResult:
     """Render finished plans (one per frame size) and write the files around the videos.
 
     Everything (videos, sidecars, plan.json, cover, metadata) is written into the episode's
-    staging folder and moved into ``folder`` together at the end, so a failure at any step
-    leaves the previous outputs as they were, consistent with each other.
+    staging folder (``tx``) and moved into ``folder`` together at the end, so a failure at any
+    step leaves the previous outputs as they were, consistent with each other.
     """
-    if tx is None:
-        with EpisodeTransaction(folder) as own:
-            return render_planned(plans, folder, request, on_stage, timings, tx=own)
-    from reelkit.captions import write_srt, write_vtt
-
-    plans = (plans,) if isinstance(plans, Plan) else tuple(plans)
+    plans = tuple(plans)
     stage = tx.staging
     staged_plans = tuple(retarget(p, stage) for p in plans)
     engine = get_engine(request.engine)
@@ -113,18 +120,10 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
         for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
             timings[key] = timings.get(key, 0.0) + seconds
         files.update(rendered.files)
+        files.update(_variants(plan, rendered.files, on_stage, timings))
     first = plans[0]
     write_plans(plans, stage / "plan.json")  # the plans name the final paths
-    # Every frame size has the same words and times: one file per format the platforms ask for.
-    formats = sidecar_formats(plans)
-    writers = {"srt": write_srt, "vtt": write_vtt}
-    sidecars = {fmt: stage / f"{first.slug}.{fmt}" for fmt in formats}
-    for fmt, path in sidecars.items():
-        writers[fmt](first.pages, path)
-    for tr in first.translations:  # <slug>.<lang>.srt / .vtt beside the main ones
-        for fmt in formats:
-            sidecars[f"{fmt}.{tr.language}"] = stage / f"{first.slug}.{tr.language}.{fmt}"
-            writers[fmt](tr.pages, sidecars[f"{fmt}.{tr.language}"])
+    sidecars = write_sidecars(plans, stage)
     t0 = time.perf_counter()
     cover, metadata, checks = _extras(staged_plans, stage, files, sidecars)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
@@ -134,19 +133,22 @@ def render_planned(plans: Plan | Sequence[Plan], folder: Path, request: RenderRe
                          metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
 
 
-def sidecar_formats(plans: Sequence[Plan]) -> list[str]:
-    """The caption file formats the plans' platforms ask for (their ``sidecars``), in order."""
-    formats: list[str] = []
-    for plan in plans:
-        for spec in plan.outputs:
-            formats += [f for f in spec.sidecars if f not in formats]
-    return formats
+def _variants(plan: Plan, files: dict[str, Path], on_stage: StageCallback | None,
+              timings: dict[str, float]) -> dict[str, Path]:
+    """The accessible variants of one plan's platform files: ``<platform>.ad.mp4`` (audio
+    description), keyed ``"<platform>.ad"``."""
+    if not plan.descriptions:
+        return {}
+    t0 = time.perf_counter()
+    if on_stage:
+        on_stage("audio description", None)
+    out = render_descriptions(plan, files)
+    timings["audio description"] = timings.get("audio description", 0.0) + time.perf_counter() - t0
+    return out
 
 
 def _card_free_window(plan: Plan) -> tuple[float, float]:
     """The span not covered by full-frame cards (hook on the brand colour, end card)."""
-    from reelkit.brand.overlays import is_full_frame
-
     lo, hi = 0.0, plan.duration
     for ov in plan.overlays:
         if is_full_frame(ov, plan.width, plan.height):
@@ -157,21 +159,17 @@ def _card_free_window(plan: Plan) -> tuple[float, float]:
     return lo, hi
 
 
-def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecars: dict[str, Path]):  # type: ignore[no-untyped-def]
+def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path],
+            sidecars: dict[str, Path]) -> tuple[Path, Path, dict[str, list[str]]]:
     """Cover image, per-platform checks and metadata.json."""
-    from reelkit.deliver.check import check_file
-    from reelkit.deliver.cover import make_cover
-    from reelkit.deliver.metadata import write_metadata
-    from reelkit.plan.platforms import common_safe_box, plan_presets
-
-    from concurrent.futures import ThreadPoolExecutor
-
     # The presets each plan was made for (a --platforms-file included), not today's files.
     to_check = []
     for each in plans:
         presets = plan_presets(each)
-        to_check += [(spec.platform, presets[spec.platform]) for spec in each.outputs
-                     if spec.platform in presets and spec.platform in files]
+        # Variants (".ad", ".sl") are checked against their platform's preset.
+        to_check += [(name, presets[name.split(".")[0]]) for spec in each.outputs
+                     for name in (spec.platform, f"{spec.platform}.ad")
+                     if name.split(".")[0] in presets and name in files]
     plan = plans[0]
     cover = folder / "cover.png"
     style = plan.caption_style
@@ -186,11 +184,40 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
         cover_job = pool.submit(make_cover, plan, cover, title=plan.title, font_file=Path(style.font_file),
                                 safe_box=tuple(safe_box), text_colour=style.text_colour,
                                 box_colour=style.box_colour, window=_card_free_window(plan))
-        check_jobs = {name: pool.submit(check_file, files[name], platform) for name, platform in to_check}
+        flashes = _flash_checks(plans, files, pool)
+        check_jobs = {name: pool.submit(check_file, files[name], platform, flash=flashes.get(name))
+                      for name, platform in to_check}
+        voice_job = pool.submit(voice_report, plan, folder)
         cover_job.result()
-        checks = {name: list(job.result().failures) for name, job in check_jobs.items()}
+        reports = {name: job.result() for name, job in check_jobs.items()}
+        checks = {name: list(report.failures) for name, report in reports.items()}
+        loudness = {name: report.facts.loudness for name, report in reports.items() if report.facts is not None}
     metadata = folder / "metadata.json"
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
+    voice = voice_job.result()
+    if voice and voice["captions_may_suffer"]:
+        log.warning("%s", VoiceSnr(voice["snr_db"], voice["speech_seconds"]).warning())
+    languages = [plan.language] + [t.language for t in plan.translations] if sidecars else []
+    statement = episode_statement(plans, files, flashes, languages,
+                                  audio_description=any(name.endswith(".ad") for name in files),
+                                  sign_language=any(name.endswith(".sl") for name in files))
+    for line in statement["contrast_problems"]:
+        log.warning("captions: %s", line)
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
-                   platform_sidecars=wants)
+                   platform_sidecars=wants, voice=voice, accessibility=statement, loudness=loudness)
     return cover, metadata, checks
+
+
+def _flash_checks(plans: Sequence[Plan], files: dict[str, Path], pool):  # type: ignore[no-untyped-def]
+    """The WCAG 2.3.1 flash check of each frame size's picture, decoded once and shared by
+    the platforms of that size (their files carry the same video stream)."""
+    from reelkit.deliver.flash import check_flashes
+
+    out = {}
+    for each in plans:
+        names = [o.platform for o in each.outputs if o.platform in files]
+        if names:
+            job = pool.submit(check_flashes, files[names[0]], width=each.width, height=each.height,
+                              fps=float(each.rate))
+            out.update({name: job for base in names for name in (base, f"{base}.ad") if name in files})
+    return {name: job.result() for name, job in out.items()}

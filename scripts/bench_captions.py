@@ -16,7 +16,10 @@ script), and which method timed the caption words;
 and speed in seconds of audio per second of recognition. Targets (issue): caption WER 0 % with
 a script; refined start error mean <= 50 ms and p90 <= 100 ms.
 
-Run: .venv/bin/python scripts/bench_captions.py [--backend faster-whisper] [--noise-db -60]
+With ``--real``: real human speech with reference word times, clean and noisy, through the
+outline path and the script cut (scripts/bench_realspeech.py).
+
+Run: .venv/bin/python scripts/bench_captions.py [--backend faster-whisper] [--noise-db -60] [--real]
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from reelkit.speech.align import align_tokens, caption_words, normalise, script_prompt  # noqa: E402
 from reelkit.speech import load_audio, transcribe  # noqa: E402
@@ -89,8 +93,13 @@ def main() -> int:
     ap.add_argument("--noise-db", type=float, default=-60.0, help="white noise added to the timed speech")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("-v", "--verbose", action="store_true", help="print every timed word")
+    ap.add_argument("--real", action="store_true", help="real human speech with reference times (bench_realspeech.py)")
     args = ap.parse_args()
     backends = args.backend or ["faster-whisper", "openai-whisper"]
+    if args.real:
+        from bench_realspeech import main as real_main
+
+        return real_main(backends)
     if not have_espeak():
         print("espeak-ng is not installed: cannot build the benchmark speech", file=sys.stderr)
         return 1

@@ -39,23 +39,26 @@ def _child_analyse(clip: str, duration: float) -> None:
 
 
 def _child_render(plan_path: str) -> None:
-    from reelkit.plan.model import load_plan
+    from reelkit.plan.planfile import read_plan_file
     from reelkit.render.ffmpeg_engine import render_plan
 
-    render_plan(load_plan(Path(plan_path).read_text(encoding="utf-8")), ass_filter=None)
+    render_plan(read_plan_file(Path(plan_path))[0], ass_filter=None)
 
 
 def _plans(clip: Path, duration: float, work: Path) -> tuple[Path, Path, int]:
-    from reelkit.plan.model import Plan, dump_plan
+    from reelkit.plan.model import Plan
+    from reelkit.plan.planfile import write_plans
     from reelkit.plan.outline import load_outline
     from reelkit.plan.platforms import load_platforms
     from reelkit.cut.timeline import build_timeline
+    from reelkit.reframe.crop import frame_cuts
     from reelkit.reframe.tracking import track_cuts
 
     outline_path = work / "bench.yaml"
     outline_path.write_text(json.dumps({"title": "bench", "segments": [{"clip": str(clip), "reframe": "track"}]}))
     outline = load_outline(outline_path)
-    sources, cuts = build_timeline(outline, 1080, 1920, 30.0)
+    sources, cuts = build_timeline(outline, 30.0)
+    cuts = frame_cuts(outline.segments, sources, cuts, 1080, 1920)
     tracked = track_cuts(cuts, ["track"], sources, 1080, 1920, 30.0, None).cuts
     paths = []
     for name, use in (("tracked", tracked), ("static", cuts)):
@@ -63,7 +66,7 @@ def _plans(clip: Path, duration: float, work: Path) -> tuple[Path, Path, int]:
         plan = Plan(title=name, slug=name, width=1080, height=1920, fps=30.0, duration=use[-1].out_end,
                     sources=sources, cuts=tuple(use), outputs=(spec,))
         path = work / f"{name}.plan.json"
-        path.write_text(dump_plan(plan), encoding="utf-8")
+        write_plans([plan], path)
         paths.append(path)
     return paths[0], paths[1], len(tracked[0].crop_path)
 

@@ -151,10 +151,10 @@ def stage_timings(result: Measurement) -> str:
 
 
 def rendered_plan(out: Path):  # type: ignore[no-untyped-def]
-    from reelkit.plan.model import load_plan
+    from reelkit.plan.planfile import read_plan_file
 
     (plan_file,) = out.glob("*/plan.json")
-    return load_plan(plan_file.read_text(encoding="utf-8"))
+    return read_plan_file(plan_file)[0]
 
 
 def baseline_args(plan, clip: Path, ass: Path, out: Path, preset: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -205,9 +205,9 @@ def naive_moviepy(plan_json: Path, clip: Path, out: Path, preset: str) -> None:
     from moviepy import CompositeVideoClip, ImageClip, TextClip, VideoFileClip
 
     from reelkit.render import graph
-    from reelkit.plan.model import load_plan
+    from reelkit.plan.planfile import read_plan_file
 
-    plan = load_plan(plan_json.read_text(encoding="utf-8"))
+    plan = read_plan_file(plan_json)[0]
     spec, style, c = plan.outputs[0], plan.caption_style, plan.cuts[0].crop
     video = (VideoFileClip(str(clip)).subclipped(0, plan.duration)
              .cropped(x1=c.x, y1=c.y, width=c.w, height=c.h).resized(new_size=(plan.width, plan.height)))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reelkit.batch.executors import RENDER_RESOURCE
 from reelkit.errors import InputError
 
 WORKER_WAIT_S = 60.0
@@ -75,7 +76,7 @@ def security_for(address: str, tls: TlsFiles) -> Any:
 
     Refuses plain tcp to another machine and tls without a CA, client certificate and key.
     """
-    from distributed.security import Security
+    from distributed.security import Security  # lazy: Dask loads (about 1 s) only for a --cluster run
 
     scheme, _ = parse_cluster(address)
     host = _ADDRESS.match(address).group("host")  # type: ignore[union-attr]
@@ -110,9 +111,7 @@ def security_for(address: str, tls: TlsFiles) -> Any:
 @contextlib.contextmanager
 def open_client(address: str, tls: TlsFiles = TlsFiles()) -> Iterator[Any]:
     """A connected ``distributed.Client`` (starting a loopback LocalCluster for ``local:N``)."""
-    from distributed import Client, LocalCluster
-
-    from reelkit.batch.executors import RENDER_RESOURCE
+    from distributed import Client, LocalCluster  # lazy: Dask loads (about 1 s) only for a --cluster run
 
     scheme, value = parse_cluster(address)
     if scheme == "local":

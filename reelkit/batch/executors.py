@@ -6,10 +6,12 @@ finishes, so the state file is written by one process only, after every episode.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import queue as queue_mod
 import signal
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -44,8 +46,6 @@ def _stage_adapter(key: str, emit: StageEvent) -> Callable[[str, float | None], 
 def _guarded(job: EpisodeJob, on_stage: Callable[[str, float | None], Any] | None) -> EpisodeOutcome:
     """run_job, with an unexpected exception (a bug, a full disk) turned into a failed episode so
     the rest of the batch goes on; with --debug the traceback is logged."""
-    import logging
-
     try:
         return run_job(job, on_stage)
     except (Interrupted, KeyboardInterrupt):
@@ -91,8 +91,6 @@ _last_emit: dict[tuple[str, str], float] = {}
 
 
 def _throttled_emit(key: str, stage: str, fraction: float | None) -> None:
-    import time
-
     now = time.monotonic()
     if fraction not in (None, 0.0, 1.0) and now - _last_emit.get((key, stage), 0.0) < 0.25:
         return
@@ -158,7 +156,7 @@ def run_dask(jobs: Sequence[EpisodeJob], client: Any, on_done: DoneCallback, *, 
     When the workers advertise the ``render`` resource each task takes one unit, so a worker
     runs one render at a time however many threads it has.
     """
-    from distributed import as_completed
+    from distributed import as_completed  # lazy: Dask loads (about 1 s) only for a --cluster run
 
     workers = client.scheduler_info().get("workers", {})
     has_resource = any(RENDER_RESOURCE in (w.get("resources") or {}) for w in workers.values())

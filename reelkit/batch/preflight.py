@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelkit.batch.series import EpisodeSource, Series
+from reelkit.brand import load_brand
 from reelkit.errors import ReelkitError
+from reelkit.io.probe import probe
 from reelkit.io.yamlfile import Located
 from reelkit.plan.outline import Outline, outline_from_doc
+from reelkit.plan.platforms import get_platform, load_platforms
 
 
 @dataclass
@@ -41,8 +44,6 @@ class Checked:
 
 def _clip_problems(doc: Located, base: Path) -> list[str]:
     """One line per clip that is missing, unreadable or has no picture (all of them, not the first)."""
-    from reelkit.io.probe import probe
-
     problems = []
     for i, seg in enumerate(doc.data.get("segments", [])):
         key = f"segments.{i}.clip"
@@ -64,13 +65,9 @@ def _clip_problems(doc: Located, base: Path) -> list[str]:
 
 def _settings_problems(outline: Outline, brand: str | None, platforms: tuple[str, ...],
                        platforms_file: Path | None) -> list[str]:
-    from reelkit.brand import load_brand
-    from reelkit.decide.build import _outline_relative
-    from reelkit.plan.platforms import get_platform, load_platforms
-
     problems = []
     try:
-        load_brand(brand or _outline_relative(outline, outline.brand))
+        load_brand(outline.brand_ref(brand))
     except ReelkitError as exc:
         problems.append(f"{outline.path}: brand: {exc.one_line()}")
     try:

@@ -19,17 +19,20 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import yaml
 
 from reelkit import __version__
-from reelkit.batch.cluster import TlsFiles
+from reelkit.batch import executors
+from reelkit.brand import find_brand
+from reelkit.batch.cluster import TlsFiles, open_client, parse_cluster, security_for
 from reelkit.batch.preflight import Checked, preflight
+from reelkit.batch.report import BatchResult, write_reports
 from reelkit.batch.series import Series, merged_outline_data
 from reelkit.batch.work import EpisodeJob, EpisodeOutcome
-from reelkit.errors import InputError, ReelkitError
+from reelkit.errors import InputError, Interrupted, ReelkitError
 from reelkit.io.atomic import clean_stale_partials, write_json_atomic, write_text_atomic
 from reelkit.io.lock import FolderLock
 from reelkit.pipeline import RenderRequest
@@ -49,20 +52,6 @@ class BatchEvents:
     started: Callable[[str], None] | None = None
     episode: Callable[[EpisodeOutcome], None] | None = None
     stage: Callable[[str, str, float | None], None] | None = None
-
-
-@dataclass
-class BatchResult:
-    """Every episode's outcome in series order, the preflight problems and the wall time."""
-
-    series: Series
-    outcomes: list[EpisodeOutcome]
-    problems: list[str]
-    wall_seconds: float
-    report_html: Path | None = None
-    report_json: Path | None = None
-    interrupted: bool = False
-    counts: dict[str, int] = field(default_factory=dict)
 
 
 def default_jobs() -> int:
@@ -102,9 +91,6 @@ def _file_stamp(path: Path) -> str:
 
 def fingerprint(outline_file: Path, checked: Checked, request: RenderRequest) -> str:
     """Hash of the outline text as rendered, its clips and brand files (size + mtime), and the options."""
-    from reelkit.brand import find_brand
-    from reelkit.decide.build import _outline_relative
-
     outline = checked.outline
     assert outline is not None
     digest = hashlib.sha256()
@@ -113,7 +99,7 @@ def fingerprint(outline_file: Path, checked: Checked, request: RenderRequest) ->
     for seg in outline.segments:
         digest.update(_file_stamp(seg.clip).encode())
     try:
-        brand_file = find_brand(request.brand or _outline_relative(outline, outline.brand))
+        brand_file = find_brand(outline.brand_ref(request.brand))
         for path in sorted(Path(brand_file).parent.rglob("*")):
             if path.is_file():
                 digest.update(_file_stamp(path).encode())
@@ -178,16 +164,11 @@ def run_batch(series: Series, request: RenderRequest, *, jobs: int = 1, cluster:
     ``dry_run`` stops after the preflight and writes nothing. Writes ``report.json`` and
     ``report.html`` at the end, also after Ctrl-C (then re-raised as Interrupted).
     """
-    from reelkit.batch.report import write_reports
-    from reelkit.errors import Interrupted
-
     events = events or BatchEvents()
     t0 = time.perf_counter()
     if jobs < 1:
         raise InputError(f"--jobs {jobs}: must be at least 1", key="--jobs")
     if cluster:
-        from reelkit.batch.cluster import parse_cluster, security_for
-
         if parse_cluster(cluster)[0] != "local":
             security_for(cluster, tls)  # refuse an unsafe address before any work
     checked = preflight(series, brand=request.brand, platforms=request.platforms,
@@ -283,13 +264,9 @@ def _counts(outcomes: list[EpisodeOutcome]) -> dict[str, int]:
 
 def _execute(todo: list[EpisodeJob], done: Callable[[EpisodeOutcome], None], *, jobs: int,
              cluster: str | None, tls: TlsFiles, events: BatchEvents) -> None:
-    from reelkit.batch import executors
-
     if not todo:
         return
     if cluster:
-        from reelkit.batch.cluster import open_client
-
         with open_client(cluster, tls) as client:
             executors.run_dask(todo, client, done)
     elif jobs == 1 or len(todo) == 1:

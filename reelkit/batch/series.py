@@ -27,7 +27,7 @@ from typing import Any
 
 from reelkit.errors import OutlineError, ReelkitError
 from reelkit.io.yamlfile import Located, load_yaml
-from reelkit.plan.outline import _schema_errors, outline_schema
+from reelkit.plan.outline import outline_schema, schema_errors
 
 SERIES_ONLY_KEYS = ("title", "episodes")
 EPISODE_ONLY_KEYS = ("title", "segments")
@@ -92,7 +92,7 @@ def series_schema() -> dict[str, Any]:
 
 @cache
 def _registry() -> Any:
-    from referencing import Registry, Resource
+    from referencing import Registry, Resource  # lazy: with jsonschema, loaded only when a series is read
 
     outline = outline_schema()
     return Registry().with_resource(outline["$id"], Resource.from_contents(outline))
@@ -142,7 +142,7 @@ def load_series(path: Path) -> Series:
     """
     path = Path(path)
     doc = load_yaml(path, SeriesError)
-    _schema_errors(doc, series_schema(), registry=_registry(), error=SeriesError)
+    schema_errors(doc, series_schema(), registry=_registry(), error=SeriesError)
     shared = _shared_settings(doc)
     episodes = []
     for i, item in enumerate(doc.data["episodes"]):

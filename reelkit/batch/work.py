@@ -9,15 +9,19 @@ worth retrying (a lost worker), not a bad input.
 from __future__ import annotations
 
 import shutil
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from reelkit.deliver.contact_sheet import make_contact_sheet
 from reelkit.errors import BusyError, Interrupted, ReelkitError
 from reelkit.io.atomic import clean_stale_partials
-from reelkit.pipeline import RenderRequest
+from reelkit.io.lock import FolderLock
+from reelkit.pipeline import RenderRequest, render_episode
+from reelkit.render.loudness import measure_loudness
 
 CONTACT_SHEET = "contact-sheet.jpg"
 # Temporary folders the renderers make beside their outputs (pid-free names).
@@ -63,8 +67,6 @@ def clean_episode_temporaries(folder: Path) -> list[Path]:
     """Remove what a killed render left in ``folder``: partial files of dead processes and the
     renderers' temporary folders. Done under the folder's render lock, so a live render's
     temporaries are never touched."""
-    from reelkit.io.lock import FolderLock
-
     if not folder.is_dir():
         return []
     try:
@@ -80,8 +82,6 @@ def clean_episode_temporaries(folder: Path) -> list[Path]:
 
 
 def _loudness(files: dict[str, Path]) -> dict[str, dict[str, float]]:
-    from reelkit.render.loudness import measure_loudness
-
     out = {}
     for platform, path in files.items():
         try:
@@ -97,11 +97,6 @@ def run_job(job: EpisodeJob, on_stage: Callable[..., Any] | None = None) -> Epis
 
     Interrupted (Ctrl-C, SIGTERM) propagates: the batch stops instead of marking it failed.
     """
-    import socket
-
-    from reelkit.deliver.contact_sheet import make_contact_sheet
-    from reelkit.pipeline import render_episode
-
     t0 = time.perf_counter()
     folder = job.request.out_dir / job.key
     try:

@@ -20,6 +20,9 @@ from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import yaml
+from PIL import Image
+
 from reelkit.errors import BrandError
 from reelkit.plan.model import CaptionRules, CaptionStyle, MusicBed
 from reelkit.io.fonts import load_font
@@ -190,6 +193,21 @@ class MusicSpec:
 
 
 @dataclass(frozen=True)
+class AudioSpec:
+    """What is done to the clips' sound (an outline's ``audio:`` wins over this)."""
+
+    clean: str = _opt("choice", "none", choices=("none", "voice"),
+                      doc="voice: remove background noise from the voice (offline model); none: as recorded")
+
+
+@dataclass(frozen=True)
+class AudioDescriptionSpec:
+    """Audio description (outline `describe:`): how the programme makes room for the cues."""
+
+    duck_db: float = _opt("number", -12.0, lo=-40, hi=0, doc="gain of the programme while a description cue plays")
+
+
+@dataclass(frozen=True)
 class WatermarkSpec:
     """Faint text over the whole video (empty text: none)."""
 
@@ -235,6 +253,8 @@ class Brand:
     end_card: EndCardSpec = _section(EndCardSpec)
     progress_bar: ProgressSpec = _section(ProgressSpec)
     music: MusicSpec = _section(MusicSpec)
+    audio: AudioSpec = _section(AudioSpec)
+    audio_description: AudioDescriptionSpec = _section(AudioDescriptionSpec)
     watermark: WatermarkSpec = _section(WatermarkSpec)
     callouts: CalloutSpec = _section(CalloutSpec)
     # key path -> (file, line) of the value in force; for messages, not for equality.
@@ -454,8 +474,6 @@ def _check_mapping(cls: type, data: Any, prefix: str, located: Any, problems: li
 def _duplicate_keys(path: Path, problems: list[BrandError]) -> None:
     """Report a key given twice in one mapping: YAML keeps only the last, so an editor who adds
     a second ``captions:`` block at the end silently loses the first."""
-    import yaml
-
     try:
         root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     except (OSError, yaml.YAMLError):
@@ -627,8 +645,6 @@ def unusable_assets(brand: Brand) -> list[BrandError]:
     """Files that exist but cannot be used: fonts FreeType cannot load (libass would silently
     fall back to another typeface, so a render must refuse them), a logo that is not an image
     or is absurdly large (read from its header only, never decoded here)."""
-    from PIL import Image
-
     problems = []
     for key in ("fonts.title", "fonts.caption", "fonts.body"):
         value = getattr(brand.fonts, key.split(".")[1])

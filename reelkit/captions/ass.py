@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import ImageFont
+
 from reelkit.plan.colours import MIN_CONTRAST, contrast_ratio, parse_colour
 from reelkit.errors import CaptionError
 from reelkit.io.atomic import write_text_atomic
@@ -132,8 +134,6 @@ def _pillow_font_cached(font_file: str, size: int) -> object:
 
 def pillow_font(style: CaptionStyle):  # -> ImageFont.FreeTypeFont
     """The caption font as Pillow draws it at the size libass uses for ``style.font_size``."""
-    from PIL import ImageFont
-
     if style.font_file and os.path.exists(style.font_file):
         return _pillow_font_cached(style.font_file, int(style.font_size))
     return ImageFont.load_default(size=style.font_size * 0.85)

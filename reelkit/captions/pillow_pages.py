@@ -20,9 +20,13 @@ import hashlib
 import json
 import logging
 import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from PIL import ImageFont
+from PIL import Image, ImageDraw
 
 from reelkit.io.atomic import atomic_path
 from reelkit.io.fonts import load_font
@@ -163,8 +167,6 @@ def _file_stamp(path: str | None) -> list[object]:
 
 def _is_rtl(text: str) -> bool:
     """True when the first strong character is Hebrew or Arabic (the line runs right to left)."""
-    import unicodedata
-
     for ch in text:
         bidi = unicodedata.bidirectional(ch)
         if bidi in ("R", "AL"):
@@ -310,8 +312,6 @@ class _Painter:
 
     def emoji_image(self, cluster: str, line_h: float):
         """The cluster drawn in colour at 109 px, scaled to the line."""
-        from PIL import Image, ImageDraw
-
         target = max(1, round(line_h * EMOJI_HEIGHT))
         key = (cluster, target)
         if key not in self._emoji_cache:
@@ -327,8 +327,6 @@ class _Painter:
 
     def draw(self, lines: list[_Line], box: tuple[int, int, int, int], highlight: int | None,
              scale: float):
-        from PIL import Image, ImageDraw
-
         style = self.style
         x0, y0, x1, y1 = box
         size = (max(1, x1 - x0), max(1, y1 - y0))

@@ -15,7 +15,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from reelkit.plan.model import Overlay, Plan, PreparedCaptions, to_data
+from reelkit.captions import ass_filter, split_pillow_pages, write_ass
+from reelkit.io.dataclass_data import to_data
+from reelkit.plan.model import Overlay, Plan, PreparedCaptions
 
 _PREPARE_VERSION = "1"  # bump when the ASS writer or the Pillow drawing changes
 
@@ -39,8 +41,6 @@ def caption_fingerprint(plan: Plan) -> str:
 
 def prepare_captions(plan: Plan, folder: Path) -> PreparedCaptions | None:
     """Write the plan's caption artefacts under ``folder``; None when nothing is burned."""
-    from reelkit.captions import split_pillow_pages, write_ass
-
     if not (plan.burn_captions and plan.burned_pages()):
         return None
     key = caption_fingerprint(plan)
@@ -65,8 +65,6 @@ def _usable(prepared: PreparedCaptions | None, plan: Plan) -> bool:
 def captions_for_render(plan: Plan, workdir: Path) -> RenderCaptions:
     """The caption artefacts to draw: the plan's own when they still fit its pages, else new
     ones prepared from the pages into ``workdir``."""
-    from reelkit.captions import ass_filter
-
     if not (plan.burn_captions and plan.burned_pages()):
         return RenderCaptions(None, None, ())
     prepared = plan.captions if _usable(plan.captions, plan) else prepare_captions(plan, workdir)

@@ -12,9 +12,11 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import pysrt
+
 from reelkit.errors import CaptionError
 from reelkit.io.atomic import atomic_path
-from reelkit.plan.model import CaptionPage, Word
+from reelkit.plan.model import CaptionPage, Plan, Word
 
 # Inline markup a player would interpret. WebVTT escapes a literal "<", so every tag there is
 # markup (<c.x>, <v Name>, <b>, timestamps <00:01.000>); SRT has no escaping, so only the
@@ -33,8 +35,6 @@ _VTT_TIME = re.compile(r"^(?:(\d+):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
 
 def write_srt(pages: Sequence[CaptionPage], path: Path) -> None:
     """Write ``pages`` as a UTF-8 SubRip file (numbered cues, ``HH:MM:SS,mmm``), atomically."""
-    import pysrt
-
     subs = pysrt.SubRipFile(eol="\n", encoding="utf-8")
     for n, (start_ms, end_ms, lines) in enumerate(_cues(pages), 1):
         subs.append(pysrt.SubRipItem(index=n, start=pysrt.SubRipTime.from_ordinal(start_ms),
@@ -53,6 +53,36 @@ def write_vtt(pages: Sequence[CaptionPage], path: Path) -> None:
         out.append("")
     with atomic_path(Path(path)) as tmp:
         tmp.write_text("\n".join(out), encoding="utf-8")
+
+
+def sidecar_formats(plans: Sequence[Plan]) -> list[str]:
+    """The caption file formats the plans' platforms ask for (their ``sidecars``), in order."""
+    formats: list[str] = []
+    for plan in plans:
+        for spec in plan.outputs:
+            formats += [f for f in spec.sidecars if f not in formats]
+    return formats
+
+
+def write_sidecars(plans: Sequence[Plan], folder: Path) -> dict[str, Path]:
+    """``<slug>.srt`` / ``.vtt`` (the formats the platforms ask for) and ``<slug>.<lang>.<fmt>``
+    per translation, in ``folder``; keyed ``srt``, ``vtt.nl``, ... Every frame size has the same
+    words and times, so the first plan's pages serve all."""
+    first = plans[0]
+    writers = {"srt": write_srt, "vtt": write_vtt}
+    out: dict[str, Path] = {}
+    for fmt in sidecar_formats(plans):
+        out[fmt] = folder / f"{first.slug}.{fmt}"
+        writers[fmt](first.pages, out[fmt])
+    for tr in first.translations:
+        for fmt in sidecar_formats(plans):
+            out[f"{fmt}.{tr.language}"] = folder / f"{first.slug}.{tr.language}.{fmt}"
+            writers[fmt](tr.pages, out[f"{fmt}.{tr.language}"])
+    if first.descriptions:  # the audio-description cue texts, for players and assistive technology
+        out["vtt.descriptions"] = folder / f"{first.slug}.descriptions.vtt"
+        write_vtt([CaptionPage(c.start, c.end, ((Word(c.text, c.start, c.end),),)) for c in first.descriptions],
+                  out["vtt.descriptions"])
+    return out
 
 
 def _cues(pages: Sequence[CaptionPage]) -> Iterator[tuple[int, int, list[str]]]:
@@ -125,8 +155,6 @@ def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def _parse_srt(text: str, where: str) -> list[CaptionPage]:
-    import pysrt
-
     pages: list[CaptionPage] = []
     for cue, (first, lines) in enumerate(_blocks(text), 1):
         has_arrow = [i for i, ln in enumerate(lines) if "-->" in ln]

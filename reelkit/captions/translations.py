@@ -14,70 +14,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from reelkit.errors import OutlineError
+from reelkit.captions.paging import paginate
 from reelkit.plan.model import CaptionPage, CaptionRules, TranslatedCaptions, Word
-
-MAX_TRANSLATION_BYTES = 1_000_000
-"""Largest translated script read (a narration is a few kilobytes)."""
-
-
-def script_lines(text: str) -> list[str]:
-    """The non-blank lines of a script, stripped."""
-    return [ln.strip() for ln in text.splitlines() if ln.strip()]
-
-
-def check_translations(outline_path: Path, doc: Any, data: dict[str, Any]) -> tuple[tuple[str, Path], ...]:
-    """Validate an outline's ``translations`` and ``burn``: files exist, are UTF-8 text and
-    have as many lines as the script. Returns (language, resolved path) pairs."""
-    raw = data.get("translations") or {}
-    burn = data.get("burn")
-    language = data.get("language", "en")
-    if burn and burn != language and burn not in raw:
-        raise OutlineError(f"burn: '{burn}' is neither the outline language '{language}' nor a translation",
-                           path=str(outline_path), line=doc.line_of("burn"), key="burn",
-                           hint="add it under translations, or remove burn")
-    if not raw:
-        return ()
-    script = data.get("script")
-    if not script or not script.strip():
-        raise OutlineError("translations need a script to time them by", path=str(outline_path),
-                           line=doc.line_of("translations"), key="translations",
-                           hint="add the narration as script")
-    n_script = len(script_lines(script))
-    out: list[tuple[str, Path]] = []
-    for lang, name in raw.items():
-        key = f"translations.{lang}"
-        file = Path(name) if Path(name).is_absolute() else (outline_path.parent / name)
-        text = read_translation(file, outline_path, doc.line_of(key), key)
-        n = len(script_lines(text))
-        if n != n_script:
-            raise OutlineError(f"{file.name} has {n} lines but the script in {outline_path.name} has "
-                               f"{n_script}", path=str(file), line=doc.line_of(key), key=key,
-                               hint="give one translated line per script line")
-        out.append((lang, file.resolve()))
-    return tuple(out)
-
-
-def read_translation(file: Path, outline_path: Path, line: int | None, key: str) -> str:
-    """A translated script's text; OutlineError naming the file when unreadable or too big."""
-    try:
-        size = file.stat().st_size
-        if size > MAX_TRANSLATION_BYTES:
-            raise OutlineError(f"translation file is {size} bytes (max {MAX_TRANSLATION_BYTES})",
-                               path=str(file), key=key)
-        return file.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise OutlineError(f"translation file not found: {file}", path=str(outline_path), line=line, key=key,
-                           hint="paths are relative to the outline file") from None
-    except UnicodeDecodeError:
-        raise OutlineError("translation file is not UTF-8 text", path=str(file), key=key,
-                           hint="save it as UTF-8") from None
-    except OSError as exc:
-        raise OutlineError(f"cannot read translation file: {exc.strerror or exc}", path=str(file),
-                           key=key) from None
-
+from reelkit.plan.outline import Outline, read_translation, script_lines
+from reelkit.speech.align import script_tokens
 
 def line_spans(script: str, words: Sequence[Word]) -> list[tuple[float, float] | None]:
     """Per script line, the (start, end) of its caption words; None for a line not spoken.
@@ -85,8 +26,6 @@ def line_spans(script: str, words: Sequence[Word]) -> list[tuple[float, float] |
     Caption words carry the script's tokens as written, so they are matched back to the
     script's tokens in order (ad-libs and dropped lines simply do not match).
     """
-    from reelkit.speech.align import script_tokens
-
     owner: list[int] = []
     tokens: list[str] = []
     lines = script_lines(script)
@@ -124,8 +63,6 @@ def spread_words(text: str, start: float, end: float) -> list[Word]:
 def translated_pages(script: str, translation: str, words: Sequence[Word], rules: CaptionRules,
                      fps: float) -> tuple[CaptionPage, ...]:
     """Pages of ``translation`` (one line per ``script`` line) timed by the caption ``words``."""
-    from reelkit.captions.paging import paginate
-
     gap = rules.min_gap_frames / fps
     spans = line_spans(script, words)
     texts = script_lines(translation)
@@ -141,7 +78,7 @@ def translated_pages(script: str, translation: str, words: Sequence[Word], rules
     return tuple(pages)
 
 
-def build_translations(outline: Any, words: Sequence[Word], rules: CaptionRules,
+def build_translations(outline: Outline, words: Sequence[Word], rules: CaptionRules,
                        fps: float) -> tuple[TranslatedCaptions, ...]:
     """Every translation the outline names, paged (empty when there is no script)."""
     if not outline.translations or not outline.script:

@@ -8,9 +8,17 @@ import time
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
 
+from reelkit.batch.cluster import TlsFiles
 from reelkit.batch.preflight import Checked
+from reelkit.batch.runner import BatchEvents, default_jobs, run_batch
+from reelkit.batch.series import load_batch_inputs
 from reelkit.batch.work import EpisodeOutcome
+from reelkit.pipeline import RenderRequest
+from reelkit.render.ffmpeg_engine import RenderOptions
+from reelkit.speech.models import BACKENDS
 
 PLATFORM_HELP = "Platform preset (repeatable) for every episode (default: each episode's own)."
 
@@ -48,9 +56,6 @@ class BatchProgress:
         self.seconds_total = sum(c.duration for c in checked if c.ok)
         self.t0 = time.monotonic()
         if self.interactive:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn
-
             self._progress = Progress(TextColumn("{task.description:<48}"), BarColumn(),
                                       TextColumn("{task.fields[info]}"), console=Console(stderr=True))
             self._progress.start()
@@ -103,7 +108,7 @@ class BatchProgress:
               help="Output folder: OUT/<episode>/ per episode, OUT/report.html, OUT/report.json.")
 @click.option("--platform", "platforms", multiple=True, help=PLATFORM_HELP)
 @click.option("--brand", help="Brand preset for every episode (default: the series' or each outline's own).")
-@click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
+@click.option("--asr", "asr_backend", type=click.Choice(BACKENDS),
               default="faster-whisper", show_default=True)
 @click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
 @click.option("--preset", "x264_preset", default="veryfast", show_default=True, help="x264 speed preset.")
@@ -137,12 +142,6 @@ def batch_command(inputs: tuple[Path, ...], out_dir: Path, platforms: tuple[str,
       reelkit batch series.yaml --cluster tls://render1:8786 --tls-ca ca.pem --tls-cert me.pem --tls-key me.key
       reelkit batch ep-01.yaml ep-02.yaml --force
     """
-    from reelkit.batch.cluster import TlsFiles
-    from reelkit.batch.runner import BatchEvents, default_jobs, run_batch
-    from reelkit.batch.series import load_batch_inputs
-    from reelkit.pipeline import RenderRequest
-    from reelkit.render.ffmpeg_engine import RenderOptions
-
     if cluster and jobs:
         raise click.UsageError("--jobs and --cluster exclude each other (local:N sets the worker count)")
     series = load_batch_inputs(list(inputs))

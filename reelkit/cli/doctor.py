@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from reelkit.doctor import run_checks
+
 
 @click.command("doctor")
 def doctor_command() -> None:
@@ -14,8 +16,6 @@ def doctor_command() -> None:
     Examples:
       reelkit doctor
     """
-    from reelkit.doctor import run_checks
-
     findings = run_checks()
     for finding in findings:
         click.echo(finding.line())

@@ -6,6 +6,10 @@ from pathlib import Path
 
 import click
 
+from reelkit.deliver.export_otio import export_plan
+from reelkit.errors import InputError
+from reelkit.plan.planfile import read_plan_file
+
 
 @click.command()
 @click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False))
@@ -22,10 +26,6 @@ def export_command(plan_file: Path, output: Path, size: str | None) -> None:
       reelkit export out/episode/plan.json -o edit.otio
       reelkit export out/episode/plan.json -o edit.xml
     """
-    from reelkit.deliver.export_otio import export_plan
-    from reelkit.errors import InputError
-    from reelkit.plan.planfile import read_plan_file
-
     plans = read_plan_file(plan_file)
     plan = plans[0]
     if size:

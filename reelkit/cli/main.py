@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
-from typing import Any
-
 from reelkit import __version__
+from reelkit.cli.batch import batch_command
+from reelkit.cli.brand import brand_group
+from reelkit.cli.cut import cut_command
+from reelkit.cli.doctor import doctor_command
+from reelkit.cli.export import export_command
 from reelkit.cli.options import plan_request_args, planning_options
+from reelkit.cli.plan import plan_command
+from reelkit.cli.platforms import check_command, platforms_command
+from reelkit.cli.progress import ConsoleProgress
+from reelkit.cli.studio import studio_command
+from reelkit.cli.transcribe import transcribe_to_file
 from reelkit.errors import InputError, Interrupted, ReelkitError
+from reelkit.pipeline import RenderRequest, render_episode, render_plan_file
+from reelkit.render.engines import ENGINES
+from reelkit.render.ffmpeg_engine import RenderOptions
+from reelkit.speech.models import BACKENDS
 
 
 class ReelkitGroup(click.Group):
@@ -41,8 +56,6 @@ class ReelkitGroup(click.Group):
 def _fail(line: str, debug: bool) -> None:
     click.echo(line, err=True)
     if debug:
-        import traceback
-
         traceback.print_exc(file=sys.stderr)
     sys.exit(1)
 
@@ -69,8 +82,6 @@ def main(debug: bool) -> None:
 
 def _stop_on_sigterm() -> None:
     """Batch schedulers stop jobs with SIGTERM: treat it like Ctrl-C so clean-up runs."""
-    import signal
-
     def _raise(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
@@ -82,7 +93,7 @@ def _stop_on_sigterm() -> None:
 
 @main.command()
 @planning_options
-@click.option("--engine", type=click.Choice(["ffmpeg", "moviepy"]), default="ffmpeg", show_default=True,
+@click.option("--engine", type=click.Choice(list(ENGINES)), default="ffmpeg", show_default=True,
               help="ffmpeg: one filtergraph per output (fast); moviepy: composite in Python (cross-check).")
 @click.option("--preset", "x264_preset", default="veryfast", show_default=True,
               help="x264 speed preset (slower = smaller files at the same quality).")
@@ -103,17 +114,13 @@ def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
       reelkit render plan.json --out out/                              # a planned (edited) episode
       reelkit render raw.mp4 --script narration.txt                    # the script decides the cut
     """
-    from reelkit.pipeline import RenderRequest, render_episode, render_plan_file
-    from reelkit.cli.progress import ConsoleProgress
-    from reelkit.render.ffmpeg_engine import RenderOptions
-
     request = RenderRequest(out_dir=planning["out_dir"], engine=engine, options=RenderOptions(x264_preset=x264_preset),
                             **plan_request_args(planning))
     inputs = request.inputs
     with ConsoleProgress(quiet=quiet) as progress:
         if len(inputs) == 1 and Path(inputs[0]).suffix.lower() == ".json":
             options = {"platforms": "--platform", "brand": "--brand", "model": "--model", "captions_file": "--captions",
-                       "platforms_file": "--platforms-file"}
+                       "platforms_file": "--platforms-file", "clean": "--clean"}
             given = [flag for key, flag in options.items() if planning[key]]
             if given:
                 raise InputError(f"{given[0]} does not apply to a plan file",
@@ -139,7 +146,7 @@ def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
               help="Output file: .srt, .vtt or .json (chosen by extension).")
 @click.option("--script", "script_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
               help="The narration as written: captions take its words, timed from the speech.")
-@click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
+@click.option("--asr", "asr_backend", type=click.Choice(BACKENDS),
               default="faster-whisper", show_default=True)
 @click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
 @click.option("--language", default="en", show_default=True)
@@ -155,32 +162,25 @@ def transcribe(media: Path, output: Path, script_file: Path | None, asr_backend:
       reelkit transcribe interview.mp4 -o words.json --asr openai-whisper
       reelkit transcribe interview.mp4 -o interview.vtt --script narration.txt
     """
-    from reelkit.cli.transcribe import transcribe_to_file
-
     transcribe_to_file(media, output, script_file=script_file, backend=asr_backend, model=model,
                        language=language, brand=brand, use_cache=not no_cache)
     click.echo(f"wrote {output}")
 
 
-def _register_optional() -> None:
-    """Commands that live in their own modules (platform checks, brand presets)."""
-    from reelkit.cli.brand import brand_group
-    from reelkit.cli.export import export_command
-    from reelkit.cli.plan import plan_command
-    from reelkit.cli.doctor import doctor_command
-    from reelkit.cli.platforms import check_command, platforms_command
-
+def _register_commands() -> None:
+    """Commands that live in their own modules."""
     main.add_command(platforms_command, "platforms")
     main.add_command(check_command, "check")
     main.add_command(brand_group, "brand")
     main.add_command(plan_command, "plan")
     main.add_command(export_command, "export")
     main.add_command(doctor_command, "doctor")
-    main.add_command(__import__("reelkit.cli.cut", fromlist=["cut_command"]).cut_command, "cut")
-    from reelkit.cli.batch import batch_command; main.add_command(batch_command, "batch")  # noqa: E702
+    main.add_command(cut_command, "cut")
+    main.add_command(batch_command, "batch")
+    main.add_command(studio_command, "studio")
 
 
-_register_optional()
+_register_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

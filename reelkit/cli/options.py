@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from reelkit.speech.models import BACKENDS
+
 PLATFORM_HELP = "Platform preset (repeatable): tiktok, reels, shorts, snapchat, feed, square, or one from --platforms-file."
 
 
@@ -19,7 +21,7 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
                      help="Output folder; files go to OUT/<slug>/."),
         click.option("--brand", help="Brand preset name under brand/, or a path to a preset folder."),
-        click.option("--asr", "asr_backend", type=click.Choice(["faster-whisper", "openai-whisper"]),
+        click.option("--asr", "asr_backend", type=click.Choice(BACKENDS),
                      default="faster-whisper", show_default=True, help="Speech recognition backend."),
         click.option("--model", help="Whisper model name or path (default: the offline tiny.en)."),
         click.option("--captions", "captions_file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
@@ -29,6 +31,8 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="YAML file adding or overriding platform presets."),
         click.option("--script", "script_file", type=click.Path(path_type=Path, dir_okay=False),
                      help="Narration text: the script decides the cut of the raw clips (takes, pauses, fillers)."),
+        click.option("--clean", is_flag=True,
+                     help="Remove background noise from the voice (as `audio: {clean: voice}` in the outline)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -40,4 +44,4 @@ def plan_request_args(params: dict[str, Any]) -> dict[str, Any]:
     return dict(inputs=tuple(params["inputs"]), platforms=tuple(params["platforms"]), brand=params["brand"],
                 asr_backend=params["asr_backend"], model=params["model"], captions_file=params["captions_file"],
                 use_cache=not params["no_cache"], platforms_file=params["platforms_file"],
-                script_file=params.get("script_file"))
+                script_file=params.get("script_file"), clean=bool(params.get("clean")))

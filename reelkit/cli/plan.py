@@ -8,6 +8,9 @@ from typing import Any
 import click
 
 from reelkit.cli.options import plan_request_args, planning_options
+from reelkit.decide.build import PlanRequest
+from reelkit.pipeline import plan_episode
+from reelkit.plan.planfile import write_plans
 
 
 @click.command()
@@ -26,10 +29,6 @@ def plan_command(output: Path, **planning: Any) -> None:
       reelkit plan episode.yaml --platform tiktok --platform feed -o plan.json
       reelkit render plan.json --out out/
     """
-    from reelkit.pipeline import plan_episode
-    from reelkit.decide.build import PlanRequest
-    from reelkit.plan.planfile import write_plans
-
     plans = plan_episode(PlanRequest(**plan_request_args(planning)), planning["out_dir"])
     write_plans(plans, output)
     for p in plans:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from types import TracebackType
 
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
 from reelkit.io.ffmpeg import ProgressCallback
 
 
@@ -19,8 +21,6 @@ class ConsoleProgress:
 
     def __enter__(self) -> ConsoleProgress:
         if not self.quiet:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
             self._progress = Progress(TextColumn("{task.description:<34}"), BarColumn(),
                                       TextColumn("{task.percentage:>5.1f}%"), TimeRemainingColumn(),
                                       transient=False)

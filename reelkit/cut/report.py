@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image, ImageDraw
+from PIL import Image
 
 from reelkit.cut.script_cut import Expanded
+from reelkit.speech.audio import SAMPLE_RATE
 
 KEPT = (46, 160, 67)
 REMOVED = (214, 39, 40)
@@ -108,8 +111,6 @@ def strip_y(row: int) -> int:
 
 def draw_plot(expanded: Expanded, path: Path) -> None:
     """One row per clip: the waveform over a strip coloured by what the cut kept and removed."""
-    from PIL import Image, ImageDraw
-
     audios = expanded.audios
     img = Image.new("RGB", (PLOT_WIDTH, max(1, len(audios)) * ROW_HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(img)
@@ -134,7 +135,7 @@ def draw_plot(expanded: Expanded, path: Path) -> None:
         samples = np.abs(audio.samples)
         cols = PLOT_WIDTH - 2 * MARGIN
         if samples.size:
-            edges = np.linspace(0, min(samples.size, int(dur * 16000)), cols + 1).astype(int)
+            edges = np.linspace(0, min(samples.size, int(dur * SAMPLE_RATE)), cols + 1).astype(int)
             peak = float(samples.max()) or 1.0
             mid = y0 + ROW_LABEL + ROW_WAVE // 2
             for c in range(cols):
@@ -146,8 +147,6 @@ def draw_plot(expanded: Expanded, path: Path) -> None:
 
 def kept_colour_at(path: Path, row: int, t: float, duration: float) -> tuple[int, int, int]:
     """The strip colour at clip time ``t`` (for checks and tests)."""
-    from PIL import Image
-
     with Image.open(path) as img:
         return img.convert("RGB").getpixel((time_to_x(t, duration), strip_y(row)))  # type: ignore[return-value]
 

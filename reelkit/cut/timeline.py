@@ -6,8 +6,7 @@ from fractions import Fraction
 
 from reelkit.plan.frames import exact_rate, frame_seconds, length_frames, start_frame
 from reelkit.plan.outline import Outline
-from reelkit.plan.model import Cut, Source
-from reelkit.reframe.crop import crop_region, resolve_mode
+from reelkit.plan.model import Crop, Cut, Source
 
 
 def frames(seconds: float, fps: float | Fraction) -> int:
@@ -15,9 +14,11 @@ def frames(seconds: float, fps: float | Fraction) -> int:
     return length_frames(seconds, exact_rate(fps))
 
 
-def build_timeline(outline: Outline, width: int, height: int,
-                   fps: float | Fraction) -> tuple[tuple[Source, ...], tuple[Cut, ...]]:
+def build_timeline(outline: Outline, fps: float | Fraction) -> tuple[tuple[Source, ...], tuple[Cut, ...]]:
     """Probe-backed sources (deduplicated by path) and cuts placed back to back.
+
+    Each cut shows its whole source picture (``fit``) until reframing decides what part it
+    shows (:func:`reelkit.reframe.crop.frame_cuts`): cutting decides time, reframing picture.
 
     Each cut starts on a frame of the plan's rate (the nearest to the outline's start) and
     lasts a whole number of frames, so video and audio of every segment have the same length
@@ -35,16 +36,16 @@ def build_timeline(outline: Outline, width: int, height: int,
             sources[key] = Source(
                 id=f"s{len(sources)}", path=key, duration=media.duration, width=media.width,
                 height=media.height, rotation=media.rotation, fps=media.fps, has_video=media.has_video,
-                has_audio=media.has_audio, audio_rate=media.audio_rate)
+                has_audio=media.has_audio, audio_rate=media.audio_rate,
+                video_start=media.video_start, hdr=media.colour.hdr)
         src = sources[key]
         # The frame on screen at the outline's start, then whole frames up to its end.
         first = start_frame(seg.start, rate)
         n = length_frames(seg.end - float(first / rate), rate)
-        mode = resolve_mode(seg.reframe, src.width, src.height)
         cuts.append(Cut(
             source=src.id, src_start=frame_seconds(first, rate), src_end=frame_seconds(first + n, rate),
             out_start=frame_seconds(cursor_frames, rate), out_end=frame_seconds(cursor_frames + n, rate),
-            reframe=mode, crop=crop_region(mode, src.width, src.height, width, height, seg.focus),
+            reframe="fit", crop=Crop(0, 0, src.width, src.height),
             captions=seg.captions, src_start_frame=first, src_end_frame=first + n,
             out_start_frame=cursor_frames, out_end_frame=cursor_frames + n))
         cursor_frames += n

@@ -19,6 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+from PIL import Image, ImageDraw
+
 from reelkit.plan.colours import parse_colour
 from reelkit.errors import InputError, MediaError
 from reelkit.io.atomic import atomic_path
@@ -39,8 +42,6 @@ EDGE_SKIP = 0.05
 
 def sharpness(gray: np.ndarray) -> float:
     """Variance of the 4-neighbour Laplacian: high for crisp edges, low for blur or flat frames."""
-    import numpy as np
-
     img = gray.astype(np.float32)
     lap = (4 * img[1:-1, 1:-1] - img[:-2, 1:-1] - img[2:, 1:-1] - img[1:-1, :-2] - img[1:-1, 2:])
     return float(lap.var())
@@ -73,8 +74,6 @@ def draw_title(image: Image.Image, title: str, font_file: Path, *,
     The font size starts at 7.5 % of the frame width and shrinks until the block fits within
     the box's width and half its height.
     """
-    from PIL import Image, ImageDraw
-
     try:
         text_rgb = parse_colour(text_colour)[:3]
     except ValueError:
@@ -160,7 +159,7 @@ def keyframe_picks(plan: Plan, times: Sequence[float]) -> list[tuple[float, Cut,
     stream's best-coded pictures. Candidates are never fewer than half of ``times``: where
     keyframes are sparse (a long-GOP camera file), times keep their exact place instead.
     """
-    import av
+    import av  # lazy: PyAV loads only when a cover is picked
 
     containers: dict[str, av.container.InputContainer] = {}
     snapped: list[tuple[float, Cut, float] | None] = []
@@ -214,8 +213,6 @@ def _keyframe_at_or_before(container, src_time: float) -> float | None:  # type:
 def rank_times(plan: Plan, window: tuple[float, float], samples: int = SAMPLES) -> list[float]:
     """Output times of about ``samples`` candidates over the middle of ``window``, best first
     (each at a keyframe where one is near, see :func:`keyframe_picks`)."""
-    import numpy as np
-
     lo, hi = max(0.0, window[0]), min(plan.duration, window[1])
     if hi - lo < 0.5:
         lo, hi = 0.0, plan.duration
@@ -256,8 +253,6 @@ def make_cover(plan: Plan, out_png: Path, *, title: str, font_file: Path, safe_b
 
     Returns the written paths, the chosen cover first.
     """
-    from PIL import Image
-
     out_png, font_file = Path(out_png), Path(font_file)
     if not font_file.is_file():
         raise InputError("font file not found", path=str(font_file), key="font_file")

@@ -20,9 +20,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from reelkit.captions import write_srt
 from reelkit.errors import InputError
-from reelkit.plan.frames import cut_frames, to_frames
-from reelkit.plan.model import Overlay, Plan
+from reelkit.io.atomic import atomic_path
+from reelkit.plan.frames import to_frames
+from reelkit.plan.model import Overlay, Plan, cut_frames
 
 FORMATS = {".otio": "otio_json", ".xml": "fcp_xml"}
 
@@ -32,7 +34,7 @@ def _url(path: str) -> str:
 
 
 def _range(start: int, frames: int, rate: float) -> Any:
-    import opentimelineio as otio
+    import opentimelineio as otio  # lazy: OpenTimelineIO loads only for `reelkit export`
 
     return otio.opentime.TimeRange(otio.opentime.RationalTime(start, rate), otio.opentime.RationalTime(frames, rate))
 
@@ -58,7 +60,7 @@ def _overlay_lanes(overlays: tuple[Overlay, ...], rate: Any) -> list[list[tuple[
 
 def build_timeline(plan: Plan) -> Any:
     """The plan as an ``opentimelineio.schema.Timeline``."""
-    import opentimelineio as otio
+    import opentimelineio as otio  # lazy: OpenTimelineIO loads only for `reelkit export`
 
     rate = plan.rate
     r = float(rate)
@@ -111,10 +113,7 @@ def export_plan(plan: Plan, out: Path) -> tuple[Path, Path]:
 
     Returns (timeline file, SRT file); both are written under temporary names and renamed.
     """
-    import opentimelineio as otio
-
-    from reelkit.captions import write_srt
-    from reelkit.io.atomic import atomic_path
+    import opentimelineio as otio  # lazy: OpenTimelineIO loads only for `reelkit export`
 
     out = Path(out)
     adapter = FORMATS.get(out.suffix.lower())

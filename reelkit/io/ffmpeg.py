@@ -1,7 +1,8 @@
 """Locating and running ffmpeg, and escaping values placed into filtergraphs.
 
-Every ffmpeg invocation in reelkit goes through :func:`run_ffmpeg`: argument lists only
-(never a shell string), progress read from ``-progress pipe:1``, and a failure raised as
+Every ffmpeg invocation in reelkit goes through :func:`run_ffmpeg` (or, when frames are fed
+to it or read from it, its sibling :func:`ffmpeg_pipe`): argument lists only (never a shell
+string), progress read from ``-progress pipe:1``, watched for stalls, and a failure raised as
 :class:`~reelkit.errors.RenderError` carrying the stage, the argv and ffmpeg's last lines.
 """
 
@@ -14,8 +15,11 @@ import os
 import shlex
 import shutil
 import subprocess
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import IO
 
 from reelkit.errors import Interrupted, NoSpaceError, RenderError, StalledError
 from reelkit.io.watchdog import StallWatch
@@ -37,7 +41,7 @@ def ffmpeg_exe() -> str:
     if override:
         return override
     try:
-        import imageio_ffmpeg
+        import imageio_ffmpeg  # here: without the wheel, ffmpeg on PATH is used instead
 
         return imageio_ffmpeg.get_ffmpeg_exe()
     except Exception:  # pragma: no cover - only without the wheel
@@ -113,6 +117,92 @@ def run_ffmpeg(args: Sequence[str], *, stage: str, duration: float | None = None
             raise NoSpaceError(_output_folder(argv, cwd))
         raise RenderError(stage, argv, "\n".join(tail), proc.returncode)
     return "".join(stderr_lines)
+
+
+class FfmpegPipe:
+    """A running ffmpeg whose stdin and/or stdout are pipes (see :func:`ffmpeg_pipe`)."""
+
+    def __init__(self, proc: subprocess.Popen, argv: list[str], err: IO[bytes]) -> None:  # type: ignore[type-arg]
+        self.proc = proc
+        self.argv = argv
+        self._err = err
+        self._text: str | None = None
+        self.stalled = False
+
+    @property
+    def stdin(self) -> IO[bytes]:
+        assert self.proc.stdin is not None
+        return self.proc.stdin
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        assert self.proc.stdout is not None
+        return self.proc.stdout
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
+
+    def stderr_text(self) -> str:
+        """What ffmpeg wrote to stderr (kept in a file: no pipe to fill and block); read once it
+        has exited, also after the ``with`` block."""
+        if self._text is None:
+            self._err.seek(0)
+            self._text = self._err.read().decode("utf-8", "replace")
+        return self._text
+
+
+@contextmanager
+def ffmpeg_pipe(args: Sequence[str], *, stage: str, stdin: bool = False, stdout: bool = False,
+                check: bool = True) -> Iterator[FfmpegPipe]:
+    """Run ffmpeg with ``args`` (without the binary) while the caller feeds its stdin or reads
+    its stdout; waits for it on leaving the block.
+
+    Watched like :func:`run_ffmpeg` (a stall stops it). With ``check`` a stall raises
+    StalledError and a non-zero exit RenderError with ffmpeg's last lines; without, the caller
+    reads ``returncode``, ``stalled`` and :meth:`FfmpegPipe.stderr_text`. Ctrl-C stops ffmpeg
+    and raises Interrupted; any other error in the block stops it and propagates.
+    """
+    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
+    log.debug("%s: %s", stage, shlex.join(argv))
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE if stdout else subprocess.DEVNULL, stderr=err)
+        pipe = FfmpegPipe(proc, argv, err)
+        watch = StallWatch(proc, lambda: stop_process(proc))
+        try:
+            with watch:
+                try:
+                    yield pipe
+                except BrokenPipeError:
+                    pass  # ffmpeg stopped reading early: its exit status and log say why
+                for stream in (proc.stdin, proc.stdout):
+                    if stream is not None and not stream.closed:
+                        try:
+                            stream.close()
+                        except BrokenPipeError:
+                            pass  # ffmpeg already gone: the exit status says why
+                proc.wait()
+        except KeyboardInterrupt:
+            stop_process(proc)
+            raise Interrupted(f"interrupted during stage '{stage}'") from None
+        except BaseException:
+            stop_process(proc)
+            raise
+        pipe.stalled = watch.stalled
+        pipe.stderr_text()  # read before the file goes
+        if check and watch.stalled:
+            raise StalledError(stage, argv, watch.limit)
+        if check and proc.returncode != 0:
+            tail = "\n".join(pipe.stderr_text().splitlines()[-40:])
+            raise RenderError(stage, argv, tail, proc.returncode)
+
+
+def ffmpeg_text(args: Sequence[str], *, stage: str) -> str:
+    """What ffmpeg prints on stdout for ``args`` (``-version``, ``-filters``, ...)."""
+    with ffmpeg_pipe(args, stage=stage, stdout=True) as pipe:
+        out = pipe.stdout.read()
+    return out.decode("utf-8", "replace")
 
 
 def _output_folder(argv: Sequence[str], cwd: str | os.PathLike[str] | None) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image
+
 
 def readable_png_size(path: Path) -> tuple[int, int] | None:
     """Size of the PNG at ``path``, or None when it is missing or damaged."""
-    from PIL import Image
-
     try:
         with Image.open(path) as existing:
             size = existing.size

@@ -23,6 +23,7 @@ import errno
 import json
 import os
 import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -130,6 +131,26 @@ class EpisodeTransaction:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+@contextlib.contextmanager
+def staged_files(finals: Sequence[Path]) -> Iterator[list[Path]]:
+    """Temporaries beside each of ``finals`` (files that belong together, possibly in several
+    folders), moved over them together when the block completes; on any error none is moved
+    and every temporary is removed, so no partial file and no half-new set is left."""
+    temps = [partial_path(Path(f)) for f in finals]
+    try:
+        for final in finals:
+            Path(final).parent.mkdir(parents=True, exist_ok=True)
+        yield temps
+        for tmp, final in zip(temps, finals):
+            tmp.replace(final)
+    except OSError as exc:
+        raise _folder_error(Path(finals[0]).parent, exc) from None
+    finally:
+        for tmp in temps:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
 
 
 def _move_in(staging: Path, folder: Path, names: list[str]) -> None:

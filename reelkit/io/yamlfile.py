@@ -29,6 +29,7 @@ class _Budget:
         self.left = MAX_NODES
         self.path = path
         self.error = error
+        self.duplicates: dict[tuple[str, int], int] = {}  # (key path, line) -> line of the first
 
     def spend(self, node: yaml.Node) -> None:
         self.left -= 1
@@ -45,6 +46,9 @@ class Located:
     data: Any
     lines: dict[str, int]
     path: Path
+    duplicates: tuple[tuple[str, int, int], ...] = ()
+    """Keys given twice in one mapping: (key path, line, line of the first). YAML keeps only the
+    last, so a second ``captions:`` block silently replaces the first; callers refuse or warn."""
 
     def line_of(self, key_path: str) -> int | None:
         """Line of ``key_path`` or of its nearest parent that has one."""
@@ -56,10 +60,24 @@ class Located:
         return None
 
 
+def _note_duplicates(node: yaml.MappingNode, prefix: str, budget: _Budget) -> None:
+    """Remember keys written twice in this mapping (before merge keys are flattened: a key
+    overriding a merged one is meant)."""
+    seen: dict[str, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key, line = str(key_node.value), key_node.start_mark.line + 1
+        if key in seen:
+            budget.duplicates[(f"{prefix}.{key}" if prefix else key, line)] = seen[key]
+        seen.setdefault(key, line)
+
+
 def _construct(node: yaml.Node, prefix: str, lines: dict[str, int], loader: yaml.SafeLoader,
                budget: _Budget) -> Any:
     budget.spend(node)
     if isinstance(node, yaml.MappingNode):
+        _note_duplicates(node, prefix, budget)
         loader.flatten_mapping(node)  # "<<: *base" merge keys, as SafeLoader itself does
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -109,7 +127,8 @@ def load_yaml(path: Path, error: type[InputError] = InputError) -> Located:
         if node is None:
             raise error("file is empty", path=str(path), hint="expected a YAML mapping")
         lines: dict[str, int] = {}
-        data = _construct(node, "", lines, loader, _Budget(path, error))
+        budget = _Budget(path, error)
+        data = _construct(node, "", lines, loader, budget)
     except RecursionError:
         raise error("nested too deeply", path=str(path), hint="flatten the lists and mappings") from None
     except yaml.YAMLError as exc:
@@ -123,4 +142,5 @@ def load_yaml(path: Path, error: type[InputError] = InputError) -> Located:
     if not isinstance(data, dict):
         raise error(f"expected a YAML mapping at the top level, got {type(data).__name__}",
                     path=str(path), line=1)
-    return Located(data=data, lines=lines, path=path)
+    dups = tuple((key, line, first) for (key, line), first in budget.duplicates.items())
+    return Located(data=data, lines=lines, path=path, duplicates=dups)

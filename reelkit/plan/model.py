@@ -4,19 +4,17 @@ Everything a renderer needs is here, resolved: sources with their probed facts, 
 output timeline with their crop, caption words and pages with output-timeline times, the
 caption look, drawn overlays (PNG files) with positions and times, music, and one
 :class:`OutputSpec` per platform file. Frozen dataclasses, written to ``plan.json`` with a
-schema version and read back equal: ``load_plan(dump_plan(p)) == p``.
+schema version and read back equal by :mod:`reelkit.plan.planfile`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import types
-import typing
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
+
+from reelkit.plan.frames import exact_rate, frame_seconds, rate_text, to_frames
 
 SCHEMA_VERSION = 1
 
@@ -31,7 +29,8 @@ class Word:
     timing: str = ""
     """How the start was found: ``forced`` (acoustic alignment of the script), ``onset``
     (recogniser time snapped onto the speech), ``whisper`` (recogniser time), ``estimate``
-    (spread over the speech), ``spread`` (a cue's span shared by characters); "" unknown."""
+    (spread over the speech), ``interpolated`` (a known word the aligner could not place, timed
+    between its placed neighbours), ``spread`` (a cue's span shared by characters); "" unknown."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +109,21 @@ class Source:
     has_video: bool
     has_audio: bool
     audio_rate: int
+    video_start: float = 0.0
+    """Seconds from the file's start (ffmpeg's seek origin) to its first video frame; the
+    cut's frames and its audio are both taken from this origin plus the cut's start."""
+    hdr: str = ""
+    """The picture's HDR transfer: ``hlg`` or ``pq`` (HDR10; Dolby Vision by its base layer),
+    "" for SDR. HDR sources are tone-mapped to SDR BT.709 in the render."""
+    channels: str = ""
+    """How the voice reaches both output channels (reelkit.speech.channels.CHOICES): ``left``
+    or ``right`` (that channel to both sides), ``mix``, ``mix_inverted`` (the right channel's
+    polarity flipped before averaging), ``stereo`` or "" (as recorded; more than two channels
+    downmixed by their layout)."""
+    channels_reason: str = ""
+    """Why: the analysis's finding, or "outline" when ``audio.channels`` chose it."""
+    clipped: tuple[tuple[float, float], ...] = ()
+    """Source-time spans (seconds) where the audio is clipped (runs of full-scale samples)."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +235,19 @@ class MusicBed:
 
 
 @dataclass(frozen=True)
+class VoiceCleanup:
+    """Background noise removed from the voice before the mix (``audio: {clean: voice}``,
+    a brand's ``audio.clean``, or ``--clean``); the render cleans the joined voice once (cached)
+    and plays that in place of the source audio."""
+
+    model: str = "deepfilternet3"
+    atten_limit_db: float = 12.0
+    """The most the model may lower the noise (dB): more strips a clean room's own tone too."""
+    origin: str = ""
+    """Who asked for it: ``outline``, ``brand`` or ``--clean``."""
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """One platform file and the encode settings its preset asks for."""
 
@@ -263,6 +290,34 @@ class PreparedCaptions:
     key: str
     ass: str = ""
     overlays: tuple[Overlay, ...] = ()
+
+
+@dataclass(frozen=True)
+class DescriptionCue:
+    """One audio-description cue (WCAG 1.2.5): its text voiced offline and placed in a pause
+    of the programme voice (output seconds); ``at`` is where the outline asked for it."""
+
+    text: str
+    at: float
+    start: float
+    end: float
+    audio: str  # the voiced cue (WAV), in the cache folder
+    voice: str = ""  # the TTS engine and voice that spoke it, e.g. "piper:en_US-joe-medium"
+
+
+@dataclass(frozen=True)
+class SignLanguage:
+    """A sign-language interpreter (WCAG 1.2.6) drawn picture-in-picture on a ``.sl`` variant:
+    ``clip`` from ``offset`` seconds, scaled into the box ``x, y, w, h`` (output px, its own
+    shape kept), ``key`` a backdrop colour keyed out ("" for none)."""
+
+    clip: str
+    offset: float
+    x: int
+    y: int
+    w: int
+    h: int
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -334,19 +389,22 @@ class Plan:
     captions: PreparedCaptions | None = None
     # Overlay layout (issue 10): the box of every caption page, overlay and tracked face.
     layout: tuple[LayoutBox, ...] = ()
+    voice_cleanup: VoiceCleanup | None = None
+    # Audio description (issue 21): placed cues; rendered as <platform>.ad.mp4 when not empty,
+    # the programme ducked by ``description_duck_db`` (the brand's amount) under each cue.
+    descriptions: tuple[DescriptionCue, ...] = ()
+    description_duck_db: float = -12.0
+    # Sign language (issue 21): set on the ``.sl`` variant plan only (outputs ``<platform>.sl``).
+    sign_language: SignLanguage | None = None
 
     @property
     def rate(self) -> Fraction:
         """The exact frame rate."""
-        from reelkit.plan.frames import exact_rate
-
         return exact_rate(self.frame_rate or self.fps)
 
     @property
     def frame_count(self) -> int:
         """Frames in the finished picture."""
-        from reelkit.plan.frames import total_frames
-
         return total_frames(self)
 
     def burned_pages(self) -> tuple[CaptionPage, ...]:
@@ -364,55 +422,48 @@ class Plan:
         raise KeyError(source_id)
 
 
-# --- serialisation -------------------------------------------------------------------------
+# --- frames of the plan's cuts ---------------------------------------------------------------
 
-def to_data(obj: Any) -> Any:
-    """Dataclass tree -> JSON-ready dicts/lists (tuples become lists)."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_data(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, (tuple, list)):
-        return [to_data(v) for v in obj]
-    return obj
-
-
-def from_data(cls: Any, data: Any) -> Any:
-    """Inverse of :func:`to_data`, driven by the type hints of ``cls``."""
-    origin = typing.get_origin(cls)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(cls) if a is not type(None)]
-        if data is None:
-            return None
-        return from_data(args[0], data)
-    if origin is tuple:
-        args = typing.get_args(cls)
-        inner = args[0] if args else Any
-        return tuple(from_data(inner, v) for v in data)
-    if dataclasses.is_dataclass(cls):
-        hints = typing.get_type_hints(cls)
-        kwargs = {f.name: from_data(hints[f.name], data[f.name])
-                  for f in dataclasses.fields(cls) if f.name in data}
-        return cls(**kwargs)
-    if cls is float and isinstance(data, int):
-        return float(data)
-    return data
+def cut_frames(cut: Cut, rate: Fraction) -> tuple[int, int, int, int]:
+    """(src_start, src_end, out_start, out_end) of ``cut`` in frames, from its frame fields
+    when set, else from its seconds."""
+    if cut.src_start_frame is not None and cut.src_end_frame is not None:
+        ss, se = cut.src_start_frame, cut.src_end_frame
+    else:
+        ss = to_frames(cut.src_start, rate)
+        se = ss + max(1, to_frames(cut.src_end - cut.src_start, rate))
+    if cut.out_start_frame is not None:
+        os_ = cut.out_start_frame
+    else:
+        os_ = to_frames(cut.out_start, rate)
+    return ss, se, os_, os_ + (se - ss)
 
 
-def dump_plan(plan: Plan) -> str:
-    """The plan as JSON text."""
-    return json.dumps(to_data(plan), indent=2, ensure_ascii=False) + "\n"
+def total_frames(plan: Plan) -> int:
+    """The number of frames the plan's picture has."""
+    return sum(se - ss for ss, se, _, _ in (cut_frames(c, plan.rate) for c in plan.cuts))
 
 
-def load_plan(text: str) -> Plan:
-    """Read a plan written by :func:`dump_plan`; refuses another schema version."""
-    data = json.loads(text)
-    version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        raise ValueError(f"plan schema version {version} is not supported (expected {SCHEMA_VERSION})")
-    return from_data(Plan, data)
+def with_exact_frames(plan: Plan) -> Plan:
+    """The plan with exact frame fields everywhere and every seconds field derived from them.
 
-
-def write_plan(plan: Plan, path: Path) -> None:
-    """Write plan.json atomically."""
-    from reelkit.io.atomic import write_text_atomic
-
-    write_text_atomic(path, dump_plan(plan))
+    The rule for a hand-edited plan: a cut's length is ``src_end_frame - src_start_frame``;
+    cuts are laid back to back on the output timeline, so ``out_start_frame``/``out_end_frame``
+    and the plan's duration follow from the source frames, and ``frame_rate`` is written out.
+    A plan without frame fields (written before they existed) gets them from its seconds.
+    """
+    rate = plan.rate
+    cuts: list[Cut] = []
+    cursor = 0
+    for cut in plan.cuts:
+        ss, se, _, _ = cut_frames(cut, rate)
+        if se <= ss:
+            raise ValueError(f"cut of {cut.source} ends at frame {se}, not after its start {ss}")
+        n = se - ss
+        cuts.append(dataclasses.replace(cut, src_start_frame=ss, src_end_frame=se, out_start_frame=cursor,
+                            out_end_frame=cursor + n, src_start=frame_seconds(ss, rate),
+                            src_end=frame_seconds(se, rate), out_start=frame_seconds(cursor, rate),
+                            out_end=frame_seconds(cursor + n, rate)))
+        cursor += n
+    duration = frame_seconds(cursor, rate) if cuts else plan.duration
+    return dataclasses.replace(plan, cuts=tuple(cuts), duration=duration, fps=float(rate), frame_rate=rate_text(rate))

@@ -49,6 +49,26 @@ class Callout:
 
 
 @dataclass(frozen=True)
+class Describe:
+    """An audio-description cue as the outline asks for it (``at``: output seconds)."""
+
+    at: float
+    text: str
+
+
+@dataclass(frozen=True)
+class SignLanguageClip:
+    """``sign_language:``: an interpreter recorded against the finished edit."""
+
+    clip: Path
+    offset: float = 0.0
+    key: str = ""  # "#RRGGBB" backdrop to key out, "" for none
+    corner: str = "right"
+    media: MediaInfo | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Outline:
     """A validated outline with its segments' media probed."""
 
@@ -68,10 +88,23 @@ class Outline:
     edit: EditSettings = EditSettings()
     translations: tuple[tuple[str, Path], ...] = ()  # (language, translated script file)
     burn: str | None = None  # language of the burned captions (default: ``language``)
+    clean: str | None = None  # ``audio.clean``: "voice", "none", or None (the brand decides)
+    describe: tuple[Describe, ...] = ()  # audio-description cues (WCAG 1.2.5)
+    sign_language: SignLanguageClip | None = None  # interpreter picture-in-picture (WCAG 1.2.6)
+    audio_channels: str = "auto"  # audio.channels: auto | left | right | mix | stereo
 
     @property
     def slug(self) -> str:
         return slugify(self.title)
+
+    def brand_ref(self, override: str | None = None) -> str:
+        """The brand to load: ``override`` (``--brand``), else the outline's own; a path given in
+        the outline is relative to the outline file, like its clips."""
+        if override:
+            return override
+        candidate = self.path.parent / self.brand
+        is_path = "/" in self.brand or self.brand.endswith(".yaml")
+        return str(candidate) if is_path and candidate.exists() else self.brand
 
 
 @cache
@@ -88,11 +121,11 @@ def slugify(text: str) -> str:
     return slug[:60].strip("-") or "episode"
 
 
-def _schema_errors(doc: Located, schema: dict[str, Any] | None = None, *, registry: Any = None,
+def schema_errors(doc: Located, schema: dict[str, Any] | None = None, *, registry: Any = None,
                    error: type[InputError] = OutlineError) -> None:
     """Raise ``error`` (file:line: key: problem) for the first place ``doc`` breaks ``schema``
     (default: the outline schema); ``registry`` resolves ``$ref`` into other schemas."""
-    import jsonschema
+    import jsonschema  # lazy: jsonschema (~0.1 s) loads only when a file is validated
 
     kwargs = {"registry": registry} if registry is not None else {}
     validator = jsonschema.Draft202012Validator(schema or outline_schema(), **kwargs)
@@ -136,7 +169,7 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
     """An outline from loaded YAML (a file, or one inline in a series file); clip paths are
     relative to ``base`` (default: the folder of ``doc.path``)."""
     path = doc.path
-    _schema_errors(doc)
+    schema_errors(doc)
     data = doc.data
     base = base if base is not None else path.parent
     segments = []
@@ -177,12 +210,11 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
     callouts = tuple(Callout(c["text"], parse_time(c["at"]), float(c.get("duration", 3.0)))
                      for c in data.get("callouts", []))
     total = sum(seg.end - seg.start for seg in segments)
+    describe = _describe(doc, total if check_media else None)
     for index, callout in enumerate(callouts):
         if check_media and callout.at >= total:
             raise OutlineError(f"callout at {callout.at:g}s starts after the end of the episode ({total:.2f}s)",
                                path=str(path), line=doc.line_of(f"callouts.{index}.at"), key=f"callouts.{index}.at")
-    from reelkit.captions.translations import check_translations
-
     translations = check_translations(path, doc, data)
     return Outline(
         path=path, title=data["title"], segments=tuple(segments), brand=data.get("brand", "default"),
@@ -190,7 +222,38 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
         script=data.get("script"), hook=data.get("hook"), cta=data.get("cta"),
         description=data.get("description", ""), hashtags=tuple(data.get("hashtags", ())),
         callouts=callouts, fps=_fps(doc, data.get("fps")), edit=EditSettings.from_mapping(data.get("edit")),
-        translations=translations, burn=data.get("burn"))
+        translations=translations, burn=data.get("burn"), describe=describe, clean=(data.get("audio") or {}).get("clean"),
+        audio_channels=(data.get("audio") or {}).get("channels", "auto"),
+        sign_language=_sign_language(doc, base, check_media))
+
+
+def _describe(doc: Located, total: float | None) -> tuple[Describe, ...]:
+    """The ``describe:`` cues; one starting after the episode's end (``total``) is refused."""
+    cues = tuple(Describe(parse_time(d["at"]), d["text"].strip()) for d in doc.data.get("describe", []))
+    for index, cue in enumerate(cues):
+        if total is not None and cue.at >= total:
+            raise OutlineError(f"description cue at {cue.at:g}s starts after the end of the episode ({total:.2f}s)",
+                               path=str(doc.path), line=doc.line_of(f"describe.{index}.at"), key=f"describe.{index}.at")
+    return cues
+
+
+def _sign_language(doc: Located, base: Path, check_media: bool) -> SignLanguageClip | None:
+    """The ``sign_language:`` block, its clip probed (a video stream is required)."""
+    raw = doc.data.get("sign_language")
+    if raw is None:
+        return None
+    clip = Path(raw["clip"]) if Path(raw["clip"]).is_absolute() else (base / raw["clip"]).resolve()
+    media = None
+    if check_media:
+        where = dict(path=str(doc.path), line=doc.line_of("sign_language.clip"), key="sign_language.clip")
+        if not clip.exists():
+            raise OutlineError(f"interpreter clip not found: {clip}", **where, hint="paths are relative to the outline file")
+        media = probe(clip)
+        if not media.has_video:
+            raise OutlineError(f"interpreter clip has no video stream: {clip}", **where)
+    key = raw.get("key") or ""
+    return SignLanguageClip(clip=clip, offset=parse_time(raw.get("offset", 0)), key=key.upper(),
+                            corner=raw.get("corner", "right"), media=media, line=doc.line_of("sign_language"))
 
 
 def _fps(doc: Located, value: Any) -> float | str | None:
@@ -223,3 +286,65 @@ def outline_for_clips(clips: list[Path], script: str | None = None) -> Outline:
                                 script_cut=script is not None))
     title = clips[0].stem
     return Outline(path=clips[0], title=title, segments=tuple(segments), script=script)
+
+
+# --- translated scripts (timed into captions by reelkit.captions.translations) -----------------
+
+MAX_TRANSLATION_BYTES = 1_000_000
+"""Largest translated script read (a narration is a few kilobytes)."""
+
+
+def script_lines(text: str) -> list[str]:
+    """The non-blank lines of a script, stripped."""
+    return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
+def check_translations(outline_path: Path, doc: Any, data: dict[str, Any]) -> tuple[tuple[str, Path], ...]:
+    """Validate an outline's ``translations`` and ``burn``: files exist, are UTF-8 text and
+    have as many lines as the script. Returns (language, resolved path) pairs."""
+    raw = data.get("translations") or {}
+    burn = data.get("burn")
+    language = data.get("language", "en")
+    if burn and burn != language and burn not in raw:
+        raise OutlineError(f"burn: '{burn}' is neither the outline language '{language}' nor a translation",
+                           path=str(outline_path), line=doc.line_of("burn"), key="burn",
+                           hint="add it under translations, or remove burn")
+    if not raw:
+        return ()
+    script = data.get("script")
+    if not script or not script.strip():
+        raise OutlineError("translations need a script to time them by", path=str(outline_path),
+                           line=doc.line_of("translations"), key="translations",
+                           hint="add the narration as script")
+    n_script = len(script_lines(script))
+    out: list[tuple[str, Path]] = []
+    for lang, name in raw.items():
+        key = f"translations.{lang}"
+        file = Path(name) if Path(name).is_absolute() else (outline_path.parent / name)
+        text = read_translation(file, outline_path, doc.line_of(key), key)
+        n = len(script_lines(text))
+        if n != n_script:
+            raise OutlineError(f"{file.name} has {n} lines but the script in {outline_path.name} has "
+                               f"{n_script}", path=str(file), line=doc.line_of(key), key=key,
+                               hint="give one translated line per script line")
+        out.append((lang, file.resolve()))
+    return tuple(out)
+
+
+def read_translation(file: Path, outline_path: Path, line: int | None, key: str) -> str:
+    """A translated script's text; OutlineError naming the file when unreadable or too big."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_TRANSLATION_BYTES:
+            raise OutlineError(f"translation file is {size} bytes (max {MAX_TRANSLATION_BYTES})",
+                               path=str(file), key=key)
+        return file.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise OutlineError(f"translation file not found: {file}", path=str(outline_path), line=line, key=key,
+                           hint="paths are relative to the outline file") from None
+    except UnicodeDecodeError:
+        raise OutlineError("translation file is not UTF-8 text", path=str(file), key=key,
+                           hint="save it as UTF-8") from None
+    except OSError as exc:
+        raise OutlineError(f"cannot read translation file: {exc.strerror or exc}", path=str(file),
+                           key=key) from None

@@ -6,7 +6,8 @@ made several frame sizes, ``{"schema_version": 1, "plans": [Plan, ...]}``. Readi
 JSON against the dataclasses' type hints and names the key path of the first problem
 (``plan.json: pages[3].lines[0][1].text: expected a string``), refuses unknown keys (a typo
 would otherwise be ignored), checks that every file the plan refers to exists, and
-normalises the frame fields (:func:`reelkit.plan.frames.normalise`).
+makes the frame fields exact (:func:`reelkit.plan.model.with_exact_frames`). This is the one
+reader and writer of plan.json: tests and scripts use it too.
 
 A hand edit is honoured or refused, never ignored (:func:`reconcile_edits`): where a seconds
 field and its frame field disagree, the one that was edited wins and the other is recomputed;
@@ -30,7 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from reelkit.errors import InputError
-from reelkit.plan.model import SCHEMA_VERSION, Plan, dump_plan, to_data
+from reelkit.io.atomic import write_text_atomic
+from reelkit.io.dataclass_data import to_data
+from reelkit.plan.model import SCHEMA_VERSION, Plan, with_exact_frames
+from reelkit.plan.platforms import Platform
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of a long episode is a few MB; refuse anything absurd
 
@@ -46,15 +50,14 @@ class _Bad(ValueError):
 def dump_plans(plans: Sequence[Plan]) -> str:
     """One plan as a Plan object; several (one per frame size) wrapped in ``plans``."""
     if len(plans) == 1:
-        return dump_plan(plans[0])
-    data = {"schema_version": SCHEMA_VERSION, "plans": [to_data(p) for p in plans]}
+        data = to_data(plans[0])
+    else:
+        data = {"schema_version": SCHEMA_VERSION, "plans": [to_data(p) for p in plans]}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def write_plans(plans: Sequence[Plan], path: Path) -> None:
     """Write plan.json atomically."""
-    from reelkit.io.atomic import write_text_atomic
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, dump_plans(plans))
@@ -63,9 +66,7 @@ def write_plans(plans: Sequence[Plan], path: Path) -> None:
 # --- reading --------------------------------------------------------------------------------
 
 def read_plan_file(path: Path, *, check_files: bool = True) -> tuple[Plan, ...]:
-    """The plans in ``path``, checked and normalised; InputError naming file and key path."""
-    from reelkit.plan.frames import normalise
-
+    """The plans in ``path``, checked and made exact; InputError naming file and key path."""
     path = Path(path)
     name = str(path)
     if not path.is_file():
@@ -73,9 +74,16 @@ def read_plan_file(path: Path, *, check_files: bool = True) -> tuple[Plan, ...]:
     if path.stat().st_size > MAX_PLAN_BYTES:
         raise InputError(f"plan file is larger than {MAX_PLAN_BYTES // 2**20} MB", path=name)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", path=name) from None
+    return parse_plans(text, name=name, check_files=check_files)
+
+
+def parse_plans(text: str, *, name: str = "plan.json", check_files: bool = True) -> tuple[Plan, ...]:
+    """The plans in plan.json ``text`` (``name`` is the file named in errors), checked and made exact."""
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno) from None
     if not isinstance(data, dict):
@@ -98,10 +106,10 @@ def read_plan_file(path: Path, *, check_files: bool = True) -> tuple[Plan, ...]:
         try:
             plan = check_value(Plan, item, prefix.rstrip("."))
             _check_references(plan, prefix, check_files)
-            plans.append(normalise(reconcile_edits(plan, prefix)))
+            plans.append(with_exact_frames(reconcile_edits(plan, prefix)))
         except _Bad as bad:
             raise InputError(str(bad), path=name, key=bad.key or None) from None
-        except ValueError as exc:  # normalise: a cut that ends before it starts
+        except ValueError as exc:  # with_exact_frames: a cut that ends before it starts
             raise InputError(str(exc), path=name, key=prefix + "cuts") from None
     return tuple(plans)
 
@@ -116,8 +124,6 @@ def _check_references(plan: Plan, prefix: str, check_files: bool) -> None:
         raise _Bad(f"{prefix}cuts", "a plan needs at least one cut")
     if not plan.outputs:
         raise _Bad(f"{prefix}outputs", "a plan needs at least one output")
-    from reelkit.plan.platforms import Platform
-
     for i, preset in enumerate(plan.platform_presets):
         check_value(Platform, preset, f"{prefix}platform_presets[{i}]")
     if not check_files:

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from reelkit.errors import InputError
-from reelkit.plan.model import OutputSpec
+from reelkit.io.dataclass_data import from_data, to_data
 from reelkit.io.yamlfile import Located, load_yaml
+from reelkit.plan.model import OutputSpec, Plan
 
 DEFAULT_PLATFORMS = ("tiktok", "reels", "shorts", "snapchat")
 
@@ -406,19 +407,15 @@ def get_platform(name: str, platforms: dict[str, Platform] | None = None) -> Pla
 
 def preset_data(platform: Platform) -> dict[str, Any]:
     """A preset as plain data, the way a plan records it."""
-    from reelkit.plan.model import to_data
-
     return to_data(platform)
 
 
 def preset_from_data(data: dict[str, Any]) -> Platform:
     """The inverse of :func:`preset_data`."""
-    from reelkit.plan.model import from_data
-
     return from_data(Platform, data)
 
 
-def plan_presets(plan: Any) -> dict[str, Platform]:
+def plan_presets(plan: Plan) -> dict[str, Platform]:
     """The presets recorded in ``plan`` by name; for a plan that recorded none (written before
     plans did), the current presets of its outputs' platforms."""
     if plan.platform_presets:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reelkit.vision.faces import Analysis, subject_track
+from reelkit.vision.analysis import Analysis
+from reelkit.vision.faces import subject_track
 from reelkit.plan.model import Crop, CropKey, LayoutBox
 from reelkit.reframe.crop import crop_x_for_centre
 from reelkit.vision.shots import shot_spans

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from reelkit.plan.model import Crop
+from collections.abc import Sequence
+from dataclasses import replace
+
+from reelkit.plan.model import Crop, Cut, Source
+from reelkit.plan.outline import Segment
 
 REFRAME_MODES = ("auto", "track", "crop", "fit")
 
@@ -47,3 +51,16 @@ def crop_region(mode: str, src_w: int, src_h: int, out_w: int, out_h: int, focus
     w = src_w - src_w % 2
     h = min(_even(w / target), src_h - src_h % 2)
     return Crop(0, (src_h - h) // 4 * 2, w, h)
+
+
+def frame_cuts(segments: Sequence[Segment], sources: Sequence[Source], cuts: Sequence[Cut],
+               width: int, height: int) -> tuple[Cut, ...]:
+    """The timeline's cuts (one per outline segment, in order) with each segment's reframe mode
+    resolved and its crop for a ``width`` x ``height`` output."""
+    by_id = {s.id: s for s in sources}
+    out = []
+    for seg, cut in zip(segments, cuts, strict=True):
+        src = by_id[cut.source]
+        mode = resolve_mode(seg.reframe, src.width, src.height)
+        out.append(replace(cut, reframe=mode, crop=crop_region(mode, src.width, src.height, width, height, seg.focus)))
+    return tuple(out)

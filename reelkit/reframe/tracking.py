@@ -12,7 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from reelkit.errors import MediaError
 from reelkit.plan.model import Cut, LayoutBox, Source
+from reelkit.reframe import camera_path
+from reelkit.vision import faces
+from reelkit.vision.analysis import DetectSettings
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +32,7 @@ class TrackingResult:
 def _detector_error_types() -> tuple[type[BaseException], ...]:
     types: list[type[BaseException]] = [OSError, ValueError, RuntimeError]
     try:
-        import cv2
+        import cv2  # lazy: a broken or missing OpenCV only disables tracking
 
         types.append(cv2.error)
     except Exception:  # noqa: BLE001 - whatever stops OpenCV importing disables tracking
@@ -47,14 +51,10 @@ def track_cuts(cuts: Sequence[Cut], modes: Sequence[str], sources: Sequence[Sour
     ``modes`` are the outline's reframe values, one per cut; ``caption_top`` the top of the
     caption block in output px (None when captions are not burned).
     """
-    from reelkit.errors import MediaError
-
     wanted = [i for i, (cut, mode) in enumerate(zip(cuts, modes)) if mode in TRACKING_MODES and cut.reframe == "crop"]
     if not wanted:
         return TrackingResult(tuple(cuts), ())
     try:
-        from reelkit.reframe import camera_path
-        from reelkit.vision import faces
         import cv2  # noqa: F401 - probe it once, here, for the one warning
     except Exception as exc:  # noqa: BLE001 - a broken OpenCV install must not break planning
         log.warning("subject tracking is off: OpenCV cannot be imported (%s); crops stay static "
@@ -64,7 +64,7 @@ def track_cuts(cuts: Sequence[Cut], modes: Sequence[str], sources: Sequence[Sour
     by_id = {s.id: s for s in sources}
     out = list(cuts)
     boxes: list[LayoutBox] = []
-    settings = faces.DetectSettings()
+    settings = DetectSettings()
     for i in wanted:
         cut, src = cuts[i], by_id[cuts[i].source]
         try:

@@ -12,16 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from reelkit.errors import InputError
 from reelkit.io.ffmpeg import ProgressCallback
 from reelkit.plan.model import Plan
 
 StageCallback = Callable[[str, float | None], ProgressCallback | None]
 """Called when a stage starts, with its name and the seconds of media it covers; may return a
 progress callback for that stage."""
-
-ENGINES = ("ffmpeg", "moviepy")
-
 
 @dataclass(frozen=True)
 class RenderOptions:
@@ -47,19 +43,6 @@ class Engine(Protocol):
 
     def __call__(self, plan: Plan, workdir: Path, options: RenderOptions,
                  on_stage: StageCallback | None = None) -> RenderResult: ...
-
-
-def get_engine(name: str) -> Engine:
-    """The engine called ``name`` (``ffmpeg`` or ``moviepy``)."""
-    if name == "ffmpeg":
-        from reelkit.render.ffmpeg_engine import render_with_ffmpeg
-
-        return render_with_ffmpeg
-    if name == "moviepy":
-        from reelkit.render.moviepy_engine import render_with_moviepy
-
-        return render_with_moviepy
-    raise InputError(f"unknown engine '{name}'", key="--engine", hint="use " + " or ".join(ENGINES))
 
 
 def stage(on_stage: StageCallback | None, name: str, seconds: float | None) -> ProgressCallback | None:

@@ -22,23 +22,25 @@ one succeeded.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from PIL import Image, ImageFilter
 
-from reelkit.render.loudness import Loudness
-from reelkit.errors import Interrupted, RenderError
+from reelkit.captions.prepare import captions_for_render
+from reelkit.errors import InputError
 from reelkit.io.atomic import atomic_output, partial_path
-from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_exe, run_ffmpeg, stop_process
+from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_pipe, run_ffmpeg
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
+from reelkit.plan.voice import cut_inputs, fmt_number as _n, rate_arg
+from reelkit.reframe.camera_path import crop_px
 from reelkit.render import graph
-from reelkit.render.engine import RenderOptions, RenderResult, StageCallback
-from reelkit.render.engine import stage as _stage
-from reelkit.render.ffmpeg_engine import group_outputs, measure_loudness
+from reelkit.render.engine import RenderOptions, RenderResult, StageCallback, stage as _stage
+from reelkit.render.ffmpeg_engine import clean_voice, group_outputs, measure_loudness
+from reelkit.render.loudness import Loudness
 
 if TYPE_CHECKING:  # pragma: no cover
     from moviepy import VideoClip
@@ -46,7 +48,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["render_with_moviepy", "caption_canvas_args", "encode_args", "compose", "cut_clip", "overlay_clip",
            "blurred_fill", "fit_size", "pipe_frames"]
 
-_n = graph._n  # the same number formatting as every other argv in reelkit
 
 
 # --- pure argv builders ---------------------------------------------------------------------
@@ -59,33 +60,36 @@ def caption_canvas_args(plan: Plan, ass_filter: str, out_path: str) -> list[str]
     """
     # One extra frame of canvas: the last output frame always finds a canvas frame.
     duration = plan.duration + 1.0 / plan.fps
-    canvas = f"color=c=black@0:s={plan.width}x{plan.height}:r={graph._rate(plan)}:d={_n(duration)},format=rgba"
+    canvas = f"color=c=black@0:s={plan.width}x{plan.height}:r={rate_arg(plan)}:d={_n(duration)},format=rgba"
     return ["-f", "lavfi", "-i", canvas, "-vf", f"{ass_filter}:alpha=1,format=argb",
             "-c:v", "qtrle", "-f", "mov", out_path]
 
 
 def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Sequence[str],
-                measured: Loudness | None, options: RenderOptions = RenderOptions()) -> list[str]:
+                measured: Loudness | None, options: RenderOptions = RenderOptions(),
+                clean: str | None = None) -> list[str]:
     """One ffmpeg process: raw RGB frames on stdin + the plan's audio -> one master per group.
 
     Each master holds the shared video and one loudness-normalised audio track per output
     of its group, exactly like the default engine's masters, so the same remux follows.
     """
     assert len(groups) == len(masters) and groups
-    args = graph.cut_inputs(plan, audio_only=True)
+    args = cut_inputs(plan, audio_only=True)
     music_index = len(plan.cuts) if plan.music else None
     args += graph.music_input(plan)
+    clean_index = len(plan.cuts) + (1 if plan.music else 0) if clean else None
+    args += graph.clean_voice_input(clean)
     # The frames come last, so the audio chains keep the input numbers graph.py gives them.
-    video_index = len(plan.cuts) + (1 if plan.music else 0)
+    video_index = len(plan.cuts) + (1 if plan.music else 0) + (1 if clean else 0)
     args += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{plan.width}x{plan.height}",
-             "-framerate", graph._rate(plan), "-i", "pipe:0"]
+             "-framerate", rate_arg(plan), "-i", "pipe:0"]
     # Same colour handling as graph.video_graph's last step: BT.709 limited range.
     video = f"[{video_index}:v]scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
     if len(groups) == 1:
         chains = [video + "[v0]"]
     else:
         chains = [video + f",split={len(groups)}" + "".join(f"[v{g}]" for g in range(len(groups)))]
-    achains, alabel = graph.mix_graph(plan, music_index)
+    achains, alabel = graph.mix_graph(plan, music_index, clean_index)
     chains += achains
     flat = [out for group in groups for out in group]
     if len(flat) == 1:
@@ -148,8 +152,6 @@ def blurred_fill(frame: np.ndarray, width: int, height: int) -> np.ndarray:
     resolution (so twice as wide as the brightness): without that the fill's colours bleed
     visibly less than the default engine's.
     """
-    from PIL import Image
-
     qw, qh = width // 4, height // 4
     img = Image.fromarray(frame)
     scale = max(qw / img.width, qh / img.height)
@@ -169,8 +171,6 @@ def blurred_fill(frame: np.ndarray, width: int, height: int) -> np.ndarray:
 
 def _box_blur(plane: Any) -> Any:
     """Two box blurs of radius 10 with mirrored edges (ffmpeg's boxblur mirrors; Pillow clamps)."""
-    from PIL import Image, ImageFilter
-
     r = _FILL_BLUR_RADIUS
     pad = min(2 * r, plane.width - 1, plane.height - 1)
     arr = np.pad(np.asarray(plane), pad, mode="reflect") if pad > 0 else np.asarray(plane)
@@ -180,7 +180,7 @@ def _box_blur(plane: Any) -> Any:
 
 def cut_clip(plan: Plan, cut: Cut, opened: list[Any]) -> VideoClip:
     """The cut as a WxH clip of exactly ``cut.duration`` seconds; readers go into ``opened``."""
-    from moviepy import CompositeVideoClip, VideoFileClip
+    from moviepy import CompositeVideoClip, VideoFileClip  # lazy: --engine moviepy only
 
     src = plan.source(cut.source)
     # full_chroma_int: the reader's YUV -> RGB step interpolates chroma instead of repeating it,
@@ -212,8 +212,6 @@ def cut_clip(plan: Plan, cut: Cut, opened: list[Any]) -> VideoClip:
 
 def _moving_crop(clip: VideoClip, cut: Cut) -> VideoClip:
     """The cut's crop following its path (graph.py's crop expression, in numpy)."""
-    from reelkit.reframe.camera_path import crop_px
-
     c, keys, offset = cut.crop, cut.crop_path, cut.out_start
 
     def frame(get_frame: Any, t: float) -> np.ndarray:
@@ -225,7 +223,7 @@ def _moving_crop(clip: VideoClip, cut: Cut) -> VideoClip:
 
 def overlay_clip(plan: Plan, ov: Overlay) -> VideoClip:
     """An overlay PNG as an ImageClip with its times, fades and (possibly moving) position."""
-    from moviepy import ImageClip, vfx
+    from moviepy import ImageClip, vfx  # lazy: --engine moviepy only
 
     clip = ImageClip(ov.image).with_start(ov.start).with_duration(ov.end - ov.start)
     effects = []
@@ -261,7 +259,7 @@ def compose(plan: Plan, caption_canvas: Path | None, caption_overlays: Sequence[
             opened: list[Any]) -> VideoClip:
     """The finished picture: cuts, overlays, captions canvas, Pillow caption pages (that order,
     the default engine's order)."""
-    from moviepy import CompositeVideoClip, VideoFileClip, concatenate_videoclips
+    from moviepy import CompositeVideoClip, VideoFileClip, concatenate_videoclips  # lazy: --engine moviepy only
 
     cuts = [cut_clip(plan, cut, opened) for cut in plan.cuts]
     base = cuts[0] if len(cuts) == 1 else concatenate_videoclips(cuts, method="chain")
@@ -279,43 +277,21 @@ def compose(plan: Plan, caption_canvas: Path | None, caption_overlays: Sequence[
 
 # --- running --------------------------------------------------------------------------------
 
-def pipe_frames(clip: VideoClip, plan: Plan, args: Sequence[str], *, stage: str, workdir: Path,
+def pipe_frames(clip: VideoClip, plan: Plan, args: Sequence[str], *, stage: str,
                 progress: ProgressCallback | None = None) -> None:
     """Feed every output frame of ``clip`` as raw RGB to ``ffmpeg args`` (which reads pipe:0)."""
-    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-y", *args]
-    log = workdir / "encode.log"
-    n_frames = plan.frame_count
-    # stderr goes to a file: nothing to drain while we write, so no pipe can fill and block.
-    with open(log, "wb") as err:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err)
-    assert proc.stdin is not None
-    try:
-        for i in range(n_frames):
+    with ffmpeg_pipe(["-nostats", "-y", *args], stage=stage, stdin=True) as pipe:
+        for i in range(plan.frame_count):
             frame = np.ascontiguousarray(clip.get_frame(float(i / plan.rate)), dtype=np.uint8)
-            proc.stdin.write(memoryview(frame).cast("B"))
+            pipe.stdin.write(memoryview(frame).cast("B"))
             if progress is not None and i % 10 == 0:
                 progress(i / plan.fps)
-        proc.stdin.close()
-        proc.wait()
-    except BrokenPipeError:
-        proc.wait()  # ffmpeg stopped early: its log says why
-    except KeyboardInterrupt:
-        stop_process(proc)
-        raise Interrupted(f"interrupted during stage '{stage}'") from None
-    except BaseException:
-        stop_process(proc)
-        raise
-    if proc.returncode != 0:
-        tail = "\n".join(log.read_text("utf-8", "replace").splitlines()[-40:])
-        raise RenderError(stage, argv, tail, proc.returncode)
     if progress is not None:
         progress(plan.duration)
 
 
 def _captions(plan: Plan, tmpdir: Path) -> tuple[Path | None, tuple[Overlay, ...]]:
     """Draw the plan's prepared captions: (ASS canvas movie or None, Pillow caption overlays)."""
-    from reelkit.captions.prepare import captions_for_render
-
     captions = captions_for_render(plan, tmpdir)
     if captions.ass_filter is None:
         return None, captions.overlays
@@ -332,6 +308,9 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
     Returns the platform files and stage timings; on any failure no output or temporary file
     is left.
     """
+    if plan.sign_language is not None:
+        raise InputError("the moviepy engine does not draw the sign-language interpreter",
+                         hint="render with --engine ffmpeg (the default)")
     result = RenderResult()
     finals = [Path(o.path) for o in plan.outputs]
     for final in finals:
@@ -343,8 +322,9 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
     opened: list[Any] = []
     try:
         t0 = time.perf_counter()
+        clean = clean_voice(plan, tmpdir)  # the same cleaned voice as the default engine's
         _stage(on_stage, "measure loudness", None)
-        measured = measure_loudness(plan)
+        measured = measure_loudness(plan, clean)
         result.timings["loudness"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -361,8 +341,8 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
         stage = f"render {names} (moviepy)"
         cb = _stage(on_stage, stage, plan.duration)
         clip = compose(plan, canvas, caption_overlays, opened)
-        pipe_frames(clip, plan, encode_args(plan, groups, masters, measured, options), stage=stage,
-                    workdir=tmpdir, progress=cb)
+        pipe_frames(clip, plan, encode_args(plan, groups, masters, measured, options, clean), stage=stage,
+                    progress=cb)
         result.timings[f"encode {names}"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()

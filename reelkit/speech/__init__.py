@@ -10,29 +10,18 @@ Nothing is loaded at import time: models load on first use and are reused within
 
 from __future__ import annotations
 
-from reelkit.speech.audio import SAMPLE_RATE, load_audio
+from reelkit.speech.align import caption_words, script_prompt
+from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.backends import backend_calls, loaded_models, speech_regions, transcribe, unload_models
 from reelkit.speech.cache import cache_key, default_cache_dir
 from reelkit.speech.models import ResolvedModel, convert_ct2_to_openai, read_ct2_model, resolve_model, user_model_dir
+from reelkit.speech.pcm import PcmFile, decode_audio_file, load_audio
 from reelkit.speech.types import RecognisedWord, Segment, Transcript
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from reelkit.speech.align import caption_words, script_prompt
-
 __all__ = [
-    "SAMPLE_RATE", "RecognisedWord", "ResolvedModel", "Segment", "Transcript", "backend_calls",
-    "cache_key", "caption_words", "convert_ct2_to_openai", "default_cache_dir", "load_audio",
+    "SAMPLE_RATE", "PcmFile", "RecognisedWord", "ResolvedModel", "Segment", "Transcript", "backend_calls",
+    "cache_key", "caption_words", "convert_ct2_to_openai", "decode_audio_file", "default_cache_dir", "load_audio",
     "loaded_models", "read_ct2_model", "resolve_model", "script_prompt", "speech_regions",
     "transcribe", "unload_models", "user_model_dir",
 ]
 
-
-def __getattr__(name: str) -> object:
-    # reelkit.speech.align imports reelkit.speech.types, so it is imported on first use, not here
-    # (a plain import would be circular).
-    if name in ("caption_words", "script_prompt"):
-        from reelkit.speech import align
-
-        return getattr(align, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

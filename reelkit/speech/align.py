@@ -23,13 +23,15 @@ import functools
 import importlib.util
 import os
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from reelkit.speech import forced_align
+from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.types import RecognisedWord, Transcript
+from reelkit.speech.words import normalise, number_readings, script_tokens
 from reelkit.speech.onsets import analyse, onset_candidates, refine_spans_detail, snap_to_pause_onset
 from reelkit.plan.model import Word
 
@@ -40,95 +42,6 @@ SECONDS_PER_WORD = 0.12
 """Least speech per unmatched script word for a long unmatched stretch to count as spoken."""
 ALWAYS_KEEP_RUN = 2
 """Unmatched runs this short between matched words are kept (the recogniser dropped them)."""
-
-
-# --- tokens -------------------------------------------------------------------------------------
-
-def script_tokens(script: str) -> list[str]:
-    """The script's words as written; punctuation-only tokens join the word before them."""
-    out: list[str] = []
-    for tok in script.split():
-        if not any(ch.isalnum() for ch in tok):
-            if out:
-                out[-1] = f"{out[-1]} {tok}"
-            continue
-        out.append(tok)
-    return out
-
-
-@functools.lru_cache(maxsize=65536)
-def normalise(text: str) -> str:
-    """Lower case, accents folded, everything but letters and digits removed."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
-
-
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-         "eighteen", "nineteen"]
-_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-
-
-def _below_1000(n: int, and_word: bool) -> str:
-    words: list[str] = []
-    if n >= 100:
-        words += [_ONES[n // 100], "hundred"]
-        n %= 100
-        if n and and_word:
-            words.append("and")
-    if n >= 20:
-        words.append(_TENS[n // 10])
-        if n % 10:
-            words.append(_ONES[n % 10])
-    elif n or not words:
-        words.append(_ONES[n])
-    return " ".join(words)
-
-
-def spell_number(n: int, and_word: bool = False) -> str:
-    """An integer in English words ("two thousand twenty six")."""
-    if n < 0:
-        return "minus " + spell_number(-n, and_word)
-    if n < 1000:
-        return _below_1000(n, and_word)
-    parts: list[str] = []
-    for value, name in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand")):
-        if n >= value:
-            parts.append(f"{spell_number(n // value, and_word)} {name}")
-            n %= value
-    if n:
-        if and_word and n < 100:
-            parts.append("and")
-        parts.append(_below_1000(n, and_word))
-    return " ".join(parts)
-
-
-def number_phrases(token: str) -> set[str]:
-    """Ways a token with digits may be spoken, as words: "2026" -> "twenty twenty six", ..."""
-    text = token.replace(",", "")
-    m = re.fullmatch(r"[^\w£$€]*([£$€]?)(\d+)(?:\.(\d+))?(%|st|nd|rd|th|s|m|k|bn)?\W*", text, re.I)
-    if not m:
-        return set()
-    currency, whole, frac, suffix = m.group(1), int(m.group(2)), m.group(3), (m.group(4) or "").lower()
-    bases = {spell_number(whole), spell_number(whole, and_word=True)}
-    if 1100 <= whole <= 2099 and whole % 100:
-        # Years: "nineteen eighty four", "twenty twenty six".
-        hi, lo = divmod(whole, 100)
-        bases.add(f"{spell_number(hi)} {'oh ' if lo < 10 else ''}{spell_number(lo)}")
-    if len(m.group(2)) > 1 and m.group(2).startswith("0") or len(m.group(2)) >= 4:
-        bases.add(" ".join(_ONES[int(d)] for d in m.group(2)))  # phone numbers, codes
-        if m.group(2).startswith("0"):
-            bases.add(" ".join("oh" if d == "0" else _ONES[int(d)] for d in m.group(2)))
-    if frac:
-        bases = {f"{b} point {' '.join(_ONES[int(d)] for d in frac)}" for b in bases}
-    tail = {"%": "percent", "m": "million", "k": "thousand", "bn": "billion"}.get(suffix, "")
-    money = {"£": "pounds", "$": "dollars", "€": "euros"}.get(currency, "")
-    return {" ".join(f"{b} {tail} {money}".split()) for b in bases}
-
-
-def number_readings(token: str) -> set[str]:
-    """Normalised ways a token with digits may be spoken: "2026" -> twentytwentysix, ..."""
-    return {normalise(p) for p in number_phrases(token)}
 
 
 @functools.lru_cache(maxsize=65536)
@@ -286,7 +199,7 @@ class _Timed:
     """A recognised word outside the script: captioned only with audio evidence of its own."""
 
 
-def _split_span(texts: Sequence[str], start: float, end: float, confidence: float) -> list[_Timed]:
+def split_span(texts: Sequence[str], start: float, end: float, confidence: float) -> list[_Timed]:
     """Share ``[start, end]`` among ``texts`` in proportion to their length (speech takes time)."""
     weights = np.array([max(1, len(normalise(t))) + 2 for t in texts], dtype=float)
     edges = start + (end - start) * np.concatenate([[0.0], np.cumsum(weights) / weights.sum()])
@@ -333,6 +246,8 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
     pairs = align_tokens(tokens, [w.text for w in heard])
     # First pass: matched pairs get times; unmatched script runs are collected.
     items: list[_Timed | list[str]] = []
+    runs: list[tuple[int, int]] = []  # token range of each unmatched run, in order
+    starts = _line_starts(script)
     for n_pair, p in enumerate(pairs):
         if p.s1 > p.s0 and p.r1 > p.r0:
             start, end = heard[p.r0].start, heard[p.r1 - 1].end
@@ -340,29 +255,36 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
             if p.s1 - p.s0 == 1:
                 items.append(_Timed(tokens[p.s0], start, end, conf))
             else:
-                items.extend(_split_span(tokens[p.s0:p.s1], start, end, 0.5))
+                items.extend(split_span(tokens[p.s0:p.s1], start, end, 0.5))
         elif p.s1 > p.s0:  # script words not heard
             if items and isinstance(items[-1], list):
                 items[-1].extend(tokens[p.s0:p.s1])
+                runs[-1] = (runs[-1][0], p.s1)
             else:
                 items.append(list(tokens[p.s0:p.s1]))
+                runs.append((p.s0, p.s1))
         else:  # heard words not in the script
             w = heard[p.r0]
             if _is_adlib(w) and _clean_context(pairs, n_pair, heard):
                 items.append(_Timed(w.text.strip(), w.start, w.end, 0.8, adlib=True))
     duration = len(samples) / sr
     out: list[_Timed] = []
+    run_no = -1
     for idx, item in enumerate(items):
         if isinstance(item, _Timed):
             out.append(item)
             continue
+        run_no += 1
+        # Only whole script lines may be left out (a line cut in the edit); words of a line
+        # that was heard are always captioned (forced alignment then places them).
+        whole = runs[run_no][0] in starts and runs[run_no][1] in starts
         prev = out[-1] if out else None
         nxt = next((x for x in items[idx + 1:] if isinstance(x, _Timed)), None)
         k = len(item)
         if prev is not None and nxt is not None:
             a, b = prev.end, nxt.start
             spoken = activity_seconds(a, b)
-            if k > ALWAYS_KEEP_RUN and spoken < k * SECONDS_PER_WORD:
+            if whole and k > ALWAYS_KEEP_RUN and spoken < k * SECONDS_PER_WORD:
                 continue  # a script line that was not spoken
             if b - a < k * SECONDS_PER_WORD:
                 # The recogniser absorbed these words into its neighbours: take a share of them.
@@ -370,19 +292,32 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
                 b = nxt.start + 0.4 * (nxt.end - nxt.start)
                 prev.end = a
                 nxt.start = b
-            out.extend(_split_span(item, a, b, 0.3))
+            out.extend(split_span(item, a, b, 0.3))
         elif nxt is not None:  # before the first heard word
             a, b = max(0.0, nxt.start - k * 0.4), nxt.start
-            if activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
-                out.extend(_split_span(item, a, b, 0.3))
+            if not whole or activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
+                out.extend(split_span(item, a, b, 0.3))
         elif prev is not None:  # after the last heard word
             a, b = prev.end, min(duration, prev.end + k * 0.4)
-            if activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
-                out.extend(_split_span(item, a, b, 0.3))
+            if not whole or activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
+                out.extend(split_span(item, a, b, 0.3))
     return out
 
 
-def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = 16000,
+def _line_starts(script: str) -> set[int]:
+    """Token indices where a script line (a text line or a sentence) starts, and the end."""
+    starts = {0}
+    k = 0
+    for raw in script.splitlines():
+        for part in re.split(r"(?<=[.!?])\s+(?=\S)", raw.strip()):
+            n = len(script_tokens(part))
+            if n:
+                k += n
+                starts.add(k)
+    return starts
+
+
+def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = SAMPLE_RATE,
                   script: str | None = None) -> tuple[Word, ...]:
     """Timed caption words for ``samples`` (times in seconds from the first sample).
 
@@ -403,8 +338,6 @@ def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = 16000,
     An unscripted word (ad-lib) is kept only with audio evidence: the forced alignment keeps
     it as an optional word, or, without forced alignment, refinement finds its own onset.
     """
-    from reelkit.speech import forced_align  # it uses this module's number readings
-
     heard = [w for w in transcript.words if normalise(w.text)]
     activity = analyse(samples, sr)
     estimated = False
@@ -458,8 +391,6 @@ SNAP_REACH = 0.25
 def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], methods: list[str],
                   samples: np.ndarray, sr: int, activity) -> tuple[list[tuple[float, float]], list[str], list[bool]]:  # type: ignore[no-untyped-def]
     """Replace refined spans by forced-alignment ones where the decoder placed the word."""
-    from reelkit.speech import forced_align
-
     results = forced_align.force_align([t.text for t in timed], spans, samples, sr,
                                        optional=[t.adlib for t in timed],
                                        trust=[t.confidence for t in timed])
@@ -499,6 +430,101 @@ def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], met
             new_spans[prev] = (s0, max(round(s0 + 0.001, 3), s1))
         new_spans[cur] = (s1, max(e1, round(s1 + 0.001, 3)))
     return new_spans, new_methods, keep
+
+
+def time_known_words(texts: Sequence[str], guides: Sequence[tuple[float, float]], samples: np.ndarray,
+                     sr: int = 16000, language: str = "en") -> tuple[Word, ...]:
+    """Words known to be spoken, in order (a script cut's kept words), timed on ``samples``.
+
+    The same timing chain as :func:`caption_words` (forced alignment of the words, starts
+    moved onto a clear pause's onset), but no word is ever dropped: ``guides`` (rough times,
+    from the cut decision) only cut the audio into regions. A word the aligner cannot place
+    gets a time interpolated between its placed neighbours and ``timing`` ``interpolated``.
+    """
+    from reelkit.speech import forced_align
+
+    n = len(texts)
+    if n == 0:
+        return ()
+    activity = analyse(samples, sr)
+    timed = [_Timed(t, float(a), float(b), 0.5) for t, (a, b) in zip(texts, guides)]
+    spans = [(float(a), float(b)) for a, b in guides]
+    methods = ["interpolated"] * n
+    if forced_align.available(language):
+        spans, methods, _ = _apply_forced(timed, spans, methods, samples, sr, activity)
+        spans = [_after_pause(a, b, activity) for a, b in spans]
+    else:
+        spans, snapped = refine_spans_detail(spans, samples, sr, confidence=[0.5] * n, activity=activity)
+        methods = ["onset" if real else "interpolated" for real in snapped]
+    spans = interpolate_unplaced(spans, [m != "interpolated" for m in methods], len(samples) / sr)
+    return tuple(Word(t, round(s, 3), round(e, 3), m) for t, (s, e), m in zip(texts, spans, methods))
+
+
+PAUSE_IN_WORD = 0.15
+"""A silence (s) this long inside a word's forced span, in its first half, is a pause before it."""
+
+
+def _after_pause(start: float, end: float, activity) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """A forced span that begins on the tail of the previous sound and runs over a pause (the
+    decoder stretched the word over the silence a cut left) starts where its own sound does."""
+    islands = [(a, b) for a, b in activity.islands() if b > start and a < end]
+    for (a0, b0), (a1, b1) in zip(islands, islands[1:]):
+        if a1 - b0 >= PAUSE_IN_WORD and b0 < start + 0.5 * (end - start) and a1 < end - 0.03:
+            return round(float(a1), 3), end
+    return start, end
+
+
+MIN_WORD = 0.08
+"""Least time (s) an interpolated word is given when its placed neighbours leave room."""
+
+
+def interpolate_unplaced(spans: Sequence[tuple[float, float]], placed: Sequence[bool],
+                         duration: float) -> list[tuple[float, float]]:
+    """Spans of unplaced words shared out between their placed neighbours (by word length,
+    from the guides' order), so times stay in order and never overlap a placed word. With no
+    placed word at all the guides are kept (in order)."""
+    out = [(float(a), float(b)) for a, b in spans]
+    n = len(out)
+    if not any(placed):
+        for i in range(1, n):  # guides in order, no overlap
+            a, b = out[i]
+            a = max(a, out[i - 1][0] + 0.01)
+            out[i - 1] = (out[i - 1][0], min(out[i - 1][1], a))
+            out[i] = (a, max(b, a + 0.01))
+        return out
+    i = 0
+    while i < n:
+        if placed[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and not placed[j]:
+            j += 1
+        k = j - i
+        guide_len = sum(max(MIN_WORD, out[q][1] - out[q][0]) for q in range(i, j))
+        lo = out[i - 1][1] if i > 0 else max(0.0, (out[j][0] if j < n else duration) - guide_len)
+        hi = out[j][0] if j < n else min(duration, lo + guide_len)
+        if hi - lo < MIN_WORD * k:
+            # No room between the neighbours: take a share of them, as the recogniser's words do.
+            if i > 0:
+                ps, pe = out[i - 1]
+                lo = min(lo, ps + 0.6 * (pe - ps))
+                out[i - 1] = (ps, lo)
+            if j < n:
+                ns, ne = out[j]
+                hi = max(hi, ns + 0.4 * (ne - ns))
+                out[j] = (hi, ne)
+            if hi - lo < 0.01 * k:
+                hi = lo + 0.01 * k
+        for q, (a, b) in zip(range(i, j), _shares(lo, hi, k)):
+            out[q] = (a, b)
+        i = j
+    return out
+
+
+def _shares(lo: float, hi: float, k: int) -> list[tuple[float, float]]:
+    step = (hi - lo) / k
+    return [(round(lo + q * step, 3), round(lo + (q + 1) * step, 3)) for q in range(k)]
 
 
 # --- prompt -------------------------------------------------------------------------------------

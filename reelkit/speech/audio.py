@@ -1,55 +1,31 @@
-"""Decoding any media file's audio to the mono float32 samples the recognisers take."""
+"""How a media file's audio is read for the recognisers: the rate, and the ffmpeg arguments.
+
+Pure (nothing runs here): :func:`reelkit.speech.pcm.decode_audio_file` runs these arguments,
+the one decoder of a media file's audio (the plan's joined voice is decoded by
+:func:`reelkit.speech.pcm.decode_voice_file`, on the same runner).
+"""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
-import numpy as np
-
-from reelkit.errors import MediaError
-from reelkit.io.ffmpeg import ffmpeg_exe
-
 SAMPLE_RATE = 16000
-"""The rate both Whisper backends expect."""
+"""The rate both Whisper backends, the onset analysis and the forced aligner take."""
 
 
-def load_audio_argv(path: str | Path, start: float = 0.0, end: float | None = None,
-                    sr: int = SAMPLE_RATE) -> list[str]:
-    """The ffmpeg argument list (binary included) that writes the audio as f32le to stdout."""
-    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error"]
+def audio_args(path: str | Path, out: str | Path, start: float = 0.0, end: float | None = None,
+               sr: int = SAMPLE_RATE, remix: str = "") -> list[str]:
+    """ffmpeg arguments (binary excluded) writing ``[start, end)`` of the first audio stream of
+    ``path`` to ``out`` as mono float32 (f32le) at ``sr`` Hz; ``remix`` (a pan filter,
+    :func:`reelkit.speech.channels.mono_filter`) takes the voice from the right channels first."""
+    args = ["-v", "error"]
     if start > 0:
         # Input seeking is sample-accurate for audio when transcoding, and skips decoding.
-        argv += ["-ss", f"{start:.6f}"]
-    argv += ["-i", str(path)]
+        args += ["-ss", f"{start:.6f}"]
+    args += ["-i", str(path)]
     if end is not None:
-        argv += ["-t", f"{max(0.0, end - start):.6f}"]
+        args += ["-t", f"{max(0.0, end - start):.6f}"]
     # -map 0:a:0 makes a file without audio fail loudly instead of giving empty output.
-    argv += ["-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(int(sr)),
-             "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
-    return argv
-
-
-def load_audio(path: str | Path, start: float = 0.0, end: float | None = None,
-               sr: int = SAMPLE_RATE) -> np.ndarray:
-    """Decode ``[start, end)`` seconds of the first audio stream of ``path``.
-
-    Returns mono float32 samples at ``sr`` Hz (-1..1). Raises :class:`MediaError` naming the
-    file when it is missing, unreadable, or has no audio stream.
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise MediaError("file not found", path=str(p), hint="check the path")
-    if end is not None and end < start:
-        raise ValueError(f"end ({end}) is before start ({start})")
-    argv = load_audio_argv(p, start, end, sr)
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace")
-        if "matches no streams" in err or "does not contain any stream" in err:
-            raise MediaError("has no audio stream", path=str(p),
-                             hint="give a clip with sound, or turn captions off for it")
-        last = [ln.strip() for ln in err.splitlines() if ln.strip()][-1:] or ["no output"]
-        raise MediaError(f"cannot decode audio: {last[0]}", path=str(p))
-    data = np.frombuffer(proc.stdout, dtype="<f4")
-    return data.astype(np.float32, copy=True)
+    # Averaging an inverted dual-mono pair would give silence: the remix picks the voice first.
+    return args + ["-map", "0:a:0", "-vn", "-sn", "-dn"] + (["-af", remix] if remix else []) + [
+        "-ac", "1", "-ar", str(int(sr)), "-f", "f32le", "-acodec", "pcm_f32le", str(out)]

@@ -17,6 +17,7 @@ import numpy as np
 
 from reelkit.io.atomic import write_json_atomic
 from reelkit.io.paths import transcripts_dir
+from reelkit.speech.pcm import sample_chunks
 from reelkit.speech.types import Transcript
 
 CODE_VERSION = "asr-4"
@@ -35,8 +36,6 @@ def cache_key(samples: np.ndarray, *, backend: str, model: str, language: str,
     ``samples`` may be an array or a :class:`reelkit.speech.pcm.PcmFile`; the file is hashed a
     chunk at a time, to the same key as the same samples in memory.
     """
-    from reelkit.speech.pcm import sample_chunks
-
     h = hashlib.sha256()
     count = 0
     for chunk in sample_chunks(samples):

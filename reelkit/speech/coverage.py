@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from reelkit.speech.backends import SAMPLE_RATE, speech_windows, transcribe
+from reelkit.speech.audio import SAMPLE_RATE
+from reelkit.speech.backends import speech_windows, transcribe
 from reelkit.speech.types import Transcript
 
 TYPE_CHECKING = False

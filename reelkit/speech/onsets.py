@@ -33,6 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reelkit.speech.audio import SAMPLE_RATE
+
 HOP = 0.005
 """Envelope hop (s)."""
 WINDOW = 0.020
@@ -148,7 +150,7 @@ def envelope_db_blocks(samples, sr: int, block: float | None = None) -> np.ndarr
     return out
 
 
-def analyse(samples: np.ndarray, sr: int = 16000) -> Activity:
+def analyse(samples: np.ndarray, sr: int = SAMPLE_RATE) -> Activity:
     """Energy envelope, noise floor and active frames of ``samples`` (an array, or a
     :class:`reelkit.speech.pcm.PcmFile` read a block at a time)."""
     level = envelope_db_blocks(samples, sr)
@@ -293,7 +295,7 @@ def _start_cost(c: float, g: float, s: float, confidence: float = 1.0) -> float:
     return abs(c - s) / scale - STRENGTH_BONUS * g
 
 
-def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: int = 16000,
+def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: int = SAMPLE_RATE,
                  confidence: Sequence[float] | None = None,
                  activity: Activity | None = None) -> list[tuple[float, float]]:
     """Snap word ``spans`` (start, end seconds, in order) onto speech onsets and offsets.
@@ -305,7 +307,7 @@ def refine_spans(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: 
     return refine_spans_detail(spans, samples, sr, confidence, activity)[0]
 
 
-def refine_spans_detail(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: int = 16000,
+def refine_spans_detail(spans: Sequence[tuple[float, float]], samples: np.ndarray, sr: int = SAMPLE_RATE,
                         confidence: Sequence[float] | None = None,
                         activity: Activity | None = None) -> tuple[list[tuple[float, float]], list[bool]]:
     """:func:`refine_spans`, and per word whether its start was snapped onto an onset

@@ -13,16 +13,17 @@ small margin), so memory does not grow with the input's length.
 from __future__ import annotations
 
 from collections.abc import Iterator
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from reelkit.errors import MediaError, RenderError
 from reelkit.io.ffmpeg import run_ffmpeg
-from reelkit.speech.audio import SAMPLE_RATE
-
-if TYPE_CHECKING:
-    from reelkit.plan.model import Plan
+from reelkit.plan.model import Plan
+from reelkit.plan.voice import voice_pcm_args
+from reelkit.speech.audio import SAMPLE_RATE, audio_args
+from reelkit.speech.channels import mono_filter, voice_choice
 
 CHUNK_SECONDS = 120.0
 """Longest window any stage reads at once (7.7 MB of samples). Whisper decodes 30 s at a time
@@ -82,14 +83,57 @@ def sample_chunks(samples: np.ndarray | PcmFile, seconds: float = CHUNK_SECONDS,
         yield samples[start:start + step]
 
 
-def decode_voice_file(plan: "Plan", path: Path, sample_rate: int = SAMPLE_RATE) -> PcmFile:
+def decode_voice_file(plan: Plan, path: Path, sample_rate: int = SAMPLE_RATE) -> PcmFile:
     """Decode the plan's joined voice track to ``path`` (raw f32le mono) and open it.
 
     ffmpeg writes the file itself: no sample passes through this process.
     """
-    from reelkit.render import graph
-
-    args = graph.voice_pcm_args(plan, sample_rate)
+    args = voice_pcm_args(plan, sample_rate)
     # voice_pcm_args ends with the output "pipe:1"; write the file instead.
     run_ffmpeg(["-loglevel", "error"] + args[:-1] + [str(path)], stage="decode audio")
     return PcmFile(path, sample_rate)
+
+
+def decode_audio_file(media: str | Path, path: Path, start: float = 0.0, end: float | None = None,
+                      sample_rate: int = SAMPLE_RATE, channels: str | None = None) -> PcmFile:
+    """Decode ``[start, end)`` seconds of the first audio stream of ``media`` to ``path`` (raw
+    f32le mono at ``sample_rate``) and open it; ffmpeg runs watched (:func:`run_ffmpeg`).
+
+    The voice is taken from the channels by ``channels`` (a :mod:`reelkit.speech.channels`
+    choice; None: analysed as the plan analyses it, so a one-channel or inverted dual-mono
+    voice is heard).
+
+    Raises :class:`MediaError` naming the file when it is missing, unreadable, or has no
+    audio stream.
+    """
+    src = Path(media)
+    if not src.is_file():
+        raise MediaError("file not found", path=str(src), hint="check the path")
+    if end is not None and end < start:
+        raise ValueError(f"end ({end}) is before start ({start})")
+    if channels is None:
+        try:
+            channels = voice_choice(src)
+        except (MediaError, RenderError):  # unreadable: the decode below says so, in its own words
+            channels = "stereo"
+    try:
+        run_ffmpeg(audio_args(src, path, start, end, sample_rate, mono_filter(channels)), stage="decode audio")
+    except RenderError as exc:
+        err = exc.stderr_tail
+        if "matches no streams" in err or "does not contain any stream" in err:
+            raise MediaError("has no audio stream", path=str(src),
+                             hint="give a clip with sound, or turn captions off for it") from None
+        last = [ln.strip() for ln in err.splitlines() if ln.strip()][-1:] or ["no output"]
+        raise MediaError(f"cannot decode audio: {last[0]}", path=str(src)) from None
+    return PcmFile(path, sample_rate)
+
+
+def load_audio(media: str | Path, start: float = 0.0, end: float | None = None,
+               sr: int = SAMPLE_RATE, channels: str | None = None) -> np.ndarray:
+    """:func:`decode_audio_file` read whole into memory: mono float32 samples (-1..1) at ``sr``.
+
+    For clips and windows of known, short length; long inputs stay on disk as a PcmFile.
+    """
+    with tempfile.TemporaryDirectory(prefix="reelkit-audio-") as tmp:
+        pcm = decode_audio_file(media, Path(tmp) / "audio.f32", start, end, sr, channels)
+        return np.fromfile(pcm.path, dtype="<f4").astype(np.float32, copy=False)

@@ -12,12 +12,15 @@ Errors come back as the same typed error with its one line.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from reelkit import errors
+from reelkit.speech import backends
+from reelkit.speech.backends import backend_calls, transcribe
 from reelkit.speech.pcm import PcmFile
 from reelkit.speech.types import Transcript
 
@@ -27,8 +30,6 @@ def transcribe_isolated(voice: PcmFile, *, backend: str = "faster-whisper", mode
                         cache_dir: Path | None = None, use_cache: bool = True,
                         keep_repeats: bool = False) -> Transcript:
     """:func:`reelkit.speech.backends.transcribe` of ``voice``, the recogniser run in a child process."""
-    from reelkit.speech import backends
-
     if use_cache:
         hit = backends.cached_transcript(voice, backend=backend, model=model, language=language,
                                          initial_prompt=initial_prompt, cache_dir=cache_dir,
@@ -65,8 +66,6 @@ def worker_env() -> dict[str, str]:
     against 314 MiB on a 1-minute one. With two arenas it peaked at 347 and 284 MiB, at the
     same speed (measured with scripts/bench_memory.py's clips). A value the user set wins.
     """
-    import os
-
     env = dict(os.environ)
     env.setdefault("MALLOC_ARENA_MAX", "2")
     return env
@@ -84,8 +83,6 @@ def _error(name: str, message: str) -> errors.ReelkitError:
 
 def main() -> None:
     """Read one request (JSON on stdin), transcribe, print one JSON line."""
-    from reelkit.speech.backends import backend_calls, transcribe
-
     request = json.loads(sys.stdin.read())
     try:
         transcript = transcribe(PcmFile(request["pcm"], int(request["sr"])), backend=request["backend"],

@@ -13,96 +13,16 @@ the plan carries the path.
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO
 
 import numpy as np
 
 from reelkit.errors import MediaError
-from reelkit.io.ffmpeg import ffmpeg_exe
-from reelkit.io.watchdog import StallWatch
-from reelkit.vision import shots
-
-DETECT_VERSION = "faces-3"
-"""Changes whenever decoding or detection changes what an analysis contains (cache key)."""
-
-
-@dataclass(frozen=True)
-class DetectSettings:
-    """How a segment is analysed. Every field is part of the cache key."""
-
-    sample_fps: float = 3.0  # 5 cost two thirds more detection for the same paths (tests/reframe)
-    width: int = 320  # decoded frame width (height keeps the aspect); 640 cost 4x the detection for the same tracks
-    scale_factor: float = 1.1  # finer steps than 1.15: at 320 px a face spans few cascade windows
-    min_neighbors: int = 4
-    min_face: float = 0.075  # smallest face side, as a fraction of the decoded width (144 px at 1080p;
-    # 24 px at 320, the frontal cascade's own window)
-    profile: bool = True
-    scene_threshold: float = shots.SCENE_THRESHOLD
-
-
-@dataclass(frozen=True)
-class Face:
-    """One detection at segment time ``t`` (seconds from the segment start); the box is in
-    displayed source pixels."""
-
-    t: float
-    x: float
-    y: float
-    w: float
-    h: float
-
-    @property
-    def cx(self) -> float:
-        return self.x + self.w / 2
-
-    @property
-    def cy(self) -> float:
-        return self.y + self.h / 2
-
-
-@dataclass
-class Track:
-    """Detections of one face across consecutive samples (with gaps)."""
-
-    faces: list[Face] = field(default_factory=list)
-
-    @property
-    def last(self) -> Face:
-        return self.faces[-1]
-
-    def median_size(self) -> float:
-        return float(np.median([f.w for f in self.faces]))
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """What detection found in one segment: sample times, faces per sample, shot changes."""
-
-    duration: float  # seconds analysed
-    src_w: int
-    src_h: int
-    times: tuple[float, ...]
-    faces: tuple[tuple[Face, ...], ...]  # one tuple per sample time
-    cuts: tuple[float, ...]  # shot changes, seconds from the segment start
-    input_hash: str = ""  # fingerprint of the source span analysed (the cache key's input)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"duration": self.duration, "src_w": self.src_w, "src_h": self.src_h, "times": list(self.times),
-                "faces": [[[f.t, f.x, f.y, f.w, f.h] for f in fs] for fs in self.faces], "cuts": list(self.cuts),
-                "input_hash": self.input_hash}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Analysis:
-        faces = tuple(tuple(Face(*(float(v) for v in f)) for f in fs) for fs in data["faces"])
-        return cls(duration=float(data["duration"]), src_w=int(data["src_w"]), src_h=int(data["src_h"]),
-                   times=tuple(float(t) for t in data["times"]), faces=faces,
-                   cuts=tuple(float(c) for c in data["cuts"]), input_hash=str(data.get("input_hash", "")))
-
+from reelkit.io.ffmpeg import ffmpeg_pipe
+from reelkit.vision import shots, track_cache
+from reelkit.vision.analysis import Analysis, DetectSettings, Face, Track
 
 # --- decoding -------------------------------------------------------------------------------
 
@@ -131,10 +51,9 @@ def analysis_args(path: str, start: float, duration: float, size: tuple[int, int
             "-map", "[sc]", "-f", "null", "-"]
 
 
-def _frames(proc: subprocess.Popen, frame_bytes: int) -> Iterator[np.ndarray]:  # type: ignore[type-arg]
-    assert proc.stdout is not None
+def _frames(stream: IO[bytes], frame_bytes: int) -> Iterator[np.ndarray]:
     while True:
-        buf = proc.stdout.read(frame_bytes)
+        buf = stream.read(frame_bytes)
         if len(buf) < frame_bytes:
             return
         yield np.frombuffer(buf, dtype=np.uint8)
@@ -205,8 +124,6 @@ def analyse(path: str, start: float, duration: float, src_w: int, src_h: int,
     Raises MediaError when the clip cannot be decoded, ImportError/cv2.error when OpenCV
     cannot run: callers fall back to the static crop.
     """
-    from reelkit.vision import track_cache
-
     try:
         fingerprint = input_fingerprint(path, start, duration)
     except OSError as exc:
@@ -219,35 +136,28 @@ def analyse(path: str, start: float, duration: float, src_w: int, src_h: int,
     detector = Detector(settings)
     w, h = size = decoded_size(src_w, src_h, settings.width)
     scale = src_w / w
-    argv = [ffmpeg_exe(), *analysis_args(path, start, duration, size, settings)]
     times: list[float] = []
     per_frame: list[tuple[Face, ...]] = []
-    with tempfile.TemporaryFile() as err:
-        # stderr to a file: the scene scores can be long and nothing has to drain it meanwhile.
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL)
-        try:
-            with StallWatch(proc, proc.kill):  # an input that delivers nothing: no frames, not a hang
-                for i, flat in enumerate(_frames(proc, w * h)):
-                    t = i / settings.sample_fps
-                    if t >= duration:
-                        continue  # drain the pipe; ffmpeg stops at -t
-                    # Profiles on every other sample: a track bridges gaps of 1.5 s, and a
-                    # frame without a frontal face costs a third as much.
-                    boxes = detector.detect(flat.reshape(h, w), profile=i % 2 == 0)
-                    times.append(t)
-                    per_frame.append(tuple(Face(t, x * scale, y * scale, bw * scale, bh * scale)
-                                           for x, y, bw, bh in boxes))
-        finally:
-            if proc.stdout is not None:
-                proc.stdout.close()
-            proc.wait()
-        err.seek(0)
-        log = err.read().decode("utf-8", "replace")
-    if proc.returncode != 0 or not times:
+    # check=False: a clip that cannot be decoded, or delivers nothing until the watchdog stops
+    # it, is a MediaError here, so the caller keeps the static crop.
+    with ffmpeg_pipe(analysis_args(path, start, duration, size, settings), stage="face analysis",
+                     stdout=True, check=False) as pipe:
+        for i, flat in enumerate(_frames(pipe.stdout, w * h)):
+            t = i / settings.sample_fps
+            if t >= duration:
+                continue  # drain the pipe; ffmpeg stops at -t
+            # Profiles on every other sample: a track bridges gaps of 1.5 s, and a frame
+            # without a frontal face costs a third as much.
+            boxes = detector.detect(flat.reshape(h, w), profile=i % 2 == 0)
+            times.append(t)
+            per_frame.append(tuple(Face(t, x * scale, y * scale, bw * scale, bh * scale) for x, y, bw, bh in boxes))
+    log = pipe.stderr_text()
+    if pipe.returncode != 0 or not times:
         tail = "; ".join(log.strip().splitlines()[-2:])
         raise MediaError(f"cannot decode frames for face detection ({tail or 'no frames'})", path=path)
+    # frames_hash (the field's old name) now holds the fingerprint of the source span.
     result = Analysis(duration=duration, src_w=src_w, src_h=src_h, times=tuple(times), faces=tuple(per_frame),
-                      cuts=shots.parse_scene_log(log, duration), input_hash=fingerprint)
+                      cuts=shots.parse_scene_log(log, duration), frames_hash=fingerprint)
     if cache:
         track_cache.store(key, result)
     return result
@@ -318,11 +228,3 @@ def subject_track(analysis: Analysis, span: tuple[float, float], min_share: floa
     if not candidates:
         return None
     return max(candidates, key=lambda t: len(t.faces) * t.median_size() ** 2)
-
-
-def cache_dir() -> Path:
-    """Where analyses are kept (``<cache_root>/faces``)."""
-    from reelkit.io.paths import cache_root
-
-    return cache_root() / "faces"
-

@@ -1,7 +1,7 @@
 """On-disk cache of face analyses (detections and shot changes), like the transcript cache.
 
-Keyed on the source span analysed (:func:`reelkit.vision.faces.input_fingerprint`: the
-file's identity and its first and last MiB), the detection settings, the source size and :data:`reelkit.vision.faces.DETECT_VERSION`, so a re-plan of an unchanged clip skips
+Keyed on the source span analysed (faces.input_fingerprint: file identity, first and last MiB), the detection settings, the source
+size and :data:`reelkit.vision.analysis.DETECT_VERSION`, so a re-plan of an unchanged clip skips
 detection, and a changed clip, setting or detector does not reuse a stale entry. JSON, not
 pickle; written atomically under a unique temporary name; a damaged entry is a miss.
 """
@@ -12,33 +12,26 @@ import dataclasses
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reelkit.io.atomic import write_json_atomic
+from reelkit.io.paths import cache_root
+from reelkit.vision.analysis import DETECT_VERSION, Analysis, DetectSettings
 
-if TYPE_CHECKING:  # pragma: no cover
-    from reelkit.vision.faces import Analysis, DetectSettings
 
-
-def key(input_sha256: str, settings: DetectSettings, size: tuple[int, int]) -> str:
+def key(frames_sha256: str, settings: DetectSettings, size: tuple[int, int]) -> str:
     """The entry name for one analysis."""
-    from reelkit.vision.faces import DETECT_VERSION
-
-    params = {"input": input_sha256, "settings": dataclasses.asdict(settings), "size": list(size),
+    params = {"frames": frames_sha256, "settings": dataclasses.asdict(settings), "size": list(size),
               "code": DETECT_VERSION}
     return hashlib.sha256(json.dumps(params, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _entry(k: str) -> Path:
-    from reelkit.vision.faces import cache_dir
-
     return cache_dir() / k[:2] / f"{k}.json"
 
 
 def load(k: str) -> Analysis | None:
     """The cached analysis for key ``k``, or None (missing or damaged)."""
-    from reelkit.vision.faces import Analysis
-
     try:
         data: Any = json.loads(_entry(k).read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("key") != k:
@@ -56,3 +49,9 @@ def store(k: str, analysis: Analysis) -> Path | None:
         return write_json_atomic(path, {"key": k, "analysis": analysis.to_dict()}, indent=None)
     except OSError:
         return None
+
+
+def cache_dir() -> Path:
+    """Where analyses are kept (``<cache_root>/faces``)."""
+    return cache_root() / "faces"
+

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from reelkit.cli.main import main
 from reelkit.io.ffmpeg import ffmpeg_exe, run_ffmpeg
-from reelkit.plan.model import Plan, load_plan
+from reelkit.plan.model import Plan
+from reelkit.plan.planfile import read_plan_file
 
 from conftest import frame_at
 
@@ -39,7 +40,7 @@ def render(tmp_path: Path, clip: Path, brand: str, name: str = "ep") -> tuple[Pl
                                        "--preset", "ultrafast"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     folder = tmp_path / "out" / name
-    return load_plan((folder / "plan.json").read_text(encoding="utf-8")), folder / "reels.mp4"
+    return read_plan_file(folder / "plan.json")[0], folder / "reels.mp4"
 
 
 def overlay(plan: Plan, kind: str):  # type: ignore[no-untyped-def]

@@ -12,7 +12,8 @@ from reelkit.brand import Callout, LowerThirdCue, OverlayContext, build_overlays
 from reelkit.brand.layout import lay_out, overlapping_pairs, overlaps
 from reelkit.brand.preset import caption_block_half_height
 from reelkit.decide.build import PlanRequest, build_plan, common_safe_box
-from reelkit.plan.model import CaptionPage, LayoutBox, Word, dump_plan, load_plan
+from reelkit.plan.model import CaptionPage, LayoutBox, Word
+from reelkit.plan.planfile import dump_plans, parse_plans
 from reelkit.plan.outline import load_outline
 from reelkit.plan.platforms import DEFAULT_PLATFORMS, load_platforms
 
@@ -50,7 +51,7 @@ def test_sample_plan_boxes_never_overlap(tmp_path: Path) -> None:
     # The overlays in the plan sit where their boxes say.
     lower = next(o for o in plan.overlays if o.kind == "lower_third")
     assert any(b.kind == "lower_third" and b.y0 == lower.y for b in plan.layout)
-    assert load_plan(dump_plan(plan)) == plan
+    assert parse_plans(dump_plans([plan]), check_files=False)[0] == plan
 
 
 def test_generated_outlines_never_overlap(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from reelkit.speech import backend_calls
 from reelkit.cli.main import main
-from reelkit.plan.model import load_plan
+from reelkit.plan.planfile import read_plan_file
 
 from conftest import SPEECH_SCRIPT, needs_espeak
 
@@ -39,11 +39,11 @@ def test_brand_change_does_not_transcribe_again(tmp_path: Path, speech_clip: Pat
     before = backend_calls()
     render(first, tmp_path / "out")
     assert backend_calls() == before + 1
-    plan_a = load_plan((tmp_path / "out" / "flow" / "plan.json").read_text(encoding="utf-8"))
+    plan_a = read_plan_file(tmp_path / "out" / "flow" / "plan.json")[0]
     second = outline(tmp_path / "b", speech_clip, "civic")
     render(second, tmp_path / "out2")
     assert backend_calls() == before + 1  # served from the transcript cache
-    plan_b = load_plan((tmp_path / "out2" / "flow" / "plan.json").read_text(encoding="utf-8"))
+    plan_b = read_plan_file(tmp_path / "out2" / "flow" / "plan.json")[0]
     assert plan_a.caption_style != plan_b.caption_style
     assert [w.text for w in plan_a.words] == [w.text for w in plan_b.words]
     render(second, tmp_path / "out3", "--no-cache")
@@ -61,7 +61,7 @@ def test_corrected_srt_is_burned_without_transcription(tmp_path: Path, speech_cl
     render(path, tmp_path / "out", "--captions", str(fixed))
     assert backend_calls() == before
     folder = tmp_path / "out" / "flow"
-    plan = load_plan((folder / "plan.json").read_text(encoding="utf-8"))
+    plan = read_plan_file(folder / "plan.json")[0]
     assert " ".join(w.text for w in plan.words) == "Crews renew the mains on Harbour Street – in 2027."
     assert plan.pages[0].start == pytest.approx(0.4, abs=0.002)
     subs = pysrt.open(str(folder / "flow.srt"), encoding="utf-8")

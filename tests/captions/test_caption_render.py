@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from reelkit.captions import split_pillow_pages
 from reelkit.cli.main import main
 from reelkit.io.paths import assets_dir
-from reelkit.plan.model import load_plan
+from reelkit.plan.planfile import read_plan_file
 
 from conftest import frame_at
 
@@ -38,7 +38,7 @@ def test_emoji_accents_and_rtl_are_burned(tmp_path: Path, landscape_clip: Path) 
                                        "--quiet", "--preset", "ultrafast"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     folder = tmp_path / "out" / "intl"
-    plan = load_plan((folder / "plan.json").read_text(encoding="utf-8"))
+    plan = read_plan_file(folder / "plan.json")[0]
     assert [p.text for p in plan.pages] == ["Safe water 💧", "Café, crème, déjà vu", "المياه آمنة"]
     video = folder / "tiktok.mp4"
     band = slice(plan.caption_style.position_y - 120, plan.caption_style.position_y + 120)

@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reelkit.cli.main import main
-from reelkit.plan.model import load_plan
+from reelkit.plan.planfile import read_plan_file
 
 
 def test_sidecars_follow_the_selected_platforms(tmp_path: Path, landscape_clip: Path) -> None:
@@ -26,7 +26,7 @@ def test_sidecars_follow_the_selected_platforms(tmp_path: Path, landscape_clip: 
     folder = out / "side"
     assert (folder / "side.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
     assert not (folder / "side.srt").exists()
-    plan = load_plan((folder / "plan.json").read_text(encoding="utf-8"))
+    plan = read_plan_file(folder / "plan.json")[0]
     assert {o.platform: o.sidecars for o in plan.outputs} == {"shorts": ("vtt",), "tiktok": ()}
     meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
     assert meta["captions"] == {"vtt": "side.vtt"}

@@ -17,7 +17,8 @@ from reelkit.captions import ass_filter, check_page_rules, write_ass
 from reelkit.captions.translations import line_spans, spread_words, translated_pages, translation_windows
 from reelkit.cli.main import main
 from reelkit.io.ffmpeg import run_ffmpeg
-from reelkit.plan.model import CaptionRules, Word, load_plan
+from reelkit.plan.model import CaptionRules, Word
+from reelkit.plan.planfile import read_plan_file
 
 DUTCH = ["Ploegen vervangen de waterleidingen in de Havenstraat.", "Het werk duurt zes weken."]
 RULES = CaptionRules()
@@ -73,7 +74,7 @@ def test_render_writes_translated_sidecars_and_burns_dutch(tmp_path: Path, speec
                                        "--preset", "ultrafast"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     folder = tmp_path / "out" / "vertaald"
-    plan = load_plan((folder / "plan.json").read_text(encoding="utf-8"))
+    plan = read_plan_file(folder / "plan.json")[0]
     assert plan.burn_language == "nl" and [t.language for t in plan.translations] == ["nl"]
     assert plan.burned_pages() == plan.translations[0].pages
     assert " ".join(w.text for w in plan.words) == " ".join(SPEECH_SENTENCES)  # sidecar stays English

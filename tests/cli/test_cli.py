@@ -15,7 +15,7 @@ from PIL import Image
 
 from reelkit import __version__
 from reelkit.cli.main import main
-from reelkit.plan.model import load_plan
+from reelkit.plan.planfile import read_plan_file
 
 from conftest import SPEECH_SCRIPT, frame_at, needs_espeak, stream_facts
 
@@ -61,8 +61,8 @@ def test_render_outline_end_to_end(tmp_path: Path, speech_clip: Path, broll: Pat
     code, out, err = run(["render", str(outline), "--out", str(tmp_path / "out")] + FAST)
     assert code == 0, err
     folder = tmp_path / "out" / "cli-test"
-    plan = load_plan((folder / "plan.json").read_text(encoding="utf-8"))
-    assert load_plan((folder / "plan.json").read_text(encoding="utf-8")) == plan
+    plan = read_plan_file(folder / "plan.json")[0]
+    assert read_plan_file(folder / "plan.json")[0] == plan
     # Captions say exactly what the script says, inside the speech segment only.
     assert norm(" ".join(w.text for w in plan.words)) == norm(SPEECH_SCRIPT)
     speech_end = plan.cuts[0].out_end
@@ -115,7 +115,7 @@ def test_render_with_openai_whisper_backend(tmp_path: Path, speech_clip: Path, b
     code, _, err = run(["render", str(outline), "--out", str(tmp_path / "out"), "--platform", "reels",
                         "--asr", "openai-whisper"] + FAST)
     assert code == 0, err
-    plan = load_plan((tmp_path / "out" / "whisper-test" / "plan.json").read_text(encoding="utf-8"))
+    plan = read_plan_file(tmp_path / "out" / "whisper-test" / "plan.json")[0]
     assert norm(" ".join(w.text for w in plan.words)) == norm(SPEECH_SCRIPT)
     assert stream_facts(tmp_path / "out" / "whisper-test" / "reels.mp4")["height"] == 1920
 

@@ -51,3 +51,12 @@ def test_transcribe_json_srt_and_vtt(tmp_path: Path) -> None:
 def test_transcribe_refuses_unknown_extension(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["transcribe", str(JFK), "-o", str(tmp_path / "x.txt")])
     assert result.exit_code == 1 and "must end in .srt, .vtt or .json" in result.stderr
+
+
+def test_transcribe_reads_the_script_with_its_checks(tmp_path: Path) -> None:
+    script = tmp_path / "empty.txt"
+    script.write_text("\n  \n", encoding="utf-8")
+    out = tmp_path / "jfk.srt"
+    result = CliRunner().invoke(main, ["transcribe", str(JFK), "-o", str(out), "--script", str(script)])
+    assert result.exit_code == 1 and "the script is empty" in result.stderr
+    assert not out.exists()

@@ -17,7 +17,7 @@ from raw_footage import SCRIPT, SCRIPT_LINES, raw_clip
 from reelkit.cli.main import main
 from reelkit.errors import InputError
 from reelkit.plan.edit import EditSettings
-from reelkit.plan.model import load_plan
+from reelkit.plan.planfile import read_plan_file
 from reelkit.cut.script_cut import decide_cut, listen, read_script
 from reelkit.speech.align import normalise, script_tokens
 from reelkit.cut.takes import StreamWord, find_takes, script_lines
@@ -105,7 +105,7 @@ def rendered(raw, tmp_path_factory: pytest.TempPathFactory):
                                        "--out", str(out), "--quiet", "--preset", "ultrafast"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     folder = out / "raw-take"
-    return folder, load_plan((folder / "plan.json").read_text(encoding="utf-8"))
+    return folder, read_plan_file(folder / "plan.json")[0]
 
 
 @pytest.mark.slow
@@ -116,6 +116,11 @@ def test_render_script_cuts_and_captions_read_the_script(raw, rendered) -> None:
     srt = " ".join(item.text.replace("\n", " ") for item in pysrt.open(str(folder / "raw-take.srt")))
     assert srt.split() == script_tokens(SCRIPT)
     assert [w.text for p in plan.pages for w in p.words] == script_tokens(SCRIPT)
+    # One timing path: the kept words timed by forced alignment on the kept voice (issue 17).
+    assert {w.timing for w in plan.words} <= {"forced", "interpolated"}
+    assert sum(w.timing == "forced" for w in plan.words) >= len(plan.words) - 1
+    starts = [w.start for p in plan.pages for w in p.words]
+    assert starts == sorted(starts)
     # The decisions, in plan.json's documented shape.
     data = json.loads((folder / "plan.json").read_text(encoding="utf-8"))["script_cut"]
     assert [d["line"] for d in data] == SCRIPT_LINES
@@ -226,11 +231,13 @@ def test_outline_edit_block_is_checked(tmp_path: Path, broll: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_line_not_found_is_a_warning_none_found_an_error(raw, heard, caplog) -> None:
+def test_a_missing_line_is_an_error_unless_allowed(raw, heard, caplog) -> None:
     audios = heard["faster-whisper"]
     extra = SCRIPT + "Bananas are yellow and taste very sweet indeed.\n"
+    with pytest.raises(InputError, match=r"1 script line\(s\) found in no clip: 'Bananas are yellow.*not found in any clip"):
+        decide_cut(extra, audios, EditSettings(), FPS)
     with caplog.at_level(logging.WARNING, logger="reelkit.cut"):
-        decision = decide_cut(extra, audios, EditSettings(), FPS)
+        decision = decide_cut(extra, audios, EditSettings(missing_lines="warn"), FPS)
     assert decision.missing == ("Bananas are yellow and taste very sweet indeed.",)
     assert "Bananas are yellow" in caplog.text
     assert decision.lines[-1].kept is None and decision.lines[-1].reason == "not found in any clip"

@@ -9,7 +9,7 @@ import pytest
 from reelkit.plan.outline import load_outline
 from reelkit.plan.model import Crop
 from reelkit.io.probe import probe
-from reelkit.reframe.crop import crop_region, resolve_mode
+from reelkit.reframe.crop import crop_region, frame_cuts, resolve_mode
 from reelkit.cut.timeline import build_timeline
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "water-main" / "outline.yaml"
@@ -43,7 +43,8 @@ def test_rotation_swaps_displayed_size(rotated_clip: Path) -> None:
 
 def test_sample_timeline_is_frame_exact_and_contiguous() -> None:
     outline = load_outline(SAMPLE)
-    sources, cuts = build_timeline(outline, 1080, 1920, 30.0)
+    sources, cuts = build_timeline(outline, 30.0)
+    cuts = frame_cuts(outline.segments, sources, cuts, 1080, 1920)
     assert len(sources) == 2  # the talking clip is used twice but probed once
     assert cuts[0].out_start == 0.0
     for a, b in zip(cuts, cuts[1:]):

@@ -14,7 +14,7 @@ from PIL import Image
 from reelkit.cli.main import main
 from reelkit.deliver.cover import cut_at, spread
 from reelkit.io.ffmpeg import run_ffmpeg
-from reelkit.plan.model import load_plan
+from reelkit.plan.planfile import read_plan_file
 from reelkit.plan.platforms import get_platform, load_platforms
 
 BLUE = np.array([32, 64, 192])
@@ -47,7 +47,7 @@ def _title_mask(image: np.ndarray) -> np.ndarray:
 
 
 def test_no_overlay_or_caption_behind_the_title(episode: Path) -> None:
-    plan = load_plan((episode / "plan.json").read_text(encoding="utf-8"))
+    plan = read_plan_file(episode / "plan.json")[0]
     assert plan.overlays and plan.pages  # the video has overlays and captions ...
     for name in ("cover.png", "cover-2.png", "cover-3.png"):
         image = np.asarray(Image.open(episode / name).convert("RGB"))
@@ -78,7 +78,7 @@ def test_title_respects_shorts_right_margin(episode: Path) -> None:
 
 
 def test_cut_lookup_and_spread(episode: Path) -> None:
-    plan = load_plan((episode / "plan.json").read_text(encoding="utf-8"))
+    plan = read_plan_file(episode / "plan.json")[0]
     cut, src = cut_at(plan, 1.25)
     assert src == pytest.approx(cut.src_start + 1.25 - cut.out_start)
     assert spread([1.0, 1.1, 3.0, 2.0], (0.0, 4.0)) == [1.0, 3.0, 2.0]

@@ -131,13 +131,13 @@ def test_failure_after_the_videos_keeps_the_previous_episode(tmp_path: Path, lan
     assert cli(_render(_outline(tmp_path, landscape_clip), tmp_path / "out")).exit_code == 0
     folder = tmp_path / "out" / "x"
     before = _digests(folder)
-    from reelkit.deliver import cover
+    from reelkit import pipeline
     from reelkit.errors import MediaError
 
     def broken(*args: object, **kwargs: object) -> float:
         raise MediaError("cover frame cannot be decoded", path="tiktok.mp4")
 
-    monkeypatch.setattr(cover, "make_cover", broken)
+    monkeypatch.setattr(pipeline, "make_cover", broken)  # where the pipeline calls it
     refused(_render(_outline(tmp_path, landscape_clip, end=1.5), tmp_path / "out"), "cover frame cannot be decoded")
     assert _digests(folder) == before
     assert listing(folder) == EPISODE

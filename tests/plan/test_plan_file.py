@@ -11,24 +11,15 @@ import pytest
 
 from reelkit.errors import InputError
 from reelkit.plan import frames
-from reelkit.plan.model import CaptionPage, Crop, Cut, OutputSpec, Overlay, Plan, Source, Word, to_data
+from reelkit.io.dataclass_data import to_data
+from reelkit.plan.model import CaptionPage, Crop, Cut, OutputSpec, Overlay, Plan, Source, Word, with_exact_frames
 from reelkit.plan.planfile import dump_plans, plan_schema, read_plan_file
+from reelkit.plan.voice import seek_points
 from reelkit.render import graph
 
+from plans import make_plan
+
 SCHEMA = Path(__file__).resolve().parents[2] / "reelkit" / "data" / "plan.schema.json"
-
-
-def make_plan(clip: Path, logo: Path, rate: Fraction = Fraction(30000, 1001)) -> Plan:
-    src = Source(id="s0", path=str(clip), duration=2.0, width=640, height=360, rotation=0, fps=25.0,
-                 has_video=True, has_audio=True, audio_rate=44100)
-    cuts = (Cut("s0", 0, 0, 0, 0, "crop", Crop(0, 0, 202, 360), src_start_frame=3, src_end_frame=30),
-            Cut("s0", 0, 0, 0, 0, "fit", Crop(0, 0, 640, 360), captions=False, src_start_frame=40,
-                src_end_frame=55))
-    page = CaptionPage(0.1, 0.6, ((Word("Crews", 0.1, 0.3), Word("replace", 0.3, 0.6)),))
-    plan = Plan(title="T", slug="t", width=1080, height=1920, fps=float(rate), duration=0, sources=(src,),
-                cuts=cuts, words=page.words, pages=(page,), outputs=(OutputSpec("tiktok", "/o/tiktok.mp4"),),
-                overlays=(Overlay("logo", str(logo), 10, 20, 0.0, 1.0),), frame_rate=frames.rate_text(rate))
-    return frames.normalise(plan)
 
 
 @pytest.fixture()
@@ -59,14 +50,19 @@ def test_normalise_lays_cuts_in_frames_with_seconds_derived(plan: Plan) -> None:
     assert plan.frame_count == 42 and plan.duration == round(42 * 1001 / 30000, 6)
     assert plan.rate == Fraction(30000, 1001) and plan.fps == pytest.approx(29.97003)
     # Moving a cut's end by 10 frames changes the whole duration by exactly 10 frames.
-    moved = frames.normalise(replace(plan, cuts=(replace(a, src_end_frame=40), b)))
+    moved = with_exact_frames(replace(plan, cuts=(replace(a, src_end_frame=40), b)))
     assert moved.frame_count == 52 and moved.cuts[1].out_start_frame == 37
 
 
 def test_seek_is_floored_so_the_first_frame_is_kept(plan: Plan) -> None:
     # Frame 3 at 30000/1001 starts at 0.1001 s exactly; frame 40 at 1.3346666.. s.
+    assert seek_points(plan, plan.cuts[0]) == (0, 100100) and seek_points(plan, plan.cuts[1]) == (1134666, 1334666)
     args = graph.cut_inputs(plan)
-    assert args[1] == "0.1001" and args[args.index("-ss", 2) + 1] == "1.334666"
+    # The first cut lies inside the pre-roll: decoded from the file's start (no -ss at all);
+    # the second is seeked 0.2 s early. Both trim to the floored start by timestamp.
+    assert args[0] == "-t" and args[args.index("-ss") + 1] == "1.134666"
+    audio = ";".join(graph.voice_graph(plan)[0])
+    assert "atrim=start=0.1001," in audio and "atrim=start=0.2," in audio
     text = ";".join(graph.video_graph(plan, 1, None)[0])
     assert "fps=30000/1001" in text and "trim=end_frame=27" in text and "trim=end_frame=15" in text
     render = graph.render_args(plan, plan.outputs, "/tmp/m.mp4", ass_filter=None, measured=None)

@@ -72,7 +72,8 @@ def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> Plan:
 
 
 def _render(plan: Plan, engine: str, folder: Path) -> Path:
-    from reelkit.render.engine import RenderOptions, get_engine
+    from reelkit.render.engine import RenderOptions
+    from reelkit.render.engines import get_engine
 
     out = replace(plan.outputs[0], path=str(folder / "tiktok.mp4"))
     plan = replace(plan, outputs=(out,))

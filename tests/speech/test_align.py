@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reelkit.speech.align import align_tokens, caption_words, normalise, number_readings, script_prompt, script_tokens, similarity, spell_number
+from reelkit.speech.align import align_tokens, caption_words, script_prompt, similarity
+from reelkit.speech.words import normalise, number_readings, script_tokens, spell_number
 from reelkit.speech.types import RecognisedWord, Segment, Transcript
 from reelkit.plan.model import Word
 
