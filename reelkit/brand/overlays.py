@@ -20,6 +20,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from reelkit.io.atomic import atomic_path
+from reelkit.io.fonts import load_font as _load_font
 from reelkit.io.pngcache import readable_png_size
 from reelkit.plan.model import Overlay
 from reelkit.plan import colours as col
@@ -69,7 +70,7 @@ class OverlayContext:
 @functools.lru_cache(maxsize=64)
 def load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
     """A Pillow font, cached: fonts are re-used across overlays and previews."""
-    return ImageFont.truetype(path, max(1, int(size)))
+    return _load_font(path, max(1, int(size)))
 
 
 def text_width(font: ImageFont.FreeTypeFont, text: str) -> int:

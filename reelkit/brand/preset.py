@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from PIL import Image, ImageFont
-from PIL import ImageFont
+from PIL import Image
 
 from reelkit.errors import BrandError
 from reelkit.plan.model import CaptionRules, CaptionStyle, MusicBed
+from reelkit.io.fonts import load_font
 from reelkit.io.yamlfile import load_yaml
 from reelkit.plan import colours as col
 
@@ -651,10 +651,10 @@ def unusable_assets(brand: Brand) -> list[BrandError]:
         if not value or not Path(value).is_file():
             continue
         try:
-            ImageFont.truetype(value, 20)
+            load_font(value, 20)
         except (OSError, ValueError) as exc:
             file, line = brand.where(key)
-            problems.append(BrandError(f"font does not load: {exc}", path=file, line=line, key=key,
+            problems.append(BrandError(f"font does not load: {value} (FreeType: {exc})", path=file, line=line, key=key,
                                        hint="give a TrueType or OpenType font file"))
     if brand.logo.file and Path(brand.logo.file).is_file():
         file, line = brand.where("logo.file")
@@ -700,7 +700,7 @@ def named_centre(position: str | int, box: tuple[int, int, int, int], half_heigh
 
 def font_names(font_file: str) -> tuple[str, str]:
     """(family, style) inside a font file, as libass matches it."""
-    family, style = ImageFont.truetype(font_file, 20).getname()
+    family, style = load_font(font_file, 20).getname()
     return family or "", style or ""
 
 

@@ -176,16 +176,41 @@ def _pages(plan: Plan, outline: Outline, request: PlanRequest,
     return words, tuple(paginate(words, plan.caption_rules, plan.fps, windows))
 
 
+# Rates cameras and editors use; a probed average within 0.1 % of one is that rate exactly
+# (a phone's variable-rate 29.98 is 30000/1001).
+_COMMON_RATES = tuple(Fraction(n, d) for n, d in ((24000, 1001), (24, 1), (25, 1), (30000, 1001), (30, 1),
+                                                  (48, 1), (50, 1), (60000, 1001), (60, 1)))
+
+
+def source_rate(outline: Outline) -> tuple[Fraction, str | None]:
+    """The clips' own frame rate, and a note when they differ: the rate of most of the
+    footage (by the time the outline uses) is picked, the first clip's on a tie."""
+    spans: dict[Fraction, float] = {}
+    for seg in outline.segments:
+        if seg.media is None or seg.media.fps <= 0:
+            continue
+        rate = exact_rate(seg.media.fps)
+        rate = next((r for r in _COMMON_RATES if abs(rate - r) <= r / 1000), rate)
+        spans[rate] = spans.get(rate, 0.0) + max(seg.end - seg.start, 0.0)
+    if not spans:
+        return Fraction(30), None
+    rate = max(spans, key=lambda r: spans[r])  # dicts keep first-seen order: ties go to the first
+    if len(spans) == 1:
+        return rate, None
+    others = ", ".join(rate_text(r) for r in spans if r != rate)
+    return rate, (f"the clips have different frame rates ({rate_text(rate)} and {others}); rendering at "
+                  f"{rate_text(rate)}, the rate of most of the footage (set fps: in the outline to choose)")
+
+
 def plan_rate(outline: Outline, platform: Platform) -> Fraction:
     """The frame rate to render at: the outline's ``fps``, else the platform's, else (``fps:
-    source``) the first clip's own rate, exactly (29.97 stays 30000/1001) when the platform
-    accepts it, else the nearest rate it accepts."""
-    if outline.fps:
+    source``, the default) the clips' own rate (:func:`source_rate`), exactly (29.97 stays
+    30000/1001) when the platform accepts it, else the nearest rate it accepts."""
+    if outline.fps and outline.fps != "source":
         return exact_rate(outline.fps)
-    if platform.fps != "source":
+    if outline.fps != "source" and platform.fps != "source":
         return exact_rate(platform.fps)
-    media = outline.segments[0].media
-    rate = exact_rate(media.fps if media is not None and media.fps > 0 else 30)
+    rate, _ = source_rate(outline)
     if platform.fps_range is not None:
         low, high = platform.fps_range
         if not low - 0.01 <= float(rate) <= high + 0.01:
@@ -212,6 +237,9 @@ def build_plans(outline: Outline, request: PlanRequest, folder: Path) -> tuple[P
     brand = load_brand(outline.brand_ref(request.brand))
     state = RunState()
     groups = size_groups(platforms)
+    note = source_rate(outline)[1]
+    if note and outline.fps in (None, "source") and any(g[0].fps == "source" for g in groups):
+        log.warning("%s", note)  # one line: which rate the mixed-rate footage is rendered at
     if any(seg.script_cut for seg in outline.segments):
         # The script decides the cut once, at the first frame size's rate, for every size.
         state.script_cut = expand_outline(outline, fps=float(plan_rate(outline, groups[0][0])),

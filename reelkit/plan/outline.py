@@ -84,7 +84,7 @@ class Outline:
     description: str = ""
     hashtags: tuple[str, ...] = ()
     callouts: tuple[Callout, ...] = ()
-    fps: float | None = None
+    fps: float | str | None = None  # a number, "30000/1001", or "source" (the clips' own rate)
     edit: EditSettings = EditSettings()
     translations: tuple[tuple[str, Path], ...] = ()  # (language, translated script file)
     burn: str | None = None  # language of the burned captions (default: ``language``)
@@ -149,6 +149,9 @@ def schema_errors(doc: Located, schema: dict[str, Any] | None = None, *, registr
         unit = "characters" if err.validator == "maxLength" else "items"
         message = f"has {len(err.instance):,} {unit}, more than the {err.validator_value:,} allowed"
         hint = "split the episode" if err.validator == "maxItems" else "shorten it"
+    elif err.validator == "anyOf" and str(err.schema.get("description", "")).startswith("Output frame rate"):
+        message = f"{err.instance!r} is not a frame rate"
+        hint = 'use a number (25), a rational rate ("30000/1001") or "source"'
     elif err.validator == "anyOf" and "clock value" in str(err.schema.get("description", "")):
         message = f"{err.instance!r} is not a time"
         hint = "use seconds (12.5) or m:ss.s (0:12.5)"
@@ -218,7 +221,7 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
         platforms=tuple(data.get("platforms", ())), language=data.get("language", "en"),
         script=data.get("script"), hook=data.get("hook"), cta=data.get("cta"),
         description=data.get("description", ""), hashtags=tuple(data.get("hashtags", ())),
-        callouts=callouts, fps=data.get("fps"), edit=EditSettings.from_mapping(data.get("edit")),
+        callouts=callouts, fps=_fps(doc, data.get("fps")), edit=EditSettings.from_mapping(data.get("edit")),
         translations=translations, burn=data.get("burn"), describe=describe, clean=(data.get("audio") or {}).get("clean"),
         audio_channels=(data.get("audio") or {}).get("channels", "auto"),
         sign_language=_sign_language(doc, base, check_media))
@@ -251,6 +254,21 @@ def _sign_language(doc: Located, base: Path, check_media: bool) -> SignLanguageC
     key = raw.get("key") or ""
     return SignLanguageClip(clip=clip, offset=parse_time(raw.get("offset", 0)), key=key.upper(),
                             corner=raw.get("corner", "right"), media=media, line=doc.line_of("sign_language"))
+
+
+def _fps(doc: Located, value: Any) -> float | str | None:
+    """The outline's ``fps``: a number, ``"source"``, or a rational rate such as ``"30000/1001"``."""
+    if not isinstance(value, str) or value == "source":
+        return value
+    from reelkit.plan.frames import exact_rate
+
+    try:
+        rate = exact_rate(value)
+    except ValueError as exc:
+        raise OutlineError(str(exc), path=str(doc.path), line=doc.line_of("fps"), key="fps") from None
+    if rate > 120:
+        raise OutlineError(f"frame rate {value} is above 120", path=str(doc.path), line=doc.line_of("fps"), key="fps")
+    return value
 
 
 def outline_for_clips(clips: list[Path], script: str | None = None) -> Outline:

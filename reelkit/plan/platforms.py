@@ -53,7 +53,7 @@ class SafeZone:
 class Platform:
     """One delivery preset.
 
-    ``fps`` is the rate reelkit renders at: a number, or ``"source"`` (keep the first clip's
+    ``fps`` is the rate reelkit renders at: a number, or ``"source"`` (keep the clips' own
     rate). ``fps_range`` (min, max), when set, is the span of constant rates the platform
     accepts; the checker passes a file whose rate equals ``fps`` or lies in that span.
     ``max_file_mb`` counts MB as 1,000,000 bytes (the stricter reading of platform limits).
@@ -204,6 +204,13 @@ def _level(value: Any) -> str:
 def _fps(value: Any) -> float | str:
     if value == "source":
         return "source"
+    if isinstance(value, str) and "/" in value:  # a rational rate: "30000/1001" (kept exact by plan_rate)
+        from reelkit.plan.frames import exact_rate
+
+        try:
+            value = float(exact_rate(value))
+        except ValueError:
+            raise _Bad(f"expected a frame rate (a number, \"30000/1001\") or \"source\", got {value!r}") from None
     try:
         number = _positive(value)
     except _Bad:

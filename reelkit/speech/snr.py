@@ -45,7 +45,7 @@ class VoiceSnr:
 
     @property
     def captions_may_suffer(self) -> bool:
-        return self.snr_db < CAPTION_SNR_DB
+        return bool(self.snr_db < CAPTION_SNR_DB)  # a plain bool: it goes into metadata.json
 
     def warning(self) -> str | None:
         """One line for the producer when captions may suffer, else None."""
@@ -104,4 +104,4 @@ def estimate_snr(samples: np.ndarray | PcmFile) -> VoiceSnr | None:
     snr = float(10 * np.log10(powers[keep].mean() / rest))
     if snr < _NO_VOICE_DB:
         return None
-    return VoiceSnr(snr_db=round(snr, 1), speech_seconds=round(speech, 2))
+    return VoiceSnr(snr_db=float(round(snr, 1)), speech_seconds=float(round(speech, 2)))

@@ -202,7 +202,8 @@ def test_outline_mixes_script_cut_and_timed_segments(raw, heard, broll, tmp_path
     plan = build_plan(outline, PlanRequest(inputs=(path,)), tmp_path / "out")
     *talk, last = plan.cuts
     assert plan.source(last.source).path.endswith("broll.mp4")
-    assert (last.src_start, round(last.duration, 6)) == (0.5, 1.0)
+    # Cut on whole frames of the plan (the source rate, 25 fps here): 0.5 s starts at frame 12.
+    assert last.src_start == pytest.approx(0.5, abs=1 / plan.fps) and round(last.duration, 6) == 1.0
     assert all(plan.source(c.source).path.endswith("raw.mp4") for c in talk)
     assert plan.script_cut[1].kept == 0  # takes: first
     # Punch-in: every second jump cut inside the shot is a tighter crop of the same centre.

@@ -139,3 +139,44 @@ def test_published_schema_describes_the_plan(plan: Plan) -> None:
     bad["pages"][0]["lines"][0][1]["text"] = 5
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, published)
+
+
+# --- hand edits: honoured or refused, never ignored ------------------------------------------
+
+def _edited(plan: Plan, tmp_path: Path, edit) -> Path:
+    data = to_data(plan)
+    edit(data)
+    return write(tmp_path, data)
+
+
+def test_edited_seconds_win_over_stale_frames(plan: Plan, tmp_path: Path) -> None:
+    rate = plan.rate
+    a = plan.cuts[0]
+    later = frames.frame_seconds(a.src_end_frame + 10, rate)
+    (moved,) = read_plan_file(_edited(plan, tmp_path, lambda d: d["cuts"][0].update(src_end=later)))
+    assert moved.cuts[0].src_end_frame == a.src_end_frame + 10 and moved.cuts[0].src_end == later
+    assert moved.frame_count == plan.frame_count + 10 and moved.cuts[1].out_start_frame == a.out_end_frame + 10
+    earlier = frames.frame_seconds(a.src_start_frame + 2, rate)
+    (moved,) = read_plan_file(_edited(plan, tmp_path, lambda d: d["cuts"][0].update(src_start=earlier)))
+    assert moved.cuts[0].src_start_frame == a.src_start_frame + 2 and moved.frame_count == plan.frame_count - 2
+    # An edited frame field still wins over its stale seconds.
+    (moved,) = read_plan_file(_edited(plan, tmp_path, lambda d: d["cuts"][1].update(src_end_frame=50)))
+    assert moved.cuts[1].src_end_frame == 50 and moved.cuts[1].src_end == frames.frame_seconds(50, rate)
+
+
+@pytest.mark.parametrize("edit, message", [
+    # Both ends moved by the same amount: the length cannot tell seconds from frames.
+    (lambda d: d["cuts"][0].update(src_start=d["cuts"][0]["src_start"] + 0.5, src_end=d["cuts"][0]["src_end"] + 0.5),
+     "plan.json: cuts[0].src_start: src_start 0.6001 disagrees with src_start_frame 3 (0.1001 s)"),
+    (lambda d: d["cuts"][0].update(out_end=2.0),
+     "plan.json: cuts[0].out_end: out_end 2 disagrees with out_end_frame 27 (0.9009 s)"),
+    (lambda d: d["cuts"][1].update(out_start_frame=30, out_start=1.001),
+     "plan.json: cuts[1].out_start_frame: out_start_frame 30 does not follow the previous cut's out_end_frame 27"),
+    (lambda d: d.update(duration=9.0),
+     "plan.json: duration: duration 9 disagrees with the last cut's out_end_frame 42 (1.4014 s)"),
+    (lambda d: d.update(fps=25.0), "plan.json: fps: fps 25 disagrees with frame_rate '30000/1001'"),
+])
+def test_edits_to_derived_fields_are_refused_naming_both(plan: Plan, tmp_path: Path, edit, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        read_plan_file(_edited(plan, tmp_path, edit))
+    assert str(info.value).replace(str(tmp_path) + "/", "").startswith(message)

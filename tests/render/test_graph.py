@@ -55,6 +55,7 @@ def test_one_video_encode_and_one_audio_track_per_platform() -> None:
     assert args.count("-c:v") == 1
     assert args.count("[aout0]") == 1 and args.count("[aout1]") == 1
     assert args[args.index("-b:a:1") + 1] == "128k"
+    assert args[args.index("-aac_coder:a:1") + 1] == "fast"  # 2-3x cheaper than twoloop, no worse
     assert args[args.index("-g") + 1] == "15"  # closed GOP of half a second at 30 fps
     fc = args[args.index("-filter_complex") + 1]
     assert "asplit=2[pre0][pre1]" in fc and "loudnorm" not in fc  # nothing measured: no gain

@@ -33,12 +33,12 @@ def test_move_edge_adds_whole_frames_and_moves_later_words(plan) -> None:
     for old, new in zip(plan.words, moved.words):  # every word keeps its source moment
         assert abs(source_time(plan, old.start) - source_time(moved, new.start)) < 1e-5
     later = [n.start - o.start for o, n in zip(plan.words, moved.words) if o.start >= plan.cuts[0].out_end]
-    assert later and all(abs(d - 5 / 30) < 1e-5 for d in later)
+    assert later and all(abs(d - 5 / plan.fps) < 1e-5 for d in later)
     shorter = edits.move_edge(plan, 1, "start", -3)
     assert shorter.frame_count == plan.frame_count - 3
     with pytest.raises(InputError, match="repeat frames"):
         edits.move_edge(plan, 0, "end", plan.cuts[1].src_start_frame - plan.cuts[0].src_end_frame + 1)
-    assert edits.move_edge(plan, 0, "end", 1).overlays[0].end == pytest.approx(plan.duration + 1 / 30)
+    assert edits.move_edge(plan, 0, "end", 1).overlays[0].end == pytest.approx(plan.duration + 1 / plan.fps)
 
 
 def test_remove_then_restore_a_span_gives_the_same_cut(plan) -> None:
