@@ -26,6 +26,7 @@ from reelkit.deliver.flash import FlashResult
 from reelkit.deliver.legibility import PageContrast, worst_reading_speed
 from reelkit.plan.colours import MIN_CONTRAST
 from reelkit.plan.model import CaptionPage, Plan
+from reelkit.speech.coverage import covered_share, voiced_regions
 
 PAGE_REACH = 0.25
 """Seconds either side of a caption page counted as covered (speech runs into a page's edge)."""
@@ -34,23 +35,11 @@ PAGE_REACH = 0.25
 def page_coverage(regions: Sequence[tuple[float, float]], pages: Sequence[CaptionPage]) -> float:
     """Share (0..1) of the seconds in ``regions`` that lie within reach of a caption page;
     1 when there is no speech."""
-    total = sum(max(0.0, b - a) for a, b in regions)
-    if total <= 0:
-        return 1.0
-    spans = sorted((p.start - PAGE_REACH, p.end + PAGE_REACH) for p in pages)
-    covered = 0.0
-    for a, b in regions:
-        for s, e in spans:
-            lo, hi = max(a, s), min(b, e)
-            if hi > lo:
-                covered += hi - lo
-                a = hi  # sorted spans: never count a stretch twice
-    return min(1.0, covered / total)
+    return covered_share(regions, [(p.start - PAGE_REACH, p.end + PAGE_REACH) for p in pages])
 
 
 def voiced_regions_of_plan(plan: Plan) -> list[tuple[float, float]]:
     """Speech regions (output seconds) of the plan's voice track."""
-    from reelkit.speech.coverage import voiced_regions  # local: loads the VAD only when asked
     from reelkit.speech.pcm import decode_voice_file
 
     if not any(plan.source(c.source).has_audio for c in plan.cuts):

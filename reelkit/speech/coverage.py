@@ -29,13 +29,19 @@ WORD_REACH = 0.25
 def speech_coverage(transcript: Transcript, regions: Sequence[tuple[float, float]]) -> float:
     """Share (0..1) of the seconds in ``regions`` within reach of a recognised word; 1 when
     there is no speech at all."""
+    return covered_share(regions, [(w.start - WORD_REACH, w.end + WORD_REACH) for w in transcript.words])
+
+
+def covered_share(regions: Sequence[tuple[float, float]], spans: Sequence[tuple[float, float]]) -> float:
+    """Share (0..1) of the seconds in ``regions`` (voiced audio) that ``spans`` (words, caption
+    pages) cover; 1 when there is no speech at all."""
     total = sum(max(0.0, b - a) for a, b in regions)
     if total <= 0:
         return 1.0
-    spans = sorted((w.start - WORD_REACH, w.end + WORD_REACH) for w in transcript.words)
+    ordered = sorted(spans)
     covered = 0.0
     for a, b in regions:
-        for s, e in spans:
+        for s, e in ordered:
             lo, hi = max(a, s), min(b, e)
             if hi > lo:
                 covered += hi - lo

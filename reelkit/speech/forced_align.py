@@ -230,21 +230,9 @@ class _Aligner:
         """Frame times (s, from the start of ``pcm``) of each grammar word; None per word the
         decoder left out (only optional ones can be), None overall when no path fits."""
         items = [f"[ {n} ]" if opt else n for n, opt in zip(names, optional)]
-        grammar = "#JSGF V1.0;\ngrammar rk;\npublic <s> = " + " ".join(items) + " ;\n"
-        self._grammars += 1
-        search = f"rk{self._grammars % 2}"
-        d = self.decoder
-        try:
-            d.add_jsgf_string(search, grammar)
-            d.activate_search(search)
-            d.start_utt()
-            d.process_raw(pcm, full_utt=True)
-            d.end_utt()
-        except RuntimeError:
+        segs = self.decode("#JSGF V1.0;\ngrammar rk;\npublic <s> = " + " ".join(items) + " ;\n", pcm)
+        if segs is None:
             return None
-        if d.hyp() is None:
-            return None
-        segs = [(s.word, s.start_frame, s.end_frame) for s in d.seg()]
         out: list[tuple[float, float] | None] = []
         k = 0
         for name, opt in zip(names, optional):
