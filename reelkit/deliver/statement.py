@@ -27,6 +27,7 @@ from reelkit.deliver.legibility import PageContrast, worst_reading_speed
 from reelkit.plan.colours import MIN_CONTRAST
 from reelkit.plan.model import CaptionPage, Plan
 from reelkit.speech.coverage import covered_share, voiced_regions
+from reelkit.speech.pcm import decode_voice_file
 
 PAGE_REACH = 0.25
 """Seconds either side of a caption page counted as covered (speech runs into a page's edge)."""
@@ -40,8 +41,6 @@ def page_coverage(regions: Sequence[tuple[float, float]], pages: Sequence[Captio
 
 def voiced_regions_of_plan(plan: Plan) -> list[tuple[float, float]]:
     """Speech regions (output seconds) of the plan's voice track."""
-    from reelkit.speech.pcm import decode_voice_file
-
     if not any(plan.source(c.source).has_audio for c in plan.cuts):
         return []
     with tempfile.TemporaryDirectory(prefix="reelkit-statement-") as tmp:
