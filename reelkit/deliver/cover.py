@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-from PIL import Image
 
 from reelkit.plan.colours import parse_colour
 from reelkit.errors import InputError, MediaError

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image
 from PIL import Image, ImageFilter
 
 from reelkit.captions.prepare import captions_for_render
