@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # torch (pulled in by openai-whisper) would fetch several GB of CUDA packages.
 TORCH := torch==2.13.0
 
-.PHONY: demo test test-long fuzz system venv bench bench-memory bench-batch schema clean
+.PHONY: demo test test-long fuzz system venv bench bench-memory bench-batch bench-studio schema clean
 
 demo: venv
 	$(PY) -m reelkit render samples/water-main/outline.yaml --out out
@@ -32,12 +32,12 @@ system:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng fonts-noto-color-emoji >/dev/null) \
 	      || echo "warning: could not install espeak-ng; speech tests will be skipped"; \
 	  else echo "note: espeak-ng missing (sudo apt-get install espeak-ng); speech tests will be skipped"; fi; }
-	@# chromium opens the batch report in a test (skipped without it).
+	@# chromium opens the batch report and drives the studio page in tests (skipped without it).
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = "0" ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "warning: could not install chromium; the report test will be skipped"; \
-	  else echo "note: chromium missing (sudo apt-get install chromium); the report test will be skipped"; fi; }
+	      || echo "warning: could not install chromium; the report and studio browser tests will be skipped"; \
+	  else echo "note: chromium missing (sudo apt-get install chromium); the report and studio browser tests will be skipped"; fi; }
 
 $(STAMP): pyproject.toml
 	$(MAKE) system
@@ -53,6 +53,10 @@ bench: venv
 	$(PY) scripts/bench_render.py
 	$(PY) scripts/bench_captions.py
 	$(PY) scripts/bench_cut.py
+	$(PY) scripts/bench_clean.py
+
+bench-studio: venv   # the studio's caption-edit, cut-change and first-proxy figures (~6 min)
+	$(PY) scripts/bench_studio.py
 
 schema: venv   # regenerate the published plan.json schema from the plan dataclasses
 	$(PY) -m reelkit.plan.planfile > reelkit/data/plan.schema.json

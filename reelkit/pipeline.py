@@ -17,14 +17,17 @@ from reelkit.captions.sidecars import write_sidecars
 from reelkit.decide.build import PlanRequest, build_plans, load_request_outline
 from reelkit.deliver.check import check_file
 from reelkit.deliver.cover import make_cover
-from reelkit.deliver.metadata import write_metadata
+from reelkit.deliver.metadata import voice_report, write_metadata
+from reelkit.deliver.statement import episode_statement
 from reelkit.io.transaction import EpisodeTransaction
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import read_plan_file, write_plans
 from reelkit.plan.platforms import common_safe_box, plan_presets
 from reelkit.render.engine import RenderOptions, StageCallback
+from reelkit.render.describe import render_descriptions
 from reelkit.render.engines import get_engine
 from reelkit.speech.backends import loaded_models, release_memory
+from reelkit.speech.snr import VoiceSnr
 
 log = logging.getLogger("reelkit")
 
@@ -117,6 +120,7 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
         for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
             timings[key] = timings.get(key, 0.0) + seconds
         files.update(rendered.files)
+        files.update(_variants(plan, rendered.files, on_stage, timings))
     first = plans[0]
     write_plans(plans, stage / "plan.json")  # the plans name the final paths
     sidecars = write_sidecars(plans, stage)
@@ -127,6 +131,20 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
     return EpisodeResult(plan=first, folder=folder, files={k: tx.final(v) for k, v in files.items()},
                          sidecars={k: tx.final(v) for k, v in sidecars.items()}, cover=tx.final(cover),
                          metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
+
+
+def _variants(plan: Plan, files: dict[str, Path], on_stage: StageCallback | None,
+              timings: dict[str, float]) -> dict[str, Path]:
+    """The accessible variants of one plan's platform files: ``<platform>.ad.mp4`` (audio
+    description), keyed ``"<platform>.ad"``."""
+    if not plan.descriptions:
+        return {}
+    t0 = time.perf_counter()
+    if on_stage:
+        on_stage("audio description", None)
+    out = render_descriptions(plan, files)
+    timings["audio description"] = timings.get("audio description", 0.0) + time.perf_counter() - t0
+    return out
 
 
 def _card_free_window(plan: Plan) -> tuple[float, float]:
@@ -148,8 +166,10 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path],
     to_check = []
     for each in plans:
         presets = plan_presets(each)
-        to_check += [(spec.platform, presets[spec.platform]) for spec in each.outputs
-                     if spec.platform in presets and spec.platform in files]
+        # Variants (".ad", ".sl") are checked against their platform's preset.
+        to_check += [(name, presets[name.split(".")[0]]) for spec in each.outputs
+                     for name in (spec.platform, f"{spec.platform}.ad")
+                     if name.split(".")[0] in presets and name in files]
     plan = plans[0]
     cover = folder / "cover.png"
     style = plan.caption_style
@@ -164,11 +184,40 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path],
         cover_job = pool.submit(make_cover, plan, cover, title=plan.title, font_file=Path(style.font_file),
                                 safe_box=tuple(safe_box), text_colour=style.text_colour,
                                 box_colour=style.box_colour, window=_card_free_window(plan))
-        check_jobs = {name: pool.submit(check_file, files[name], platform) for name, platform in to_check}
+        flashes = _flash_checks(plans, files, pool)
+        check_jobs = {name: pool.submit(check_file, files[name], platform, flash=flashes.get(name))
+                      for name, platform in to_check}
+        voice_job = pool.submit(voice_report, plan, folder)
         cover_job.result()
-        checks = {name: list(job.result().failures) for name, job in check_jobs.items()}
+        reports = {name: job.result() for name, job in check_jobs.items()}
+        checks = {name: list(report.failures) for name, report in reports.items()}
+        loudness = {name: report.facts.loudness for name, report in reports.items() if report.facts is not None}
     metadata = folder / "metadata.json"
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
+    voice = voice_job.result()
+    if voice and voice["captions_may_suffer"]:
+        log.warning("%s", VoiceSnr(voice["snr_db"], voice["speech_seconds"]).warning())
+    languages = [plan.language] + [t.language for t in plan.translations] if sidecars else []
+    statement = episode_statement(plans, files, flashes, languages,
+                                  audio_description=any(name.endswith(".ad") for name in files),
+                                  sign_language=any(name.endswith(".sl") for name in files))
+    for line in statement["contrast_problems"]:
+        log.warning("captions: %s", line)
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
-                   platform_sidecars=wants)
+                   platform_sidecars=wants, voice=voice, accessibility=statement, loudness=loudness)
     return cover, metadata, checks
+
+
+def _flash_checks(plans: Sequence[Plan], files: dict[str, Path], pool):  # type: ignore[no-untyped-def]
+    """The WCAG 2.3.1 flash check of each frame size's picture, decoded once and shared by
+    the platforms of that size (their files carry the same video stream)."""
+    from reelkit.deliver.flash import check_flashes
+
+    out = {}
+    for each in plans:
+        names = [o.platform for o in each.outputs if o.platform in files]
+        if names:
+            job = pool.submit(check_flashes, files[names[0]], width=each.width, height=each.height,
+                              fps=float(each.rate))
+            out.update({name: job for base in names for name in (base, f"{base}.ad") if name in files})
+    return {name: job.result() for name, job in out.items()}

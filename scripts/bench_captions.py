@@ -16,7 +16,16 @@ script), and which method timed the caption words;
 and speed in seconds of audio per second of recognition. Targets (issue): caption WER 0 % with
 a script; refined start error mean <= 50 ms and p90 <= 100 ms.
 
-Run: .venv/bin/python scripts/bench_captions.py [--backend faster-whisper] [--noise-db -60]
+With ``--languages [nl,de,fr,es]``: for each language, connected espeak-ng speech with exact
+word onsets (libespeak-ng word events), the multilingual base model on both backends: the
+recognition WER without a script (a figure to watch), the caption WER with the script and
+the word-start error (targets: 0 %, mean <= 50 ms, p90 <= 100 ms).
+
+With ``--real``: real human speech with reference word times, clean and noisy, through the
+outline path and the script cut (scripts/bench_realspeech.py).
+
+Run: .venv/bin/python scripts/bench_captions.py [--backend faster-whisper] [--noise-db -60] [--real]
+     .venv/bin/python scripts/bench_captions.py --languages [nl,de]
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 from reelkit.speech.align import align_tokens, caption_words, normalise, script_prompt  # noqa: E402
 from reelkit.speech import load_audio, transcribe  # noqa: E402
@@ -89,8 +99,17 @@ def main() -> int:
     ap.add_argument("--noise-db", type=float, default=-60.0, help="white noise added to the timed speech")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("-v", "--verbose", action="store_true", help="print every timed word")
+    ap.add_argument("--languages", nargs="?", const=",".join(LANGUAGE_SCRIPTS), default=None,
+                    help="benchmark these languages (comma-separated; default all) instead")
+    ap.add_argument("--real", action="store_true", help="real human speech with reference times (bench_realspeech.py)")
     args = ap.parse_args()
     backends = args.backend or ["faster-whisper", "openai-whisper"]
+    if args.languages is not None:
+        return bench_languages(args.languages.split(","), backends, args.verbose)
+    if args.real:
+        from bench_realspeech import main as real_main
+
+        return real_main(backends)
     if not have_espeak():
         print("espeak-ng is not installed: cannot build the benchmark speech", file=sys.stderr)
         return 1
@@ -173,6 +192,67 @@ def main() -> int:
                         print(f"      {t.text:12s} true {t.start:6.3f}  cap {w.text:12s} {w.start:6.3f} {w.end:6.3f}")
         print(f"  speed: {audio_s / busy:5.1f} s of audio per second (transcription only, model loaded)")
     return 0
+
+
+# --- other languages (issue 18) -------------------------------------------------------------
+
+LANGUAGE_SCRIPTS = {
+    "nl": ["Het waterschap sluit het gemaal over vijf minuten.",
+           "'s Avonds controleren de medewerkers de dijk bij het dorp.",
+           "Bewoners kunnen 24 uur per dag de informatielijn bellen.",
+           "Door de storing is het drinkwater in drie wijken niet te gebruiken."],
+    "de": ["Die Stadt sperrt die Brücke am Montag für drei Wochen.",
+           "Die Straßenbahnhaltestelle am Rathaus bleibt bis Ende Mai geschlossen.",
+           "Rund 40 Haushalte haben seit gestern kein Wasser.",
+           "Die Feuerwehr warnt vor Glätte auf den Straßen im Norden."],
+    "fr": ["La ville ferme le pont de l'écluse pendant deux semaines.",
+           "L'agence de santé conseille aux habitants de faire bouillir l'eau.",
+           "Les travaux coûtent 30 millions d'euros et finissent en juin.",
+           "Le centre de vaccination reste ouvert jusqu'à dix-neuf heures."],
+    "es": ["El ayuntamiento cierra el puente durante tres semanas.",
+           "Los vecinos del barrio pueden llamar al teléfono de información.",
+           "La obra cuesta 12 millones y termina en el mes de julio.",
+           "El centro de salud abre de nuevo el lunes por la mañana."],
+}
+
+
+def bench_languages(langs: list[str], backends: list[str], verbose: bool = False) -> int:
+    """Per language and backend: recognition WER, caption WER with the script, start errors."""
+    if not have_libespeak():
+        print("libespeak-ng is not available: cannot build the benchmark speech", file=sys.stderr)
+        return 1
+    unknown = [lang for lang in langs if lang not in LANGUAGE_SCRIPTS]
+    if unknown:
+        print(f"unknown language(s) {', '.join(unknown)}; choose from {', '.join(LANGUAGE_SCRIPTS)}", file=sys.stderr)
+        return 2
+    rows = []
+    for lang in langs:
+        audio, truth = speak_connected_sentences(LANGUAGE_SCRIPTS[lang], voice=lang, gap=0.5)
+        script = " ".join(LANGUAGE_SCRIPTS[lang])
+        for backend in backends:
+            rows.append(_bench_language(lang, backend, audio, truth, script, verbose))
+    print(f"\n{'lang':5s} {'backend':15s} {'recog WER':>9s} {'script WER':>10s} {'start mean':>10s} "
+          f"{'p90':>6s} {'raw mean':>8s}  timed by")
+    for r in rows:
+        print(f"{r[0]:5s} {r[1]:15s} {r[2]:9.1%} {r[3]:10.1%} {r[4]:8.0f}ms {r[5]:4.0f}ms {r[6]:6.0f}ms  {r[7]}")
+    return 0
+
+
+def _bench_language(lang: str, backend: str, audio: np.ndarray, truth, script: str, verbose: bool) -> tuple:
+    tr = transcribe(audio, backend=backend, language=lang, use_cache=False)
+    prompted = transcribe(audio, backend=backend, language=lang, use_cache=False,
+                          initial_prompt=script_prompt(script, lang) or None)
+    words = caption_words(prompted, audio, script=script)
+    errors = np.array(start_errors(truth, [(w.text, w.start) for w in words])) * 1000
+    raw = np.array(start_errors(truth, [(w.text, w.start) for w in tr.words]) or [np.nan]) * 1000
+    methods: dict[str, int] = {}
+    for w in words:
+        methods[w.timing] = methods.get(w.timing, 0) + 1
+    if verbose:
+        for w, t in zip(words, truth):
+            print(f"  {lang} {backend} {t.text:16s} true {t.start:6.3f}  caption {w.start:6.3f} ({w.timing})")
+    return (lang, backend, wer(script, tr.text), wer(script, " ".join(w.text for w in words)),
+            float(errors.mean()), float(np.percentile(errors, 90)), float(np.nanmean(raw)), methods)
 
 
 if __name__ == "__main__":

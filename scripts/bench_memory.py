@@ -2,7 +2,9 @@
 
 Prints figures (never pass/fail). It generates 1920x1080 talking clips of 1 and 12 minutes
 (lavfi picture, espeak-ng speech looped to the length, a fast x264 encode; a tone without
-espeak-ng) and renders each for four platforms with speech recognition, twice:
+espeak-ng; a face, the astronaut's head from tests/data, moving slowly across the picture) and
+renders each on the default path (default reframe ``auto``: the face analysis runs; the
+default brand; the default platforms, all four) with speech recognition, twice:
 
   cold: an empty cache folder (transcription runs: decode, voice activity, Whisper, onsets);
   warm: the same cache again (the transcript comes from the cache).
@@ -40,7 +42,7 @@ def make_clip(work: Path, minutes: float) -> Path:
     from media import have_espeak, speak_sentences, tone
     from reelkit.io.ffmpeg import run_ffmpeg
 
-    clip = work / f"talk-{minutes:g}min.mp4"
+    clip = work / f"talk-face-{minutes:g}min.mp4"
     if clip.exists():
         return clip
     wav = work / "speech.wav"
@@ -52,11 +54,14 @@ def make_clip(work: Path, minutes: float) -> Path:
     seconds = minutes * 60
     print(f"  making a {minutes:g}-minute 1920x1080 clip ...", flush=True)
     w, h = 1920, 1080
-    picture = (f"testsrc2=s={w}x{h}:r=30,drawbox=x={w // 2 - w // 16}:y={h // 5}:w={w // 8}:h={h // 4}"
-               f":color=0xf1c27d:t=fill")
+    head = Path(__file__).resolve().parents[1] / "tests" / "data" / "astronaut_head.jpg"
+    # Cheap to make on 2 cores: a test pattern, a looped still face drifting left and right
+    # (so the crop path moves), ultrafast; the face analysis and the render still see every frame.
+    picture = (f"testsrc2=s={w}x{h}:r=30[bg];[1:v]scale=324:432,format=yuv420p[face];"
+               f"[bg][face]overlay=x='{w // 2 - 162}+{w // 5}*sin(t/7)':y={h // 5},format=yuv420p[v]")
     partial = clip.with_name(clip.stem + ".partial.mp4")
-    run_ffmpeg(["-f", "lavfi", "-i", picture, "-stream_loop", "-1", "-i", str(wav),
-                "-map", "0:v", "-map", "1:a", "-t", f"{seconds:g}",
+    run_ffmpeg(["-stream_loop", "-1", "-i", str(wav), "-loop", "1", "-framerate", "30", "-i", str(head),
+                "-filter_complex", picture, "-map", "[v]", "-map", "0:a", "-t", f"{seconds:g}",
                 "-c:v", "libx264", "-preset", "ultrafast", "-crf", "28", "-pix_fmt", "yuv420p",
                 "-c:a", "aac", "-b:a", "64k", str(partial)], stage="make clip", duration=seconds)
     partial.replace(clip)
@@ -65,8 +70,8 @@ def make_clip(work: Path, minutes: float) -> Path:
 
 def outline(work: Path, clip: Path, minutes: float) -> Path:
     path = work / f"memory-{minutes:g}min.yaml"
-    path.write_text(f'title: "Memory {minutes:g} min"\nbrand: default\nsegments:\n'
-                    f'  - clip: "{clip.name}"\n    reframe: crop\n', encoding="utf-8")
+    # The default path: no reframe key (auto: face analysis on), the default brand.
+    path.write_text(f'title: "Memory {minutes:g} min"\nsegments:\n  - clip: "{clip.name}"\n', encoding="utf-8")
     return path
 
 
@@ -75,8 +80,6 @@ def render(outline_file: Path, out: Path, cache: Path, preset: str) -> Measureme
 
     argv = [sys.executable, "-m", "reelkit", "render", str(outline_file), "--out", str(fresh_dir(out)),
             "--preset", preset]
-    for p in PLATFORMS:
-        argv += ["--platform", p]
     env = dict(os.environ, REELKIT_CACHE_DIR=str(cache))
     return measure(argv, env=env, interval=0.02).check(f"reelkit render {outline_file.name}")
 
@@ -106,7 +109,8 @@ def main() -> None:
                 # Each figure as soon as it exists: a long run stopped early still reports.
                 print(f"    peak tree {mib(res.peak_tree_rss)}, python {mib(res.peak_by_name.get('python', 0))}, "
                       f"ffmpeg {mib(res.peak_by_name.get('ffmpeg', 0))}, wall {res.seconds:.0f} s", flush=True)
-    print(f"\nreelkit render, four platforms, x264 {args.preset}, speech recognition on; "
+    print(f"\nreelkit render, default path (reframe auto, default brand, {len(PLATFORMS)} default platforms), "
+          f"x264 {args.preset}, speech recognition on; "
           f"peak RSS sampled every 20 ms\n")
     print(f"{'input':<24}{'wall':>8}{'peak tree RSS':>15}{'largest process':>17}{'python':>10}{'ffmpeg':>10}")
     for label, res in rows:

@@ -1,7 +1,8 @@
 """The morning report: ``OUT/report.json`` and a self-contained ``OUT/report.html``.
 
 Both hold the same facts: totals, then per episode its status, duration, cover, contact
-sheet, per-platform files with check results and loudness, a caption excerpt and, when the
+sheet, per-platform files with check results and loudness, the accessibility statement
+(:mod:`reelkit.deliver.statement`), a caption excerpt and, when the
 script-driven cut made them, its decisions (``script_cut`` in plan.json). The HTML has
 inline CSS, no script and no network: images are referred to by paths relative to OUT, so
 the folder can be copied or served as a whole. Failed episodes come first, with their error.
@@ -101,6 +102,8 @@ def episode_facts(outcome: EpisodeOutcome, out_dir: Path) -> dict[str, Any]:
         "cover": _rel(outcome.extras.get("cover"), out_dir), "contact_sheet": _rel(outcome.extras.get("contact_sheet"), out_dir),
         "platforms": platforms, "captions_excerpt": caption_excerpt(plan) if plan else "",
         "cut_decisions": cut_decisions(plan) if plan else [], "worker": outcome.worker,
+        "accessibility": metadata.get("accessibility") if isinstance(metadata.get("accessibility"), dict) else None,
+        "missing_lines": [d.get("line", "") for d in (cut_decisions(plan) if plan else []) if d.get("kept") is None],
     }
 
 
@@ -116,6 +119,7 @@ def report_facts(result: BatchResult, out_dir: Path) -> dict[str, Any]:
         "rendered": result.counts.get("rendered", 0), "skipped": result.counts.get("skipped", 0),
         "failed": result.counts.get("failed", 0), "not_finished": result.counts.get("interrupted", 0),
         "problems": list(result.problems), "episodes": episodes,
+        "published_without_lines": [e["index"] for e in episodes if e["missing_lines"]],
     }
 
 
@@ -210,6 +214,18 @@ def _cut_table(decisions: list[dict[str, Any]]) -> str:
             + "".join(rows) + "</table></details>")
 
 
+def _accessibility(ep: dict[str, Any]) -> str:
+    """The episode's accessibility statement (WCAG 2.1 AA facts) as a small table."""
+    from reelkit.deliver.statement import statement_rows
+
+    statement = ep.get("accessibility")
+    if not statement:
+        return ""
+    rows = "".join(f'<tr><th>{_e(label)}</th><td class="{"bad" if "FAIL" in value or label == "problem" else ""}">'
+                   f"{_e(value)}</td></tr>" for label, value in statement_rows(statement))
+    return f'<table class="a11y"><caption>Accessibility</caption>{rows}</table>'
+
+
 def _img(src: str | None, cls: str, alt: str) -> str:
     if not src:
         return f'<div class="{cls} muted">no {alt}</div>'
@@ -230,6 +246,7 @@ def _card(ep: dict[str, Any]) -> str:
         parts.append(f'<p>duration {_mmss(ep["duration"])}{_e(took)}</p>')
         parts.append(_img(ep["contact_sheet"], "sheet", "contact sheet"))
         parts.append(_platform_rows(ep))
+        parts.append(_accessibility(ep))
         if ep["captions_excerpt"]:
             parts.append(f'<p class="excerpt">\u201c{_e(ep["captions_excerpt"])}\u2026\u201d</p>')
         parts.append(_cut_table(ep["cut_decisions"]))
@@ -252,6 +269,12 @@ def render_html(facts: dict[str, Any]) -> str:
     if failed:
         items = "".join(f"<li>{_e(e['index'])}. {_e(e['title'])}: {_e(e['error'])}</li>" for e in failed)
         banner = f'<section class="failures"><h2>{len(failed)} episode(s) failed</h2><ul>{items}</ul></section>'
+    short = [e for e in facts["episodes"] if e.get("missing_lines")]
+    if short:
+        items = "".join(f"<li>{_e(e['index'])}. {_e(e['title'])}: without " + "; ".join(
+            f"\u201c{_e(line)}\u201d" for line in e["missing_lines"]) + "</li>" for e in short)
+        banner += (f'<section class="failures"><h2>{len(short)} episode(s) published without script lines '
+                   f'(edit.missing_lines: warn)</h2><ul>{items}</ul></section>')
     cards = "".join(_card(e) for e in failed + others)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"

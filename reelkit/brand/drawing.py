@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from reelkit.brand.schema import Brand
+from reelkit.io.fonts import load_font as _load_font
 from reelkit.plan import colours as col
 
 BoxT = tuple[int, int, int, int]
@@ -20,7 +21,7 @@ BoxT = tuple[int, int, int, int]
 @functools.lru_cache(maxsize=64)
 def load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
     """A Pillow font, cached: fonts are re-used across overlays and previews."""
-    return ImageFont.truetype(path, max(1, int(size)))
+    return _load_font(path, max(1, int(size)))
 
 
 def text_width(font: ImageFont.FreeTypeFont, text: str) -> int:

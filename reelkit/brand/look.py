@@ -5,6 +5,7 @@ from __future__ import annotations
 from PIL import ImageFont
 
 from reelkit.brand.schema import POSITIONS, Brand
+from reelkit.io.fonts import load_font
 from reelkit.plan.model import CaptionRules, CaptionStyle, MusicBed
 
 def caption_rules(brand: Brand) -> CaptionRules:
@@ -35,7 +36,7 @@ def named_centre(position: str | int, box: tuple[int, int, int, int], half_heigh
 
 def font_names(font_file: str) -> tuple[str, str]:
     """(family, style) inside a font file, as libass matches it."""
-    family, style = ImageFont.truetype(font_file, 20).getname()
+    family, style = load_font(font_file, 20).getname()
     return family or "", style or ""
 
 

@@ -20,6 +20,7 @@ from PIL import Image, ImageFont
 
 from reelkit.brand.schema import MAX_EXTENDS_DEPTH, PALETTE_NAMES, POSITIONS, Brand, BrandInfo, Colours
 from reelkit.errors import BrandError
+from reelkit.io.fonts import load_font
 from reelkit.io.yamlfile import Located, load_yaml
 from reelkit.plan import colours as col
 
@@ -363,10 +364,10 @@ def unusable_assets(brand: Brand) -> list[BrandError]:
         if not value or not Path(value).is_file():
             continue
         try:
-            ImageFont.truetype(value, 20)
+            load_font(value, 20)
         except (OSError, ValueError) as exc:
             file, line = brand.where(key)
-            problems.append(BrandError(f"font does not load: {exc}", path=file, line=line, key=key,
+            problems.append(BrandError(f"font does not load: {value} (FreeType: {exc})", path=file, line=line, key=key,
                                        hint="give a TrueType or OpenType font file"))
     if brand.logo.file and Path(brand.logo.file).is_file():
         file, line = brand.where("logo.file")

@@ -175,6 +175,21 @@ class MusicSpec:
 
 
 @dataclass(frozen=True)
+class AudioSpec:
+    """What is done to the clips' sound (an outline's ``audio:`` wins over this)."""
+
+    clean: str = _opt("choice", "none", choices=("none", "voice"),
+                      doc="voice: remove background noise from the voice (offline model); none: as recorded")
+
+
+@dataclass(frozen=True)
+class AudioDescriptionSpec:
+    """Audio description (outline `describe:`): how the programme makes room for the cues."""
+
+    duck_db: float = _opt("number", -12.0, lo=-40, hi=0, doc="gain of the programme while a description cue plays")
+
+
+@dataclass(frozen=True)
 class WatermarkSpec:
     """Faint text over the whole video (empty text: none)."""
 
@@ -220,6 +235,8 @@ class Brand:
     end_card: EndCardSpec = _section(EndCardSpec)
     progress_bar: ProgressSpec = _section(ProgressSpec)
     music: MusicSpec = _section(MusicSpec)
+    audio: AudioSpec = _section(AudioSpec)
+    audio_description: AudioDescriptionSpec = _section(AudioDescriptionSpec)
     watermark: WatermarkSpec = _section(WatermarkSpec)
     callouts: CalloutSpec = _section(CalloutSpec)
     # key path -> (file, line) of the value in force; for messages, not for equality.

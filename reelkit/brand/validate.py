@@ -14,9 +14,10 @@ from dataclasses import replace
 from collections.abc import Sequence
 from pathlib import Path
 
-from PIL import Image, ImageFont
+from PIL import Image
 
 from reelkit.errors import BrandError
+from reelkit.io.fonts import load_font
 from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, common_safe_box, load_platforms, size_groups
 from reelkit.plan import colours as col
 from reelkit.brand.layout import caption_rect, lay_out
@@ -51,9 +52,9 @@ def _missing_glyphs(font_path: str, text: str) -> list[str] | str:
     so a character whose mask equals that of a private-use code point is missing.
     """
     try:
-        font = ImageFont.truetype(font_path, 48)
-    except OSError as exc:
-        return f"font does not load: {exc}"
+        font = load_font(font_path, 48)
+    except (OSError, ValueError) as exc:
+        return f"font does not load: {font_path} (FreeType: {exc})"
     notdef = font.getmask("\U0010FFFD")
     reference = (notdef.size, bytes(notdef))
     missing = []

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from reelkit.plan.model import Word
+from reelkit.speech.languages import binding_words, number_words, units
 
 BINDING_WORDS = frozenset("""
 a an the this that these those my your his her its our their whose
@@ -58,9 +59,12 @@ def _core(text: str) -> str:
     return folded.strip("\"'()[]{}\u201c\u201d\u2018\u00ab\u00bb")
 
 
-def is_binding(text: str) -> bool:
-    """True for a word that binds to the next (and carries no closing punctuation)."""
+def is_binding(text: str, language: str = "en") -> bool:
+    """True for a word that binds to the next (and carries no closing punctuation), in
+    ``language`` (its articles, prepositions, conjunctions: :mod:`reelkit.speech.languages`)."""
     core = _core(text)
+    if language != "en":
+        return core in binding_words(language) or bool(re.fullmatch(r"\w+'", core))
     # A possessive binds like "our": "the council's / website" reads badly.
     return core in BINDING_WORDS or (core.endswith("'s") and core not in _CONTRACTIONS)
 
@@ -74,13 +78,16 @@ def _is_name(text: str) -> bool:
     return bool(core[:1].isupper()) and any(ch.isalpha() for ch in core)
 
 
-def kept_together(left: str, right: str, left_starts_sentence: bool) -> bool:
+def kept_together(left: str, right: str, left_starts_sentence: bool, language: str = "en") -> bool:
     """True when ``left right`` is a unit a break should not split: a name of several
     capitalised words, a number and its unit, a run of numbers ("0800 1234")."""
     if _CLAUSE.search(left) or _SENTENCE.search(left):
         return False
     if _is_number(left) and (_is_number(right) or _core(right).rstrip(".,;:!?") in UNITS):
         return True
+    if language != "en" and (_is_number(left) or _core(left) in number_words(language)) \
+            and _core(right).rstrip(".,;:!?") in units(language):
+        return True  # "vijf minuten", "drei Wochen", "deux semaines"
     if _is_name(left) and _is_name(right) and not left_starts_sentence:
         return True
     # A name may start a sentence: "Harbour Street is closed." keeps "Harbour Street" whole
@@ -95,7 +102,8 @@ _OPENERS = frozenset("i we you they he she it there here please our your this th
                      "questions next short".split())
 
 
-def break_cost(words: Sequence[Word], j: int, starts_sentence: Sequence[bool] | None = None) -> float:
+def break_cost(words: Sequence[Word], j: int, starts_sentence: Sequence[bool] | None = None,
+               language: str = "en") -> float:
     """Cost of breaking (a line or page) between ``words[j-1]`` and ``words[j]``."""
     left, right = words[j - 1].text, words[j].text
     cost = 0.0
@@ -103,10 +111,10 @@ def break_cost(words: Sequence[Word], j: int, starts_sentence: Sequence[bool] | 
         cost -= SENTENCE_BONUS
     elif _CLAUSE.search(left):
         cost -= CLAUSE_BONUS
-    elif is_binding(left):
+    elif is_binding(left, language):
         cost += FUNCTION_END
     start = starts_sentence[j - 1] if starts_sentence is not None else (j - 1 == 0)
-    if kept_together(left, right, start):
+    if kept_together(left, right, start, language):
         cost += KEEP_TOGETHER
     return cost
 
@@ -126,7 +134,8 @@ def line_text(words: Sequence[Word]) -> str:
 
 
 def best_lines(ws: Sequence[Word], lines: int, max_chars: int,
-               starts: Sequence[bool] | None = None) -> tuple[float, tuple[tuple[Word, ...], ...]] | None:
+               starts: Sequence[bool] | None = None,
+               language: str = "en") -> tuple[float, tuple[tuple[Word, ...], ...]] | None:
     """The cheapest way to lay ``ws`` on exactly ``lines`` lines within ``max_chars`` (a word
     longer than that alone on its line), as (cost, lines); None when none fits."""
     n = len(ws)
@@ -144,7 +153,7 @@ def best_lines(ws: Sequence[Word], lines: int, max_chars: int,
         lengths = [len(line_text(r)) for r in rows]
         if any(len(r) > 1 and length > max_chars for r, length in zip(rows, lengths)):
             continue
-        cost = sum(break_cost(ws, c, starts) for c in cuts)
+        cost = sum(break_cost(ws, c, starts, language) for c in cuts)
         cost += sum(ONE_WORD_LINE for r in rows if len(r) == 1 and len(line_text(r)) <= max_chars)
         cost += BALANCE * ((max(lengths) - min(lengths)) / max_chars) ** 2
         cost += sum(TOP_HEAVY for a, b in zip(lengths, lengths[1:]) if a > b)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from PIL import ImageFont
 
 from reelkit.errors import CaptionError
+from reelkit.io.fonts import load_font
 from reelkit.plan.colours import MIN_CONTRAST, contrast_ratio, parse_colour
 from reelkit.plan.model import CaptionPage, CaptionStyle, Word
 
@@ -87,7 +88,7 @@ def caption_font_family(style: CaptionStyle) -> str:
 @functools.lru_cache(maxsize=32)
 def _family_of(font_file: str) -> str:
     try:
-        family = ImageFont.truetype(font_file, 16).getname()[0]
+        family = load_font(font_file, 16).getname()[0]
     except OSError as exc:
         raise CaptionError(f"cannot read caption font: {exc}", path=font_file) from None
     return family or DEFAULT_FAMILY
@@ -98,10 +99,10 @@ def _pillow_font_cached(font_file: str, size: int) -> object:
     # libass scales a font so that ascender + descender equal the ASS font size; Pillow's
     # size is the em. Measure the ratio at the nominal size and convert, so text drawn by
     # Pillow matches what libass draws for the same style.
-    probe = ImageFont.truetype(font_file, size)
+    probe = load_font(font_file, size)
     ascent, descent = probe.getmetrics()
     em = size * size / max(1, ascent + descent)
-    return ImageFont.truetype(font_file, em)
+    return load_font(font_file, em)
 
 
 def pillow_font(style: CaptionStyle):  # -> ImageFont.FreeTypeFont

@@ -122,7 +122,7 @@ def paginate(words: Sequence[Word], rules: CaptionRules, fps: float,
         limit = window.end
         if i + 1 < len(groups):
             limit = min(limit, groups[i + 1][0][0].start - gap)
-        lines = _layout(ws, rules.max_chars_per_line)
+        lines = _layout(ws, rules.max_chars_per_line, rules.language)
         chars = len("\n".join(" ".join(w.text for w in line) for line in lines))
         need = max(rules.min_duration, chars / rules.max_cps)
         natural_end = max(w.end for w in ws)
@@ -277,10 +277,10 @@ def _segment(ws: list[Word], limit: float, rules: CaptionRules, gap: float,
             if b < n:
                 # A page ends where a line would: the same break costs, a little lighter
                 # (the pause between pages helps), plus how well the page lays out.
-                cost += _PAGE_BREAK_WEIGHT * linebreaks.break_cost(ws, b, starts)
+                cost += _PAGE_BREAK_WEIGHT * linebreaks.break_cost(ws, b, starts, rules.language)
             # Clamped at 0: a comma inside a page makes its lines read well, but is no reason
             # to prefer that page over one that ends at the comma.
-            layout = _scored_layout(ws[a:b], rules.max_chars_per_line, starts[a:b])[0]
+            layout = _scored_layout(ws[a:b], rules.max_chars_per_line, starts[a:b], rules.language)[0]
             cost += _LAYOUT_WEIGHT * max(0.0, layout)
             total = best[a] + cost
             if total < best[b]:
@@ -311,19 +311,20 @@ def _greedy_add(lines: int, cur: float, length: int, max_chars: int) -> tuple[in
     return lines + 1, float(length)
 
 
-def _layout(ws: Sequence[Word], max_chars: int) -> tuple[tuple[Word, ...], ...]:
+def _layout(ws: Sequence[Word], max_chars: int, language: str = "en") -> tuple[tuple[Word, ...], ...]:
     """Words on the fewest lines, broken where a subtitler would (:mod:`.linebreaks`): at
     phrase boundaries, not after a binding word, not inside a name or number, balanced with
     the lower line longer, no one-word line on a two-line page."""
-    return _scored_layout(ws, max_chars)[1]
+    return _scored_layout(ws, max_chars, None, language)[1]
 
 
 def _scored_layout(ws: Sequence[Word], max_chars: int,
-                   starts: Sequence[bool] | None = None) -> tuple[float, tuple[tuple[Word, ...], ...]]:
+                   starts: Sequence[bool] | None = None,
+                   language: str = "en") -> tuple[float, tuple[tuple[Word, ...], ...]]:
     k, cur = 1, 0.0
     for w in ws:
         k, cur = _greedy_add(k, cur, len(w.text), max_chars)
-    found = linebreaks.best_lines(ws, k, max_chars, starts)
+    found = linebreaks.best_lines(ws, k, max_chars, starts, language)
     if found is not None:
         return found
     return 0.0, _greedy_lines(ws, max_chars)

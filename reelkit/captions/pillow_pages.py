@@ -28,6 +28,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from reelkit.io.atomic import atomic_path
+from reelkit.io.fonts import load_font
 from reelkit.io.pngcache import readable_png_size
 from reelkit.plan.model import CaptionPage, CaptionStyle, Overlay
 from reelkit.captions.look import (box_padding, display_word, highlight_states, on_accent_colour, pill_padding,
@@ -147,9 +148,8 @@ def _emoji_font_path(style: CaptionStyle) -> str | None:
 
 @functools.lru_cache(maxsize=2)
 def _load_emoji_font(path: str):  # -> ImageFont.FreeTypeFont | None
-
     try:
-        return ImageFont.truetype(path, EMOJI_BITMAP_SIZE)
+        return load_font(path, EMOJI_BITMAP_SIZE)
     except OSError as exc:
         log.warning("cannot load colour emoji font %s (%s): captions are drawn without emoji", path, exc)
         return None

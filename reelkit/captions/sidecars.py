@@ -78,6 +78,10 @@ def write_sidecars(plans: Sequence[Plan], folder: Path) -> dict[str, Path]:
         for fmt in sidecar_formats(plans):
             out[f"{fmt}.{tr.language}"] = folder / f"{first.slug}.{tr.language}.{fmt}"
             writers[fmt](tr.pages, out[f"{fmt}.{tr.language}"])
+    if first.descriptions:  # the audio-description cue texts, for players and assistive technology
+        out["vtt.descriptions"] = folder / f"{first.slug}.descriptions.vtt"
+        write_vtt([CaptionPage(c.start, c.end, ((Word(c.text, c.start, c.end),),)) for c in first.descriptions],
+                  out["vtt.descriptions"])
     return out
 
 

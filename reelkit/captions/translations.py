@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from reelkit.captions.paging import paginate
@@ -87,7 +88,8 @@ def build_translations(outline: Outline, words: Sequence[Word], rules: CaptionRu
     for lang, file in outline.translations:
         text = read_translation(Path(file), outline.path, None, f"translations.{lang}")
         out.append(TranslatedCaptions(language=lang, source=str(file),
-                                      pages=translated_pages(outline.script, text, words, rules, fps)))
+                                      pages=translated_pages(outline.script, text, words,
+                                                             replace(rules, language=lang), fps)))
     return tuple(out)
 
 

@@ -21,6 +21,7 @@ from reelkit.cli.options import plan_request_args, planning_options
 from reelkit.cli.plan import plan_command
 from reelkit.cli.platforms import check_command, platforms_command
 from reelkit.cli.progress import ConsoleProgress
+from reelkit.cli.studio import studio_command
 from reelkit.cli.transcribe import transcribe_to_file
 from reelkit.errors import InputError, Interrupted, ReelkitError
 from reelkit.pipeline import RenderRequest, render_episode, render_plan_file
@@ -119,7 +120,7 @@ def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
     with ConsoleProgress(quiet=quiet) as progress:
         if len(inputs) == 1 and Path(inputs[0]).suffix.lower() == ".json":
             options = {"platforms": "--platform", "brand": "--brand", "model": "--model", "captions_file": "--captions",
-                       "platforms_file": "--platforms-file"}
+                       "platforms_file": "--platforms-file", "clean": "--clean"}
             given = [flag for key, flag in options.items() if planning[key]]
             if given:
                 raise InputError(f"{given[0]} does not apply to a plan file",
@@ -147,7 +148,7 @@ def render(engine: str, x264_preset: str, quiet: bool, **planning: Any) -> None:
               help="The narration as written: captions take its words, timed from the speech.")
 @click.option("--asr", "asr_backend", type=click.Choice(BACKENDS),
               default="faster-whisper", show_default=True)
-@click.option("--model", help="Whisper model name or path (default: the offline tiny.en).")
+@click.option("--model", help="Whisper model name or path (default: the offline tiny.en; base for nl, de, fr, es).")
 @click.option("--language", default="en", show_default=True)
 @click.option("--brand", default="default", show_default=True, help="Brand preset whose caption rules group the words.")
 @click.option("--no-cache", is_flag=True)
@@ -176,6 +177,7 @@ def _register_commands() -> None:
     main.add_command(doctor_command, "doctor")
     main.add_command(cut_command, "cut")
     main.add_command(batch_command, "batch")
+    main.add_command(studio_command, "studio")
 
 
 _register_commands()

@@ -31,6 +31,8 @@ def planning_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="YAML file adding or overriding platform presets."),
         click.option("--script", "script_file", type=click.Path(path_type=Path, dir_okay=False),
                      help="Narration text: the script decides the cut of the raw clips (takes, pauses, fillers)."),
+        click.option("--clean", is_flag=True,
+                     help="Remove background noise from the voice (as `audio: {clean: voice}` in the outline)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -42,4 +44,4 @@ def plan_request_args(params: dict[str, Any]) -> dict[str, Any]:
     return dict(inputs=tuple(params["inputs"]), platforms=tuple(params["platforms"]), brand=params["brand"],
                 asr_backend=params["asr_backend"], model=params["model"], captions_file=params["captions_file"],
                 use_cache=not params["no_cache"], platforms_file=params["platforms_file"],
-                script_file=params.get("script_file"))
+                script_file=params.get("script_file"), clean=bool(params.get("clean")))

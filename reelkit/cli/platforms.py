@@ -69,22 +69,64 @@ def platforms_command(platforms_file: Path | None) -> None:
 
 @click.command("check")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--platform", "-p", "platform_name", required=True, help="Preset to check against.")
+@click.option("--platform", "-p", "platform_name", default=None, help="Preset to check against.")
+@click.option("--accessibility", is_flag=True,
+              help="Print the episode's accessibility statement (from the metadata.json of FILE's "
+                   "episode folder; FILE may be that folder, its metadata.json or one of its videos).")
 @_PLATFORMS_FILE
-def check_command(file: Path, platform_name: str, platforms_file: Path | None) -> None:
+def check_command(file: Path, platform_name: str | None, accessibility: bool, platforms_file: Path | None) -> None:
     """Check FILE against a platform preset: one line per failed rule (exit 1), or a summary.
+
+    Also estimates how far the voice stands above background noise (SNR) and warns when
+    captions may suffer (below 10 dB).
+    Every check includes WCAG 2.3.1's flash thresholds (the failing times are named).
 
     \b
     Examples:
       reelkit check out/episode/tiktok.mp4 --platform tiktok
       reelkit check final.mp4 --platform feed --platforms-file my-platforms.yaml
+      reelkit check --accessibility out/episode/tiktok.mp4
     """
-    platform = get_platform(platform_name, load_platforms(platforms_file))
-    report = check_file(file, platform)
-    for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    if report.failures:
+    if platform_name is None and not accessibility:
+        raise click.UsageError("give --platform NAME (or --accessibility)")
+    failed = False
+    if accessibility:
+        failed = _print_statement(file)
+    if platform_name is not None:
+        platform = get_platform(platform_name, load_platforms(platforms_file))
+        report = check_file(file, platform, voice_snr=True)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}", err=True)
         for failure in report.failures:
             click.echo(failure)
+        if not report.failures:
+            click.echo(report.summary)
+        failed = failed or bool(report.failures)
+    if failed:
         click.get_current_context().exit(1)
-    click.echo(report.summary)
+
+
+def _print_statement(file: Path) -> bool:
+    """Print the statement of FILE's episode; True when any of its checks failed."""
+    import json
+
+    from reelkit.deliver.statement import statement_lines
+    from reelkit.errors import InputError
+
+    meta = file if file.name == "metadata.json" else (file / "metadata.json" if file.is_dir()
+                                                       else file.parent / "metadata.json")
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no metadata.json for this episode", path=str(meta),
+                         hint="give an episode folder rendered by reelkit, or one of its files") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read metadata.json ({exc.__class__.__name__})", path=str(meta)) from None
+    statement = data.get("accessibility") if isinstance(data, dict) else None
+    if not isinstance(statement, dict):
+        raise InputError("metadata.json has no accessibility statement", path=str(meta),
+                         hint="render the episode again with this reelkit version")
+    click.echo(f"{data.get('title', '')}: accessibility statement")
+    for line in statement_lines(statement):
+        click.echo(line)
+    return any(statement.get(k) is False for k in ("flash_passed", "contrast_passed", "reading_speed_passed"))

@@ -32,6 +32,7 @@ from reelkit.plan.model import ScriptLineCut, ScriptRemoval, ScriptTake
 from reelkit.plan.outline import Outline
 from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.onsets import Activity, analyse
+from reelkit.cut.aligned import AlignedTake, align_chosen_take
 from reelkit.cut.takes import StreamWord, Take, find_takes, script_lines
 
 log = logging.getLogger("reelkit.cut")
@@ -106,7 +107,9 @@ def listen(paths: Sequence[Path], script: str, *, windows: Sequence[tuple[float,
     """Transcribe each clip once (cached) and time its words on the speech."""
     from reelkit.speech import load_audio, script_prompt, transcribe
 
-    prompt = f"{FILLER_PROMPT} {script_prompt(script)}".strip()
+    from reelkit.speech.languages import filler_prompt
+
+    prompt = f"{filler_prompt(language) or FILLER_PROMPT} {script_prompt(script, language)}".strip()
     out: list[ClipAudio] = []
     for index, path in enumerate(paths):
         samples = load_audio(path)
@@ -440,6 +443,29 @@ def _take_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord]
     return sounds, removed, fillers, repeats
 
 
+def _hesitation_slots(sounds: Sequence[_Sound], removed: dict[int, str], stream: Sequence[StreamWord],
+                      clip: _Clip, n_tokens: int) -> set[int]:
+    """Word indices of a line before which something was heard that is not the line: voiced
+    audio between two kept sounds (a filler the voice map found), or a recognised filler."""
+    words = [(w, s) for s in sounds for w in s.words]
+    if len(words) != n_tokens:
+        return set()
+    slots: set[int] = set()
+    k = 0
+    for a, b in zip(sounds, sounds[1:]):
+        k += len(a.words)
+        if sum(e - s for s, e in clip.voiced(a.end + 0.01, b.start - 0.01)) >= 0.1:
+            slots.add(k)
+    starts = [w[1] for w, _ in words]
+    for idx, kind in removed.items():
+        if kind == "filler":
+            mid = (stream[idx].start + stream[idx].end) / 2
+            i = bisect.bisect_left(starts, mid)
+            if 0 < i < n_tokens:
+                slots.add(i)
+    return slots
+
+
 @dataclass
 class _Span:
     """A kept span being built, with the ranges its cuts may move in (no speech, room kept)."""
@@ -451,6 +477,9 @@ class _Span:
     end_range: tuple[float, float] | None
     """None: not cut yet (a line's outer edge, cut by :func:`_open_ends`)."""
     line: int
+    speech_before: float | None = None
+    speech_after: float | None = None
+    """Aligned takes: the nearest other speech around the line (None: the voice map decides)."""
 
 
 def _cut_after(clip: _Clip, end: float, want: float, settings: EditSettings, limit: float | None = None) -> tuple[float, tuple[float, float]]:
@@ -480,11 +509,13 @@ def _shares(pause: float, settings: EditSettings) -> tuple[float, float]:
 
 
 def _join(spans: list[_Span], clip_i: int, clip: _Clip, left_end: float, right: _Sound, pause: float,
-          line: int, settings: EditSettings) -> None:
-    """Extend or cut after ``spans[-1]`` (ending at word end ``left_end``) to take in ``right``."""
+          line: int, settings: EditSettings, speech=None) -> None:  # type: ignore[no-untyped-def]
+    """Extend or cut after ``spans[-1]`` (ending at word end ``left_end``) to take in ``right``.
+
+    ``speech(a, b)`` lists the removed speech between (an aligned take's); else the voice map."""
     last = spans[-1]
     gap = right.start - left_end
-    between = clip.voiced(left_end + 0.005, right.start - 0.005)
+    between = (speech or clip.voiced)(left_end + 0.005, right.start - 0.005)
     if gap <= pause and not between:
         last.end = right.end
         return
@@ -505,14 +536,18 @@ def _join(spans: list[_Span], clip_i: int, clip: _Clip, left_end: float, right: 
 
 
 def _line_spans(sounds: Sequence[_Sound], clip_i: int, clip: _Clip, line: int,
-                settings: EditSettings) -> list[_Span]:
+                settings: EditSettings, aligned: AlignedTake | None = None) -> list[_Span]:
     """Kept spans of one take: sounds joined over short pauses, cut around removed audio."""
     first = sounds[0]
     spans = [_Span(clip_i, first.start, first.end, None, None, line)]
     left_end = first.end
+    speech = aligned.speech_between if aligned is not None else None
     for s in sounds[1:]:
-        _join(spans, clip_i, clip, left_end, s, settings.pause_inside, line, settings)
+        _join(spans, clip_i, clip, left_end, s, settings.pause_inside, line, settings, speech)
         left_end = max(left_end, s.end)
+    if aligned is not None:
+        spans[0].speech_before = aligned.speech_before
+        spans[-1].speech_after = aligned.speech_after
     return spans
 
 
@@ -527,17 +562,19 @@ def _open_ends(spans: list[_Span], clips: Sequence[_Clip], settings: EditSetting
         if out and out[-1].end_range is None and span.start_range is None and out[-1].clip == span.clip:
             prev = out[-1]
             gap = span.start - prev.end
-            if (0 <= gap <= max(settings.pause_between, after + before)
-                    and not clip.voiced(prev.end + 0.005, span.start - 0.005)):
+            quiet = (prev.speech_after >= span.start - 0.005 and span.speech_before <= prev.end + 0.005
+                     if prev.speech_after is not None and span.speech_before is not None
+                     else not clip.voiced(prev.end + 0.005, span.start - 0.005))
+            if 0 <= gap <= max(settings.pause_between, after + before) and quiet:
                 prev.end, prev.end_range = span.end, span.end_range
                 continue
         out.append(span)
     for span in out:
         clip = clips[span.clip]
         if span.start_range is None:
-            span.start, span.start_range = _cut_before(clip, span.start, before, settings)
+            span.start, span.start_range = _cut_before(clip, span.start, before, settings, span.speech_before)
         if span.end_range is None:
-            span.end, span.end_range = _cut_after(clip, span.end, after, settings)
+            span.end, span.end_range = _cut_after(clip, span.end, after, settings, span.speech_after)
     return out
 
 
@@ -576,6 +613,7 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
     words: list[SourceWord] = []
     missing: list[str] = []
     removed_kinds: dict[int, str] = {}
+    aligned_removed: dict[int, list[tuple[str, float, float]]] = {}
     chosen: list[Take] = []
     for li, (line, takes) in enumerate(zip(lines, all_takes)):
         prepared = {}
@@ -600,21 +638,75 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
         removed_kinds.update(removed)
         if not sounds:
             continue
-        spans += _line_spans(sounds, take.source, clips[take.source], li, settings)
+        aligned = None
+        if not settings.keep_adlibs:
+            clip = clips[take.source]
+            aligned = align_chosen_take(take, tokens[li], stream, (sounds[0].start, sounds[-1].end), removed,
+                                        clip.audio.samples, clip.audio.window, clip.end,
+                                        keep_fillers=not settings.fillers,
+                                        slots=_hesitation_slots(sounds, removed, stream, clip, len(tokens[li])),
+                                        estimates=[(a, b) for s in sounds for (_, a, b) in s.words],
+                                        voiced=clip.voiced)
+        if aligned is not None:
+            aligned_removed.setdefault(take.source, [])
+            sounds = [_Sound(g[0][1], g[-1][2], list(g)) for g in aligned.groups]
+            aligned_removed.setdefault(take.source, []).extend(aligned.removed)
+        spans += _line_spans(sounds, take.source, clips[take.source], li, settings, aligned)
         words += [SourceWord(take.source, t, a, b) for s in sounds for (t, a, b) in s.words]
     if not chosen:
         found = "" if stream else " (no speech was recognised)"
         raise InputError(f"no line of the script was found in the clips{found}", path=script_name,
                          hint="check that the clips are the footage of this script")
+    if missing and settings.missing_lines != "warn":
+        raise InputError(f"{len(missing)} script line(s) found in no clip: {_missing_report(decisions)}",
+                         path=script_name, key="edit.missing_lines",
+                         hint="record the line, fix the script, or set edit: {missing_lines: warn} to publish without it")
     for line in missing:
-        log.warning("script line not found in any clip, left out: %r", line)
+        log.warning("script line not found in any clip, left out (edit.missing_lines: warn): %r", line)
     spans = _open_ends(spans, clips, settings)
     fps = float(fps)
     for span in spans:
         _whole_frames(span, fps)
-    pieces = _merge([Piece(s.clip, s.start, s.end, s.line) for s in spans])
-    decisions = _removals(decisions, pieces, all_takes, chosen, stream, removed_kinds, clips)
+    pieces = _merge(no_overlap([Piece(s.clip, s.start, s.end, s.line) for s in spans], fps))
+    decisions = _removals(decisions, pieces, all_takes, chosen, stream, removed_kinds, clips, aligned_removed)
     return CutDecision(pieces=tuple(pieces), lines=tuple(decisions), words=tuple(words), missing=tuple(missing))
+
+
+def _missing_report(decisions: Sequence[ScriptLineCut]) -> str:
+    """Each missing line, why, and the takes that came closest."""
+    parts = []
+    for d in decisions:
+        if d.kept is not None:
+            continue
+        near = sorted(d.takes, key=lambda t: -t.coverage)[:2]
+        closest = "; ".join(f"closest: clip {t.source + 1} {t.start:.1f}-{t.end:.1f} s, {t.coverage:.0%} of the line"
+                            for t in near) or "no reading of it was heard"
+        parts.append(f"{d.line!r} ({d.reason}; {closest})")
+    return " | ".join(parts)
+
+
+def no_overlap(pieces: Sequence[Piece], fps: float) -> list[Piece]:
+    """The pieces with no source audio kept twice: a piece overlapping one kept before it (in
+    output order) in the same clip starts where that one ends (both are on the frame grid);
+    one wholly inside is dropped."""
+    out: list[Piece] = []
+    for p in pieces:
+        start, end = p.start, p.end
+        for q in out:
+            if q.clip != p.clip or q.end <= start + 1e-6 or q.start >= end - 1e-6:
+                continue
+            if q.start <= start + 1e-6:
+                start = q.end
+            elif q.end >= end - 1e-6:
+                end = q.start
+            else:  # q inside p: keep the longer side
+                if q.start - start >= end - q.end:
+                    end = q.start
+                else:
+                    start = q.end
+        if end - start >= 1.0 / fps - 1e-6:
+            out.append(replace(p, start=start, end=end))
+    return out
 
 
 def _merge(pieces: Sequence[Piece]) -> list[Piece]:
@@ -630,7 +722,8 @@ def _merge(pieces: Sequence[Piece]) -> list[Piece]:
 
 def _removals(decisions: Sequence[ScriptLineCut], pieces: Sequence[Piece], all_takes: Sequence[Sequence[Take]],
               chosen: Sequence[Take], stream: Sequence[StreamWord], removed_kinds: dict[int, str],
-              clips: Sequence[_Clip]) -> list[ScriptLineCut]:
+              clips: Sequence[_Clip], aligned: dict[int, list[tuple[str, float, float]]] | None = None
+              ) -> list[ScriptLineCut]:
     """What was left out of each clip's searched window, named and attributed to a line.
 
     Every stretch outside the kept pieces is described by what it holds: takes not chosen
@@ -657,6 +750,10 @@ def _removals(decisions: Sequence[ScriptLineCut], pieces: Sequence[Piece], all_t
             follow = next((p for p in kept if p.start >= b - 1e-6), kept[-1])
             items: list[ScriptRemoval] = []
             covered: list[tuple[float, float]] = []
+            for kind, s0, e0 in (aligned or {}).get(ci, ()):
+                if e0 > a and s0 < b:
+                    items.append(ScriptRemoval(kind, ci, round(max(a, s0), 3), round(min(b, e0), 3)))
+                    covered.append((s0, e0))
             for t in others:
                 if t.source == ci and t.end > a and t.start < b:
                     kind = "repetition" if t.complete else "false_start"

@@ -277,8 +277,10 @@ def find_takes(lines: Sequence[str], stream: Sequence[StreamWord], max_takes: in
         min_score = max(need * 0.9, MIN_SCORE_PER_TOKEN * 1.2 * len(toks))
         # Only columns near a matching token can be part of a take: search those (with a
         # barrier column between separate stretches), which is most of the speed.
-        near = np.convolve((sim >= MATCH_MIN).any(0).astype(np.int32), np.ones(2 * len(toks) + 5, np.int32),
-                           mode="same") > 0
+        # (mode "full" sliced: "same" returns the kernel's length when the stream is shorter)
+        width = 2 * len(toks) + 5
+        near = np.convolve((sim >= MATCH_MIN).any(0).astype(np.int32), np.ones(width, np.int32),
+                           mode="full")[width // 2: width // 2 + sim.shape[1]] > 0
         cols = np.flatnonzero(near)
         if cols.size == 0:
             continue

@@ -36,7 +36,8 @@ def build_timeline(outline: Outline, fps: float | Fraction) -> tuple[tuple[Sourc
             sources[key] = Source(
                 id=f"s{len(sources)}", path=key, duration=media.duration, width=media.width,
                 height=media.height, rotation=media.rotation, fps=media.fps, has_video=media.has_video,
-                has_audio=media.has_audio, audio_rate=media.audio_rate)
+                has_audio=media.has_audio, audio_rate=media.audio_rate,
+                video_start=media.video_start, hdr=media.colour.hdr)
         src = sources[key]
         # The frame on screen at the outline's start, then whole frames up to its end.
         first = start_frame(seg.start, rate)

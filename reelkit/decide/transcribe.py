@@ -49,7 +49,7 @@ def transcribe_media(media: Path, *, script_file: Path | None = None, backend: s
     with tempfile.TemporaryDirectory(prefix="reelkit-transcribe-") as tmp:
         samples = decode_audio_file(media, Path(tmp) / "audio.f32")
         transcript = transcribe_covering(samples, backend=backend, model=model, language=language,
-                                         initial_prompt=script_prompt(script) if script else None,
+                                         initial_prompt=script_prompt(script, language) if script else None,
                                          use_cache=use_cache)
         words = caption_words(transcript, samples, script=script)
     fps = info.fps if info.has_video and info.fps > 0 else AUDIO_ONLY_FPS

@@ -8,12 +8,13 @@ is pure, so each rule can be tested without media. :func:`check_file` does both.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reelkit.deliver import mp4atoms
+from reelkit.deliver.flash import FlashResult, check_flashes
 from reelkit.errors import MediaError
-from reelkit.io.probe import checked_path, displayed_picture, media_duration, open_container
+from reelkit.io.probe import ColourInfo, checked_path, media_duration, open_container, picture_and_colour
 from reelkit.render.loudness import Loudness, measure_loudness
 from reelkit.plan.platform_values import AUDIO_CODECS, VIDEO_CODECS
 from reelkit.plan.platforms import Platform
@@ -55,6 +56,9 @@ class FileFacts:
     faststart: bool | None = None
     edit_lists: bool | None = None
     loudness: Loudness | None = None
+    voice_snr_db: float | None = None  # estimated (reelkit.speech.snr); None: not measured or no voice
+    flash: FlashResult | None = None  # WCAG 2.3.1; None: not measured
+    colour: ColourInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -79,15 +83,21 @@ class CheckReport:
 
 # --- probing ---------------------------------------------------------------------------------
 
-def probe_file(path: Path, *, measure_audio: bool = True) -> FileFacts:
-    """Measure ``path``. Raises MediaError (one line) when it is missing or not a video file."""
+def probe_file(path: Path, *, measure_audio: bool = True, measure_snr: bool = False,
+               measure_flashes: bool = True) -> FileFacts:
+    """Measure ``path``. Raises MediaError (one line) when it is missing or not a video file.
+
+    ``measure_snr`` adds the voice's SNR estimate (runs the speech-enhancement model over the
+    audio: about a tenth of its duration); ``measure_flashes`` decodes every frame small for
+    the WCAG 2.3.1 flash check.
+    """
     path = checked_path(path)
     with open_container(str(path), "not a video file", hint=None) as container:
         if not container.streams.video:
             raise MediaError("not a video file (no video stream)", path=str(path))
         vs = container.streams.video[0]
         cc = vs.codec_context
-        width, height, rotation = displayed_picture(container, vs, str(path))
+        width, height, rotation, colour = picture_and_colour(container, vs, str(path))
         container.seek(0)
         fps, constant, gaps = _frame_rate(container, vs)
         duration = media_duration(container, [vs])
@@ -98,7 +108,7 @@ def probe_file(path: Path, *, measure_audio: bool = True) -> FileFacts:
             video_codec=cc.name, profile=str(vs.profile or ""), level=_level(cc.name, cc.level),
             pix_fmt=str(cc.pix_fmt or ""), sample_aspect=f"{sar.numerator}:{sar.denominator}" if sar else "1:1",
             fps=fps, constant_fps=constant, frame_interval_ms=gaps,
-            has_audio=bool(container.streams.audio),
+            has_audio=bool(container.streams.audio), colour=colour,
         )
         if container.streams.audio:
             acc = container.streams.audio[0].codec_context
@@ -111,6 +121,14 @@ def probe_file(path: Path, *, measure_audio: bool = True) -> FileFacts:
                      edit_lists=mp4atoms.has_edit_lists(path))
     if measure_audio and facts["has_audio"]:
         facts["loudness"] = measure_loudness(path)
+    if measure_snr and facts["has_audio"]:
+        from reelkit.speech.pcm import load_audio
+        from reelkit.speech.snr import CLEAN_RATE, estimate_snr
+
+        snr = estimate_snr(load_audio(path, sr=CLEAN_RATE))
+        facts["voice_snr_db"] = snr.snr_db if snr is not None else None
+    if measure_flashes:
+        facts["flash"] = check_flashes(path, width=width, height=height, fps=fps)
     return FileFacts(**facts)
 
 
@@ -229,6 +247,37 @@ def _audio_rules(facts: FileFacts, platform: Platform) -> list[str]:
     return out
 
 
+_BT2020_MATRICES = {"bt2020nc", "bt2020c"}
+
+
+def colour_rules(colour: ColourInfo | None) -> list[str]:
+    """Colour tags that contradict each other, or a bit depth too small for the transfer.
+
+    An HDR transfer (HLG, PQ) belongs with BT.2020 primaries and matrix and needs 10 bits
+    (8 bits band visibly over PQ's or HLG's range); BT.2020 primaries under a BT.709 matrix
+    are mixed tags too. Players and platforms read such files inconsistently (washed out, or
+    HDR at 8 bits). Untagged fields are not judged.
+    """
+    if colour is None:
+        return []
+    tags = f"matrix {colour.matrix or 'unset'}, primaries {colour.primaries or 'unset'}, " \
+           f"transfer {colour.transfer or 'unset'}"
+    out = []
+    if colour.hdr:
+        wrong = [f"{name} {value}" for name, value, ok in (
+            ("matrix", colour.matrix, colour.matrix in _BT2020_MATRICES),
+            ("primaries", colour.primaries, colour.primaries == "bt2020")) if value and not ok]
+        if wrong:
+            out.append(f"colour tags disagree ({tags}): {' and '.join(wrong)} with an HDR "
+                       f"{colour.hdr.upper()} transfer (re-render: SDR BT.709 throughout, or HDR BT.2020 throughout)")
+        if colour.bit_depth < 10:
+            out.append(f"bit depth {colour.bit_depth} cannot carry the {colour.transfer} transfer "
+                       f"({colour.hdr.upper()} needs 10 bits)")
+    elif colour.primaries == "bt2020" and colour.matrix == "bt709":
+        out.append(f"colour tags disagree ({tags}): BT.2020 primaries with a BT.709 matrix")
+    return out
+
+
 def _container_rules(facts: FileFacts) -> list[str]:
     if not facts.is_mp4:
         return [f"container {facts.container}, expected MP4"]
@@ -251,7 +300,15 @@ def evaluate(facts: FileFacts, platform: Platform) -> CheckReport:
         failures.append(f"file size {facts.size_bytes / BYTES_PER_MB:.1f} MB, "
                         f"expected at most {platform.max_file_mb:g} MB")
     failures += _audio_rules(facts, platform)
+    failures += colour_rules(facts.colour)
     failures += _container_rules(facts)
+    if facts.voice_snr_db is not None:
+        from reelkit.speech.snr import VoiceSnr
+
+        note = VoiceSnr(facts.voice_snr_db, 0.0).warning()
+        warnings += [note] if note else []
+    if facts.flash is not None:  # a flashing file fails every platform (WCAG 2.3.1, level A)
+        failures += facts.flash.failures()
     return CheckReport(platform=platform.name, path=facts.path, failures=failures, warnings=warnings,
                        summary=_summary(facts, platform, failures, warnings), facts=facts)
 
@@ -268,6 +325,8 @@ def _summary(facts: FileFacts, platform: Platform, failures: list[str], warnings
              _size_text(facts.size_bytes)]
     if facts.loudness is not None and not math.isinf(facts.loudness.true_peak_db):
         parts.append(f"{facts.loudness.integrated_lufs:.1f} LUFS / {facts.loudness.true_peak_db:.1f} dBTP")
+    if facts.voice_snr_db is not None:
+        parts.append(f"voice SNR ~{facts.voice_snr_db:.0f} dB")
     if failures:
         head = f"{Path(facts.path).name}: FAILED {len(failures)} rule{'s' if len(failures) > 1 else ''} for {platform.label}"
     else:
@@ -276,9 +335,17 @@ def _summary(facts: FileFacts, platform: Platform, failures: list[str], warnings
     return f"{head} ({', '.join(parts)}){tail}"
 
 
-def check_file(path: Path, platform: Platform) -> CheckReport:
-    """Check ``path`` against ``platform``. Raises MediaError when it is not a video file."""
-    return evaluate(probe_file(path), platform)
+def check_file(path: Path, platform: Platform, *, voice_snr: bool = False,
+               flash: FlashResult | None = None) -> CheckReport:
+    """Check ``path`` against ``platform``. Raises MediaError when it is not a video file.
+
+    ``voice_snr`` also estimates the voice's SNR and warns when captions may suffer.
+    ``flash``: the flash check of the same picture made already (platforms sharing one video
+    stream), so the frames are not decoded again.
+    """
+    if flash is None:
+        return evaluate(probe_file(path, measure_snr=voice_snr), platform)
+    return evaluate(replace(probe_file(path, measure_snr=voice_snr, measure_flashes=False), flash=flash), platform)
 
 
 __all__ = ["CheckReport", "FileFacts", "check_file", "evaluate", "probe_file"]

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from reelkit.plan.colours import parse_colour
 from reelkit.errors import InputError, MediaError
 from reelkit.io.atomic import atomic_path
+from reelkit.io.fonts import load_font
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Cut, Plan
 from reelkit.render import graph
@@ -89,7 +90,7 @@ def draw_title(image: Image.Image, title: str, font_file: Path, *,
     min_size = max(10, round(image.width * 0.025))
     while True:
         try:
-            font = ImageFont.truetype(str(font_file), size)
+            font = load_font(font_file, size)
         except OSError:
             raise InputError("cannot read font file", path=str(font_file), key="font_file") from None
         pad = round(size * 0.4)

@@ -32,12 +32,18 @@ def _hashtag(tag: str) -> str:
 def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: dict[str, Path],
                    cover: Path | None, checks: dict[str, list[str]],
                    created: datetime | None = None,
-                   platform_sidecars: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+                   platform_sidecars: dict[str, tuple[str, ...]] | None = None,
+                   voice: dict[str, Any] | None = None,
+                   accessibility: dict[str, Any] | None = None,
+                   loudness: dict[str, Any] | None = None) -> dict[str, Any]:
     """The metadata dict that :func:`write_metadata` writes (pure apart from file sizes).
+
+    ``loudness`` maps platform name to the delivered file's measured Loudness (from its check).
 
     ``files`` maps platform name to its video; ``checks`` maps platform name to its failed
     rules (empty: passed). A platform absent from ``checks`` was not checked:
-    ``checks_passed`` is null for it.
+    ``checks_passed`` is null for it. ``accessibility`` is the episode's statement
+    (:mod:`reelkit.deliver.statement`), written as given.
     """
     folder = Path(path).parent
     created = created or datetime.now(timezone.utc)
@@ -57,6 +63,10 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
             # The caption files this platform publishes (its preset's `sidecars`).
             "captions": [_relative(captions[f], folder) for f in wants.get(name, ()) if f in captions],
         }
+        measured = (loudness or {}).get(name)
+        if measured is not None:
+            platforms[name]["loudness_lufs"] = round(measured.integrated_lufs, 1)
+            platforms[name]["true_peak_db"] = round(measured.true_peak_db, 1)
     return {
         "metadata_version": METADATA_VERSION,
         "title": plan.title,
@@ -68,24 +78,59 @@ def build_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
         "width": plan.width,
         "height": plan.height,
         "platforms": platforms,
+        "audio": _audio_sources(plan, folder),
         "captions": {fmt: _relative(p, folder) for fmt, p in captions.items()},
         "cover": _relative(cover, folder) if cover is not None else None,
+        "voice": voice,
+        "accessibility": accessibility,
         "reelkit_version": __version__,
         "created": created.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
     }
 
 
+def _audio_sources(plan: Plan, folder: Path) -> list[dict[str, Any]]:
+    """Per source with audio: how its channels were taken and where it is clipped."""
+    return [{"clip": _relative(Path(s.path), folder), "channels": s.channels or "stereo",
+             "channels_reason": s.channels_reason, "clipped": [list(span) for span in s.clipped]}
+            for s in plan.sources if s.has_audio]
+
+
 def write_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: dict[str, Path],
                    cover: Path | None, checks: dict[str, list[str]],
-                   platform_sidecars: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+                   platform_sidecars: dict[str, tuple[str, ...]] | None = None,
+                   voice: dict[str, Any] | None = None,
+                   accessibility: dict[str, Any] | None = None,
+                   loudness: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write metadata.json at ``path`` atomically and return what was written.
 
     Holds title, description, hashtags, duration, per-platform {file, size_bytes,
-    checks_passed, failures}, caption files by format, the cover, reelkit's version and the
-    creation time in UTC (ISO 8601, ``Z``).
+    checks_passed, failures, loudness_lufs, true_peak_db}, the sources' audio (channels taken,
+    clipped spans), caption files by format, the cover, reelkit's version, the creation time in
+    UTC (ISO 8601, ``Z``), ``voice`` (:func:`voice_report`) and the accessibility statement.
     """
     path = Path(path)
     data = build_metadata(path, plan=plan, files=files, captions=captions, cover=cover, checks=checks,
-                          platform_sidecars=platform_sidecars)
+                          platform_sidecars=platform_sidecars, voice=voice, accessibility=accessibility,
+                          loudness=loudness)
     write_json_atomic(path, data)
     return data
+
+
+def voice_report(plan: Plan, workdir: Path) -> dict[str, Any] | None:
+    """The source voice's SNR estimate (what the captions were made from) and the clean-up the
+    videos got: ``{snr_db, speech_seconds, captions_may_suffer, cleanup}``; None without voice."""
+    from reelkit.speech.pcm import decode_voice_file
+    from reelkit.speech.snr import CLEAN_RATE, estimate_snr
+
+    if not any(plan.source(c.source).has_audio for c in plan.cuts):
+        return None
+    pcm = decode_voice_file(plan, Path(workdir) / ".voice-snr.f32", CLEAN_RATE)
+    try:
+        snr = estimate_snr(pcm)
+    finally:
+        pcm.path.unlink(missing_ok=True)
+    cleanup = plan.voice_cleanup.model if plan.voice_cleanup is not None else None
+    if snr is None:
+        return {"snr_db": None, "speech_seconds": 0.0, "captions_may_suffer": False, "cleanup": cleanup}
+    return {"snr_db": snr.snr_db, "speech_seconds": snr.speech_seconds,
+            "captions_may_suffer": snr.captions_may_suffer, "cleanup": cleanup}

@@ -18,6 +18,58 @@ from typing import Any
 from reelkit.errors import MediaError
 
 
+# libavutil's colour enums (pixfmt.h) by number, as PyAV reports them, to ffmpeg's names.
+_PRIMARIES = {1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "film", 9: "bt2020",
+              10: "smpte428", 11: "smpte431", 12: "smpte432"}
+_TRANSFERS = {1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "smpte240m", 8: "linear",
+              13: "iec61966-2-1", 14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084", 18: "arib-std-b67"}
+_MATRICES = {0: "gbr", 1: "bt709", 4: "fcc", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 9: "bt2020nc",
+             10: "bt2020c", 14: "ictcp"}
+_RANGES = {1: "tv", 2: "pc"}
+HDR_TRANSFERS = {"arib-std-b67": "hlg", "smpte2084": "pq"}
+"""Transfer characteristics of HDR video: HLG and PQ (HDR10, and Dolby Vision 8.1/8.4 bases)."""
+
+
+@dataclass(frozen=True)
+class ColourInfo:
+    """A video stream's colour tags (ffmpeg's names; "" untagged) and its bit depth."""
+
+    primaries: str = ""
+    transfer: str = ""
+    matrix: str = ""
+    range: str = ""
+    bit_depth: int = 8
+    dolby_vision: bool = False
+
+    @property
+    def hdr(self) -> str:
+        """"hlg", "pq", or "" for SDR (or untagged)."""
+        return HDR_TRANSFERS.get(self.transfer, "")
+
+
+def colour_info(stream, frame) -> ColourInfo:  # type: ignore[no-untyped-def]
+    """The colour tags of a PyAV video ``stream`` (its first decoded ``frame`` when the stream
+    header has none) and the bit depth of its pixel format."""
+    cc = stream.codec_context
+
+    def tag(names: dict[int, str], attr: str) -> str:
+        value = int(getattr(cc, attr, 0) or 0) or int(getattr(frame, attr, 0) or 0)
+        return names.get(value, "")
+
+    try:
+        depth = int(frame.format.components[0].bits)
+    except (AttributeError, IndexError):
+        depth = 8
+    # Dolby Vision: a DV codec tag, or the RPU/metadata the decoder attaches to each frame
+    # (profile 8.4 is tagged hvc1 with an HLG base layer; the base layer is what is mapped).
+    tag_text = str(getattr(cc, "codec_tag", "") or "")
+    side = [str(getattr(sd, "type", "")).upper() for sd in (getattr(frame, "side_data", None) or ())]
+    dovi = tag_text in ("dvh1", "dvhe", "dva1", "dvav") or any("DOVI" in t for t in side)
+    return ColourInfo(primaries=tag(_PRIMARIES, "color_primaries"), transfer=tag(_TRANSFERS, "color_trc"),
+                      matrix=tag(_MATRICES, "colorspace"), range=tag(_RANGES, "color_range"),
+                      bit_depth=depth, dolby_vision=dovi)
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     """Facts about one media file. ``width``/``height`` are as displayed (rotation applied)."""
@@ -34,6 +86,10 @@ class MediaInfo:
     audio_codec: str = ""
     audio_rate: int = 0
     audio_channels: int = 0
+    colour: ColourInfo = ColourInfo()
+    video_start: float = 0.0
+    """Seconds from the file's start (ffmpeg's seek origin: the earliest stream's first
+    timestamp) to the first video frame: the picture's offset against the audio clock."""
 
 
 def probe(path: str | Path) -> MediaInfo:
@@ -72,6 +128,12 @@ def open_container(path: str, problem: str = "not a readable media file",
 
 def displayed_picture(container: Any, stream: Any, path: str, hint: str | None = None) -> tuple[int, int, int]:
     """(width, height, rotation) of ``stream`` as displayed (rotation applied), from its first frame."""
+    return picture_and_colour(container, stream, path, hint)[:3]  # type: ignore[return-value]
+
+
+def picture_and_colour(container: Any, stream: Any, path: str,
+                       hint: str | None = None) -> tuple[int, int, int, ColourInfo]:
+    """(width, height, rotation, colour tags) of ``stream`` as displayed, from its first frame."""
     import av  # local import: keeps `import reelkit` light
 
     try:
@@ -80,7 +142,9 @@ def displayed_picture(container: Any, stream: Any, path: str, hint: str | None =
         raise MediaError(f"video stream cannot be decoded ({_reason(exc)})", path=path, hint=hint) from None
     rotation = int(getattr(frame, "rotation", 0) or 0) % 360
     width, height = frame.width, frame.height
-    return (height, width, rotation) if rotation in (90, 270) else (width, height, rotation)
+    if rotation in (90, 270):
+        width, height = height, width
+    return width, height, rotation, colour_info(stream, frame)
 
 
 @functools.lru_cache(maxsize=256)
@@ -94,12 +158,7 @@ def _probe_cached(path: str, mtime_ns: int, size: int) -> MediaInfo:
         duration = media_duration(container, vstreams + astreams)
         info = dict(path=path, duration=duration, has_video=bool(vstreams), has_audio=bool(astreams))
         if vstreams:
-            vs = vstreams[0]
-            width, height, rotation = displayed_picture(container, vs, path,
-                                                        hint="the file may be truncated; re-export it")
-            rate = vs.average_rate or vs.guessed_rate or vs.base_rate or Fraction(30)
-            info.update(width=width, height=height, rotation=rotation, fps=float(rate),
-                        video_codec=vs.codec_context.name)
+            info.update(_video_facts(container, vstreams[0], path))
         if astreams:
             aus = astreams[0]
             info.update(audio_codec=aus.codec_context.name, audio_rate=aus.codec_context.sample_rate or 0,
@@ -111,6 +170,57 @@ def _probe_cached(path: str, mtime_ns: int, size: int) -> MediaInfo:
     if duration <= 0:
         raise MediaError("has no duration (empty or truncated)", path=path)
     return MediaInfo(**info)
+
+
+def _video_facts(container, vs, path: str) -> dict:  # type: ignore[no-untyped-def]
+    """Size as displayed, rotation, rate, codec and picture start of video stream ``vs``."""
+    import av  # local import: keeps `import reelkit` light
+
+    times: list[float] = []
+    frame = None
+    try:
+        # The first packets' times (no decoding beyond the first frame) place the frame grid.
+        for packet in container.demux(vs):
+            if packet.pts is not None and packet.size:
+                times.append(float(packet.pts * vs.time_base))
+            if frame is None:
+                frame = next(iter(packet.decode()), None)
+            if frame is not None and len(times) >= _GRID_PACKETS:
+                break
+    except av.error.FFmpegError as exc:
+        raise MediaError(f"video stream cannot be decoded ({_reason(exc)})", path=path,
+                         hint="the file may be truncated; re-export it") from None
+    if frame is None:
+        raise MediaError("video stream cannot be decoded (no frame)", path=path,
+                         hint="the file may be truncated; re-export it")
+    rotation = int(getattr(frame, "rotation", 0) or 0) % 360
+    width, height = frame.width, frame.height
+    if rotation in (90, 270):
+        width, height = height, width
+    rate = vs.average_rate or vs.guessed_rate or vs.base_rate or Fraction(30)
+    start = _grid_start(sorted(times)) - (container.start_time or 0) / 1_000_000
+    return dict(width=width, height=height, rotation=rotation, fps=float(rate),
+                video_codec=vs.codec_context.name, video_start=max(0.0, round(start, 6)),
+                colour=colour_info(vs, frame))
+
+
+_GRID_PACKETS = 16
+
+
+def _grid_start(times: list[float]) -> float:
+    """Where frame 0 of the stream's frame grid lies: the median of (time - index * interval)
+    over ``times`` (sorted presentation times), the interval measured from the second time to
+    the last (millisecond timestamps, as in Matroska, round single gaps by up to 3 %).
+
+    Usually the first frame's time. A muxer that writes no edit list may instead lengthen the
+    first frame by the audio's priming (ffmpeg's ``-use_editlist 0``): every later frame is then
+    late by that much, and so is the audio it was recorded with.
+    """
+    if len(times) < 3:
+        return times[0] if times else 0.0
+    interval = (times[-1] - times[1]) / (len(times) - 2)
+    phases = sorted(t - i * interval for i, t in enumerate(times))
+    return phases[len(phases) // 2]
 
 
 _STILL_CODECS = {"png", "mjpeg", "bmp", "tiff", "webp", "gif", "jpeg2000", "apng"}

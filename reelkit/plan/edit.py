@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 TAKE_POLICIES = ("last", "first", "best")
+MISSING_LINE_POLICIES = ("error", "warn")
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,10 @@ class EditSettings:
     no script word covers; ``takes`` picks one take per line; ``pad_before``/``pad_after``
     keep that much room around kept words before a cut is snapped to the quietest 10 ms
     nearby; ``keep_adlibs`` keeps recognised words that are not in the script inside a take;
-    ``punch_in`` (> 1, e.g. 1.08) zooms every second jump cut inside one shot.
+    ``punch_in`` (> 1, e.g. 1.08) zooms every second jump cut inside one shot;
+    ``missing_lines`` says what a script line found in no clip does: ``error`` (the default:
+    nothing is published without it) or ``warn`` (published without it, on purpose, and
+    listed in the cut report and the batch report).
     """
 
     pause_inside: float = 0.35
@@ -29,6 +33,7 @@ class EditSettings:
     pad_after: float = 0.12
     keep_adlibs: bool = False
     punch_in: float = 1.0
+    missing_lines: str = "error"
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any] | None) -> EditSettings:

@@ -29,7 +29,8 @@ class Word:
     timing: str = ""
     """How the start was found: ``forced`` (acoustic alignment of the script), ``onset``
     (recogniser time snapped onto the speech), ``whisper`` (recogniser time), ``estimate``
-    (spread over the speech), ``spread`` (a cue's span shared by characters); "" unknown."""
+    (spread over the speech), ``interpolated`` (a known word the aligner could not place, timed
+    between its placed neighbours), ``spread`` (a cue's span shared by characters); "" unknown."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class CaptionRules:
     max_duration: float = 7.0
     pause_break: float = 0.5
     min_gap_frames: int = 2
+    language: str = "en"  # whose line-break rules apply (its articles, prepositions...)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,21 @@ class Source:
     has_video: bool
     has_audio: bool
     audio_rate: int
+    video_start: float = 0.0
+    """Seconds from the file's start (ffmpeg's seek origin) to its first video frame; the
+    cut's frames and its audio are both taken from this origin plus the cut's start."""
+    hdr: str = ""
+    """The picture's HDR transfer: ``hlg`` or ``pq`` (HDR10; Dolby Vision by its base layer),
+    "" for SDR. HDR sources are tone-mapped to SDR BT.709 in the render."""
+    channels: str = ""
+    """How the voice reaches both output channels (reelkit.speech.channels.CHOICES): ``left``
+    or ``right`` (that channel to both sides), ``mix``, ``mix_inverted`` (the right channel's
+    polarity flipped before averaging), ``stereo`` or "" (as recorded; more than two channels
+    downmixed by their layout)."""
+    channels_reason: str = ""
+    """Why: the analysis's finding, or "outline" when ``audio.channels`` chose it."""
+    clipped: tuple[tuple[float, float], ...] = ()
+    """Source-time spans (seconds) where the audio is clipped (runs of full-scale samples)."""
 
 
 @dataclass(frozen=True)
@@ -219,6 +236,19 @@ class MusicBed:
 
 
 @dataclass(frozen=True)
+class VoiceCleanup:
+    """Background noise removed from the voice before the mix (``audio: {clean: voice}``,
+    a brand's ``audio.clean``, or ``--clean``); the render cleans the joined voice once (cached)
+    and plays that in place of the source audio."""
+
+    model: str = "deepfilternet3"
+    atten_limit_db: float = 12.0
+    """The most the model may lower the noise (dB): more strips a clean room's own tone too."""
+    origin: str = ""
+    """Who asked for it: ``outline``, ``brand`` or ``--clean``."""
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """One platform file and the encode settings its preset asks for."""
 
@@ -261,6 +291,34 @@ class PreparedCaptions:
     key: str
     ass: str = ""
     overlays: tuple[Overlay, ...] = ()
+
+
+@dataclass(frozen=True)
+class DescriptionCue:
+    """One audio-description cue (WCAG 1.2.5): its text voiced offline and placed in a pause
+    of the programme voice (output seconds); ``at`` is where the outline asked for it."""
+
+    text: str
+    at: float
+    start: float
+    end: float
+    audio: str  # the voiced cue (WAV), in the cache folder
+    voice: str = ""  # the TTS engine and voice that spoke it, e.g. "piper:en_US-joe-medium"
+
+
+@dataclass(frozen=True)
+class SignLanguage:
+    """A sign-language interpreter (WCAG 1.2.6) drawn picture-in-picture on a ``.sl`` variant:
+    ``clip`` from ``offset`` seconds, scaled into the box ``x, y, w, h`` (output px, its own
+    shape kept), ``key`` a backdrop colour keyed out ("" for none)."""
+
+    clip: str
+    offset: float
+    x: int
+    y: int
+    w: int
+    h: int
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -332,6 +390,13 @@ class Plan:
     captions: PreparedCaptions | None = None
     # Overlay layout (issue 10): the box of every caption page, overlay and tracked face.
     layout: tuple[LayoutBox, ...] = ()
+    voice_cleanup: VoiceCleanup | None = None
+    # Audio description (issue 21): placed cues; rendered as <platform>.ad.mp4 when not empty,
+    # the programme ducked by ``description_duck_db`` (the brand's amount) under each cue.
+    descriptions: tuple[DescriptionCue, ...] = ()
+    description_duck_db: float = -12.0
+    # Sign language (issue 21): set on the ``.sl`` variant plan only (outputs ``<platform>.sl``).
+    sign_language: SignLanguage | None = None
 
     @property
     def rate(self) -> Fraction:

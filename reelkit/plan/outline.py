@@ -49,6 +49,26 @@ class Callout:
 
 
 @dataclass(frozen=True)
+class Describe:
+    """An audio-description cue as the outline asks for it (``at``: output seconds)."""
+
+    at: float
+    text: str
+
+
+@dataclass(frozen=True)
+class SignLanguageClip:
+    """``sign_language:``: an interpreter recorded against the finished edit."""
+
+    clip: Path
+    offset: float = 0.0
+    key: str = ""  # "#RRGGBB" backdrop to key out, "" for none
+    corner: str = "right"
+    media: MediaInfo | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
 class Outline:
     """A validated outline with its segments' media probed."""
 
@@ -64,10 +84,14 @@ class Outline:
     description: str = ""
     hashtags: tuple[str, ...] = ()
     callouts: tuple[Callout, ...] = ()
-    fps: float | None = None
+    fps: float | str | None = None  # a number, "30000/1001", or "source" (the clips' own rate)
     edit: EditSettings = EditSettings()
     translations: tuple[tuple[str, Path], ...] = ()  # (language, translated script file)
     burn: str | None = None  # language of the burned captions (default: ``language``)
+    clean: str | None = None  # ``audio.clean``: "voice", "none", or None (the brand decides)
+    describe: tuple[Describe, ...] = ()  # audio-description cues (WCAG 1.2.5)
+    sign_language: SignLanguageClip | None = None  # interpreter picture-in-picture (WCAG 1.2.6)
+    audio_channels: str = "auto"  # audio.channels: auto | left | right | mix | stereo
 
     @property
     def slug(self) -> str:
@@ -125,6 +149,9 @@ def schema_errors(doc: Located, schema: dict[str, Any] | None = None, *, registr
         unit = "characters" if err.validator == "maxLength" else "items"
         message = f"has {len(err.instance):,} {unit}, more than the {err.validator_value:,} allowed"
         hint = "split the episode" if err.validator == "maxItems" else "shorten it"
+    elif err.validator == "anyOf" and str(err.schema.get("description", "")).startswith("Output frame rate"):
+        message = f"{err.instance!r} is not a frame rate"
+        hint = 'use a number (25), a rational rate ("30000/1001") or "source"'
     elif err.validator == "anyOf" and "clock value" in str(err.schema.get("description", "")):
         message = f"{err.instance!r} is not a time"
         hint = "use seconds (12.5) or m:ss.s (0:12.5)"
@@ -183,6 +210,7 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
     callouts = tuple(Callout(c["text"], parse_time(c["at"]), float(c.get("duration", 3.0)))
                      for c in data.get("callouts", []))
     total = sum(seg.end - seg.start for seg in segments)
+    describe = _describe(doc, total if check_media else None)
     for index, callout in enumerate(callouts):
         if check_media and callout.at >= total:
             raise OutlineError(f"callout at {callout.at:g}s starts after the end of the episode ({total:.2f}s)",
@@ -193,8 +221,54 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
         platforms=tuple(data.get("platforms", ())), language=data.get("language", "en"),
         script=data.get("script"), hook=data.get("hook"), cta=data.get("cta"),
         description=data.get("description", ""), hashtags=tuple(data.get("hashtags", ())),
-        callouts=callouts, fps=data.get("fps"), edit=EditSettings.from_mapping(data.get("edit")),
-        translations=translations, burn=data.get("burn"))
+        callouts=callouts, fps=_fps(doc, data.get("fps")), edit=EditSettings.from_mapping(data.get("edit")),
+        translations=translations, burn=data.get("burn"), describe=describe, clean=(data.get("audio") or {}).get("clean"),
+        audio_channels=(data.get("audio") or {}).get("channels", "auto"),
+        sign_language=_sign_language(doc, base, check_media))
+
+
+def _describe(doc: Located, total: float | None) -> tuple[Describe, ...]:
+    """The ``describe:`` cues; one starting after the episode's end (``total``) is refused."""
+    cues = tuple(Describe(parse_time(d["at"]), d["text"].strip()) for d in doc.data.get("describe", []))
+    for index, cue in enumerate(cues):
+        if total is not None and cue.at >= total:
+            raise OutlineError(f"description cue at {cue.at:g}s starts after the end of the episode ({total:.2f}s)",
+                               path=str(doc.path), line=doc.line_of(f"describe.{index}.at"), key=f"describe.{index}.at")
+    return cues
+
+
+def _sign_language(doc: Located, base: Path, check_media: bool) -> SignLanguageClip | None:
+    """The ``sign_language:`` block, its clip probed (a video stream is required)."""
+    raw = doc.data.get("sign_language")
+    if raw is None:
+        return None
+    clip = Path(raw["clip"]) if Path(raw["clip"]).is_absolute() else (base / raw["clip"]).resolve()
+    media = None
+    if check_media:
+        where = dict(path=str(doc.path), line=doc.line_of("sign_language.clip"), key="sign_language.clip")
+        if not clip.exists():
+            raise OutlineError(f"interpreter clip not found: {clip}", **where, hint="paths are relative to the outline file")
+        media = probe(clip)
+        if not media.has_video:
+            raise OutlineError(f"interpreter clip has no video stream: {clip}", **where)
+    key = raw.get("key") or ""
+    return SignLanguageClip(clip=clip, offset=parse_time(raw.get("offset", 0)), key=key.upper(),
+                            corner=raw.get("corner", "right"), media=media, line=doc.line_of("sign_language"))
+
+
+def _fps(doc: Located, value: Any) -> float | str | None:
+    """The outline's ``fps``: a number, ``"source"``, or a rational rate such as ``"30000/1001"``."""
+    if not isinstance(value, str) or value == "source":
+        return value
+    from reelkit.plan.frames import exact_rate
+
+    try:
+        rate = exact_rate(value)
+    except ValueError as exc:
+        raise OutlineError(str(exc), path=str(doc.path), line=doc.line_of("fps"), key="fps") from None
+    if rate > 120:
+        raise OutlineError(f"frame rate {value} is above 120", path=str(doc.path), line=doc.line_of("fps"), key="fps")
+    return value
 
 
 def outline_for_clips(clips: list[Path], script: str | None = None) -> Outline:

@@ -9,6 +9,11 @@ would otherwise be ignored), checks that every file the plan refers to exists, a
 makes the frame fields exact (:func:`reelkit.plan.model.with_exact_frames`). This is the one
 reader and writer of plan.json: tests and scripts use it too.
 
+A hand edit is honoured or refused, never ignored (:func:`reconcile_edits`): where a seconds
+field and its frame field disagree, the one that was edited wins and the other is recomputed;
+where the file cannot tell which was edited, or a derived field (output positions, duration,
+``fps``) was edited, reading refuses with one line naming both fields and their values.
+
 The published schema, ``reelkit/data/plan.schema.json``, is generated from the same
 dataclasses: ``python -m reelkit.plan.planfile > reelkit/data/plan.schema.json``.
 """
@@ -101,7 +106,7 @@ def parse_plans(text: str, *, name: str = "plan.json", check_files: bool = True)
         try:
             plan = check_value(Plan, item, prefix.rstrip("."))
             _check_references(plan, prefix, check_files)
-            plans.append(with_exact_frames(plan))
+            plans.append(with_exact_frames(reconcile_edits(plan, prefix)))
         except _Bad as bad:
             raise InputError(str(bad), path=name, key=bad.key or None) from None
         except ValueError as exc:  # with_exact_frames: a cut that ends before it starts
@@ -132,6 +137,72 @@ def _check_references(plan: Plan, prefix: str, check_files: bool) -> None:
     for key, file in files:
         if not Path(file).is_file():
             raise _Bad(key, f"file not found: {file}")
+
+
+# --- hand edits of the timing fields -------------------------------------------------------
+
+def reconcile_edits(plan: Plan, prefix: str = "") -> Plan:
+    """``plan`` with every cut's frame fields agreeing with what the person edited.
+
+    A plan written by reelkit has each seconds field equal to its frame field, and the output
+    fields tiling the timeline back to back from 0 to ``duration``. So the written output span
+    of a cut is a witness of its original length: when ``src_end`` (seconds) disagrees with
+    ``src_end_frame``, the form whose length still equals the output span was left alone and
+    the other was edited. Output positions, ``duration`` and ``fps`` are derived (they follow
+    from the source frames and ``frame_rate``): an edit there is refused, naming both fields.
+    Plans without frame fields (older files) are taken from their seconds, as before.
+    """
+    from dataclasses import replace
+
+    from reelkit.plan.frames import exact_rate, frame_seconds, to_frames
+
+    rate = plan.rate
+    if plan.frame_rate and exact_rate(plan.fps) != rate:
+        raise _Bad(f"{prefix}fps", f"fps {plan.fps:g} disagrees with frame_rate {plan.frame_rate!r} "
+                                   f"({float(rate):g} fps): fps is derived; change frame_rate, or both")
+    cuts = list(plan.cuts)
+    cursor = 0
+    for i, cut in enumerate(cuts):
+        key = f"{prefix}cuts[{i}]"
+        frames = (cut.src_start_frame, cut.src_end_frame, cut.out_start_frame, cut.out_end_frame)
+        if any(f is None for f in frames):
+            return plan  # an older plan: its seconds are the only positions it has
+        ss_f, se_f, os_f, oe_f = frames
+        for name, seconds, frame in (("out_start", cut.out_start, os_f), ("out_end", cut.out_end, oe_f)):
+            _same_time(key, name, seconds, frame, rate,
+                       "output positions follow from the source frames; edit src_start or src_end")
+        if os_f != cursor:
+            raise _Bad(f"{key}.out_start_frame", f"out_start_frame {os_f} does not follow the previous cut's "
+                       f"out_end_frame {cursor}: cuts are laid back to back; edit src_start or src_end")
+        cursor = oe_f
+        ss_s, se_s = to_frames(cut.src_start, rate), to_frames(cut.src_end, rate)
+        if (ss_s, se_s) == (ss_f, se_f):
+            continue
+        written = oe_f - os_f
+        if se_f - ss_f == written != se_s - ss_s:  # the seconds were edited: they win
+            cuts[i] = replace(cut, src_start_frame=ss_s, src_end_frame=se_s)
+        elif se_s - ss_s == written != se_f - ss_f:  # the frames were edited: they win
+            continue
+        else:
+            name = "src_start" if ss_s != ss_f else "src_end"
+            frame = ss_f if name == "src_start" else se_f
+            raise _Bad(f"{key}.{name}", f"{name} {getattr(cut, name):g} disagrees with {name}_frame {frame} "
+                       f"({frame_seconds(frame, rate):g} s) and the file cannot tell which was edited: "
+                       f"make them agree")
+    if cuts and to_frames(plan.duration, rate) != cursor:
+        raise _Bad(f"{prefix}duration", f"duration {plan.duration:g} disagrees with the last cut's out_end_frame "
+                   f"{cursor} ({frame_seconds(cursor, rate):g} s): the duration follows from the cuts; "
+                   f"edit a cut's src_end instead")
+    return replace(plan, cuts=tuple(cuts))
+
+
+def _same_time(key: str, name: str, seconds: float, frame: int, rate: Any, hint: str) -> None:
+    """Refuse a derived seconds field that disagrees with its frame field."""
+    from reelkit.plan.frames import frame_seconds, to_frames
+
+    if to_frames(seconds, rate) != frame:
+        raise _Bad(f"{key}.{name}", f"{name} {seconds:g} disagrees with {name}_frame {frame} "
+                   f"({frame_seconds(frame, rate):g} s): {hint}")
 
 
 _TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reelkit.plan.frames import exact_rate
+
 VIDEO_CODECS = {"libx264": "h264", "libx265": "hevc"}
 AUDIO_CODECS = {"aac": "aac", "libopus": "opus"}
 # Profiles per encoder, as written in presets (lower case) and passed to ffmpeg's -profile:v.
@@ -105,6 +107,11 @@ def _level(value: Any) -> str:
 def _fps(value: Any) -> float | str:
     if value == "source":
         return "source"
+    if isinstance(value, str) and "/" in value:  # a rational rate: "30000/1001" (kept exact by plan_rate)
+        try:
+            value = float(exact_rate(value))
+        except ValueError:
+            raise Bad(f"expected a frame rate (a number, \"30000/1001\") or \"source\", got {value!r}") from None
     try:
         number = _positive(value)
     except Bad:

@@ -30,7 +30,7 @@ DEFAULT_PLATFORMS = ("tiktok", "reels", "shorts", "snapchat")
 class Platform:
     """One delivery preset.
 
-    ``fps`` is the rate reelkit renders at: a number, or ``"source"`` (keep the first clip's
+    ``fps`` is the rate reelkit renders at: a number, or ``"source"`` (keep the clips' own
     rate). ``fps_range`` (min, max), when set, is the span of constant rates the platform
     accepts; the checker passes a file whose rate equals ``fps`` or lies in that span.
     ``max_file_mb`` counts MB as 1,000,000 bytes (the stricter reading of platform limits).

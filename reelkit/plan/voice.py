@@ -19,15 +19,51 @@ def fmt_number(value: float) -> str:
     return text if text not in ("", "-0") else "0"
 
 
-def seek_arg(plan: Plan, cut: Cut) -> str:
-    """The cut's source start for ``-ss``, floored to the microsecond ffmpeg parses.
+PREROLL = 0.2
+"""Seconds decoded before a cut's start and trimmed off by timestamp. A decoder that starts at
+a seek point loses its first frame (AAC skips it as priming, MP3 lacks its bit reservoir: up to
+128 ms at 8 kHz), and ``-ss 0`` does the same to the file's first frame."""
 
-    Frame times at 30000/1001 are not whole microseconds: rounding up would seek past the
-    cut's first frame and drop it; flooring keeps it (the frame before starts 33 ms earlier).
+# A cut's audio keeps the source's own alignment with its picture: after input seeking both
+# streams' timestamps count from the seek point, and the audio is padded with silence (a
+# delayed start, an empty edit) or trimmed (samples before the cut) to begin exactly there,
+# rather than re-zeroed at its first sample (asetpts=PTS-STARTPTS), which moved the audio by
+# its start offset. Priming and encoder delay are skipped by the decoders from the container's
+# edit list or pre-skip, so the timestamps already account for them. Later gaps over 0.1 s
+# (swr's default hard-compensation threshold) are filled with silence too.
+SOURCE_AUDIO_TIMING = "aresample=48000:async=1:min_comp=0.0001:first_pts=0"
+
+VOICE_EXPR = {"left": "c0", "right": "c1", "mix": "0.5*c0+0.5*c1", "mix_inverted": "0.5*c0-0.5*c1"}
+"""Where a source's voice is, by the plan's ``Source.channels`` choice, as pan expressions."""
+
+
+def channel_remix(choice: str) -> str:
+    """The pan filter putting a stereo source's voice in both channels (plan's Source.channels);
+    nothing for ``stereo``/"" (aformat then keeps stereo, upmixes mono, and downmixes 3-8
+    channels by their layout with the centre to both sides)."""
+    if choice not in VOICE_EXPR:
+        return ""
+    return f"pan=stereo|c0={VOICE_EXPR[choice]}|c1={VOICE_EXPR[choice]},"
+
+
+def seek_points(plan: Plan, cut: Cut) -> tuple[int, int]:
+    """(input seek, cut start) in microseconds from the file's start (ffmpeg's seek origin).
+
+    The cut's first frame sits at the source's ``video_start`` plus its frame time; frame times
+    at 30000/1001 are not whole microseconds, and rounding up would seek past the first frame
+    and drop it, so the time is floored (the frame before starts 33 ms earlier). The input
+    seek is :data:`PREROLL` earlier (never before the file's start).
     """
     first = cut_frames(cut, plan.rate)[0]
     micro = (first * 1_000_000 * plan.rate.denominator) // plan.rate.numerator
-    return fmt_number(micro / 1_000_000)  # exact: %.6f of a whole number of microseconds
+    micro += round(plan.source(cut.source).video_start * 1_000_000)
+    return max(0, micro - round(PREROLL * 1_000_000)), micro
+
+
+def lead_seconds(plan: Plan, cut: Cut) -> float:
+    """Seconds between the input seek and the cut's start (decoded, then trimmed)."""
+    seek, start = seek_points(plan, cut)
+    return (start - seek) / 1_000_000
 
 
 def rate_arg(plan: Plan) -> str:
@@ -36,13 +72,17 @@ def rate_arg(plan: Plan) -> str:
 
 
 def cut_inputs(plan: Plan, *, audio_only: bool = False) -> list[str]:
-    """One input per cut, trimmed by input seeking (decode starts at the cut, not at 0)."""
+    """One input per cut, seeked to just before the cut (decode starts there, not at 0); the
+    segment chains trim the pre-roll off by timestamp."""
     args: list[str] = []
     for cut in plan.cuts:
         src = plan.source(cut.source)
         if audio_only:
             args += ["-vn"]
-        args += ["-ss", seek_arg(plan, cut), "-t", fmt_number(cut.duration + 0.1), "-i", src.path]
+        seek, start = seek_points(plan, cut)
+        # No -ss at the file's start: even -ss 0 makes the AAC decoder drop the first frame.
+        args += ["-ss", fmt_number(seek / 1_000_000)] if seek else []
+        args += ["-t", fmt_number(cut.duration + 0.1 + (start - seek) / 1_000_000), "-i", src.path]
     return args
 
 
@@ -53,8 +93,11 @@ def segment_audio(plan: Plan, cut: Cut, index: int) -> str:
         return f"anullsrc=r=48000:cl=stereo,atrim=duration={dur}[a{index}]"
     # Resample every clip to one rate/layout, then pad or trim to the cut's exact length,
     # so segments from clips with different sample rates join without drift.
-    return (f"[{index}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,"
-            f"asetpts=PTS-STARTPTS,apad,atrim=duration={dur}{join_fades(plan, index)}[a{index}]")
+    lead = lead_seconds(plan, cut)
+    trim = f"atrim=start={fmt_number(lead)},asetpts=PTS-STARTPTS," if lead > 0 else ""
+    return (f"[{index}:a]{SOURCE_AUDIO_TIMING},{trim}{channel_remix(src.channels)}"
+            f"aformat=sample_fmts=fltp:channel_layouts=stereo,"
+            f"apad,atrim=duration={dur}{join_fades(plan, index)}[a{index}]")
 
 
 JOIN_FADE = 0.012

@@ -20,6 +20,8 @@ from reelkit.brand.schema import Brand
 from reelkit.captions.ass import ass_filter, write_ass
 from reelkit.io.atomic import atomic_path
 from reelkit.io.ffmpeg import run_ffmpeg
+from reelkit.io.probe import probe
+from reelkit.render.colour import tone_map
 from reelkit.plan.model import CaptionPage, Overlay, Word
 from reelkit.plan.platforms import Platform
 
@@ -56,8 +58,9 @@ def _n(value: float) -> str:
 
 def preview_args(overlays: Sequence[Overlay], full_frame: Sequence[bool], ass: str | None,
                  safe_box: tuple[int, int, int, int], width: int, height: int, out: Path,
-                 frame: tuple[Path, float] | None = None) -> list[str]:
-    """The ffmpeg arguments (without the binary) that draw the preview into ``out``.
+                 frame: tuple[Path, float] | None = None, hdr: str = "") -> list[str]:
+    """The ffmpeg arguments (without the binary) that draw the preview into ``out``; an HDR
+    clip frame (``hdr``: hlg or pq) is tone-mapped as the render maps it.
 
     Pure: tests compare it as text. Inputs: 0 = background, then one per overlay PNG.
     """
@@ -65,7 +68,7 @@ def preview_args(overlays: Sequence[Overlay], full_frame: Sequence[bool], ass: s
     if frame is not None:
         clip, at = frame
         args += ["-ss", _n(at), "-i", str(clip)]
-        bg = (f"[0:v]scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
+        bg = (f"[0:v]{tone_map(hdr).lstrip(',')}{',' if hdr else ''}scale={width}:{height}:force_original_aspect_ratio=increase,crop={width}:{height},"
               "setsar=1")
     else:
         c0, c1 = GRADIENT
@@ -127,4 +130,6 @@ def render_preview(brand: Brand, platform: Platform, out_png: Path, frame: tuple
         write_ass([sample_page()], style, width, height, ass_path)
         ass = ass_filter(ass_path, Path(style.font_file).parent)
         with atomic_path(out_png) as partial:
-            run_ffmpeg(preview_args(overlays, full, ass, box, width, height, partial, frame), stage="brand-preview")
+            hdr = probe(frame[0]).colour.hdr if frame is not None else ""
+            run_ffmpeg(preview_args(overlays, full, ass, box, width, height, partial, frame, hdr),
+                       stage="brand-preview")

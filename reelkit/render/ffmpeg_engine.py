@@ -8,6 +8,8 @@ passes through Python. Files are written under temporary names and renamed on su
 
 from __future__ import annotations
 
+import logging
+import math
 import shutil
 import tempfile
 import time
@@ -22,19 +24,52 @@ from reelkit.plan.model import OutputSpec, Overlay, Plan
 from reelkit.render import graph
 from reelkit.render.engine import RenderOptions, RenderResult, StageCallback, stage as _stage
 from reelkit.render.loudness import Loudness, parse_programme_loudness
+from reelkit.speech.channels import output_balance_db
 
-__all__ = ["RenderOptions", "RenderResult", "StageCallback", "group_outputs", "measure_loudness", "render_plan",
+log = logging.getLogger(__name__)
+CHANNEL_BALANCE_DB = 6.0
+"""Output channels further apart than this over speech are reported: the voice is off-centre."""
+
+__all__ = ["RenderOptions", "RenderResult", "StageCallback", "clean_voice", "group_outputs", "measure_loudness", "render_plan",
            "render_with_ffmpeg"]
 
 
-def measure_loudness(plan: Plan) -> Loudness | None:
+def clean_voice(plan: Plan, workdir: Path) -> str | None:
+    """The voice clean-up pre-pass: the plan's joined voice decoded at 48 kHz into ``workdir``
+    and cleaned into the cache (or found there); None when the plan asks for no clean-up."""
+    if plan.voice_cleanup is None:
+        return None
+    from reelkit.speech.enhance import CLEAN_RATE, CleanSettings, cleaned_voice
+    from reelkit.speech.pcm import decode_voice_file
+
+    vc = plan.voice_cleanup
+    voice = decode_voice_file(plan, workdir / "voice-48k.f32", CLEAN_RATE)
+    try:
+        return str(cleaned_voice(voice, CleanSettings(model=vc.model, atten_limit_db=vc.atten_limit_db)))
+    finally:
+        voice.path.unlink(missing_ok=True)
+
+
+def measure_loudness(plan: Plan, clean: str | None = None) -> Loudness | None:
     """Loudness of the mixed programme audio (the first of two passes); None when it is silent."""
-    args = graph.loudness_pass_args(plan)
+    args = graph.loudness_pass_args(plan, clean)
     stderr = run_ffmpeg(args, stage="measure loudness")
     try:
         return parse_programme_loudness(stderr)
     except ValueError:
         raise RenderError("measure loudness", args, stderr[-2000:], 0) from None
+
+
+def warn_channel_balance(path: Path, names: str) -> float:
+    """Warn when the rendered channels differ by more than :data:`CHANNEL_BALANCE_DB` over speech;
+    returns the left-minus-right balance in dB."""
+    balance = output_balance_db(path)
+    if abs(balance) > CHANNEL_BALANCE_DB:
+        side = "left" if balance > 0 else "right"
+        gap = "silent" if math.isinf(balance) else f"{abs(balance):.1f} dB quieter"
+        log.warning("%s: the voice is off-centre: the %s channel is %s over speech (set audio.channels "
+                    "in the outline: left, right or mix)", names, "right" if side == "left" else "left", gap)
+    return balance
 
 
 def group_outputs(outputs: Sequence[OutputSpec]) -> list[list[OutputSpec]]:
@@ -58,8 +93,15 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
     partials: list[Path] = []
     try:
         t0 = time.perf_counter()
+        if plan.voice_cleanup is not None:
+            _stage(on_stage, "clean voice", None)
+            clean = clean_voice(plan, tmpdir)
+            result.timings["clean voice"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+        else:
+            clean = None
         _stage(on_stage, "measure loudness", None)
-        measured = measure_loudness(plan)
+        measured = measure_loudness(plan, clean)
         result.timings["loudness"] = time.perf_counter() - t0
         staged: list[tuple[Path, Path, str]] = []
         for gi, group in enumerate(group_outputs(plan.outputs)):
@@ -69,9 +111,11 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
             cb = _stage(on_stage, f"render {names}", plan.duration)
             run_ffmpeg(graph.render_args(plan, group, str(master), ass_filter=ass_filter, measured=measured,
                                          caption_overlays=caption_overlays, x264_preset=options.x264_preset,
-                                         threads=options.threads),
+                                         threads=options.threads, clean_voice=clean),
                        stage=f"render {names}", duration=plan.duration, progress=cb)
             result.timings[f"encode {names}"] = time.perf_counter() - t0
+            if any(s.has_audio for s in plan.sources):
+                warn_channel_balance(master, names)
             t0 = time.perf_counter()
             for track, out in enumerate(group):
                 final = Path(out.path)

@@ -12,8 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reelkit.plan.model import Cut, CropKey, OutputSpec, Overlay, Plan, cut_frames
-from reelkit.plan.voice import cut_inputs, fmt_number as _n, join_chain as _join, rate_arg as _rate, voice_graph
+from reelkit.plan.voice import (cut_inputs, fmt_number as _n, join_chain as _join, lead_seconds as _lead,
+                                rate_arg as _rate, voice_graph)
+from reelkit.render.audio_input import priming_trim
+from reelkit.render.colour import BT709_TAGS, tone_map
 from reelkit.render.loudness import Loudness
+from reelkit.render.sign import interpreter_chains, interpreter_inputs
 
 BLUR_FILL_DARKEN = -0.18  # brightness shift of the blurred fill behind `fit` segments
 # BT.709 limited range, as every platform expects for HD. Converted inside the scale each
@@ -71,13 +75,18 @@ def _crop_filter(cut: Cut) -> str:
             f":y={path_expr(cut.crop_path, 'y', cut.out_start)}")
 
 
-def _segment_video(plan: Plan, cut: Cut, index: int) -> str:
+def _segment_video(plan: Plan, cut: Cut, index: int, lead: float = 0.0) -> str:
     ss, se, _, _ = cut_frames(cut, plan.rate)
     n_frames = se - ss
     w, h = plan.width, plan.height
-    head = (f"[{index}:v]setpts=PTS-STARTPTS,fps={_rate(plan)},"
+    # The cut's first frame lies ``lead`` after the seek (floored to the microsecond; off by
+    # the container's rounding, 0.5 ms in Matroska): half a source frame of slack keeps it and
+    # still drops the frame before it.
+    slack = 0.5 / plan.source(cut.source).fps if plan.source(cut.source).fps > 0 else 0.001
+    trim = f"trim=start={_n(lead - slack)}," if lead > slack else ""
+    head = (f"[{index}:v]{trim}setpts=PTS-STARTPTS,fps={_rate(plan)},"
             f"tpad=stop_mode=clone:stop_duration=1,trim=end_frame={n_frames},setpts=PTS-STARTPTS,"
-            f"{_crop_filter(cut)}")
+            f"{_crop_filter(cut)}{tone_map(plan.source(cut.source).hdr)}")
     tail = f"setsar=1,format=yuv420p[v{index}]"
     if cut.reframe == "crop":
         return f"{head},scale={w}:{h}:flags=lanczos:{TO_BT709},{tail}"
@@ -146,7 +155,7 @@ def _slide_x(ov: Overlay) -> str:
 def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
                 caption_overlays: Sequence[Overlay] = ()) -> tuple[list[str], str]:
     """Filter chains producing the finished picture; returns (chains, output label)."""
-    chains = [_segment_video(plan, cut, i) for i, cut in enumerate(plan.cuts)]
+    chains = [_segment_video(plan, cut, i, _lead(plan, cut)) for i, cut in enumerate(plan.cuts)]
     chains.append(_join("v", len(plan.cuts), "vcat"))
     overlays = list(plan.overlays)
     ov_chains, label = _overlay_chain(plan, overlay_first_input, "vcat", overlays)
@@ -158,15 +167,31 @@ def video_graph(plan: Plan, overlay_first_input: int, ass_filter: str | None,
         cap_chains, label = _overlay_chain(plan, overlay_first_input + len(overlays), label, caption_overlays,
                                            prefix="c")
         chains += cap_chains
-    chains.append(f"[{label}]format=yuv420p[vout]")
+    # Every frame tagged BT.709 (matrix, primaries, transfer, limited range): encoders take the
+    # frames' tags over -color_* options, and an SDR source may carry others.
+    chains.append(f"[{label}]format=yuv420p,{BT709_TAGS}[vout]")
     return chains, "vout"
 
 
 # --- audio ----------------------------------------------------------------------------------
 
-def mix_graph(plan: Plan, music_index: int | None) -> tuple[list[str], str]:
-    """Voice plus the ducked music bed (when the plan has one)."""
-    chains, voice = voice_graph(plan)
+def _voice(plan: Plan, clean_index: int | None) -> tuple[list[str], str]:
+    """The joined voice; with ``clean_index`` that input instead (:func:`clean_voice_input`):
+    the cleaned copy of exactly this joined voice, made by the clean-up pre-pass."""
+    if clean_index is not None:
+        return [f"[{clean_index}:a]aformat=sample_fmts=fltp:channel_layouts=stereo,asetpts=PTS-STARTPTS,"
+                f"apad,atrim=duration={_n(plan.duration)}[voice]"], "voice"
+    return voice_graph(plan)
+
+
+def clean_voice_input(path: str | None) -> list[str]:
+    """The input of the cleaned voice (48 kHz mono raw float32, the clean-up's output)."""
+    return [] if path is None else ["-f", "f32le", "-ar", "48000", "-ac", "1", "-i", path]
+
+
+def mix_graph(plan: Plan, music_index: int | None, clean_index: int | None = None) -> tuple[list[str], str]:
+    """Voice (or its cleaned copy) plus the ducked music bed (when the plan has one)."""
+    chains, voice = _voice(plan, clean_index)
     if plan.music is None or music_index is None:
         return chains, voice
     m = plan.music
@@ -201,28 +226,32 @@ def loudness_filter(spec: OutputSpec, measured: Loudness | None) -> str:
         ceiling_db = spec.true_peak_db - 1.0
         if measured.true_peak_db + gain > ceiling_db:
             flt += f"alimiter=limit={_n(round(10 ** (ceiling_db / 20), 4))}:attack=5:release=50:level=0,"
-    return flt + f"aresample={spec.audio_rate}"
+    return flt + f"aresample={spec.audio_rate}" + priming_trim(spec)
 
 
 # --- whole commands -------------------------------------------------------------------------
 
-def loudness_pass_args(plan: Plan) -> list[str]:
+def loudness_pass_args(plan: Plan, clean_voice: str | None = None) -> list[str]:
     """First loudness pass: measure the mixed programme audio (ebur128 prints a Summary)."""
     args = cut_inputs(plan, audio_only=True)
     music_index = len(plan.cuts) if plan.music else None
     args += music_input(plan)
-    chains, label = mix_graph(plan, music_index)
+    clean_index = len(plan.cuts) + (1 if plan.music else 0) if clean_voice else None
+    args += clean_voice_input(clean_voice)
+    chains, label = mix_graph(plan, music_index, clean_index)
     chains.append(f"[{label}]ebur128=peak=true:framelog=quiet[meas]")
     return ["-nostats"] + args + ["-filter_complex", ";".join(chains), "-map", "[meas]", "-f", "null", "-"]
 
 
 def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, ass_filter: str | None,
                 measured: Loudness | None, caption_overlays: Sequence[Overlay] = (),
-                x264_preset: str = "veryfast", threads: int = 0) -> list[str]:
+                x264_preset: str = "veryfast", threads: int = 0, clean_voice: str | None = None) -> list[str]:
     """The single render pass: one video encode shared by ``outputs`` plus one audio track each.
 
     All ``outputs`` must share a video key (same picture and video settings); the result is a
     master file with the video and ``len(outputs)`` audio tracks, remuxed per platform later.
+    ``clean_voice``: the cleaned voice file (:func:`clean_voice_input`) to play instead of the
+    clips' own sound.
     """
     first = outputs[0]
     assert all(o.video_key() == first.video_key() for o in outputs)
@@ -231,8 +260,16 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     args += music_input(plan)
     overlay_first = len(plan.cuts) + (1 if plan.music else 0)
     args += overlay_inputs(list(plan.overlays) + list(caption_overlays), _rate(plan))
+    # The cleaned voice comes last, so every other input keeps its number.
+    clean_index = overlay_first + len(plan.overlays) + len(caption_overlays) if clean_voice else None
+    args += clean_voice_input(clean_voice)
     vchains, vlabel = video_graph(plan, overlay_first, ass_filter, caption_overlays)
-    achains, alabel = mix_graph(plan, music_index)
+    if plan.sign_language is not None:  # the .sl variant: the interpreter drawn last
+        sign_input = overlay_first + len(plan.overlays) + len(caption_overlays) + (1 if clean_voice else 0)
+        args += interpreter_inputs(plan)
+        sign_chains, vlabel = interpreter_chains(plan, sign_input, vlabel, _rate(plan))
+        vchains += sign_chains
+    achains, alabel = mix_graph(plan, music_index, clean_index)
     chains = vchains + achains
     if len(outputs) == 1:
         chains.append(f"[{alabel}]{loudness_filter(first, measured)}[aout0]")
@@ -257,6 +294,11 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     for i, out in enumerate(outputs):
         args += [f"-c:a:{i}", out.audio_codec, f"-b:a:{i}", out.audio_bitrate,
                  f"-ar:a:{i}", str(out.audio_rate), f"-ac:a:{i}", str(out.audio_channels)]
+        if out.audio_codec == "aac":
+            # ffmpeg's default AAC search (twoloop) cost 2.5 CPU-s a minute per platform, a
+            # twelfth of the whole video encode; the fast search is 2-3x cheaper at 128-384k and
+            # measured no worse (SI-SDR 43-55 dB against 27-42 dB; scripts/bench_costs.py notes).
+            args += [f"-aac_coder:a:{i}", "fast"]
     # Exactly the plan's frames: -t alone is rounded to the microsecond.
     args += ["-frames:v", str(plan.frame_count), "-t", _n(plan.duration), "-f", "mp4", master_path]
     return args
@@ -284,10 +326,22 @@ def clean_frames_args(plan: Plan, picks: Sequence[tuple[Cut, float]], *, gray_si
     args: list[str] = []
     chains: list[str] = []
     for i, (cut, src_time) in enumerate(picks):
-        args += ["-ss", _n(src_time), "-t", _n(2.0 / plan.fps + 0.1), "-i", plan.source(cut.source).path]
+        src = plan.source(cut.source)
+        args += ["-ss", _n(src_time + src.video_start), "-t", _n(2.0 / plan.fps + 0.1), "-i", src.path]
         tail = f"scale={gray_size[0]}:{gray_size[1]}:flags=area,format=gray" if gray_size else "format=rgb24"
         chains.append(f"{_segment_video(plan, cut, i)};[v{i}]trim=end_frame=1,setpts=PTS-STARTPTS,{tail}[f{i}]")
     n = len(picks)
     chains.append("".join(f"[f{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0[frames]")
     args += ["-filter_complex", ";".join(chains), "-map", "[frames]", "-an", "-sn", "-fps_mode", "passthrough"]
     return args + ["-f", "rawvideo", "-pix_fmt", "gray" if gray_size else "rgb24", out]
+
+
+# --- proxy media ------------------------------------------------------------------------------
+
+def proxy_media_args(source: str, out: str, width: int, height: int, gop: int) -> list[str]:
+    """A small copy of a source for previews (what NLEs call proxy media): the displayed
+    picture scaled to ``width`` x ``height``, x264 ultrafast with a keyframe every ``gop``
+    frames and no B-frames (cheap to decode and seek), the first audio stream as AAC."""
+    return ["-i", source, "-map", "0:v:0", "-map", "0:a:0?", "-vf", f"scale={width}:{height}:flags=bilinear",
+            "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-g", str(max(1, gop)), "-bf", "0",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "160k", "-f", "mp4", out]

@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from reelkit.captions.prepare import captions_for_render
+from reelkit.errors import InputError
 from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_pipe, run_ffmpeg
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
@@ -38,7 +39,7 @@ from reelkit.plan.voice import cut_inputs, fmt_number as _n, rate_arg
 from reelkit.reframe.camera_path import crop_px
 from reelkit.render import graph
 from reelkit.render.engine import RenderOptions, RenderResult, StageCallback, stage as _stage
-from reelkit.render.ffmpeg_engine import group_outputs, measure_loudness
+from reelkit.render.ffmpeg_engine import clean_voice, group_outputs, measure_loudness
 from reelkit.render.loudness import Loudness
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,7 +66,8 @@ def caption_canvas_args(plan: Plan, ass_filter: str, out_path: str) -> list[str]
 
 
 def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Sequence[str],
-                measured: Loudness | None, options: RenderOptions = RenderOptions()) -> list[str]:
+                measured: Loudness | None, options: RenderOptions = RenderOptions(),
+                clean: str | None = None) -> list[str]:
     """One ffmpeg process: raw RGB frames on stdin + the plan's audio -> one master per group.
 
     Each master holds the shared video and one loudness-normalised audio track per output
@@ -75,8 +77,10 @@ def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Seq
     args = cut_inputs(plan, audio_only=True)
     music_index = len(plan.cuts) if plan.music else None
     args += graph.music_input(plan)
+    clean_index = len(plan.cuts) + (1 if plan.music else 0) if clean else None
+    args += graph.clean_voice_input(clean)
     # The frames come last, so the audio chains keep the input numbers graph.py gives them.
-    video_index = len(plan.cuts) + (1 if plan.music else 0)
+    video_index = len(plan.cuts) + (1 if plan.music else 0) + (1 if clean else 0)
     args += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{plan.width}x{plan.height}",
              "-framerate", rate_arg(plan), "-i", "pipe:0"]
     # Same colour handling as graph.video_graph's last step: BT.709 limited range.
@@ -85,7 +89,7 @@ def encode_args(plan: Plan, groups: Sequence[Sequence[OutputSpec]], masters: Seq
         chains = [video + "[v0]"]
     else:
         chains = [video + f",split={len(groups)}" + "".join(f"[v{g}]" for g in range(len(groups)))]
-    achains, alabel = graph.mix_graph(plan, music_index)
+    achains, alabel = graph.mix_graph(plan, music_index, clean_index)
     chains += achains
     flat = [out for group in groups for out in group]
     if len(flat) == 1:
@@ -304,6 +308,9 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
     Returns the platform files and stage timings; on any failure no output or temporary file
     is left.
     """
+    if plan.sign_language is not None:
+        raise InputError("the moviepy engine does not draw the sign-language interpreter",
+                         hint="render with --engine ffmpeg (the default)")
     result = RenderResult()
     finals = [Path(o.path) for o in plan.outputs]
     for final in finals:
@@ -315,8 +322,9 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
     opened: list[Any] = []
     try:
         t0 = time.perf_counter()
+        clean = clean_voice(plan, tmpdir)  # the same cleaned voice as the default engine's
         _stage(on_stage, "measure loudness", None)
-        measured = measure_loudness(plan)
+        measured = measure_loudness(plan, clean)
         result.timings["loudness"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -333,7 +341,7 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
         stage = f"render {names} (moviepy)"
         cb = _stage(on_stage, stage, plan.duration)
         clip = compose(plan, canvas, caption_overlays, opened)
-        pipe_frames(clip, plan, encode_args(plan, groups, masters, measured, options), stage=stage,
+        pipe_frames(clip, plan, encode_args(plan, groups, masters, measured, options, clean), stage=stage,
                     progress=cb)
         result.timings[f"encode {names}"] = time.perf_counter() - t0
 

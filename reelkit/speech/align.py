@@ -28,14 +28,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reelkit.speech import forced_align
+from reelkit.speech import forced_align, languages
 from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.types import RecognisedWord, Transcript
 from reelkit.speech.words import normalise, number_readings, script_tokens
 from reelkit.speech.onsets import analyse, onset_candidates, refine_spans_detail, snap_to_pause_onset
 from reelkit.plan.model import Word
 
-FILLERS = frozenset({"um", "uh", "er", "erm", "ah", "eh", "hmm", "mm", "mhm", "uhm", "hm"})
+FILLERS = languages.fillers()
+"""Hesitation sounds of every caption language ("um", "ehm", "äh", "euh"; per language:
+:func:`reelkit.speech.languages.fillers`)."""
 ADLIB_MIN_PROBABILITY = 0.5
 """An unscripted recognised word is captioned only when the recogniser is at least this sure."""
 SECONDS_PER_WORD = 0.12
@@ -45,20 +47,23 @@ ALWAYS_KEEP_RUN = 2
 
 
 @functools.lru_cache(maxsize=65536)
-def _forms(text: str) -> frozenset[str]:
+def _forms(text: str, language: str = "en") -> frozenset[str]:
     forms = {normalise(text)}
     if any(ch.isdigit() for ch in text):
-        forms |= number_readings(text)
+        forms |= number_readings(text) if language == "en" else {
+            normalise(p) for p in languages.number_phrases(text, language)}
+    forms |= {normalise(f) for f in languages.elided_forms(text, language)}
     return frozenset(f for f in forms if f)
 
 
 @functools.lru_cache(maxsize=65536)
-def similarity(a: str, b: str, at_least: float = 0.0) -> float:
-    """0..1 likeness of two texts after normalising (numbers compared by their readings).
+def similarity(a: str, b: str, at_least: float = 0.0, language: str = "en") -> float:
+    """0..1 likeness of two texts after normalising (numbers compared by their readings in
+    ``language``, elided articles also compared without: "l'écluse" ~ "écluse").
 
     With ``at_least``, pairs that cannot reach it are answered 0 from cheap upper bounds.
     """
-    fa, fb = _forms(a), _forms(b)
+    fa, fb = _forms(a, language), _forms(b, language)
     if not fa or not fb:
         return 0.0
     if fa & fb:
@@ -95,7 +100,7 @@ class Pair:
     similarity: float
 
 
-def align_tokens(script: Sequence[str], heard: Sequence[str]) -> list[Pair]:
+def align_tokens(script: Sequence[str], heard: Sequence[str], language: str = "en") -> list[Pair]:
     """Edit-distance alignment of script tokens to recognised tokens.
 
     Steps: 1:1 (match or substitution, cost by dissimilarity), 1:k and k:1 joins (k <= 3, or
@@ -113,7 +118,7 @@ def align_tokens(script: Sequence[str], heard: Sequence[str]) -> list[Pair]:
     for block in matcher.get_matching_blocks():
         if block.size < 2 and block.size != 0:
             continue
-        for p in _align_dp(script[i:block.a], heard[j:block.b]):
+        for p in _align_dp(script[i:block.a], heard[j:block.b], language):
             pairs.append(Pair(p.s0 + i, p.s1 + i, p.r0 + j, p.r1 + j, p.similarity))
         for k in range(block.size):
             pairs.append(Pair(block.a + k, block.a + k + 1, block.b + k, block.b + k + 1, 1.0))
@@ -126,7 +131,7 @@ MAX_DP_CELLS = 40_000
 word: their script words count as unheard and their heard words as unscripted."""
 
 
-def _align_dp(script: Sequence[str], heard: Sequence[str]) -> list[Pair]:
+def _align_dp(script: Sequence[str], heard: Sequence[str], language: str = "en") -> list[Pair]:
     n, m = len(script), len(heard)
     if n * m > MAX_DP_CELLS:
         return ([Pair(i, i + 1, 0, 0, 0.0) for i in range(n)]
@@ -137,7 +142,7 @@ def _align_dp(script: Sequence[str], heard: Sequence[str]) -> list[Pair]:
     cost[0, 0] = 0.0
 
     def sim(s0: int, s1: int, r0: int, r1: int, at_least: float = 0.0) -> float:
-        return similarity("".join(script[s0:s1]), "".join(heard[r0:r1]), at_least)
+        return similarity("".join(script[s0:s1]), "".join(heard[r0:r1]), at_least, language)
 
     for i in range(n + 1):
         for j in range(m + 1):
@@ -239,13 +244,15 @@ def _clean_context(pairs: Sequence[Pair], index: int, heard: Sequence[Recognised
 
 
 def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np.ndarray,
-                       sr: int, activity_seconds) -> list[_Timed]:
+                       sr: int, activity_seconds, language: str = "en") -> list[_Timed]:
     tokens = script_tokens(script)
     if not heard:
         return []
-    pairs = align_tokens(tokens, [w.text for w in heard])
+    pairs = align_tokens(tokens, [w.text for w in heard], language)
     # First pass: matched pairs get times; unmatched script runs are collected.
     items: list[_Timed | list[str]] = []
+    runs: list[tuple[int, int]] = []  # token range of each unmatched run, in order
+    starts = _line_starts(script)
     for n_pair, p in enumerate(pairs):
         if p.s1 > p.s0 and p.r1 > p.r0:
             start, end = heard[p.r0].start, heard[p.r1 - 1].end
@@ -257,25 +264,32 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
         elif p.s1 > p.s0:  # script words not heard
             if items and isinstance(items[-1], list):
                 items[-1].extend(tokens[p.s0:p.s1])
+                runs[-1] = (runs[-1][0], p.s1)
             else:
                 items.append(list(tokens[p.s0:p.s1]))
+                runs.append((p.s0, p.s1))
         else:  # heard words not in the script
             w = heard[p.r0]
             if _is_adlib(w) and _clean_context(pairs, n_pair, heard):
                 items.append(_Timed(w.text.strip(), w.start, w.end, 0.8, adlib=True))
     duration = len(samples) / sr
     out: list[_Timed] = []
+    run_no = -1
     for idx, item in enumerate(items):
         if isinstance(item, _Timed):
             out.append(item)
             continue
+        run_no += 1
+        # Only whole script lines may be left out (a line cut in the edit); words of a line
+        # that was heard are always captioned (forced alignment then places them).
+        whole = runs[run_no][0] in starts and runs[run_no][1] in starts
         prev = out[-1] if out else None
         nxt = next((x for x in items[idx + 1:] if isinstance(x, _Timed)), None)
         k = len(item)
         if prev is not None and nxt is not None:
             a, b = prev.end, nxt.start
             spoken = activity_seconds(a, b)
-            if k > ALWAYS_KEEP_RUN and spoken < k * SECONDS_PER_WORD:
+            if whole and k > ALWAYS_KEEP_RUN and spoken < k * SECONDS_PER_WORD:
                 continue  # a script line that was not spoken
             if b - a < k * SECONDS_PER_WORD:
                 # The recogniser absorbed these words into its neighbours: take a share of them.
@@ -286,13 +300,26 @@ def _timed_from_script(script: str, heard: Sequence[RecognisedWord], samples: np
             out.extend(split_span(item, a, b, 0.3))
         elif nxt is not None:  # before the first heard word
             a, b = max(0.0, nxt.start - k * 0.4), nxt.start
-            if activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
+            if not whole or activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
                 out.extend(split_span(item, a, b, 0.3))
         elif prev is not None:  # after the last heard word
             a, b = prev.end, min(duration, prev.end + k * 0.4)
-            if activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
+            if not whole or activity_seconds(a, b) >= min(k, 3) * SECONDS_PER_WORD:
                 out.extend(split_span(item, a, b, 0.3))
     return out
+
+
+def _line_starts(script: str) -> set[int]:
+    """Token indices where a script line (a text line or a sentence) starts, and the end."""
+    starts = {0}
+    k = 0
+    for raw in script.splitlines():
+        for part in re.split(r"(?<=[.!?])\s+(?=\S)", raw.strip()):
+            n = len(script_tokens(part))
+            if n:
+                k += n
+                starts.add(k)
+    return starts
 
 
 def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = SAMPLE_RATE,
@@ -320,7 +347,8 @@ def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = SAMPLE_
     activity = analyse(samples, sr)
     estimated = False
     if script is not None and script.strip():
-        timed = _timed_from_script(script, heard, samples, sr, activity.active_seconds)
+        timed = _timed_from_script(script, heard, samples, sr, activity.active_seconds,
+                                   transcript.language)
         if not timed:
             # The recogniser returned (almost) nothing although there is a script: never let
             # the captions vanish silently; time the script from the speech itself.
@@ -335,7 +363,8 @@ def caption_words(transcript: Transcript, samples: np.ndarray, sr: int = SAMPLE_
                                          confidence=[t.confidence for t in timed], activity=activity)
     methods = ["estimate" if estimated else "onset" if real else "whisper" for real in snapped]
     if script is not None and script.strip() and forced_align.available(transcript.language):
-        spans, methods, keep = _apply_forced(timed, spans, methods, samples, sr, activity)
+        spans, methods, keep = _apply_forced(timed, spans, methods, samples, sr, activity,
+                                             transcript.language)
     else:
         # No acoustic check available: an ad-lib needs at least an onset of its own.
         keep = [not t.adlib or m == "onset" for t, m in zip(timed, methods)]
@@ -367,11 +396,12 @@ SNAP_REACH = 0.25
 
 
 def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], methods: list[str],
-                  samples: np.ndarray, sr: int, activity) -> tuple[list[tuple[float, float]], list[str], list[bool]]:  # type: ignore[no-untyped-def]
+                  samples: np.ndarray, sr: int, activity,  # type: ignore[no-untyped-def]
+                  language: str = "en") -> tuple[list[tuple[float, float]], list[str], list[bool]]:
     """Replace refined spans by forced-alignment ones where the decoder placed the word."""
     results = forced_align.force_align([t.text for t in timed], spans, samples, sr,
                                        optional=[t.adlib for t in timed],
-                                       trust=[t.confidence for t in timed])
+                                       trust=[t.confidence for t in timed], language=language)
     candidates = onset_candidates(activity)
     new_spans = list(spans)
     new_methods = list(methods)
@@ -410,6 +440,101 @@ def _apply_forced(timed: Sequence[_Timed], spans: list[tuple[float, float]], met
     return new_spans, new_methods, keep
 
 
+def time_known_words(texts: Sequence[str], guides: Sequence[tuple[float, float]], samples: np.ndarray,
+                     sr: int = 16000, language: str = "en") -> tuple[Word, ...]:
+    """Words known to be spoken, in order (a script cut's kept words), timed on ``samples``.
+
+    The same timing chain as :func:`caption_words` (forced alignment of the words, starts
+    moved onto a clear pause's onset), but no word is ever dropped: ``guides`` (rough times,
+    from the cut decision) only cut the audio into regions. A word the aligner cannot place
+    gets a time interpolated between its placed neighbours and ``timing`` ``interpolated``.
+    """
+    from reelkit.speech import forced_align
+
+    n = len(texts)
+    if n == 0:
+        return ()
+    activity = analyse(samples, sr)
+    timed = [_Timed(t, float(a), float(b), 0.5) for t, (a, b) in zip(texts, guides)]
+    spans = [(float(a), float(b)) for a, b in guides]
+    methods = ["interpolated"] * n
+    if forced_align.available(language):
+        spans, methods, _ = _apply_forced(timed, spans, methods, samples, sr, activity, language)
+        spans = [_after_pause(a, b, activity) for a, b in spans]
+    else:
+        spans, snapped = refine_spans_detail(spans, samples, sr, confidence=[0.5] * n, activity=activity)
+        methods = ["onset" if real else "interpolated" for real in snapped]
+    spans = interpolate_unplaced(spans, [m != "interpolated" for m in methods], len(samples) / sr)
+    return tuple(Word(t, round(s, 3), round(e, 3), m) for t, (s, e), m in zip(texts, spans, methods))
+
+
+PAUSE_IN_WORD = 0.15
+"""A silence (s) this long inside a word's forced span, in its first half, is a pause before it."""
+
+
+def _after_pause(start: float, end: float, activity) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """A forced span that begins on the tail of the previous sound and runs over a pause (the
+    decoder stretched the word over the silence a cut left) starts where its own sound does."""
+    islands = [(a, b) for a, b in activity.islands() if b > start and a < end]
+    for (a0, b0), (a1, b1) in zip(islands, islands[1:]):
+        if a1 - b0 >= PAUSE_IN_WORD and b0 < start + 0.5 * (end - start) and a1 < end - 0.03:
+            return round(float(a1), 3), end
+    return start, end
+
+
+MIN_WORD = 0.08
+"""Least time (s) an interpolated word is given when its placed neighbours leave room."""
+
+
+def interpolate_unplaced(spans: Sequence[tuple[float, float]], placed: Sequence[bool],
+                         duration: float) -> list[tuple[float, float]]:
+    """Spans of unplaced words shared out between their placed neighbours (by word length,
+    from the guides' order), so times stay in order and never overlap a placed word. With no
+    placed word at all the guides are kept (in order)."""
+    out = [(float(a), float(b)) for a, b in spans]
+    n = len(out)
+    if not any(placed):
+        for i in range(1, n):  # guides in order, no overlap
+            a, b = out[i]
+            a = max(a, out[i - 1][0] + 0.01)
+            out[i - 1] = (out[i - 1][0], min(out[i - 1][1], a))
+            out[i] = (a, max(b, a + 0.01))
+        return out
+    i = 0
+    while i < n:
+        if placed[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and not placed[j]:
+            j += 1
+        k = j - i
+        guide_len = sum(max(MIN_WORD, out[q][1] - out[q][0]) for q in range(i, j))
+        lo = out[i - 1][1] if i > 0 else max(0.0, (out[j][0] if j < n else duration) - guide_len)
+        hi = out[j][0] if j < n else min(duration, lo + guide_len)
+        if hi - lo < MIN_WORD * k:
+            # No room between the neighbours: take a share of them, as the recogniser's words do.
+            if i > 0:
+                ps, pe = out[i - 1]
+                lo = min(lo, ps + 0.6 * (pe - ps))
+                out[i - 1] = (ps, lo)
+            if j < n:
+                ns, ne = out[j]
+                hi = max(hi, ns + 0.4 * (ne - ns))
+                out[j] = (hi, ne)
+            if hi - lo < 0.01 * k:
+                hi = lo + 0.01 * k
+        for q, (a, b) in zip(range(i, j), _shares(lo, hi, k)):
+            out[q] = (a, b)
+        i = j
+    return out
+
+
+def _shares(lo: float, hi: float, k: int) -> list[tuple[float, float]]:
+    step = (hi - lo) / k
+    return [(round(lo + q * step, 3), round(lo + (q + 1) * step, 3)) for q in range(k)]
+
+
 # --- prompt -------------------------------------------------------------------------------------
 
 @functools.cache
@@ -444,14 +569,16 @@ def _is_rare(word: str) -> bool:
 MAX_PROMPT_WORDS = 40
 
 
-def script_prompt(script: str) -> str:
+def script_prompt(script: str, language: str = "en") -> str:
     """Rare words of ``script`` (names, numbers, uncommon words) for Whisper's initial prompt.
 
     Names are capitalised words that do not start a sentence; uncommon words are those the
     model's vocabulary splits into pieces. Returned in script order, without duplicates, as
     ``"Glossary: quay, Okafor, 2026."`` ("" when there are none). Measured on tiny.en: a bare
     comma list makes Whisper imitate it (Title Case, commas) and shifts its word times by a
-    word; the "Glossary:" sentence lowered WER without hurting the times.
+    word; the "Glossary:" sentence lowered WER without hurting the times. In other languages
+    the (English) vocabulary test would pick nearly every word, and a prompt listing the whole
+    script makes Whisper base write a comma list: only names and numbers go in.
     """
     picked: list[str] = []
     seen: set[str] = set()
@@ -461,7 +588,8 @@ def script_prompt(script: str) -> str:
         if core and (core.lower() not in seen):
             has_digit = any(ch.isdigit() for ch in core)
             is_name = core[:1].isupper() and not sentence_start and core != "I"
-            if has_digit or is_name or (core.isalpha() and len(core) > 3 and _is_rare(core)):
+            rare = language == "en" and core.isalpha() and len(core) > 3 and _is_rare(core)
+            if has_digit or is_name or rare:
                 picked.append(core)
                 seen.add(core.lower())
         sentence_start = bool(re.search(r"[.!?:][\"')\]]*$", tok))

@@ -37,7 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reelkit.speech import phonemes
 from reelkit.speech.audio import SAMPLE_RATE
+from reelkit.speech.sentences import sentence_guides
 from reelkit.speech.words import number_phrases
 
 FRAME = 0.01
@@ -49,7 +51,10 @@ MAX_SHIFT = 2.0
 Generous: the recogniser's own times are sometimes a second off (a misheard word stretched
 over its neighbour), and a region that aligned as a whole is self-consistent."""
 LANGUAGES = frozenset({"en"})
-"""Languages the bundled acoustic model covers; others keep the recogniser/onset path."""
+"""Languages the bundled acoustic model and dictionary cover directly."""
+MAPPED_LANGUAGES = frozenset(phonemes.ESPEAK_VOICES)
+"""Languages aligned with the English model over espeak-ng's phones mapped to English ones
+(:mod:`reelkit.speech.phonemes`), when espeak-ng is installed."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class Forced:
 
 def available(language: str) -> bool:
     """True when forced alignment can run for ``language`` (the model and library are present)."""
+    if language in MAPPED_LANGUAGES:
+        return phonemes.available() and _aligner() is not None
     return language in LANGUAGES and _aligner() is not None
 
 
@@ -193,12 +200,16 @@ class _Aligner:
         except (RuntimeError, UnicodeError):
             return None
 
-    def entry(self, token: str) -> tuple[str, str] | None:
-        """The dictionary name to put in a grammar for ``token``, and how it is pronounced."""
-        core = _clean(re.sub(r"^[^\w£$€]+|[^\w%']+$", "", token))
-        if core and re.fullmatch(r"[a-z']+", core) and self.lookup(core):
-            return core, "dictionary"
-        alternates, how = pronunciations(token, self.lookup)
+    def entry(self, token: str, phones: str | None = None) -> tuple[str, str] | None:
+        """The dictionary name to put in a grammar for ``token``, and how it is pronounced;
+        ``phones`` (ARPABET) are given for a word of another language (``espeak`` then)."""
+        if phones is not None:
+            alternates, how = ([phones] if phones else []), "espeak"
+        else:
+            core = _clean(re.sub(r"^[^\w£$€]+|[^\w%']+$", "", token))
+            if core and re.fullmatch(r"[a-z']+", core) and self.lookup(core):
+                return core, "dictionary"
+            alternates, how = pronunciations(token, self.lookup)
         if not alternates:
             return None
         key = tuple(alternates)
@@ -251,6 +262,24 @@ class _Aligner:
         return out
 
 
+    def decode(self, grammar: str, pcm: bytes) -> list[tuple[str, int, int]] | None:
+        """Segments (word, first frame, last frame) of the best path through ``grammar``."""
+        self._grammars += 1
+        search = f"rk{self._grammars % 2}"
+        d = self.decoder
+        try:
+            d.add_jsgf_string(search, grammar)
+            d.activate_search(search)
+            d.start_utt()
+            d.process_raw(pcm, full_utt=True)
+            d.end_utt()
+        except RuntimeError:
+            return None
+        if d.hyp() is None:
+            return None
+        return [(s.word, s.start_frame, s.end_frame) for s in d.seg()]
+
+
 def _is_filler(word: str) -> bool:
     return word.startswith(("<", "[", "+"))
 
@@ -272,7 +301,7 @@ def _aligner() -> _Aligner | None:
 
 def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], samples: np.ndarray,
                 sr: int = SAMPLE_RATE, *, optional: Sequence[bool] | None = None,
-                trust: Sequence[float] | None = None) -> list[Forced | None]:
+                trust: Sequence[float] | None = None, language: str = "en") -> list[Forced | None]:
     """Place each word of ``texts`` on ``samples`` by forced alignment.
 
     ``guides`` are rough (start, end) times per word, in order (recogniser times, refined);
@@ -280,7 +309,8 @@ def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], sam
     (an unscripted word): when the decoder leaves one out, :func:`left_out` is true of its
     result. ``trust`` (0..1 per word) says how sure the guide is; a forced start more than
     :data:`MAX_SHIFT` (widened for unsure guides) from a sure guide is distrusted. Returns one
-    :class:`Forced` or None ("keep the guide") per word.
+    :class:`Forced` or None ("keep the guide") per word. ``language`` other than English:
+    pronunciations from espeak-ng mapped to English phones (:data:`MAPPED_LANGUAGES`).
     """
     n = len(texts)
     out: list[Forced | None] = [None] * n
@@ -290,43 +320,91 @@ def force_align(texts: Sequence[str], guides: Sequence[tuple[float, float]], sam
     opt = list(optional) if optional is not None else [False] * n
     sure = list(trust) if trust is not None else [1.0] * n
     duration = samples.size / sr
-    from reelkit.speech import pcm
-
-    # One region is at most one audio window, so a file-backed track is never read in bigger
-    # pieces than the recogniser reads it.
-    max_region = min(MAX_REGION, pcm.CHUNK_SECONDS)
+    mapped = language in MAPPED_LANGUAGES
     with aligner.lock:
-        entries = [aligner.entry(t) for t in texts]
-        pending = [(0, n, 0.0, duration)]
-        while pending:
-            a, b, t0, t1 = pending.pop()
-            idx = [i for i in range(a, b) if entries[i] is not None]
-            if not idx:
-                continue
-            if t1 - t0 > max_region or (result := aligner.align(
-                    [entries[i][0] for i in idx], [opt[i] for i in idx],  # type: ignore[index]
-                    _pcm16(samples, int(t0 * sr), int(t1 * sr)))) is None:
-                # Too long for one search, or no path: split at the widest pause between words
-                # and try the halves (down to a few words).
-                cut = _split_point(guides, a, b) if b - a >= 2 * MIN_REGION_WORDS else None
-                if cut is not None:
-                    k, t = cut
-                    pending += [(a, k, t0, t), (k, b, t, t1)]
-                continue
-            for i, span in zip(idx, result):
-                if span is None:
-                    out[i] = _LEFT_OUT
-                    continue
-                start = max(0.0, t0 + span[0] - START_BIAS)
-                end = min(duration, t0 + span[1])
-                limit = MAX_SHIFT + (1.0 - sure[i]) * 2.0
-                if abs(start - guides[i][0]) > limit:
-                    continue
-                out[i] = Forced(round(start, 3), round(max(end, start + FRAME), 3),
-                                entries[i][1])  # type: ignore[index]
+        if mapped:
+            spoken = phonemes.arpabet(texts, language)
+            entries = [aligner.entry(t, p) for t, p in zip(texts, spoken)]
+        else:
+            entries = [aligner.entry(t) for t in texts]
+        spans = _align_regions(aligner, entries, opt, guides, samples, sr, lenient=False)
+        if mapped:
+            # The recogniser's times are poor in these languages (Whisper base on espeak Dutch
+            # is seconds off), so its guides may cut the audio inside words and its starts
+            # reject good forced ones: the sentences' pauses in the audio give better guides,
+            # and a word whose mapped phones fit badly is passed over rather than losing its
+            # sentence. Kept when it places at least as many words.
+            better = sentence_guides(texts, samples, sr)
+            if better is not None:
+                again = _align_regions(aligner, entries, opt, better, samples, sr, lenient=True)
+                if sum(sp is not None for sp in again) >= sum(sp is not None for sp in spans):
+                    spans, guides = again, [g if sp is None else better[i]
+                                            for i, (g, sp) in enumerate(zip(guides, again))]
+    for i, span in enumerate(spans):
+        if span is None:
+            continue
+        if span is _LEFT_SPAN:
+            out[i] = _LEFT_OUT if opt[i] else None
+            continue
+        start, end = span
+        limit = MAX_SHIFT + (1.0 - sure[i]) * 2.0
+        if abs(start - guides[i][0]) > limit:
+            continue
+        out[i] = Forced(round(start, 3), round(max(end, start + FRAME), 3),
+                        entries[i][1])  # type: ignore[index]
     return out
 
 
+_LEFT_SPAN = (-1.0, -1.0)
+
+
+def _align_regions(aligner: _Aligner, entries: Sequence[tuple[str, str] | None], opt: Sequence[bool],
+                   guides: Sequence[tuple[float, float]], samples: np.ndarray, sr: int,
+                   lenient: bool) -> list[tuple[float, float] | None]:
+    """(start, end) per word from the decoder (:data:`_LEFT_SPAN` for a word it passed over,
+    None where it gave nothing): the whole audio first, then halves split at the widest
+    pause between guides. ``lenient``: a region with no strict path is tried again with every
+    word optional, unless a pause splits it."""
+    from reelkit.speech import pcm
+
+    n = len(entries)
+    duration = samples.size / sr
+    spans: list[tuple[float, float] | None] = [None] * n
+    # One region is at most one audio window, so a file-backed track is never read in bigger
+    # pieces than the recogniser reads it.
+    max_region = min(MAX_REGION, pcm.CHUNK_SECONDS)
+    pending = [(0, n, 0.0, duration, False)]
+    while pending:
+        a, b, t0, t1, loose = pending.pop()
+        idx = [i for i in range(a, b) if entries[i] is not None]
+        if not idx:
+            continue
+        if t1 - t0 > max_region or (result := aligner.align(
+                [entries[i][0] for i in idx], [loose or opt[i] for i in idx],  # type: ignore[index]
+                _pcm16(samples, int(t0 * sr), int(t1 * sr)))) is None:
+            # Too long for one search, or no path: split at the widest pause between words
+            # and try the halves (down to a few words).
+            cut = _split_point(guides, a, b) if b - a >= 2 * MIN_REGION_WORDS else None
+            paused = cut is not None and guides[cut[0]][0] - guides[cut[0] - 1][1] >= LENIENT_PAUSE
+            if lenient and not loose and not paused and t1 - t0 <= LENIENT_REGION:
+                pending.append((a, b, t0, t1, True))
+                continue
+            if cut is not None:
+                k, t = cut
+                pending += [(a, k, t0, t, loose), (k, b, t, t1, loose)]
+            continue
+        for i, span in zip(idx, result):
+            if span is None:
+                spans[i] = _LEFT_SPAN
+            else:
+                spans[i] = (max(0.0, t0 + span[0] - START_BIAS), min(duration, t0 + span[1]))
+    return spans
+
+
+LENIENT_PAUSE = 0.15
+"""A guide gap (s) this wide is a pause to split at before a lenient search is tried."""
+LENIENT_REGION = 8.0
+"""Longest region (s) searched with every word optional (that search is slow on long audio)."""
 def _pcm16(samples: np.ndarray, lo: int, hi: int) -> bytes:
     """Samples lo..hi as 16-bit PCM for the decoder, read for this region only (``samples`` may
     be a file-backed :class:`~reelkit.speech.pcm.PcmFile`).
@@ -363,3 +441,72 @@ _LEFT_OUT = Forced(-1.0, -1.0, "left out")
 def left_out(result: Forced | None) -> bool:
     """True for an optional word the decoder found no sound for."""
     return result is _LEFT_OUT
+
+
+# --- aligning one take of a script line (the script cut) --------------------------------------
+
+HESITATIONS = ("uh", "um", "ah", "er", "hmm", "mm")
+"""Hesitation words the take grammar lets the speaker say between any two words (English;
+dictionary words of the bundled model)."""
+MIN_HESITATION = 0.12
+"""A hesitation shorter than this (s) is not one (real "uh"s last 0.15 s and more)."""
+MAX_RESTART_WORDS = 6
+"""A false start of the line ("Amongst her... Amongst her friends") up to this many words."""
+
+
+@dataclass(frozen=True)
+class TakeAlignment:
+    """A take of a script line placed on the audio: each line word's (start, end), and what
+    else the speaker said there (``false_start`` and ``filler`` stretches), clip seconds."""
+
+    words: tuple[tuple[float, float], ...]
+    removed: tuple[tuple[str, float, float], ...]
+
+
+def align_take(texts: Sequence[str], samples: np.ndarray, t0: float, t1: float,
+               sr: int = SAMPLE_RATE, slots: Sequence[int] | None = None) -> TakeAlignment | None:
+    """Place one reading of the line ``texts`` on ``samples[t0:t1]`` (seconds).
+
+    The grammar lets the line be preceded by a restart of its first words and lets a
+    hesitation ("uh", "um") sit before word ``i`` for each ``i`` in ``slots`` (every word when
+    None; the caller gives the places the recogniser or the voice map heard something
+    between words, as a hesitation anywhere lets the decoder explain a pause or a short word
+    as one), so a complete take with a filler or a
+    restart inside is placed word by word and the filler or restart is found, not captioned.
+    None when the decoder is missing or no path fits (the caller keeps its own estimate).
+    """
+    aligner = _aligner()
+    if aligner is None or sr != SAMPLE_RATE or not texts or t1 - t0 < 0.1:
+        return None
+    with aligner.lock:
+        entries = [aligner.entry(t) for t in texts]
+        if any(e is None for e in entries):
+            return None
+        names = [e[0] for e in entries]  # type: ignore[index]
+        hes = [h for h in HESITATIONS if aligner.lookup(h)]
+        fill = f" [ <h> ]" if hes else ""
+        prefixes = [" ".join(names[:k]) for k in range(1, min(MAX_RESTART_WORDS, len(names) - 1) + 1)]
+        restart = f"[ ( {' | '.join(prefixes)} ){fill} ] " if prefixes else ""
+        body = "".join((fill if i and (slots is None or i in slots) else "") + f" {n}" for i, n in enumerate(names))
+        grammar = ("#JSGF V1.0;\ngrammar rk;\n" + (f"<h> = {' | '.join(hes)} ;\n" if hes else "")
+                   + f"public <s> = {restart}{body} ;\n")
+        lo, hi = int(t0 * sr), int(t1 * sr)
+        segs = aligner.decode(grammar, _pcm16(samples, lo, hi))
+    if segs is None:
+        return None
+    spoken = [(_base(w), f0, f1) for w, f0, f1 in segs if not _is_filler(w)]
+    content = [x for x in spoken if x[0] not in HESITATIONS]
+    if len(content) < len(names) or [x[0] for x in content[-len(names):]] != names:
+        return None
+    line = content[-len(names):]
+    first_frame = line[0][1]
+    removed: list[tuple[str, float, float]] = []
+    for w, f0, f1 in spoken:
+        kind = "filler" if w in HESITATIONS else "false_start" if f1 < first_frame else ""
+        if kind == "filler" and (f1 + 1 - f0) * FRAME < MIN_HESITATION:
+            continue  # a few frames between two words: a transition, not a hesitation
+        if kind:
+            removed.append((kind, round(float(t0 + f0 * FRAME - START_BIAS), 3), round(float(t0 + (f1 + 1) * FRAME), 3)))
+    words = tuple((round(float(t0 + max(0.0, f0 * FRAME - START_BIAS)), 3), round(float(t0 + (f1 + 1) * FRAME), 3))
+                  for _, f0, f1 in line)
+    return TakeAlignment(words=words, removed=tuple(removed))

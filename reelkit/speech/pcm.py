@@ -23,6 +23,7 @@ from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Plan
 from reelkit.plan.voice import voice_pcm_args
 from reelkit.speech.audio import SAMPLE_RATE, audio_args
+from reelkit.speech.channels import mono_filter, voice_choice
 
 CHUNK_SECONDS = 120.0
 """Longest window any stage reads at once (7.7 MB of samples). Whisper decodes 30 s at a time
@@ -94,9 +95,13 @@ def decode_voice_file(plan: Plan, path: Path, sample_rate: int = SAMPLE_RATE) ->
 
 
 def decode_audio_file(media: str | Path, path: Path, start: float = 0.0, end: float | None = None,
-                      sample_rate: int = SAMPLE_RATE) -> PcmFile:
+                      sample_rate: int = SAMPLE_RATE, channels: str | None = None) -> PcmFile:
     """Decode ``[start, end)`` seconds of the first audio stream of ``media`` to ``path`` (raw
     f32le mono at ``sample_rate``) and open it; ffmpeg runs watched (:func:`run_ffmpeg`).
+
+    The voice is taken from the channels by ``channels`` (a :mod:`reelkit.speech.channels`
+    choice; None: analysed as the plan analyses it, so a one-channel or inverted dual-mono
+    voice is heard).
 
     Raises :class:`MediaError` naming the file when it is missing, unreadable, or has no
     audio stream.
@@ -106,8 +111,13 @@ def decode_audio_file(media: str | Path, path: Path, start: float = 0.0, end: fl
         raise MediaError("file not found", path=str(src), hint="check the path")
     if end is not None and end < start:
         raise ValueError(f"end ({end}) is before start ({start})")
+    if channels is None:
+        try:
+            channels = voice_choice(src)
+        except (MediaError, RenderError):  # unreadable: the decode below says so, in its own words
+            channels = "stereo"
     try:
-        run_ffmpeg(audio_args(src, path, start, end, sample_rate), stage="decode audio")
+        run_ffmpeg(audio_args(src, path, start, end, sample_rate, mono_filter(channels)), stage="decode audio")
     except RenderError as exc:
         err = exc.stderr_tail
         if "matches no streams" in err or "does not contain any stream" in err:
@@ -119,11 +129,11 @@ def decode_audio_file(media: str | Path, path: Path, start: float = 0.0, end: fl
 
 
 def load_audio(media: str | Path, start: float = 0.0, end: float | None = None,
-               sr: int = SAMPLE_RATE) -> np.ndarray:
+               sr: int = SAMPLE_RATE, channels: str | None = None) -> np.ndarray:
     """:func:`decode_audio_file` read whole into memory: mono float32 samples (-1..1) at ``sr``.
 
     For clips and windows of known, short length; long inputs stay on disk as a PcmFile.
     """
     with tempfile.TemporaryDirectory(prefix="reelkit-audio-") as tmp:
-        pcm = decode_audio_file(media, Path(tmp) / "audio.f32", start, end, sr)
+        pcm = decode_audio_file(media, Path(tmp) / "audio.f32", start, end, sr, channels)
         return np.fromfile(pcm.path, dtype="<f4").astype(np.float32, copy=False)

@@ -27,7 +27,7 @@ def script_tokens(script: str) -> list[str]:
 @functools.lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Lower case, accents folded, everything but letters and digits removed."""
-    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
     return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
 
 

@@ -1,6 +1,6 @@
 """On-disk cache of face analyses (detections and shot changes), like the transcript cache.
 
-Keyed on the decoded analysis frames (their sha256), the detection settings, the source
+Keyed on the source span analysed (faces.input_fingerprint: file identity, first and last MiB), the detection settings, the source
 size and :data:`reelkit.vision.analysis.DETECT_VERSION`, so a re-plan of an unchanged clip skips
 detection, and a changed clip, setting or detector does not reuse a stale entry. JSON, not
 pickle; written atomically under a unique temporary name; a damaged entry is a miss.

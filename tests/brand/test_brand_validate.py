@@ -131,3 +131,31 @@ def test_cli_validate(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and len(bad.output.splitlines()) == 1 and "colours.accent" in bad.output
     unknown = runner.invoke(group, ["brand", "validate", "civic", "--platform", "myspace"])
     assert unknown.exit_code == 1 and "unknown platform" in unknown.output
+
+
+def test_fonts_freetype_cannot_load_are_refused_by_validate_and_render(tmp_path: Path, landscape_clip: Path) -> None:
+    import os
+    import shutil
+
+    from reelkit.cli.main import main
+
+    # A copy of the shipped preset whose font files are random bytes under the same names:
+    # Pillow's truetype() would quietly load the system's DejaVuSans.ttf instead.
+    preset = Path(shutil.copytree(REPO_BRAND / "default", tmp_path / "broken"))
+    fonts = sorted((preset / "fonts").glob("*.ttf"))
+    assert fonts
+    for font in fonts:
+        font.write_bytes(os.urandom(font.stat().st_size))
+    problems = validate_brand(preset / "brand.yaml")
+    assert problems and all("font does not load" in p for p in problems)
+    caption = next(p for p in problems if "fonts.caption" in p)
+    assert caption.startswith(f"{preset / 'brand.yaml'}:") and "DejaVuSans-Bold.ttf" in caption
+    result = CliRunner().invoke(main, ["brand", "validate", str(preset / "brand.yaml")])
+    assert result.exit_code != 0 and "fonts.caption: font does not load" in result.output
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["render", str(landscape_clip), "--brand", str(preset / "brand.yaml"),
+                                       "--out", str(out), "--quiet"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    line = result.output.strip().splitlines()[-1]
+    assert str(preset / "brand.yaml") in line and "fonts." in line and ".ttf" in line and "does not load" in line
+    assert not out.exists() or not any(out.rglob("*.mp4"))

@@ -114,3 +114,44 @@ def test_render_writes_translated_sidecars_and_burns_dutch(tmp_path: Path, speec
 
     assert got.sum() > 500
     assert iou(got, nl) > 0.5 and iou(got, nl) > 2 * iou(got, en), (iou(got, nl), iou(got, en))
+
+
+GERMAN = ["Die Stadt sperrt die Brücke am Montag.", "Die Arbeiten dauern drei Wochen."]
+FRENCH = ["La ville ferme le pont lundi.", "Les travaux durent trois semaines."]
+
+
+@pytest.mark.slow
+def test_german_outline_with_french_translation(tmp_path: Path) -> None:
+    """Issue 18: any language to any other: German speech, French sidecars in its lines' spans."""
+    from espeak_events import have_libespeak, speak_connected_sentences
+    from media import talking_clip
+    from speech import SR, write_wav
+
+    if not have_libespeak():
+        pytest.skip("libespeak-ng is not available")
+    samples, _ = speak_connected_sentences(GERMAN, voice="de", gap=0.5)
+    wav = write_wav(tmp_path / "de.wav", samples, SR)
+    clip = talking_clip(tmp_path / "de.mp4", wav, size="320x180", fps=25, duration=samples.size / SR, crf=34)
+    (tmp_path / "narration.fr.txt").write_text("\n".join(FRENCH) + "\n", encoding="utf-8")
+    data = {"title": "Brücke", "platforms": ["tiktok"], "language": "de", "script": "\n".join(GERMAN) + "\n",
+            "translations": {"fr": "narration.fr.txt"}, "segments": [{"clip": str(clip), "reframe": "crop"}]}
+    outline = tmp_path / "outline.yaml"
+    outline.write_text(json.dumps(data), encoding="utf-8")
+    result = CliRunner().invoke(main, ["render", str(outline), "--out", str(tmp_path / "out"), "--quiet",
+                                       "--preset", "ultrafast"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    folder = tmp_path / "out" / "brucke"
+    if not folder.is_dir():
+        folder = next(p for p in (tmp_path / "out").iterdir() if p.is_dir())
+    plan = read_plan_file(folder / "plan.json")[0]
+    assert plan.language == "de" and plan.caption_rules.language == "de"
+    assert " ".join(w.text for w in plan.words) == " ".join(GERMAN)
+    spans = line_spans("\n".join(GERMAN), plan.words)
+    srt = pysrt.open(str(next(folder.glob("*.fr.srt"))), encoding="utf-8")
+    vtt = webvtt.read(str(next(folder.glob("*.fr.vtt"))))
+    assert " ".join(c.text.replace("\n", " ") for c in srt) == " ".join(FRENCH)
+    assert " ".join(c.text.replace("\n", " ") for c in vtt) == " ".join(FRENCH)
+    for cue in srt:
+        start, end = cue.start.ordinal / 1000, cue.end.ordinal / 1000
+        assert any(a - 0.002 <= start < end <= b + 0.002 for a, b in spans), (cue.text, spans)
+    assert any(c.start.ordinal / 1000 >= spans[1][0] - 0.002 for c in srt)  # the second line's cues

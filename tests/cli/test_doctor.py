@@ -16,7 +16,8 @@ def test_doctor_all_green_here() -> None:
     lines = result.stdout.strip().splitlines()
     items = {line.split(":")[0][9:] for line in lines[:-1]}
     assert {"ffmpeg", "speech model (faster-whisper)", "speech model (openai-whisper)", "brand 'default' fonts",
-            "colour emoji font", "cache folder", "espeak-ng", "Dask", "Chromium", "OpenCV"} <= items
+            "colour emoji font", "cache folder", "espeak-ng", "Dask", "Chromium", "OpenCV",
+            "voice clean-up model"} <= items
     assert all(line.startswith("ok ") for line in lines[:-1] if "optional" not in line), result.stdout
     assert "libass and libx264" in result.stdout
 

@@ -42,6 +42,8 @@ def test_wheel_ships_presets_with_fonts_logos_music_and_licences(installed: tupl
             assert base + rel in names, base + rel
         assert any(n.startswith(base + "fonts/") and n.endswith((".ttf", ".otf")) for n in names)
     assert "reelkit/data/brand/LICENSES.md" in names
+    for page in ("index.html", "studio.js", "studio.css", "brand.html", "brand.js"):  # served offline
+        assert f"reelkit/studio/static/{page}" in names, page
 
 
 def test_installed_wheel_lists_and_renders_from_another_folder(installed: tuple[Path, Path], tmp_path: Path,

@@ -75,7 +75,7 @@ def test_plan_edit_render(tmp_path: Path, speech_clip: Path) -> None:
     assert caption_rows > 5 and logo_box > 20 and rest < 2
     written = json.loads((b / "plan.json").read_text(encoding="utf-8"))
     assert written["pages"][0]["lines"][0][0]["text"] == "Plumbers"
-    assert written["duration"] == pytest.approx(data["duration"] - 10 / 30, abs=1e-5)
+    assert written["duration"] == pytest.approx(data["duration"] - 10 / data["fps"], abs=1e-5)  # the source rate
 
 
 @needs_espeak

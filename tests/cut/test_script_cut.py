@@ -116,6 +116,11 @@ def test_render_script_cuts_and_captions_read_the_script(raw, rendered) -> None:
     srt = " ".join(item.text.replace("\n", " ") for item in pysrt.open(str(folder / "raw-take.srt")))
     assert srt.split() == script_tokens(SCRIPT)
     assert [w.text for p in plan.pages for w in p.words] == script_tokens(SCRIPT)
+    # One timing path: the kept words timed by forced alignment on the kept voice (issue 17).
+    assert {w.timing for w in plan.words} <= {"forced", "interpolated"}
+    assert sum(w.timing == "forced" for w in plan.words) >= len(plan.words) - 1
+    starts = [w.start for p in plan.pages for w in p.words]
+    assert starts == sorted(starts)
     # The decisions, in plan.json's documented shape.
     data = json.loads((folder / "plan.json").read_text(encoding="utf-8"))["script_cut"]
     assert [d["line"] for d in data] == SCRIPT_LINES
@@ -197,7 +202,8 @@ def test_outline_mixes_script_cut_and_timed_segments(raw, heard, broll, tmp_path
     plan = build_plan(outline, PlanRequest(inputs=(path,)), tmp_path / "out")
     *talk, last = plan.cuts
     assert plan.source(last.source).path.endswith("broll.mp4")
-    assert (last.src_start, round(last.duration, 6)) == (0.5, 1.0)
+    # Cut on whole frames of the plan (the source rate, 25 fps here): 0.5 s starts at frame 12.
+    assert last.src_start == pytest.approx(0.5, abs=1 / plan.fps) and round(last.duration, 6) == 1.0
     assert all(plan.source(c.source).path.endswith("raw.mp4") for c in talk)
     assert plan.script_cut[1].kept == 0  # takes: first
     # Punch-in: every second jump cut inside the shot is a tighter crop of the same centre.
@@ -226,11 +232,13 @@ def test_outline_edit_block_is_checked(tmp_path: Path, broll: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_line_not_found_is_a_warning_none_found_an_error(raw, heard, caplog) -> None:
+def test_a_missing_line_is_an_error_unless_allowed(raw, heard, caplog) -> None:
     audios = heard["faster-whisper"]
     extra = SCRIPT + "Bananas are yellow and taste very sweet indeed.\n"
+    with pytest.raises(InputError, match=r"1 script line\(s\) found in no clip: 'Bananas are yellow.*not found in any clip"):
+        decide_cut(extra, audios, EditSettings(), FPS)
     with caplog.at_level(logging.WARNING, logger="reelkit.cut"):
-        decision = decide_cut(extra, audios, EditSettings(), FPS)
+        decision = decide_cut(extra, audios, EditSettings(missing_lines="warn"), FPS)
     assert decision.missing == ("Bananas are yellow and taste very sweet indeed.",)
     assert "Bananas are yellow" in caplog.text
     assert decision.lines[-1].kept is None and decision.lines[-1].reason == "not found in any clip"

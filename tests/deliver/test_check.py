@@ -162,7 +162,7 @@ def test_good_facts_pass_every_shipped_preset_but_snapchat_loudness() -> None:
     ({"pix_fmt": "yuv444p"}, "pixel format yuv444p, expected yuv420p"),
     ({"sample_aspect": "4:3"}, "pixel aspect 4:3, expected square (1:1)"),
     ({"rotation": 90}, "rotation 90 degrees in metadata, expected none (re-encode upright)"),
-    ({"fps": 15.0}, "frame rate 15 fps, expected 30 fps or 23-60 fps"),
+    ({"fps": 15.0}, "frame rate 15 fps, expected 23-60 fps"),
     ({"constant_fps": False, "frame_interval_ms": (33.3, 66.7)},
      "frame rate variable (33.3-66.7 ms between frames), expected constant"),
     ({"size_bytes": 4_100_000_000}, "file size 4100.0 MB, expected at most 4096 MB"),
@@ -189,8 +189,9 @@ def test_tolerances_at_their_edges() -> None:
     assert rules(loudness=Loudness(-13.05, -1.5, 1.0)).passed  # within 1 LU
     assert rules(loudness=Loudness(-14.0, -0.95, 1.0)).passed  # within 0.1 dB over -1 dBTP
     assert rules(fps=29.97).passed  # tiktok accepts 23-60 fps
-    assert rules("snapchat", fps=29.97, loudness=Loudness(-16, -2, 1)).failures == [
-        "frame rate 29.97 fps, expected 30 fps"]
+    assert rules("snapchat", fps=29.97, loudness=Loudness(-16, -2, 1)).passed  # fps: source keeps 29.97
+    assert rules("snapchat", fps=15.0, loudness=Loudness(-16, -2, 1)).failures == [
+        "frame rate 15 fps, expected 23-60 fps"]
 
 
 def test_duration_policy_warning_or_error() -> None:

@@ -104,9 +104,9 @@ def test_unknown_format_is_one_line(planned: Path, tmp_path: Path) -> None:
 
 
 def test_ntsc_rate_survives_fcp_xml(tmp_path: Path, landscape_clip: Path) -> None:
-    from test_plan_file import make_plan
-
     from reelkit.deliver.export_otio import export_plan
+
+    from plans import make_plan
 
     logo = tmp_path / "logo.png"
     logo.write_bytes(b"\x89PNG")

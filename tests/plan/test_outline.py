@@ -115,3 +115,36 @@ def test_slugify() -> None:
     assert slugify("Harbour Street: new water mains!") == "harbour-street-new-water-mains"
     assert slugify("Café ‘Zürich’ / 2026") == "cafe-zurich-2026"
     assert slugify("???") == "episode"
+
+
+@pytest.mark.parametrize("value, kept", [("source", "source"), ("30000/1001", "30000/1001"), (25, 25)])
+def test_outline_fps_takes_source_and_rational_rates(tmp_path: Path, value: object, kept: object) -> None:
+    path = write(tmp_path, json.dumps({"title": "T", "fps": value, "segments": [{"clip": "a.mp4", "end": 2}]}))
+    assert load_outline(path, check_media=False).fps == kept
+
+
+@pytest.mark.parametrize("value, message", [
+    ("fast", "fps: .fast. is not a frame rate"), ("30/0", "fps: .*30/0"), (0, "fps: 0 is not a frame rate")])
+def test_outline_fps_refuses_what_is_not_a_rate(tmp_path: Path, value: object, message: str) -> None:
+    path = write(tmp_path, json.dumps({"title": "T", "fps": value, "segments": [{"clip": "a.mp4", "end": 2}]}))
+    with pytest.raises(OutlineError, match=message):
+        load_outline(path, check_media=False)
+
+
+def test_mixed_rate_footage_picks_the_rate_of_most_of_it() -> None:
+    from fractions import Fraction
+
+    from reelkit.decide.build import source_rate
+    from reelkit.io.probe import MediaInfo
+    from reelkit.plan.outline import Outline, Segment
+
+    def seg(fps: float, seconds: float) -> Segment:
+        return Segment(clip=Path("c.mp4"), start=0.0, end=seconds,
+                       media=MediaInfo(path="c.mp4", duration=seconds, has_video=True, has_audio=True, fps=fps))
+
+    one = Outline(path=Path("e.yaml"), title="T", segments=(seg(29.97, 5), seg(29.98, 5)))
+    assert source_rate(one) == (Fraction(30000, 1001), None)  # a phone's 29.98 is 30000/1001
+    mixed = Outline(path=Path("e.yaml"), title="T", segments=(seg(25, 4), seg(29.97, 9), seg(25, 4)))
+    rate, note = source_rate(mixed)
+    assert rate == Fraction(30000, 1001) and note is not None
+    assert note.startswith("the clips have different frame rates (30000/1001 and 25); rendering at 30000/1001")

@@ -14,22 +14,12 @@ from reelkit.plan import frames
 from reelkit.io.dataclass_data import to_data
 from reelkit.plan.model import CaptionPage, Crop, Cut, OutputSpec, Overlay, Plan, Source, Word, with_exact_frames
 from reelkit.plan.planfile import dump_plans, plan_schema, read_plan_file
+from reelkit.plan.voice import seek_points
 from reelkit.render import graph
 
+from plans import make_plan
+
 SCHEMA = Path(__file__).resolve().parents[2] / "reelkit" / "data" / "plan.schema.json"
-
-
-def make_plan(clip: Path, logo: Path, rate: Fraction = Fraction(30000, 1001)) -> Plan:
-    src = Source(id="s0", path=str(clip), duration=2.0, width=640, height=360, rotation=0, fps=25.0,
-                 has_video=True, has_audio=True, audio_rate=44100)
-    cuts = (Cut("s0", 0, 0, 0, 0, "crop", Crop(0, 0, 202, 360), src_start_frame=3, src_end_frame=30),
-            Cut("s0", 0, 0, 0, 0, "fit", Crop(0, 0, 640, 360), captions=False, src_start_frame=40,
-                src_end_frame=55))
-    page = CaptionPage(0.1, 0.6, ((Word("Crews", 0.1, 0.3), Word("replace", 0.3, 0.6)),))
-    plan = Plan(title="T", slug="t", width=1080, height=1920, fps=float(rate), duration=0, sources=(src,),
-                cuts=cuts, words=page.words, pages=(page,), outputs=(OutputSpec("tiktok", "/o/tiktok.mp4"),),
-                overlays=(Overlay("logo", str(logo), 10, 20, 0.0, 1.0),), frame_rate=frames.rate_text(rate))
-    return with_exact_frames(plan)
 
 
 @pytest.fixture()
@@ -66,8 +56,13 @@ def test_normalise_lays_cuts_in_frames_with_seconds_derived(plan: Plan) -> None:
 
 def test_seek_is_floored_so_the_first_frame_is_kept(plan: Plan) -> None:
     # Frame 3 at 30000/1001 starts at 0.1001 s exactly; frame 40 at 1.3346666.. s.
+    assert seek_points(plan, plan.cuts[0]) == (0, 100100) and seek_points(plan, plan.cuts[1]) == (1134666, 1334666)
     args = graph.cut_inputs(plan)
-    assert args[1] == "0.1001" and args[args.index("-ss", 2) + 1] == "1.334666"
+    # The first cut lies inside the pre-roll: decoded from the file's start (no -ss at all);
+    # the second is seeked 0.2 s early. Both trim to the floored start by timestamp.
+    assert args[0] == "-t" and args[args.index("-ss") + 1] == "1.134666"
+    audio = ";".join(graph.voice_graph(plan)[0])
+    assert "atrim=start=0.1001," in audio and "atrim=start=0.2," in audio
     text = ";".join(graph.video_graph(plan, 1, None)[0])
     assert "fps=30000/1001" in text and "trim=end_frame=27" in text and "trim=end_frame=15" in text
     render = graph.render_args(plan, plan.outputs, "/tmp/m.mp4", ass_filter=None, measured=None)
@@ -144,3 +139,44 @@ def test_published_schema_describes_the_plan(plan: Plan) -> None:
     bad["pages"][0]["lines"][0][1]["text"] = 5
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, published)
+
+
+# --- hand edits: honoured or refused, never ignored ------------------------------------------
+
+def _edited(plan: Plan, tmp_path: Path, edit) -> Path:
+    data = to_data(plan)
+    edit(data)
+    return write(tmp_path, data)
+
+
+def test_edited_seconds_win_over_stale_frames(plan: Plan, tmp_path: Path) -> None:
+    rate = plan.rate
+    a = plan.cuts[0]
+    later = frames.frame_seconds(a.src_end_frame + 10, rate)
+    (moved,) = read_plan_file(_edited(plan, tmp_path, lambda d: d["cuts"][0].update(src_end=later)))
+    assert moved.cuts[0].src_end_frame == a.src_end_frame + 10 and moved.cuts[0].src_end == later
+    assert moved.frame_count == plan.frame_count + 10 and moved.cuts[1].out_start_frame == a.out_end_frame + 10
+    earlier = frames.frame_seconds(a.src_start_frame + 2, rate)
+    (moved,) = read_plan_file(_edited(plan, tmp_path, lambda d: d["cuts"][0].update(src_start=earlier)))
+    assert moved.cuts[0].src_start_frame == a.src_start_frame + 2 and moved.frame_count == plan.frame_count - 2
+    # An edited frame field still wins over its stale seconds.
+    (moved,) = read_plan_file(_edited(plan, tmp_path, lambda d: d["cuts"][1].update(src_end_frame=50)))
+    assert moved.cuts[1].src_end_frame == 50 and moved.cuts[1].src_end == frames.frame_seconds(50, rate)
+
+
+@pytest.mark.parametrize("edit, message", [
+    # Both ends moved by the same amount: the length cannot tell seconds from frames.
+    (lambda d: d["cuts"][0].update(src_start=d["cuts"][0]["src_start"] + 0.5, src_end=d["cuts"][0]["src_end"] + 0.5),
+     "plan.json: cuts[0].src_start: src_start 0.6001 disagrees with src_start_frame 3 (0.1001 s)"),
+    (lambda d: d["cuts"][0].update(out_end=2.0),
+     "plan.json: cuts[0].out_end: out_end 2 disagrees with out_end_frame 27 (0.9009 s)"),
+    (lambda d: d["cuts"][1].update(out_start_frame=30, out_start=1.001),
+     "plan.json: cuts[1].out_start_frame: out_start_frame 30 does not follow the previous cut's out_end_frame 27"),
+    (lambda d: d.update(duration=9.0),
+     "plan.json: duration: duration 9 disagrees with the last cut's out_end_frame 42 (1.4014 s)"),
+    (lambda d: d.update(fps=25.0), "plan.json: fps: fps 25 disagrees with frame_rate '30000/1001'"),
+])
+def test_edits_to_derived_fields_are_refused_naming_both(plan: Plan, tmp_path: Path, edit, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        read_plan_file(_edited(plan, tmp_path, edit))
+    assert str(info.value).replace(str(tmp_path) + "/", "").startswith(message)

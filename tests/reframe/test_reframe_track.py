@@ -246,3 +246,28 @@ def test_old_plan_json_without_paths_still_loads(tmp_path: Path, no_face: Path) 
     for cut in data["cuts"]:
         del cut["crop_path"]
     assert parse_plans(json.dumps(data), check_files=False)[0] == plan
+
+
+# --- memory ---------------------------------------------------------------------------------
+
+def test_face_analysis_memory_does_not_grow_with_the_number_of_frames(tmp_path: Path) -> None:
+    """Frames are searched as they arrive and dropped: 4x the frames, about the same peak."""
+    import tracemalloc
+
+    from reelkit.io.ffmpeg import run_ffmpeg
+
+    clip = tmp_path / "long.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=10:d=16", "-c:v", "libx264", "-preset", "ultrafast",
+                "-pix_fmt", "yuv420p", str(clip)], stage="make clip")
+    peaks: dict[float, int] = {}
+    for seconds in (4.0, 16.0):
+        tracemalloc.start()
+        analysis = faces.analyse(str(clip), 0.0, seconds, 320, 180, cache=False)
+        peaks[seconds] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert len(analysis.times) == int(seconds * faces.DetectSettings().sample_fps)
+    frame_bytes = 320 * 180
+    # Holding the frames would add 60 frames (3.5 MB) between the two; streaming adds
+    # only the per-sample results (a few hundred bytes each).
+    assert peaks[16.0] - peaks[4.0] < 20 * frame_bytes, peaks
+    assert peaks[16.0] / peaks[4.0] < 1.5, peaks

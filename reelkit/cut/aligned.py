@@ -1,0 +1,157 @@
+"""A chosen take placed word by word by forced alignment (the cut from aligned boundaries).
+
+The recogniser only locates a take; where its words begin and end comes from the audio: the
+line's words are force-aligned over the take's neighbourhood (:func:`reelkit.speech.
+forced_align.align_take`), with room for a restart of the line and a hesitation between any
+two words. Breath, lip noise and room tone are then not mistaken for speech (a voice-activity
+map counts them), and babble or traffic do not move the cut (the decoder matches phones).
+
+The result, :class:`AlignedTake`, is plain data: the kept words in groups (a group is cut
+from the next where something removed lies between them: a filler, a restart, an off-script
+or repeated word) and the stretches of removed speech, which the cuts may not enter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reelkit.cut.takes import StreamWord, Take
+from reelkit.speech import forced_align
+
+REGION_MARGIN = 0.5
+"""Audio (s) searched beyond the take's estimated edges for its first and last words."""
+NEIGHBOUR_GAP = 0.05
+"""The search stops this far (s) before a neighbouring recognised word outside the take."""
+
+
+@dataclass(frozen=True)
+class AlignedTake:
+    """Kept words ``(text, start, end)`` in groups; removed speech ``(kind, start, end)``;
+    the nearest other speech before the first and after the last word (clip seconds)."""
+
+    groups: tuple[tuple[tuple[str, float, float], ...], ...]
+    removed: tuple[tuple[str, float, float], ...]
+    speech_before: float
+    speech_after: float
+
+    def speech_between(self, a: float, b: float) -> list[tuple[float, float]]:
+        """Removed speech overlapping ``(a, b)``, in time order."""
+        return sorted((s, e) for _, s, e in self.removed if e > a and s < b)
+
+
+def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord], estimate: tuple[float, float],
+                      removed_words: dict[int, str], samples: np.ndarray, window: tuple[float, float],
+                      clip_end: float, keep_fillers: bool = False, slots: Sequence[int] = (),
+                      estimates: Sequence[tuple[float, float]] = (), voiced=None) -> AlignedTake | None:  # type: ignore[no-untyped-def]
+    """Align the kept take ``take`` of a line (``tokens``) on its clip's ``samples``.
+
+    ``estimate`` is the take's (start, end) from the voice map; ``removed_words`` the stream
+    words the cut drops inside the take (index -> kind). None when the decoder cannot place
+    the line there (the caller keeps its voice-map estimate). ``slots``: the words before
+    which a hesitation may be heard (see :func:`forced_align.align_take`); ``estimates``: the
+    voice map's span of each word, which checks the hesitations found (below); ``voiced(a,
+    b)``: the voice map's islands, which reject an alignment that leaves a stretch of sound
+    between two kept words unexplained (the words were put on something else).
+    """
+    ours = set(range(take.first, take.last + 1))
+    before = [w for k, w in enumerate(stream) if w.source == take.source and k < take.first and k not in ours
+              and w.end <= take.start]
+    after = [w for k, w in enumerate(stream) if w.source == take.source and k > take.last and w.start >= take.end]
+    lo = min(take.start, estimate[0]) - REGION_MARGIN
+    hi = max(take.end, estimate[1]) + REGION_MARGIN
+    prev_end = max((w.end for w in before if not w.is_filler), default=window[0])
+    next_start = min((w.start for w in after if not w.is_filler), default=min(window[1], clip_end))
+    lo = max(lo, prev_end + NEIGHBOUR_GAP, window[0], 0.0)
+    hi = min(hi, next_start - NEIGHBOUR_GAP, window[1], clip_end)
+    # Hesitations anywhere first (a filler nobody heard is found), then only where something
+    # was heard; an alignment that leaves sound unexplained is not used.
+    result = None
+    for allowed in (set(slots), set(range(1, len(tokens)))):
+        result = _align_checked(tokens, samples, lo, hi, allowed, estimates)
+        if result is not None and not _unexplained_speech(result, voiced) and not _stretched(tokens, result):
+            break
+        result = None
+    if result is None:
+        return None
+    removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
+    # Words the recogniser heard inside the take that the cut drops (off-script, repeated):
+    # the gap between the two kept words around each one is removed speech.
+    words = [(t, s, e) for t, (s, e) in zip(tokens, result.words)]
+    for k, kind in removed_words.items():
+        w = stream[k]
+        if kind == "filler":
+            continue  # hesitations are placed by the decoder (its slots), not by the recogniser's times
+        mid = (w.start + w.end) / 2
+        for (_, s0, e0), (_, s1, e1) in zip(words, words[1:]):
+            if e0 <= mid <= s1 and s1 - e0 > 0.06:
+                removed.append((kind, e0 + 0.02, s1 - 0.02))
+                break
+    groups: list[list[tuple[str, float, float]]] = [[words[0]]]
+    for prev, cur in zip(words, words[1:]):
+        if any(e > prev[2] and s < cur[1] for _, s, e in removed):
+            groups.append([cur])
+        else:
+            groups[-1].append(cur)
+    first, last = words[0][1], words[-1][2]
+    speech_before = max([e for _, s, e in removed if e <= first + 1e-3] + [prev_end if before else lo])
+    speech_after = min([s for _, s, e in removed if s >= last - 1e-3] + [next_start if after else hi])
+    return AlignedTake(groups=tuple(tuple(g) for g in groups), removed=tuple(removed),
+                       speech_before=min(speech_before, first), speech_after=max(speech_after, last))
+
+
+def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: set[int],
+                   estimates: Sequence[tuple[float, float]]) -> forced_align.TakeAlignment | None:
+    """The take aligned with hesitations allowed at ``slots``; with no path there, with
+    hesitations allowed everywhere (a filler nobody heard). ``estimates`` are not used to
+    judge the result: on real speech the voice map's word spans are often a word off."""
+    del estimates
+    result = forced_align.align_take(list(tokens), samples, lo, hi, slots=sorted(slots))
+    if result is None:
+        result = forced_align.align_take(list(tokens), samples, lo, hi)
+    long = [(s, e) for k, s, e in (result.removed if result else ()) if k == "filler" and e - s > MAX_HESITATION]
+    if result is not None and long:
+        # A hesitation longer than any "uh" has swallowed a word: no hesitation there.
+        keep = {i for i in (slots or range(1, len(tokens)))
+                if not any(s - 0.05 <= result.words[i - 1][1] and result.words[i][0] <= e + 0.05 for s, e in long)}
+        result = forced_align.align_take(list(tokens), samples, lo, hi, slots=sorted(keep))
+    return result
+
+
+MAX_HESITATION = 0.65
+"""A hesitation (s) longer than this is a word the decoder took for one."""
+
+
+def _stretched(tokens: Sequence[str], result: forced_align.TakeAlignment) -> bool:
+    """True when a word was stretched over something else (a short word lasting more than
+    half a second and twice its letters' worth: "the" placed over an "uh")."""
+    for text, (a, b) in zip(tokens, result.words):
+        letters = sum(ch.isalpha() for ch in text)
+        if b - a > max(0.5, 2.0 * (0.065 * letters + 0.1)):
+            return True
+    return False
+
+
+UNEXPLAINED = 0.15
+"""Voiced audio (s) between two aligned kept words, not removed, that rejects the alignment."""
+
+
+def _unexplained_speech(result: forced_align.TakeAlignment, voiced) -> bool:  # type: ignore[no-untyped-def]
+    """True when a gap between two aligned words holds sound the alignment does not explain
+    (the words were put on something else: a kept word would be cut away)."""
+    if voiced is None:
+        return False
+    for (_, e0), (s1, _) in zip(result.words, result.words[1:]):
+        if s1 - e0 < UNEXPLAINED + 0.1:
+            continue
+        left = 0.0
+        for a, b in voiced(e0 + 0.05, s1 - 0.05):
+            pieces = [(a, b)]
+            for _, rs_, re_ in result.removed:
+                pieces = [q for x, y in pieces for q in ((x, min(y, rs_)), (max(x, re_), y)) if q[1] > q[0]]
+            left += sum(y - x for x, y in pieces)
+        if left > UNEXPLAINED:
+            return True
+    return False

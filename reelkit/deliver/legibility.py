@@ -1,0 +1,157 @@
+"""Caption legibility measured on the delivered picture: contrast (WCAG 1.4.3) and reading speed.
+
+For each burned caption page one frame (the page's middle) is decoded at full size. Inside the
+page's block (``plan.layout``, kind ``caption``) the glyph pixels are those within a small
+distance of the style's text or accent colour; their core (one pixel in from the edge, so
+antialiasing does not count) is the text, and the ring one to two pixels outside the glyph
+edge is "what is behind it": the outline where the style draws one, the box where it draws a
+box, otherwise the footage. The page's ratio is the text colour against the ring's worst
+5 % (the ring luminance closest to the text's), so a few stray pixels do not decide it but a
+bright patch behind white text does.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reelkit.deliver.flash import luminance
+from reelkit.io.ffmpeg import escape_filter_value, run_ffmpeg
+from reelkit.plan.colours import MIN_CONTRAST, parse_colour
+from reelkit.plan.model import CaptionPage, LayoutBox, Plan
+
+if TYPE_CHECKING:
+    import numpy as np
+
+COLOUR_DISTANCE = 48
+"""Largest per-channel difference (0-255) for a pixel to count as the text's colour."""
+MIN_GLYPH_PIXELS = 20
+"""Fewer core glyph pixels than this in a page's block: the page is reported as not measured."""
+WORST_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class PageContrast:
+    """The measured contrast of one burned page (``ratio`` None: no text found to measure)."""
+
+    index: int
+    start: float
+    end: float
+    ratio: float | None
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio is None or self.ratio >= MIN_CONTRAST
+
+    def text(self) -> str:
+        """One line, e.g. ``caption page 3 (0:04.1-0:06.0): contrast 3.2:1, expected at least 4.5:1``."""
+        span = f"caption page {self.index + 1} ({_clock(self.start)}-{_clock(self.end)})"
+        if self.ratio is None:
+            return f"{span}: no caption text found on the frame to measure"
+        return f"{span}: contrast {self.ratio:.1f}:1, expected at least {MIN_CONTRAST:g}:1 (WCAG 1.4.3)"
+
+
+def _clock(t: float) -> str:
+    minutes, seconds = divmod(max(0.0, t), 60)
+    return f"{int(minutes)}:{seconds:04.1f}"
+
+
+def page_cps(page: CaptionPage) -> float:
+    """Reading speed of one page: characters (spaces between words included) per second."""
+    chars = sum(len(" ".join(w.text for w in line)) for line in page.lines)
+    return chars / max(1e-3, page.end - page.start)
+
+
+def worst_reading_speed(pages: tuple[CaptionPage, ...]) -> float:
+    """The fastest page's characters per second (0 without pages)."""
+    return max((page_cps(p) for p in pages), default=0.0)
+
+
+def _block(plan: Plan, page: CaptionPage) -> LayoutBox | None:
+    mid = (page.start + page.end) / 2
+    for box in plan.layout:
+        if box.kind == "caption" and box.start <= mid < box.end:
+            return box
+    return None
+
+
+def frames_args(video: str, frame_numbers: list[int], out: str) -> list[str]:
+    """ffmpeg argv: the listed frames of ``video`` (in order), full size RGB24, to ``out``."""
+    pick = "+".join(f"eq(n,{n})" for n in frame_numbers)
+    return ["-i", video, "-map", "0:v:0", "-an", "-sn",
+            "-vf", f"select={escape_filter_value(pick)},format=rgb24", "-fps_mode", "passthrough",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", out]
+
+
+def _grow(mask: np.ndarray, r: int) -> np.ndarray:
+    """Binary dilation by a (2r+1) square, with numpy shifts."""
+    import numpy as np
+
+    out = mask.copy()
+    h, w = mask.shape
+    padded = np.pad(mask, r)
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            out |= padded[r + dy:r + dy + h, r + dx:r + dx + w]
+    return out
+
+
+def region_contrast(region: np.ndarray, colours: list[tuple[int, int, int]]) -> float | None:
+    """Contrast of the text drawn in ``colours`` against the ring just behind it in ``region``
+    (h, w, 3 uint8); None when too few glyph pixels are found."""
+    import numpy as np
+
+    px = region.astype(np.int16)
+    glyph = np.zeros(region.shape[:2], dtype=bool)
+    for c in colours:
+        glyph |= np.abs(px - np.array(c, dtype=np.int16)).max(axis=-1) <= COLOUR_DISTANCE
+    core = ~_grow(~glyph, 1)  # one pixel in from every glyph edge
+    ring = _grow(glyph, 2) & ~_grow(glyph, 1)
+    if core.sum() < MIN_GLYPH_PIXELS or ring.sum() < MIN_GLYPH_PIXELS:
+        return None
+    lum = luminance(region)
+    text = float(np.median(lum[core]))
+    behind = lum[ring]
+    lighter_text = text >= float(np.median(behind))
+    worst = float(np.quantile(behind, 1 - WORST_SHARE if lighter_text else WORST_SHARE))
+    hi, lo = max(text, worst), min(text, worst)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def measure_contrast(plan: Plan, video: Path) -> list[PageContrast]:
+    """Measure every burned page of ``plan`` on ``video`` (rendered from it)."""
+    import numpy as np
+
+    if not plan.burn_captions:
+        return []
+    pages = [(i, p, _block(plan, p)) for i, p in enumerate(plan.burned_pages())]
+    found = [(i, p, b) for i, p, b in pages if b is not None]
+    out = [PageContrast(i, p.start, p.end, None) for i, p, b in pages if b is None]
+    if not found:
+        return out
+    rate = float(plan.rate)
+    numbers = [min(plan.frame_count - 1, int((p.start + p.end) / 2 * rate)) for _, p, _ in found]
+    style = plan.caption_style
+    colours = [parse_colour(style.text_colour)[:3], parse_colour(style.accent_colour)[:3]]
+    with tempfile.TemporaryDirectory(prefix="reelkit-legibility-") as tmp:
+        raw = Path(tmp) / "pages.rgb"
+        unique = sorted(set(numbers))
+        run_ffmpeg(frames_args(str(video), unique, str(raw)), stage="caption legibility")
+        size = plan.width * plan.height * 3
+        count = min(len(unique), raw.stat().st_size // size)
+        frames = np.memmap(raw, dtype=np.uint8, mode="r", shape=(count, plan.height, plan.width, 3))
+        for (i, page, box), n in zip(found, numbers):
+            k = unique.index(n)
+            ratio = None
+            if k < count:
+                region = np.array(frames[k, max(0, box.y0):box.y1, max(0, box.x0):box.x1])
+                ratio = region_contrast(region, colours)
+            out.append(PageContrast(i, page.start, page.end, ratio))
+        del frames
+    return sorted(out, key=lambda c: c.index)
+
+
+__all__ = ["PageContrast", "frames_args", "measure_contrast", "page_cps", "region_contrast",
+           "worst_reading_speed"]

@@ -1,0 +1,150 @@
+"""The accessibility statement of one episode (WCAG 2.1 AA / EN 301 549 facts, measured).
+
+Written into metadata.json under ``accessibility``, shown in the batch report and printed by
+``reelkit check --accessibility``. Every figure is measured on what was delivered or read from
+the plan that made it; nothing is assumed:
+
+- ``caption_coverage_percent``: share of the voiced seconds of the programme voice (Silero
+  VAD on the plan's voice track) inside a caption page (1.2.2);
+- ``caption_timing``: how the caption words were timed (plan words' ``timing``), counted;
+- ``worst_reading_speed_cps`` against the brand's ``max_cps``;
+- ``contrast_min``: the lowest caption contrast measured on the rendered frames (1.4.3);
+- ``flash``: the WCAG 2.3.1 check of every delivered file;
+- ``audio_description`` / ``sign_language``: whether such variants were delivered (1.2.5, 1.2.6);
+- ``sidecar_languages``: the languages of the caption files.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from reelkit.deliver.flash import FlashResult
+from reelkit.deliver.legibility import PageContrast, worst_reading_speed
+from reelkit.plan.colours import MIN_CONTRAST
+from reelkit.plan.model import CaptionPage, Plan
+
+PAGE_REACH = 0.25
+"""Seconds either side of a caption page counted as covered (speech runs into a page's edge)."""
+
+
+def page_coverage(regions: Sequence[tuple[float, float]], pages: Sequence[CaptionPage]) -> float:
+    """Share (0..1) of the seconds in ``regions`` that lie within reach of a caption page;
+    1 when there is no speech."""
+    total = sum(max(0.0, b - a) for a, b in regions)
+    if total <= 0:
+        return 1.0
+    spans = sorted((p.start - PAGE_REACH, p.end + PAGE_REACH) for p in pages)
+    covered = 0.0
+    for a, b in regions:
+        for s, e in spans:
+            lo, hi = max(a, s), min(b, e)
+            if hi > lo:
+                covered += hi - lo
+                a = hi  # sorted spans: never count a stretch twice
+    return min(1.0, covered / total)
+
+
+def voiced_regions_of_plan(plan: Plan) -> list[tuple[float, float]]:
+    """Speech regions (output seconds) of the plan's voice track."""
+    from reelkit.speech.coverage import voiced_regions  # local: loads the VAD only when asked
+    from reelkit.speech.pcm import decode_voice_file
+
+    if not any(plan.source(c.source).has_audio for c in plan.cuts):
+        return []
+    with tempfile.TemporaryDirectory(prefix="reelkit-statement-") as tmp:
+        pcm = decode_voice_file(plan, Path(tmp) / "voice.f32")
+        return voiced_regions(pcm)
+
+
+def timing_counts(plan: Plan) -> dict[str, int]:
+    """How many caption words were timed by each method (``forced``, ``onset``, ...)."""
+    counts = Counter(w.timing or "unknown" for page in plan.pages for line in page.lines for w in line)
+    return dict(sorted(counts.items()))
+
+
+def build_statement(plan: Plan, *, regions: Sequence[tuple[float, float]],
+                    contrast: Sequence[PageContrast], flashes: Mapping[str, FlashResult],
+                    sidecar_languages: Sequence[str], audio_description: bool = False,
+                    sign_language: bool = False) -> dict[str, Any]:
+    """The statement as a JSON-ready dict (pure: the measurements are given)."""
+    measured = [c.ratio for c in contrast if c.ratio is not None]
+    cps = worst_reading_speed(plan.burned_pages() if plan.burn_captions else plan.pages)
+    flash_failures = [line for name in sorted(flashes) for line in
+                      (f"{name}: {f}" for f in flashes[name].failures())]
+    return {
+        "caption_coverage_percent": round(100 * page_coverage(regions, plan.pages), 1),
+        "caption_words": sum(len(line) for page in plan.pages for line in page.lines),
+        "caption_timing": timing_counts(plan),
+        "worst_reading_speed_cps": round(cps, 1),
+        "reading_speed_limit_cps": plan.caption_rules.max_cps,
+        "reading_speed_passed": cps <= plan.caption_rules.max_cps + 1e-6,
+        "contrast_min": round(min(measured), 2) if measured else None,
+        "contrast_required": MIN_CONTRAST,
+        "contrast_passed": all(c.passed for c in contrast) if measured else None,
+        "contrast_problems": [c.text() for c in contrast if not c.passed],
+        "contrast_pages_measured": len(measured),
+        "flash_passed": not flash_failures if flashes else None,
+        "flash_failures": flash_failures,
+        "audio_description": audio_description,
+        "sign_language": sign_language,
+        "sidecar_languages": list(dict.fromkeys(sidecar_languages)),
+    }
+
+
+def statement_rows(statement: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The statement as (label, value) rows, problems last (label ``problem``)."""
+    def yes(v: object) -> str:
+        return "n/a" if v is None else ("pass" if v else "FAIL")
+
+    timing = ", ".join(f"{k} {v}" for k, v in (statement.get("caption_timing") or {}).items()) or "none"
+    contrast = statement.get("contrast_min")
+    rows = [
+        ("captions (1.2.2)", f"{statement.get('caption_coverage_percent')} % of speech covered, "
+                             f"{statement.get('caption_words', 0)} words ({timing})"),
+        ("reading speed", f"worst {statement.get('worst_reading_speed_cps')} cps, limit "
+                          f"{statement.get('reading_speed_limit_cps')} cps: {yes(statement.get('reading_speed_passed'))}"),
+        ("caption contrast (1.4.3)", f"minimum {'n/a' if contrast is None else f'{contrast}:1'}, required "
+                                     f"{statement.get('contrast_required')}:1: {yes(statement.get('contrast_passed'))}"),
+        ("flashes (2.3.1)", yes(statement.get("flash_passed"))),
+        ("audio description (1.2.5)", "yes" if statement.get("audio_description") else "no"),
+        ("sign language (1.2.6)", "yes" if statement.get("sign_language") else "no"),
+        ("caption files", ", ".join(statement.get("sidecar_languages") or []) or "none"),
+    ]
+    rows += [("problem", str(p)) for p in statement.get("contrast_problems") or []]
+    rows += [("problem", str(p)) for p in statement.get("flash_failures") or []]
+    return rows
+
+
+def statement_lines(statement: Mapping[str, Any]) -> list[str]:
+    """The statement as lines for a terminal (``reelkit check --accessibility``)."""
+    return [f"  {value}" if label == "problem" else f"{label:<27}{value}"
+            for label, value in statement_rows(statement)]
+
+
+
+
+def episode_statement(plans: Sequence[Plan], files: Mapping[str, Path], flashes: Mapping[str, FlashResult],
+                      sidecar_languages: Sequence[str], *, audio_description: bool = False,
+                      sign_language: bool = False) -> dict[str, Any]:
+    """Measure and build the statement of one episode: caption contrast on the first file of
+    each frame size, speech coverage of the first plan's voice."""
+    from reelkit.deliver.legibility import measure_contrast
+
+    contrast: list[PageContrast] = []
+    for plan in plans:
+        video = next((files[o.platform] for o in plan.outputs if o.platform in files), None)
+        if video is not None:
+            contrast += measure_contrast(plan, Path(video))
+    first = plans[0]
+    return build_statement(first, regions=voiced_regions_of_plan(first), contrast=contrast, flashes=flashes,
+                           sidecar_languages=sidecar_languages, audio_description=audio_description,
+                           sign_language=sign_language)
+
+
+__all__ = ["build_statement", "episode_statement", "page_coverage", "statement_lines", "statement_rows",
+           "timing_counts",
+           "voiced_regions_of_plan"]
