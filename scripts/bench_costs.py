@@ -65,8 +65,8 @@ def main() -> None:
     from reelkit.captions import ass_filter, write_ass
     from reelkit.captions.prepare import captions_for_render
     from reelkit.io.ffmpeg import ffmpeg_exe
-    from reelkit.plan.frames import normalise
-    from reelkit.plan.model import load_plan
+    from reelkit.plan.model import with_exact_frames
+    from reelkit.plan.planfile import read_plan_file
     from reelkit.render import graph
     from reelkit.render.ffmpeg_engine import measure_loudness
     from reelkit.vision import faces
@@ -78,10 +78,10 @@ def main() -> None:
     args = ap.parse_args()
     work = args.workdir.resolve()
     (plan_file,) = (work / "b").glob("*/plan.json")
-    full_plan = load_plan(plan_file.read_text(encoding="utf-8"))
+    full_plan = read_plan_file(plan_file)[0]
     n = int(args.seconds * float(full_plan.rate))
     cut = replace(full_plan.cuts[0], src_end_frame=full_plan.cuts[0].src_start_frame + n)
-    plan = normalise(replace(full_plan, cuts=(cut,)))
+    plan = with_exact_frames(replace(full_plan, cuts=(cut,)))
     out = work / "costs"
     out.mkdir(exist_ok=True)
     ff, clip = ffmpeg_exe(), plan.sources[0].path

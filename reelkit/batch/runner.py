@@ -178,81 +178,96 @@ def run_batch(series: Series, request: RenderRequest, *, jobs: int = 1, cluster:
         if events.problem:
             events.problem(line)
     if dry_run:
-        outcomes = [EpisodeOutcome(key=c.outline.slug if c.outline else f"episode-{c.episode.index}",
-                                   title=c.title, status="ok" if c.ok else "failed", index=c.episode.index,
-                                   source=c.episode.label, duration=c.duration, problems=c.problems,
-                                   error=c.problems[0] if c.problems else "") for c in checked]
+        outcomes = [_outcome_of(c, "ok" if c.ok else "failed") for c in checked]
         return BatchResult(series, outcomes, problems, time.perf_counter() - t0,
                            counts=_counts(outcomes))
-    out_dir = request.out_dir
-    with FolderLock(out_dir, what="batch", name=LOCK_FILE):
-        clean_stale_partials(out_dir)
-        clean_stale_partials(out_dir / MERGED_DIR)
-        state_path = out_dir / STATE_FILE
-        state = load_state(state_path)
-        if events.planned:
-            events.planned(checked)
-        outcomes: dict[int, EpisodeOutcome] = {}
-        todo: list[tuple[EpisodeJob, Checked]] = []
-        stamps: dict[str, str] = {}
-        for c in checked:
-            base = dict(index=c.episode.index, source=c.episode.label, duration=c.duration)
-            if not c.ok:
-                outcomes[c.episode.index] = EpisodeOutcome(
-                    key=c.outline.slug if c.outline else f"episode-{c.episode.index}", title=c.title,
-                    status="failed", problems=c.problems, error=c.problems[0], **base)  # type: ignore[arg-type]
-                continue
-            slug = c.outline.slug  # type: ignore[union-attr]
-            outline_file = _outline_file(c, out_dir)
-            stamp = fingerprint(outline_file, c, request)
-            entry = state.get(slug)
-            if not force and _up_to_date(entry, stamp):
-                known = {f.name for f in fields(EpisodeOutcome)}
-                saved = {k: v for k, v in entry["outcome"].items() if k in known}  # type: ignore[index]
-                outcome = EpisodeOutcome(**{**saved, "status": "skipped", "seconds": 0.0, **base})
-                outcomes[c.episode.index] = outcome
-                if events.episode:
-                    events.episode(outcome)
-                continue
-            job = EpisodeJob(key=slug, outline=outline_file.resolve(),
-                             request=replace(request, inputs=(), out_dir=out_dir.resolve()), duration=c.duration)
-            todo.append((job, c))
-            stamps[slug] = stamp
-        by_key = {job.key: (job, c) for job, c in todo}
-
-        def done(outcome: EpisodeOutcome) -> None:
-            job, c = by_key[outcome.key]
-            outcome.index, outcome.source, outcome.title = c.episode.index, c.episode.label, c.title
-            outcome.duration = outcome.duration or c.duration
-            outcomes[c.episode.index] = outcome
-            if outcome.status == "rendered":
-                state[outcome.key] = {"fingerprint": stamps[outcome.key], "files": outcome.files,
-                                      "extras": outcome.extras, "outcome": asdict(outcome),
-                                      "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-            else:
-                state.pop(outcome.key, None)
-            _save_state(state_path, state)
-            if events.episode:
-                events.episode(outcome)
-
-        interrupted = False
-        try:
-            _execute([job for job, _ in todo], done, jobs=jobs, cluster=cluster, tls=tls, events=events)
-        except (Interrupted, KeyboardInterrupt):
-            interrupted = True
-        for c in checked:
-            if c.episode.index not in outcomes:
-                outcomes[c.episode.index] = EpisodeOutcome(
-                    key=c.outline.slug if c.outline else "", title=c.title, status="interrupted",
-                    index=c.episode.index, source=c.episode.label, duration=c.duration,
-                    error="not finished: the batch was interrupted")
-        ordered = [outcomes[i] for i in sorted(outcomes)]
-        result = BatchResult(series, ordered, problems, time.perf_counter() - t0, interrupted=interrupted,
-                             counts=_counts(ordered))
-        result.report_html, result.report_json = write_reports(result, out_dir)
-    if interrupted:
+    with FolderLock(request.out_dir, what="batch", name=LOCK_FILE):
+        result = _render_checked(series, request, checked, problems, t0, jobs=jobs, cluster=cluster, tls=tls,
+                                 force=force, events=events)
+    if result.interrupted:
         raise Interrupted("batch interrupted; finished episodes are kept and a re-run renders the rest")
     return result
+
+
+def _outcome_of(c: Checked, status: str = "failed", error: str = "") -> EpisodeOutcome:
+    return EpisodeOutcome(key=c.outline.slug if c.outline else f"episode-{c.episode.index}", title=c.title,
+                          status=status, index=c.episode.index, source=c.episode.label, duration=c.duration,
+                          problems=c.problems, error=error or (c.problems[0] if c.problems else ""))
+
+
+def _render_checked(series: Series, request: RenderRequest, checked: list[Checked], problems: list[str],
+                    t0: float, *, jobs: int, cluster: str | None, tls: TlsFiles, force: bool,
+                    events: BatchEvents) -> BatchResult:
+    """Under the batch lock: skip what is up to date, render the rest, write the reports."""
+    out_dir = request.out_dir
+    clean_stale_partials(out_dir)
+    clean_stale_partials(out_dir / MERGED_DIR)
+    state_path = out_dir / STATE_FILE
+    state = load_state(state_path)
+    if events.planned:
+        events.planned(checked)
+    outcomes, todo, stamps = _sort_out(checked, request, state, force, events)
+    by_key = {job.key: (job, c) for job, c in todo}
+
+    def done(outcome: EpisodeOutcome) -> None:
+        job, c = by_key[outcome.key]
+        outcome.index, outcome.source, outcome.title = c.episode.index, c.episode.label, c.title
+        outcome.duration = outcome.duration or c.duration
+        outcomes[c.episode.index] = outcome
+        if outcome.status == "rendered":
+            state[outcome.key] = {"fingerprint": stamps[outcome.key], "files": outcome.files,
+                                  "extras": outcome.extras, "outcome": asdict(outcome),
+                                  "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        else:
+            state.pop(outcome.key, None)
+        _save_state(state_path, state)
+        if events.episode:
+            events.episode(outcome)
+
+    interrupted = False
+    try:
+        _execute([job for job, _ in todo], done, jobs=jobs, cluster=cluster, tls=tls, events=events)
+    except (Interrupted, KeyboardInterrupt):
+        interrupted = True
+    for c in checked:
+        if c.episode.index not in outcomes:
+            outcomes[c.episode.index] = _outcome_of(c, "interrupted", "not finished: the batch was interrupted")
+    ordered = [outcomes[i] for i in sorted(outcomes)]
+    result = BatchResult(series, ordered, problems, time.perf_counter() - t0, interrupted=interrupted,
+                         counts=_counts(ordered))
+    result.report_html, result.report_json = write_reports(result, out_dir)
+    return result
+
+
+def _sort_out(checked: list[Checked], request: RenderRequest, state: dict[str, dict], force: bool,
+              events: BatchEvents) -> tuple[dict[int, EpisodeOutcome], list[tuple[EpisodeJob, Checked]], dict[str, str]]:
+    """Outcomes of episodes that failed preflight or are up to date, and the jobs to render."""
+    out_dir = request.out_dir
+    outcomes: dict[int, EpisodeOutcome] = {}
+    todo: list[tuple[EpisodeJob, Checked]] = []
+    stamps: dict[str, str] = {}
+    for c in checked:
+        if not c.ok:
+            outcomes[c.episode.index] = _outcome_of(c)
+            continue
+        slug = c.outline.slug  # type: ignore[union-attr]
+        outline_file = _outline_file(c, out_dir)
+        stamp = fingerprint(outline_file, c, request)
+        entry = state.get(slug)
+        if not force and _up_to_date(entry, stamp):
+            known = {f.name for f in fields(EpisodeOutcome)}
+            saved = {k: v for k, v in entry["outcome"].items() if k in known}  # type: ignore[index]
+            base = dict(index=c.episode.index, source=c.episode.label, duration=c.duration)
+            outcome = EpisodeOutcome(**{**saved, "status": "skipped", "seconds": 0.0, **base})
+            outcomes[c.episode.index] = outcome
+            if events.episode:
+                events.episode(outcome)
+            continue
+        job = EpisodeJob(key=slug, outline=outline_file.resolve(),
+                         request=replace(request, inputs=(), out_dir=out_dir.resolve()), duration=c.duration)
+        todo.append((job, c))
+        stamps[slug] = stamp
+    return outcomes, todo, stamps
 
 
 def _counts(outcomes: list[EpisodeOutcome]) -> dict[str, int]:

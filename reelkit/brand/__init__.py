@@ -6,7 +6,9 @@ preview is rendered by :mod:`reelkit.render.brand_preview`.
 """
 
 from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays
-from reelkit.brand.preset import Brand, BrandInfo, caption_rules, caption_style, find_brand, list_brands, load_brand, music_bed
+from reelkit.brand.look import caption_rules, caption_style, music_bed
+from reelkit.brand.preset import find_brand, list_brands, load_brand
+from reelkit.brand.schema import Brand, BrandInfo
 from reelkit.brand.validate import validate_brand
 
 __all__ = [

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from PIL import Image
 
+from reelkit.brand.overlays import covers_frame
 from reelkit.plan.model import CaptionPage, CaptionStyle, LayoutBox, Overlay
 
 MOVABLE = ("hook", "lower_third", "callout")
@@ -61,16 +62,18 @@ def overlay_box(ov: Overlay, size: tuple[int, int], width: int) -> LayoutBox:
     return LayoutBox(ov.kind, max(0, x0), ov.y, min(width, x1), ov.y + h, ov.start, ov.end)
 
 
+def caption_rect(style: CaptionStyle, half_height: float, width: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the caption block: ``half_height`` either side of its centre, between
+    the side margins. The one place the block's rectangle is computed (layout, checks, tracking)."""
+    return (style.margin_x, round(style.position_y - half_height), width - style.margin_x,
+            round(style.position_y + half_height))
+
+
 def caption_boxes(pages: Sequence[CaptionPage], style: CaptionStyle, half_height: float, width: int) -> list[LayoutBox]:
-    """The caption block of each page: the full block (``half_height`` either side of its
-    centre) between the side margins, so a longer page can never grow into a neighbour."""
-    y0, y1 = round(style.position_y - half_height), round(style.position_y + half_height)
-    return [LayoutBox("caption", style.margin_x, y0, width - style.margin_x, y1, float(p.start), float(p.end))
-            for p in pages]
-
-
-def _is_full_frame(ov: Overlay, size: tuple[int, int], width: int, height: int) -> bool:
-    return ov.kind in ("hook", "end_card") and (ov.x, ov.y) == (0, 0) and size == (width, height)
+    """The caption block of each page: the full block, so a longer page can never grow into a
+    neighbour."""
+    x0, y0, x1, y1 = caption_rect(style, half_height, width)
+    return [LayoutBox("caption", x0, y0, x1, y1, float(p.start), float(p.end)) for p in pages]
 
 
 def _place(box: LayoutBox, obstacles: Sequence[LayoutBox], safe: tuple[int, int, int, int]) -> LayoutBox | None:
@@ -101,7 +104,7 @@ def lay_out(overlays: Sequence[Overlay], pages: Sequence[CaptionPage], style: Ca
     fixed: list[LayoutBox] = caption_boxes(pages, style, caption_half, width) + list(faces)
     movable: list[int] = []
     for i, (ov, size) in enumerate(zip(overlays, sizes)):
-        if _is_full_frame(ov, size, width, height) or ov.kind == "end_card":
+        if covers_frame(ov, size, width, height) or ov.kind == "end_card":
             continue
         if ov.kind in MOVABLE:
             movable.append(i)

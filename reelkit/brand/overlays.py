@@ -1,5 +1,6 @@
-"""Drawing a preset's overlays (logo, lower thirds, hook and end cards, progress bar, callouts,
-watermark) as PNG files with Pillow, and placing them on the output timeline as plan.Overlay.
+"""A preset's overlays (logo, lower thirds, hook and end cards, progress bar, callouts,
+watermark) for one episode: drawn as PNG files (the pictures by :mod:`reelkit.brand.drawing`)
+and placed on the output timeline as plan.Overlay.
 
 Files are content-addressed: the name is a hash of everything that shapes the picture (the
 settings, the text, the frame size, and the identity of the font and logo files), so a
@@ -8,27 +9,25 @@ re-render with the same inputs reuses them and a changed preset never picks up a
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from reelkit.io.atomic import atomic_path
-from reelkit.io.fonts import load_font as _load_font
 from reelkit.io.pngcache import readable_png_size
 from reelkit.plan.model import Overlay
 from reelkit.plan import colours as col
-from reelkit.brand.preset import Brand, named_centre
+from reelkit.brand.drawing import BoxT, draw_full_card, draw_logo, draw_lower_third, draw_text_box, draw_watermark
+from reelkit.brand.look import named_centre
+from reelkit.brand.schema import Brand
 
 #: Bump when the drawing code changes, so old cached PNGs are not reused.
 DRAWING_VERSION = 1
-BoxT = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -63,70 +62,6 @@ class OverlayContext:
     lower_thirds: tuple[LowerThirdCue, ...]
     callouts: tuple[Callout, ...]
     safe_box: tuple[int, int, int, int]
-
-
-# --- text helpers -----------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=64)
-def load_font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    """A Pillow font, cached: fonts are re-used across overlays and previews."""
-    return _load_font(path, max(1, int(size)))
-
-
-def text_width(font: ImageFont.FreeTypeFont, text: str) -> int:
-    return int(round(font.getlength(text)))
-
-
-def line_height(font: ImageFont.FreeTypeFont) -> int:
-    ascent, descent = font.getmetrics()
-    return ascent + descent
-
-
-def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
-    """Greedy word wrap to ``max_width`` px (a single over-long word keeps its own line)."""
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        current = ""
-        for word in paragraph.split():
-            trial = f"{current} {word}".strip()
-            if current and text_width(font, trial) > max_width:
-                lines.append(current)
-                current = word
-            else:
-                current = trial
-        lines.append(current)
-    return lines
-
-
-def fit_text(text: str, font_path: str, size: int, max_width: int, max_lines: int,
-             min_size: int = 18) -> tuple[ImageFont.FreeTypeFont, list[str]]:
-    """Largest font size up to ``size`` at which ``text`` wraps into ``max_lines`` lines that
-    all fit ``max_width`` (shrinking in 6 % steps)."""
-    current = size
-    while True:
-        font = load_font(font_path, current)
-        lines = wrap(text, font, max_width)
-        widest = max((text_width(font, ln) for ln in lines), default=0)
-        if (len(lines) <= max_lines and widest <= max_width) or current <= min_size:
-            return font, lines
-        current = max(min_size, int(current * 0.94))
-
-
-def _draw_lines(draw: ImageDraw.ImageDraw, lines: Sequence[str], font: ImageFont.FreeTypeFont, centre_x: float,
-                top: float, fill: tuple[int, int, int, int], spacing: float = 1.15) -> float:
-    """Centred lines from ``top``; returns the y below the last line."""
-    step = line_height(font) * spacing
-    y = top
-    for line in lines:
-        draw.text((centre_x, y), line, font=font, fill=fill, anchor="ma")
-        y += step
-    return top + step * len(lines) - (step - line_height(font))
-
-
-def _block_height(lines: Sequence[str], font: ImageFont.FreeTypeFont, spacing: float = 1.15) -> int:
-    if not lines:
-        return 0
-    return int(round(line_height(font) * (spacing * (len(lines) - 1) + 1)))
 
 
 # --- content-addressed files --------------------------------------------------------------
@@ -182,109 +117,6 @@ def _top_at(position: str | int, region: BoxT, height: int, margin: int) -> int:
     return named_centre(position, region, height / 2, margin) - height // 2
 
 
-# --- drawing ------------------------------------------------------------------------------
-
-def draw_logo(brand: Brand, width: int) -> Image.Image:
-    """The logo scaled to ``logo.scale`` of the frame width, its alpha times ``logo.opacity``."""
-    spec = brand.logo
-    assert spec.file
-    with Image.open(spec.file) as src:
-        logo = src.convert("RGBA")
-    target_w = max(1, round(width * spec.scale))
-    target_h = max(1, round(logo.height * target_w / logo.width))
-    logo = logo.resize((target_w, target_h), Image.Resampling.LANCZOS)
-    if spec.opacity < 1.0:
-        alpha = logo.getchannel("A").point(lambda a: round(a * spec.opacity))
-        logo.putalpha(alpha)
-    return logo
-
-
-def draw_lower_third(brand: Brand, name: str, role: str | None, max_width: int) -> Image.Image:
-    """A name/role plate: ``bar`` (accent stripe at the left), ``card`` (rounded) or
-    ``underline`` (accent rule under the name)."""
-    spec = brand.lower_third
-    pad = round(spec.size * 0.45)
-    stripe = round(spec.size * 0.2) if spec.layout == "bar" else 0
-    inner = max_width - 2 * pad - stripe
-    name_font, name_lines = fit_text(name, brand.fonts.title or "", spec.size, inner, 1)
-    role_font, role_lines = fit_text(role or "", brand.body_font, round(spec.size * 0.65), inner, 1)
-    name_w = max(text_width(name_font, ln) for ln in name_lines)
-    role_w = max((text_width(role_font, ln) for ln in role_lines if ln), default=0)
-    rule = round(spec.size * 0.1) if spec.layout == "underline" else 0
-    gap = round(spec.size * 0.18)
-    name_h, role_h = line_height(name_font), (line_height(role_font) if role else 0)
-    w = min(max_width, stripe + 2 * pad + max(name_w, role_w))
-    h = pad + name_h + (gap + rule if rule else 0) + (gap + role_h if role else 0) + pad
-    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    plate = col.rgba(spec.background, spec.background_opacity)
-    radius = round(spec.size * 0.3) if spec.layout in ("card", "underline") else 0
-    draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=radius, fill=plate)
-    if stripe:
-        draw.rectangle((0, 0, stripe - 1, h - 1), fill=col.rgba(brand.colours.accent))
-    x = stripe + pad
-    draw.text((x, pad), name_lines[0], font=name_font, fill=col.rgba(spec.name_colour), anchor="la")
-    y = pad + name_h
-    if rule:
-        y += gap
-        draw.rectangle((x, y, x + name_w, y + rule - 1), fill=col.rgba(brand.colours.accent))
-        y += rule
-    if role:
-        y += gap
-        draw.text((x, y), role_lines[0], font=role_font, fill=col.rgba(spec.role_colour), anchor="la")
-    return image
-
-
-def draw_text_box(text: str, font_path: str, size: int, max_width: int, max_lines: int,
-                  background: str, opacity: float, text_colour: str, radius_ratio: float = 0.3,
-                  uppercase: bool = False, full_width: bool = False) -> Image.Image:
-    """Centred, wrapped text on a rounded box (hook band, callouts)."""
-    text = text.upper() if uppercase else text
-    pad = round(size * 0.45)
-    font, lines = fit_text(text, font_path, size, max_width - 2 * pad, max_lines)
-    block_w = max(text_width(font, ln) for ln in lines)
-    w = max_width if full_width else min(max_width, block_w + 2 * pad)
-    h = _block_height(lines, font) + 2 * pad
-    image = Image.new("RGBA", (w, h), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.rounded_rectangle((0, 0, w - 1, h - 1), radius=round(size * radius_ratio),
-                           fill=col.rgba(background, opacity))
-    _draw_lines(draw, lines, font, w / 2, pad, col.rgba(text_colour))
-    return image
-
-
-def draw_full_card(size: tuple[int, int], safe_box: BoxT, background: str, texts: Sequence[tuple[str, str, int, str]],
-                   margin: int = 24) -> Image.Image:
-    """A full-frame opaque card: ``texts`` = (text, font file, px size, colour) blocks stacked
-    and centred in the safe box, so no platform UI covers them."""
-    image = Image.new("RGBA", size, col.rgba(background))
-    draw = ImageDraw.Draw(image)
-    x0, y0, x1, y1 = safe_box
-    max_w = (x1 - x0) - 2 * margin
-    blocks = []
-    for text, font_path, px, colour in texts:
-        if not text:
-            continue
-        font, lines = fit_text(text, font_path, px, max_w, 5)
-        blocks.append((font, lines, colour))
-    gap = round(min((b[0].size for b in blocks), default=40) * 0.6)
-    total = sum(_block_height(lines, font) for font, lines, _ in blocks) + gap * max(0, len(blocks) - 1)
-    y = (y0 + y1) / 2 - total / 2
-    for font, lines, colour in blocks:
-        y = _draw_lines(draw, lines, font, (x0 + x1) / 2, y, col.rgba(colour)) + gap
-    return image
-
-
-def draw_watermark(brand: Brand) -> Image.Image:
-    """The watermark text in its colour at its opacity, on a transparent image."""
-    spec = brand.watermark
-    font = load_font(brand.body_font, spec.size)
-    left, top, right, bottom = font.getbbox(spec.text)
-    image = Image.new("RGBA", (max(1, right - left + 4), max(1, bottom - top + 4)), (0, 0, 0, 0))
-    ImageDraw.Draw(image).text((2 - left, 2 - top), spec.text, font=font, fill=col.rgba(spec.colour, spec.opacity))
-    return image
-
-
 # --- the overlays of one episode ----------------------------------------------------------
 
 def _fonts_id(brand: Brand) -> dict[str, Any]:
@@ -300,98 +132,128 @@ def build_overlays(brand: Brand, ctx: OverlayContext, workdir: Path) -> tuple[Ov
     anchors it to the frame. Full-frame cards (hook in ``brand_colour`` mode, end card) are
     opaque and replace the picture while they show.
     """
-    out: list[Overlay] = []
-    W, H, T = ctx.width, ctx.height, ctx.duration
-    fonts = _fonts_id(brand)
-    x0, y0, x1, y1 = ctx.safe_box
+    kinds = (_progress, _watermark, _logo, _lower_thirds, _callouts, _hook, _end_card)
+    return tuple(ov for kind in kinds for ov in kind(brand, ctx, workdir))
 
-    if brand.progress_bar.enabled:
-        p = brand.progress_bar
-        path, (pw, ph) = _cached(workdir, "progress", {"spec": asdict(p), "w": W},
-                                 lambda: Image.new("RGBA", (W, p.thickness), col.rgba(p.colour, p.opacity)))
-        region = _region(p.anchor, ctx)
-        y = region[1] if p.edge == "top" else region[3] - ph
-        out.append(Overlay("progress", str(path), 0, y, 0.0, T, motion="progress"))
 
-    if brand.watermark.text.strip():
-        wm = brand.watermark
-        path, size = _cached(workdir, "watermark", {"spec": asdict(wm), "font": fonts["body"]},
-                             lambda: draw_watermark(brand))
-        x, y = corner_xy(wm.corner, size, _region(wm.anchor, ctx), wm.margin)
-        out.append(Overlay("watermark", str(path), x, y, 0.0, T))
+def _progress(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:
+    p = brand.progress_bar
+    if not p.enabled:
+        return []
+    W = ctx.width
+    path, (_, ph) = _cached(workdir, "progress", {"spec": asdict(p), "w": W},
+                            lambda: Image.new("RGBA", (W, p.thickness), col.rgba(p.colour, p.opacity)))
+    region = _region(p.anchor, ctx)
+    y = region[1] if p.edge == "top" else region[3] - ph
+    return [Overlay("progress", str(path), 0, y, 0.0, ctx.duration, motion="progress")]
 
-    if brand.logo.file:
-        lg = brand.logo
-        path, size = _cached(workdir, "logo", {"file": _file_id(lg.file), "scale": lg.scale, "opacity": lg.opacity,
-                                               "w": W}, lambda: draw_logo(brand, W))
-        x, y = corner_xy(lg.corner, size, _region(lg.anchor, ctx), lg.margin)
-        out.append(Overlay("logo", str(path), x, y, 0.0, T))
 
-    if brand.lower_third.enabled:
-        lt = brand.lower_third
-        region = _region(lt.anchor, ctx)
-        max_w = (region[2] - region[0]) - 2 * lt.margin
-        for cue in ctx.lower_thirds:
-            payload = {"spec": asdict(lt), "accent": brand.colours.accent, "fonts": fonts, "name": cue.name,
-                       "role": cue.role, "max_w": max_w}
-            path, size = _cached(workdir, "lower_third", payload,
-                                 lambda cue=cue: draw_lower_third(brand, cue.name, cue.role, max_w))
-            y = _top_at(lt.position, region, size[1], lt.margin)
-            fade = min(lt.animation_duration, max(0.0, (cue.end - cue.start) / 2))
-            # "slide": the plate moves in from (out to) the left edge while it fades in (out).
-            out.append(Overlay("lower_third", str(path), region[0] + lt.margin, y, cue.start, cue.end,
-                               fade_in=fade, fade_out=fade,
-                               motion="slide" if lt.animation_in == "slide" else "static",
-                               motion_out="slide" if lt.animation_out == "slide" else "static"))
+def _watermark(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:
+    wm = brand.watermark
+    if not wm.text.strip():
+        return []
+    path, size = _cached(workdir, "watermark", {"spec": asdict(wm), "font": _fonts_id(brand)["body"]},
+                         lambda: draw_watermark(brand))
+    x, y = corner_xy(wm.corner, size, _region(wm.anchor, ctx), wm.margin)
+    return [Overlay("watermark", str(path), x, y, 0.0, ctx.duration)]
 
+
+def _logo(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:
+    lg = brand.logo
+    if not lg.file:
+        return []
+    W = ctx.width
+    path, size = _cached(workdir, "logo", {"file": _file_id(lg.file), "scale": lg.scale, "opacity": lg.opacity,
+                                           "w": W}, lambda: draw_logo(brand, W))
+    x, y = corner_xy(lg.corner, size, _region(lg.anchor, ctx), lg.margin)
+    return [Overlay("logo", str(path), x, y, 0.0, ctx.duration)]
+
+
+def _lower_thirds(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:
+    lt = brand.lower_third
+    if not lt.enabled:
+        return []
+    out = []
+    region = _region(lt.anchor, ctx)
+    max_w = (region[2] - region[0]) - 2 * lt.margin
+    for cue in ctx.lower_thirds:
+        payload = {"spec": asdict(lt), "accent": brand.colours.accent, "fonts": _fonts_id(brand), "name": cue.name,
+                   "role": cue.role, "max_w": max_w}
+        path, size = _cached(workdir, "lower_third", payload,
+                             lambda cue=cue: draw_lower_third(brand, cue.name, cue.role, max_w))
+        y = _top_at(lt.position, region, size[1], lt.margin)
+        fade = min(lt.animation_duration, max(0.0, (cue.end - cue.start) / 2))
+        # "slide": the plate moves in from (out to) the left edge while it fades in (out).
+        out.append(Overlay("lower_third", str(path), region[0] + lt.margin, y, cue.start, cue.end,
+                           fade_in=fade, fade_out=fade,
+                           motion="slide" if lt.animation_in == "slide" else "static",
+                           motion_out="slide" if lt.animation_out == "slide" else "static"))
+    return out
+
+
+def _callouts(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:
     cs = brand.callouts
+    x0, _, x1, _ = ctx.safe_box
+    out = []
     for callout in ctx.callouts if cs.enabled else ():
         max_w = (x1 - x0) - 48
-        payload = {"spec": asdict(cs), "font": fonts["title"], "text": callout.text, "max_w": max_w}
+        payload = {"spec": asdict(cs), "font": _fonts_id(brand)["title"], "text": callout.text, "max_w": max_w}
         path, size = _cached(workdir, "callout", payload, lambda c=callout: draw_text_box(
             c.text, brand.fonts.title or "", cs.size, max_w, 3, cs.background, cs.background_opacity, cs.text_colour))
         y = _top_at(cs.position, ctx.safe_box, size[1], 24)
         fade = min(cs.fade, max(0.0, (callout.end - callout.start) / 2))
         out.append(Overlay("callout", str(path), x0 + (x1 - x0 - size[0]) // 2, y, callout.start, callout.end,
                            fade_in=fade, fade_out=fade))
+    return out
 
+
+def _hook(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:
     hk = brand.hook
-    if hk.enabled and ctx.hook and ctx.hook.strip():
-        end = min(hk.duration, T)
-        text = ctx.hook.upper() if hk.uppercase else ctx.hook
-        if hk.mode == "brand_colour":
-            payload = {"spec": asdict(hk), "font": fonts["title"], "text": text, "w": W, "h": H, "box": ctx.safe_box}
-            path, size = _cached(workdir, "hook", payload, lambda: draw_full_card(
-                (W, H), ctx.safe_box, hk.background, [(text, brand.fonts.title or "", hk.size, hk.text_colour)]))
-            out.append(Overlay("hook", str(path), 0, 0, 0.0, end, fade_out=min(0.3, end / 4)))
-        else:
-            band_w = x1 - x0
-            payload = {"spec": asdict(hk), "font": fonts["title"], "text": text, "w": band_w}
-            path, size = _cached(workdir, "hook", payload, lambda: draw_text_box(
-                text, brand.fonts.title or "", hk.size, band_w, 4, hk.background, hk.background_opacity,
-                hk.text_colour, radius_ratio=0.25, full_width=True))
-            y = _top_at(hk.position, ctx.safe_box, size[1], 0)
-            out.append(Overlay("hook", str(path), x0, y, 0.0, end, fade_out=min(0.3, end / 4)))
+    if not (hk.enabled and ctx.hook and ctx.hook.strip()):
+        return []
+    W, H = ctx.width, ctx.height
+    x0, _, x1, _ = ctx.safe_box
+    end = min(hk.duration, ctx.duration)
+    text = ctx.hook.upper() if hk.uppercase else ctx.hook
+    title_font = _fonts_id(brand)["title"]
+    if hk.mode == "brand_colour":
+        payload = {"spec": asdict(hk), "font": title_font, "text": text, "w": W, "h": H, "box": ctx.safe_box}
+        path, _ = _cached(workdir, "hook", payload, lambda: draw_full_card(
+            (W, H), ctx.safe_box, hk.background, [(text, brand.fonts.title or "", hk.size, hk.text_colour)]))
+        return [Overlay("hook", str(path), 0, 0, 0.0, end, fade_out=min(0.3, end / 4))]
+    band_w = x1 - x0
+    payload = {"spec": asdict(hk), "font": title_font, "text": text, "w": band_w}
+    path, size = _cached(workdir, "hook", payload, lambda: draw_text_box(
+        text, brand.fonts.title or "", hk.size, band_w, 4, hk.background, hk.background_opacity,
+        hk.text_colour, radius_ratio=0.25, full_width=True))
+    y = _top_at(hk.position, ctx.safe_box, size[1], 0)
+    return [Overlay("hook", str(path), x0, y, 0.0, end, fade_out=min(0.3, end / 4))]
 
+
+def _end_card(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:
     ec = brand.end_card
-    handle = brand.handle.strip()
     # The card needs a call to action to be worth covering the picture, and never takes more
     # than a quarter of the video (a short clip rendered alone keeps its content visible).
-    if ec.enabled and ctx.cta and ctx.cta.strip():
-        start = max(0.0, T - min(ec.duration, T / 4))
-        texts = [(ctx.cta or "", brand.fonts.title or "", ec.size, ec.text_colour),
-                 (handle, brand.body_font, round(ec.size * 0.6), ec.handle_colour)]
-        payload = {"spec": asdict(ec), "fonts": fonts, "texts": texts, "w": W, "h": H, "box": ctx.safe_box}
-        path, _ = _cached(workdir, "end_card", payload,
-                          lambda: draw_full_card((W, H), ctx.safe_box, ec.background, texts))
-        out.append(Overlay("end_card", str(path), 0, 0, start, T, fade_in=min(ec.fade, T - start)))
+    if not (ec.enabled and ctx.cta and ctx.cta.strip()):
+        return []
+    W, H, T = ctx.width, ctx.height, ctx.duration
+    start = max(0.0, T - min(ec.duration, T / 4))
+    texts = [(ctx.cta or "", brand.fonts.title or "", ec.size, ec.text_colour),
+             (brand.handle.strip(), brand.body_font, round(ec.size * 0.6), ec.handle_colour)]
+    payload = {"spec": asdict(ec), "fonts": _fonts_id(brand), "texts": texts, "w": W, "h": H, "box": ctx.safe_box}
+    path, _ = _cached(workdir, "end_card", payload, lambda: draw_full_card((W, H), ctx.safe_box, ec.background, texts))
+    return [Overlay("end_card", str(path), 0, 0, start, T, fade_in=min(ec.fade, T - start))]
 
-    return tuple(out)
+
+def covers_frame(overlay: Overlay, size: tuple[int, int], width: int, height: int) -> bool:
+    """True for an overlay whose image (``size`` px) covers the whole frame: the hook in
+    brand_colour mode, the end card."""
+    return overlay.kind in ("hook", "end_card") and (overlay.x, overlay.y) == (0, 0) and size == (width, height)
 
 
 def is_full_frame(overlay: Overlay, width: int, height: int) -> bool:
-    """True for an overlay image that covers the whole frame (hook in brand_colour mode, end card)."""
-    if overlay.kind not in ("hook", "end_card") or (overlay.x, overlay.y) != (0, 0):
+    """:func:`covers_frame`, reading the image's size from its file."""
+    if overlay.kind not in ("hook", "end_card"):
         return False
     with Image.open(overlay.image) as im:
-        return im.size == (width, height)
+        return covers_frame(overlay, im.size, width, height)

@@ -18,12 +18,14 @@ from PIL import Image
 
 from reelkit.errors import BrandError
 from reelkit.io.fonts import load_font
-from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, common_safe_box, load_platforms
+from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, common_safe_box, load_platforms, size_groups
 from reelkit.plan import colours as col
-from reelkit.brand.layout import lay_out
+from reelkit.brand.layout import caption_rect, lay_out
 from reelkit.plan.model import CaptionPage, Word
 from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame
-from reelkit.brand.preset import Brand, asset_problems, build_brand, caption_block_half_height, caption_style, find_brand, read_preset, unusable_assets
+from reelkit.brand.look import caption_block_half_height, caption_style
+from reelkit.brand.preset import asset_problems, build_brand, find_brand, read_preset, unusable_assets
+from reelkit.brand.schema import Brand
 
 # Text the overlays are checked with: long enough to wrap like real content.
 _CHECK_CTX = dict(title="Check", hook="A hook long enough to wrap onto a second line of the band",
@@ -170,10 +172,8 @@ def safe_zone_problems(brand: Brand, platforms: Sequence[Platform]) -> list[str]
     intersection of their safe boxes) and each is then checked against each platform's box.
     """
     problems: list[str] = []
-    by_size: dict[tuple[int, int], list[Platform]] = {}
-    for p in platforms:
-        by_size.setdefault((p.width, p.height), []).append(p)
-    for (width, height), group in by_size.items():
+    for group in size_groups(platforms):
+        width, height = group[0].width, group[0].height
         boxes = {p.name: p.safe_zone.box(width, height) for p in group}
         common = common_safe_box(group, width, height)
         with tempfile.TemporaryDirectory(prefix="reelkit-validate-") as tmp:
@@ -199,8 +199,7 @@ def safe_zone_problems(brand: Brand, platforms: Sequence[Platform]) -> list[str]
                 rects.append((ov.kind, (ov.x, ov.y, ov.x + w, ov.y + h), ov.motion == "progress"))
         style = caption_style(brand, common, width, height)
         half = caption_block_half_height(brand)
-        caption_rect = (style.margin_x, round(style.position_y - half), width - style.margin_x,
-                        round(style.position_y + half))
+        block = caption_rect(style, half, width)
         for p in group:
             box = boxes[p.name]
             where = f"the {p.label} safe zone (x {box[0]}-{box[2]}, y {box[1]}-{box[3]})"
@@ -211,9 +210,9 @@ def safe_zone_problems(brand: Brand, platforms: Sequence[Platform]) -> list[str]
                     key = _KIND_KEY.get(kind, kind)
                     problems.append(_line(brand, key, f"{kind.replace('_', ' ')} ({span}) is outside {where}",
                                           "platform buttons and captions cover it; use anchor: safe or move it"))
-            if _outside(caption_rect, box):
+            if _outside(block, box):
                 problems.append(_line(brand, "captions.position",
-                                      f"caption block (y {caption_rect[1]}-{caption_rect[3]}) is outside {where}",
+                                      f"caption block (y {block[1]}-{block[3]}) is outside {where}",
                                       "use a named position (top, upper, middle, lower, bottom)"))
     return problems
 

@@ -19,227 +19,30 @@ escaped (``\\ { }``, newlines) and never reordered: libass shapes and orders rig
 scripts itself with HarfBuzz and FriBidi (the styles set Encoding -1, so the base direction
 comes from the text and override tags between words do not reverse an Arabic line).
 
-The helpers here (colours, font family and size, highlight states, pop groups) are shared
-with :mod:`reelkit.captions.pillow_pages`, which draws emoji pages in the same look.
+The look itself (colours, font family and size, highlight states, pop groups) is
+:mod:`reelkit.captions.look`, shared with :mod:`reelkit.captions.pillow_pages`, which draws
+emoji pages in the same look.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ImageFont
-
-from reelkit.plan.colours import MIN_CONTRAST, contrast_ratio, parse_colour
+from reelkit.captions.look import centiseconds as _cs
+from reelkit.captions.look import (POP_FROM, POP_MS, STYLES, ass_alpha, ass_colour, box_padding, caption_font_family,
+                                   display_word, fit_scale, highlight_states, on_accent_colour, override_colour,
+                                   pill_padding, pop_groups, rgba)
 from reelkit.errors import CaptionError
 from reelkit.io.atomic import write_text_atomic
 from reelkit.io.ffmpeg import escape_filter_value
-from reelkit.io.fonts import load_font
-from reelkit.plan.model import CaptionPage, CaptionStyle, Word
-
-STYLES = ("classic", "karaoke", "pop", "boxed")
-
-DEFAULT_FAMILY = "DejaVu Sans"
-
-# A karaoke/boxed highlight is held across a silence shorter than this, so it does not
-# flicker off between words spoken in one breath.
-HIGHLIGHT_BRIDGE = 0.15
-
-# Pop groups: at most this many words and characters (a longer single word stays alone).
-POP_MAX_WORDS = 3
-POP_MAX_CHARS = 18
-# The scale-in of a pop group: from this fraction of full size, over this many ms.
-POP_FROM = 0.6
-POP_MS = 120
-
-# Box padding as a fraction of the font size: classic page box, boxed word box.
-BOX_PAD = 0.25
-PILL_PAD = 0.12
+from reelkit.plan.model import CaptionPage, CaptionStyle
 
 # The WORD JOINER (U+2060) is invisible; after a backslash it stops libass reading "\N",
 # "\h", "\{" ... as escapes, so a literal backslash shows as typed.
 _WJ = "\u2060"
 
-
-# --- shared look helpers ---------------------------------------------------------------------
-
-def rgba(value: str, what: str = "colour") -> tuple[int, int, int, int]:
-    """A caption colour (``#RGB``, ``#RRGGBB`` or ``#RRGGBBAA``, as presets allow) -> (r, g, b, a),
-    parsed by :func:`reelkit.plan.colours.parse_colour`; CaptionError naming ``what`` otherwise."""
-    try:
-        return parse_colour(value.strip())
-    except ValueError:
-        raise CaptionError(f"invalid colour {value!r}", key=what, hint="use #RRGGBB or #RRGGBBAA") from None
-
-
-def ass_colour(value: str, opacity: float = 1.0, what: str = "colour") -> str:
-    """A colour (its own alpha times ``opacity``, 0..1) -> ASS ``&HAABBGGRR`` (AA is transparency)."""
-    r, g, b, a = rgba(value, what)
-    return f"&H{_ass_alpha(a, opacity)}{b:02X}{g:02X}{r:02X}"
-
-
-def _ass_alpha(a: int, opacity: float = 1.0) -> str:
-    """ASS transparency of a colour with alpha ``a`` (0..255) drawn at ``opacity``."""
-    visible = (a / 255.0) * min(1.0, max(0.0, opacity))
-    return f"{round((1.0 - visible) * 255):02X}"
-
-
-def _override_colour(value: str, what: str) -> str:
-    """Override tags setting the fill colour and its alpha (``\\1c&HBBGGRR&\\1a&HAA&``)."""
-    r, g, b, a = rgba(value, what)
-    return f"\\1c&H{b:02X}{g:02X}{r:02X}&\\1a&H{_ass_alpha(a)}&"
-
-
-def on_accent_colour(style: CaptionStyle) -> str:
-    """Text colour for a word on the accent box: the text colour if it keeps 4.5:1, else
-    whichever of black and white contrasts more (WCAG 1.4.3)."""
-    accent = rgba(style.accent_colour, "accent_colour")[:3]
-    if contrast_ratio(rgba(style.text_colour, "text_colour")[:3], accent) >= MIN_CONTRAST:
-        return style.text_colour
-    black, white = (0, 0, 0), (255, 255, 255)
-    return "#000000" if contrast_ratio(black, accent) >= contrast_ratio(white, accent) else "#FFFFFF"
-
-
-def caption_font_family(style: CaptionStyle) -> str:
-    """The family libass must match: ``style.font_family``, else read from the font file."""
-    if style.font_family.strip():
-        return style.font_family.strip()
-    if style.font_file:
-        return _family_of(style.font_file)
-    return DEFAULT_FAMILY
-
-
-@functools.lru_cache(maxsize=32)
-def _family_of(font_file: str) -> str:
-    try:
-        family = load_font(font_file, 16).getname()[0]
-    except OSError as exc:
-        raise CaptionError(f"cannot read caption font: {exc}", path=font_file) from None
-    return family or DEFAULT_FAMILY
-
-
-@functools.lru_cache(maxsize=32)
-def _pillow_font_cached(font_file: str, size: int) -> object:
-    # libass scales a font so that ascender + descender equal the ASS font size; Pillow's
-    # size is the em. Measure the ratio at the nominal size and convert, so text drawn by
-    # Pillow matches what libass draws for the same style.
-    probe = load_font(font_file, size)
-    ascent, descent = probe.getmetrics()
-    em = size * size / max(1, ascent + descent)
-    return load_font(font_file, em)
-
-
-def pillow_font(style: CaptionStyle):  # -> ImageFont.FreeTypeFont
-    """The caption font as Pillow draws it at the size libass uses for ``style.font_size``."""
-    if style.font_file and os.path.exists(style.font_file):
-        return _pillow_font_cached(style.font_file, int(style.font_size))
-    return ImageFont.load_default(size=style.font_size * 0.85)
-
-
-def display_word(word: Word, style: CaptionStyle) -> str:
-    """A word as shown: whitespace collapsed, upper-cased when the style asks for it."""
-    text = " ".join(word.text.split())
-    return text.upper() if style.uppercase else text
-
-
-def line_width(text: str, style: CaptionStyle) -> float:
-    """Width in px of one caption line (outline included)."""
-    font = pillow_font(style)
-    return float(font.getlength(text)) + 2 * style.outline
-
-
-def fit_scale(lines: Sequence[str], style: CaptionStyle, width: int) -> float:
-    """Scale (<= 1) that keeps the widest line inside the horizontal margins."""
-    avail = width - 2 * style.margin_x
-    widest = max((line_width(t, style) for t in lines if t), default=0.0)
-    if avail <= 0 or widest <= avail:
-        return 1.0
-    return avail / widest
-
-
-@dataclass(frozen=True)
-class State:
-    """One highlight state of a page: ``[start, end)`` with word ``index`` highlighted
-    (index into ``page.words``; None while no word is being spoken)."""
-
-    start: float
-    end: float
-    index: int | None
-
-
-def highlight_states(page: CaptionPage) -> tuple[State, ...]:
-    """The page's time cut into highlight states, contiguous from ``page.start`` to
-    ``page.end``, on centisecond boundaries (what ASS keeps) so neighbours share them."""
-    words = page.words
-    p0, p1 = _cs(page.start), _cs(page.end)
-    cuts: list[tuple[int, int, int | None]] = []
-    t = p0
-    for i, w in enumerate(words):
-        ws = min(max(_cs(w.start), t), p1)
-        we = min(max(_cs(w.end), ws), p1)
-        nxt = _cs(words[i + 1].start) if i + 1 < len(words) else p1
-        if 0 <= nxt - we < round(HIGHLIGHT_BRIDGE * 100):
-            we = min(max(nxt, ws), p1)
-        if ws > t:
-            cuts.append((t, ws, None))
-        if we > ws:
-            cuts.append((ws, we, i))
-            t = we
-        else:
-            t = ws
-    if t < p1:
-        cuts.append((t, p1, None))
-    return tuple(State(a / 100, b / 100, i) for a, b, i in cuts)
-
-
-def pop_groups(page: CaptionPage, style: CaptionStyle) -> tuple[tuple[float, float, tuple[Word, ...]], ...]:
-    """The page in groups of one to three words (never across a line), each shown from its
-    first word's start (the page start for the first group) to the next group's start."""
-    groups: list[list[Word]] = []
-    for line in page.lines:
-        current: list[Word] = []
-        for w in line:
-            text = " ".join(display_word(x, style) for x in [*current, w])
-            if current and (len(current) >= POP_MAX_WORDS or len(text) > POP_MAX_CHARS):
-                groups.append(current)
-                current = []
-            current.append(w)
-        if current:
-            groups.append(current)
-    p0, p1 = _cs(page.start), _cs(page.end)
-    starts = [p0] + [min(max(_cs(g[0].start), p0), p1) for g in groups[1:]]
-    for k in range(1, len(starts)):
-        starts[k] = max(starts[k], starts[k - 1])  # overlapping word times
-    out: list[tuple[float, float, tuple[Word, ...]]] = []
-    carry: list[Word] = []
-    for k, g in enumerate(groups):
-        s = starts[k]
-        e = starts[k + 1] if k + 1 < len(groups) else p1
-        words = carry + g
-        if e <= s:
-            # No time of its own (the next group starts at once): show it with the next one.
-            if k + 1 < len(groups):
-                carry = words
-            elif out:
-                ps, pe, pw = out.pop()
-                out.append((ps, pe, pw + tuple(words)))
-            continue
-        carry = []
-        out.append((s / 100, e / 100, tuple(words)))
-    return tuple(out)
-
-
-def box_padding(style: CaptionStyle) -> int:
-    """Padding of the classic page box, px."""
-    return max(2, round(style.font_size * BOX_PAD))
-
-
-def pill_padding(style: CaptionStyle) -> int:
-    """Padding of the boxed-style word box, px."""
-    return max(2, round(style.font_size * PILL_PAD))
 
 
 # --- the ASS file ----------------------------------------------------------------------------
@@ -272,10 +75,6 @@ def _ts(t: float) -> str:
     return f"{h}:{m:02d}:{s:02d}.{c:02d}"
 
 
-def _cs(t: float) -> int:
-    return int(round(t * 100))
-
-
 def _num(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
@@ -292,9 +91,9 @@ class _Writer:
         # A family with a comma cannot live in the Style line; \fn in the text can hold it.
         clean = family.replace("\\", "").replace("{", "").replace("}", "")
         self.fn_tag = f"\\fn{clean}" if "," in family else ""
-        self.text_c = _override_colour(style.text_colour, "text_colour")
-        self.accent_c = _override_colour(style.accent_colour, "accent_colour")
-        self.on_accent_c = _override_colour(on_accent_colour(style), "accent_colour")
+        self.text_c = override_colour(style.text_colour, "text_colour")
+        self.accent_c = override_colour(style.accent_colour, "accent_colour")
+        self.on_accent_c = override_colour(on_accent_colour(style), "accent_colour")
         self.events: list[str] = []
 
     def pos_tags(self) -> str:
@@ -354,7 +153,7 @@ class _Writer:
             self.add(1, st.start, st.end, "Text", lead + text)
             if st.index is not None:
                 # Same text, glyphs invisible; only the spoken word's box is opaque.
-                opened = _ass_alpha(rgba(self.style.accent_colour, "accent_colour")[3])
+                opened = ass_alpha(rgba(self.style.accent_colour, "accent_colour")[3])
                 pill = self._marked(page, st.index, f"\\3a&H{opened}&", "\\3a&HFF&")
                 self.add(0, st.start, st.end, "Pill", pill_lead + pill)
 

@@ -25,14 +25,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ImageFont
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from reelkit.io.atomic import atomic_path
 from reelkit.io.fonts import load_font
 from reelkit.io.pngcache import readable_png_size
 from reelkit.plan.model import CaptionPage, CaptionStyle, Overlay
-from reelkit.captions.ass import box_padding, display_word, highlight_states, on_accent_colour, pill_padding, rgba, pillow_font, pop_groups
+from reelkit.captions.look import (box_padding, display_word, highlight_states, on_accent_colour, pill_padding,
+                                   pillow_font, pop_groups, rgba)
 
 log = logging.getLogger(__name__)
 

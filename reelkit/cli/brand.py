@@ -13,7 +13,8 @@ import click
 
 from reelkit.plan.platforms import get_platform, load_platforms
 from reelkit.plan.timecode import parse_time
-from reelkit.brand.preset import find_brand, list_brands, load_brand, scaffold_yaml
+from reelkit.brand.preset import find_brand, list_brands, load_brand
+from reelkit.brand.scaffold import scaffold_yaml
 from reelkit.render.brand_preview import render_preview
 from reelkit.brand.validate import validate_brand
 

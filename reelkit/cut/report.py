@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
-from PIL import Image
 
 from reelkit.cut.script_cut import Expanded
 from reelkit.speech.audio import SAMPLE_RATE

@@ -13,8 +13,9 @@ from typing import Any
 
 from reelkit.brand import (Callout, LowerThirdCue, OverlayContext, build_overlays, caption_rules, caption_style,
                            load_brand, music_bed)
-from reelkit.brand.layout import lay_out
-from reelkit.brand.preset import Brand, caption_block_half_height
+from reelkit.brand.layout import caption_rect, lay_out
+from reelkit.brand.look import caption_block_half_height
+from reelkit.brand.schema import Brand
 from reelkit.captions import check_page_rules, paginate, read_captions
 from reelkit.captions.prepare import prepare_captions
 from reelkit.captions.translations import build_translations
@@ -30,7 +31,7 @@ from reelkit.plan.model import (CaptionPage, Cut, DescriptionCue, Overlay, Plan,
                                 with_exact_frames)
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
 from reelkit.plan.platforms import (DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms,
-                                    preset_data)
+                                    preset_data, size_groups)
 from reelkit.reframe.crop import frame_cuts
 from reelkit.reframe.tracking import track_cuts
 from reelkit.speech import caption_words, script_prompt
@@ -218,14 +219,6 @@ def plan_rate(outline: Outline, platform: Platform) -> Fraction:
     return rate
 
 
-def size_groups(platforms: Sequence[Platform]) -> list[list[Platform]]:
-    """Platforms grouped by frame size, in first-seen order: one picture per group."""
-    groups: dict[tuple[int, int], list[Platform]] = {}
-    for p in platforms:
-        groups.setdefault((p.width, p.height), []).append(p)
-    return list(groups.values())
-
-
 def build_plans(outline: Outline, request: PlanRequest, folder: Path) -> tuple[Plan, ...]:
     """Decide everything for every selected platform: one plan per frame size.
 
@@ -284,7 +277,7 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Bran
     burn = any(p.burn_captions for p in platforms)
     caption_half = caption_block_half_height(brand)
     tracked = track_cuts(cuts, [seg.reframe for seg in outline.segments], sources, width, height, float(rate),
-                         round(style.position_y - caption_half) if burn else None, use_cache=request.use_cache,
+                         caption_rect(style, caption_half, width)[1] if burn else None, use_cache=request.use_cache,
                          analyses=state.faces)
     cuts = tracked.cuts
     plan = Plan(title=outline.title, slug=outline.slug, width=width, height=height, fps=float(rate),

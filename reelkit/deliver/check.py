@@ -16,7 +16,8 @@ from reelkit.deliver.flash import FlashResult, check_flashes
 from reelkit.errors import MediaError
 from reelkit.io.probe import ColourInfo, checked_path, media_duration, open_container, picture_and_colour
 from reelkit.render.loudness import Loudness, measure_loudness
-from reelkit.plan.platforms import AUDIO_CODECS, VIDEO_CODECS, Platform
+from reelkit.plan.platform_values import AUDIO_CODECS, VIDEO_CODECS
+from reelkit.plan.platforms import Platform
 
 LOUDNESS_TOLERANCE_LU = 1.0
 """Integrated loudness may differ from the preset's target by this much."""

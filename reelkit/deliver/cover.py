@@ -25,8 +25,8 @@ from PIL import Image, ImageDraw
 from reelkit.plan.colours import parse_colour
 from reelkit.errors import InputError, MediaError
 from reelkit.io.atomic import atomic_path
-from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.io.fonts import load_font
+from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Cut, Plan
 from reelkit.render import graph
 

@@ -406,7 +406,7 @@ class Plan:
     @property
     def frame_count(self) -> int:
         """Frames in the finished picture."""
-        return total_frames(self)
+        return sum(se - ss for ss, se, _, _ in (cut_frames(c, self.rate) for c in self.cuts))
 
     def burned_pages(self) -> tuple[CaptionPage, ...]:
         """The pages burned into the picture: the outline language's, or the translation
@@ -433,16 +433,8 @@ def cut_frames(cut: Cut, rate: Fraction) -> tuple[int, int, int, int]:
     else:
         ss = to_frames(cut.src_start, rate)
         se = ss + max(1, to_frames(cut.src_end - cut.src_start, rate))
-    if cut.out_start_frame is not None:
-        os_ = cut.out_start_frame
-    else:
-        os_ = to_frames(cut.out_start, rate)
+    os_ = cut.out_start_frame if cut.out_start_frame is not None else to_frames(cut.out_start, rate)
     return ss, se, os_, os_ + (se - ss)
-
-
-def total_frames(plan: Plan) -> int:
-    """The number of frames the plan's picture has."""
-    return sum(se - ss for ss, se, _, _ in (cut_frames(c, plan.rate) for c in plan.cuts))
 
 
 def with_exact_frames(plan: Plan) -> Plan:
@@ -461,10 +453,10 @@ def with_exact_frames(plan: Plan) -> Plan:
         if se <= ss:
             raise ValueError(f"cut of {cut.source} ends at frame {se}, not after its start {ss}")
         n = se - ss
-        cuts.append(dataclasses.replace(cut, src_start_frame=ss, src_end_frame=se, out_start_frame=cursor,
-                            out_end_frame=cursor + n, src_start=frame_seconds(ss, rate),
-                            src_end=frame_seconds(se, rate), out_start=frame_seconds(cursor, rate),
-                            out_end=frame_seconds(cursor + n, rate)))
+        cuts.append(dataclasses.replace(
+            cut, src_start_frame=ss, src_end_frame=se, out_start_frame=cursor, out_end_frame=cursor + n,
+            src_start=frame_seconds(ss, rate), src_end=frame_seconds(se, rate),
+            out_start=frame_seconds(cursor, rate), out_end=frame_seconds(cursor + n, rate)))
         cursor += n
     duration = frame_seconds(cursor, rate) if cuts else plan.duration
     return dataclasses.replace(plan, cuts=tuple(cuts), duration=duration, fps=float(rate), frame_rate=rate_text(rate))

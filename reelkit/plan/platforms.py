@@ -9,10 +9,9 @@ single :class:`~reelkit.errors.InputError` naming the file, line, key and proble
 
 from __future__ import annotations
 
-import math
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -22,33 +21,11 @@ from reelkit.errors import InputError
 from reelkit.io.dataclass_data import from_data, to_data
 from reelkit.io.yamlfile import Located, load_yaml
 from reelkit.plan.model import OutputSpec, Plan
+from reelkit.plan.platform_values import CHECKS, PROFILES, Bad, SafeZone
 
 DEFAULT_PLATFORMS = ("tiktok", "reels", "shorts", "snapchat")
 
 # ffmpeg encoder name -> codec name a decoder (PyAV/ffmpeg) reports for the stream.
-VIDEO_CODECS = {"libx264": "h264", "libx265": "hevc"}
-AUDIO_CODECS = {"aac": "aac", "libopus": "opus"}
-# Profiles per encoder, as written in presets (lower case) and passed to ffmpeg's -profile:v.
-PROFILES = {"libx264": ("baseline", "main", "high"), "libx265": ("main", "main10")}
-PIX_FMTS = ("yuv420p", "yuv420p10le")
-SIDECAR_FORMATS = ("srt", "vtt")
-DURATION_POLICIES = ("error", "warning")
-
-
-@dataclass(frozen=True)
-class SafeZone:
-    """Pixels kept clear of platform UI on each edge, at the preset's frame size."""
-
-    top: int
-    bottom: int
-    left: int
-    right: int
-
-    def box(self, width: int, height: int) -> tuple[int, int, int, int]:
-        """The safe rectangle as (x0, y0, x1, y1)."""
-        return (self.left, self.top, width - self.right, height - self.bottom)
-
-
 @dataclass(frozen=True)
 class Platform:
     """One delivery preset.
@@ -98,6 +75,14 @@ class Platform:
         return self.safe_zone.box(self.width, self.height)
 
 
+def size_groups(platforms: Sequence[Platform]) -> list[list[Platform]]:
+    """Platforms grouped by frame size, in first-seen order: one picture per group."""
+    groups: dict[tuple[int, int], list[Platform]] = {}
+    for p in platforms:
+        groups.setdefault((p.width, p.height), []).append(p)
+    return list(groups.values())
+
+
 def common_safe_box(platforms: Sequence[Platform], width: int, height: int) -> tuple[int, int, int, int]:
     """The area inside every given platform's UI safe zone at ``width`` x ``height``: where
     captions, overlays and the cover title go when one picture serves them all."""
@@ -117,8 +102,6 @@ def user_platforms_file() -> Path | None:
 _FIELDS = {f.name for f in fields(Platform)} - {"name"}
 _OPTIONAL = {"label", "fps_range"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-_BITRATE = re.compile(r"^[0-9]+(\.[0-9]+)?[kKmM]?$")
-_LEVEL = re.compile(r"^[1-6](\.[0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -134,178 +117,6 @@ class _Origin:
                           key=self.key, hint=hint)
 
 
-# --- value checkers: each takes the raw YAML value and returns the typed one, or raises ---
-
-class _Bad(ValueError):
-    """A value's problem, turned into an InputError by the caller (who knows the origin)."""
-
-    def __init__(self, problem: str, hint: str | None = None) -> None:
-        super().__init__(problem)
-        self.hint = hint
-
-
-def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _Bad(f"expected a number, got {value!r}")
-    return float(value)
-
-
-def _positive(value: Any) -> float:
-    number = _number(value)
-    if number <= 0:
-        raise _Bad(f"must be greater than 0, got {value!r}")
-    return number
-
-
-def _optional_positive(value: Any) -> float | None:
-    return None if value is None else _positive(value)
-
-
-def _int_in(low: int, high: int) -> Callable[[Any], int]:
-    def check(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _Bad(f"expected a whole number, got {value!r}")
-        if not low <= value <= high:
-            raise _Bad(f"must be between {low} and {high}, got {value}")
-        return value
-    return check
-
-
-def _dimension(value: Any) -> int:
-    number = _int_in(16, 8192)(value)
-    if number % 2:
-        # 4:2:0 chroma subsampling halves each dimension: libx264 refuses odd sizes.
-        raise _Bad(f"must be even for 4:2:0 video, got {number}", hint=f"use {number + 1} or {number - 1}")
-    return number
-
-
-def _choice(options: tuple[str, ...] | dict[str, str]) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        if value not in options:
-            raise _Bad(f"unknown value {value!r}", hint=f"known: {', '.join(options)}")
-        return str(value)
-    return check
-
-
-def _bitrate(value: Any) -> str:
-    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not _BITRATE.match(text) or float(text.rstrip("kKmM")) <= 0:
-        raise _Bad(f"expected a bitrate such as 8M or 192k, got {value!r}")
-    return text
-
-
-def _level(value: Any) -> str:
-    text = str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
-    if not isinstance(text, str) or not _LEVEL.match(text):
-        raise _Bad(f"expected a codec level such as \"4.1\", got {value!r}")
-    return text
-
-
-def _fps(value: Any) -> float | str:
-    if value == "source":
-        return "source"
-    if isinstance(value, str) and "/" in value:  # a rational rate: "30000/1001" (kept exact by plan_rate)
-        from reelkit.plan.frames import exact_rate
-
-        try:
-            value = float(exact_rate(value))
-        except ValueError:
-            raise _Bad(f"expected a frame rate (a number, \"30000/1001\") or \"source\", got {value!r}") from None
-    try:
-        number = _positive(value)
-    except _Bad:
-        raise _Bad(f"expected a frame rate (a number) or \"source\", got {value!r}") from None
-    if number > 240:
-        raise _Bad(f"must be at most 240, got {value!r}")
-    return number
-
-
-def _fps_range(value: Any) -> tuple[float, float] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or len(value) != 2:
-        raise _Bad(f"expected [min, max] frame rates, got {value!r}")
-    low, high = _positive(value[0]), _positive(value[1])
-    if low > high:
-        raise _Bad(f"min {low:g} is above max {high:g}")
-    return (low, high)
-
-
-def _loudness(value: Any) -> float:
-    number = _number(value)
-    if not -70 < number < 0:
-        raise _Bad(f"expected LUFS between -70 and 0, got {value!r}")
-    return number
-
-
-def _true_peak(value: Any) -> float:
-    number = _number(value)
-    if not -20 <= number <= 0:
-        raise _Bad(f"expected dBTP between -20 and 0, got {value!r}")
-    return number
-
-
-def _label(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _Bad(f"expected a non-empty text, got {value!r}")
-    return value
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _Bad(f"expected true or false, got {value!r}")
-    return value
-
-
-def _sidecars(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise _Bad(f"expected a list such as [srt, vtt], got {value!r}")
-    for item in value:
-        _choice(SIDECAR_FORMATS)(item)
-    return tuple(value)
-
-
-def _safe_zone(value: Any) -> SafeZone:
-    if not isinstance(value, dict) or set(value) != {"top", "bottom", "left", "right"}:
-        raise _Bad("expected a mapping with exactly top, bottom, left and right",
-                    hint="e.g. {top: 150, bottom: 440, left: 64, right: 150}")
-    edge = _int_in(0, 8192)
-    return SafeZone(**{k: edge(value[k]) for k in ("top", "bottom", "left", "right")})
-
-
-_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "label": _label,
-    "width": _dimension,
-    "height": _dimension,
-    "fps": _fps,
-    "fps_range": _fps_range,
-    "video_codec": _choice(VIDEO_CODECS),
-    "profile": _label,  # checked against the codec below
-    "level": _level,
-    "pix_fmt": _choice(PIX_FMTS),
-    "video_bitrate": _bitrate,
-    "maxrate": _bitrate,
-    "bufsize": _bitrate,
-    "gop_seconds": _positive,
-    "bframes": _int_in(0, 16),
-    "audio_codec": _choice(AUDIO_CODECS),
-    "audio_rate": _int_in(8000, 192000),
-    "audio_channels": _int_in(1, 8),
-    "audio_bitrate": _bitrate,
-    "loudness_lufs": _loudness,
-    "true_peak_db": _true_peak,
-    "min_duration": _optional_positive,
-    "max_duration": _optional_positive,
-    "duration_policy": _choice(DURATION_POLICIES),
-    "max_file_mb": _optional_positive,
-    "safe_zone": _safe_zone,
-    "burn_captions": _bool,
-    "sidecars": _sidecars,
-}
-
-
 def _build(name: str, raw: dict[str, tuple[Any, _Origin]], name_origin: _Origin) -> Platform:
     """Validate one platform's merged values (each with its origin) into a Platform."""
     if not isinstance(name, str) or not _NAME.match(name):
@@ -317,8 +128,8 @@ def _build(name: str, raw: dict[str, tuple[Any, _Origin]], name_origin: _Origin)
     values: dict[str, Any] = {}
     for key, (value, origin) in raw.items():
         try:
-            values[key] = _CHECKS[key](value)
-        except _Bad as bad:
+            values[key] = CHECKS[key](value)
+        except Bad as bad:
             raise origin.error(str(bad), bad.hint) from None
     values.setdefault("label", name)
     values.setdefault("fps_range", None)

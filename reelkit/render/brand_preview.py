@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reelkit.brand.overlays import Callout, LowerThirdCue, OverlayContext, build_overlays, is_full_frame
-from reelkit.brand.preset import Brand, caption_style
+from reelkit.brand.look import caption_style
+from reelkit.brand.schema import Brand
 from reelkit.captions.ass import ass_filter, write_ass
 from reelkit.io.atomic import atomic_path
 from reelkit.io.ffmpeg import run_ffmpeg

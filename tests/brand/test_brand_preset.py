@@ -196,7 +196,8 @@ def test_cli_new_scaffolds_a_valid_preset(tmp_path: Path) -> None:
 
 
 def test_readme_documents_every_field() -> None:
-    from reelkit.brand.preset import Brand, _settable
+    from reelkit.brand.preset import _settable
+    from reelkit.brand.schema import Brand
 
     readme = (REPO_BRAND / "README.md").read_text(encoding="utf-8")
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from reelkit.brand import load_brand, validate_brand
-from reelkit.brand.preset import caption_style
-from reelkit.captions.ass import ass_colour, ass_filter, write_ass
+from reelkit.brand.look import caption_style
+from reelkit.captions.ass import ass_filter, write_ass
+from reelkit.captions.look import ass_colour
 from reelkit.captions.pillow_pages import _Painter
 from reelkit.errors import CaptionError
 from reelkit.io.ffmpeg import run_ffmpeg

@@ -10,7 +10,7 @@ import pytest
 
 from reelkit.brand import Callout, LowerThirdCue, OverlayContext, build_overlays, caption_style, load_brand, validate_brand
 from reelkit.brand.layout import lay_out, overlapping_pairs, overlaps
-from reelkit.brand.preset import caption_block_half_height
+from reelkit.brand.look import caption_block_half_height
 from reelkit.decide.build import PlanRequest, build_plan, common_safe_box
 from reelkit.plan.model import CaptionPage, LayoutBox, Word
 from reelkit.plan.planfile import dump_plans, parse_plans

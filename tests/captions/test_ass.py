@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from reelkit.plan.colours import contrast_ratio
-from reelkit.captions.ass import ass_colour, ass_filter, escape_ass_text, highlight_states, on_accent_colour, pop_groups, write_ass
+from reelkit.captions.ass import ass_filter, escape_ass_text, write_ass
+from reelkit.captions.look import ass_colour, highlight_states, on_accent_colour, pop_groups
 from reelkit.errors import CaptionError
 from reelkit.plan.model import CaptionPage, CaptionStyle, Word
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from reelkit.errors import InputError
-from reelkit.plan.platforms import _CHECKS, DEFAULT_PLATFORMS, Platform, SafeZone, get_platform, load_platforms
+from reelkit.plan.platform_values import CHECKS, SafeZone
+from reelkit.plan.platforms import DEFAULT_PLATFORMS, Platform, get_platform, load_platforms
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +44,7 @@ def test_shipped_presets_follow_the_platform_specs() -> None:
 
 
 def test_every_platform_field_has_a_validator() -> None:
-    assert set(_CHECKS) == {f.name for f in fields(Platform)} - {"name"}
+    assert set(CHECKS) == {f.name for f in fields(Platform)} - {"name"}
 
 
 def test_user_file_adds_feed_and_website_without_code(tmp_path: Path) -> None:
