@@ -14,10 +14,11 @@ THUMB_WIDTH = 180
 def contact_sheet_args(video: Path, out: Path, duration: float, *, frames: int = FRAMES,
                        width: int = THUMB_WIDTH) -> list[str]:
     """ffmpeg arguments: ``frames`` frames spread over ``duration`` seconds, tiled in one row."""
-    # One frame every duration/frames seconds from the start; the 0.98 keeps the last pick
-    # clear of the end whatever the frame rate.
-    step = max(duration, 0.04) / frames * 0.98
-    graph = (f"select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{step:.4f})',"
+    # The first frame of each of ``frames`` equal slices of the video. Picking "a frame at
+    # least a step after the last pick" instead lost the eighth frame at 25 fps (each step
+    # rounds up to whole frames); slices always hold a frame while a slice is a frame long.
+    step = max(duration, 0.04) / frames
+    graph = (f"select='isnan(prev_selected_t)+gte(floor(t/{step:.6f})\\,floor(prev_selected_t/{step:.6f})+1)',"
              f"scale={width}:-2,tile={frames}x1:padding=4:color=white")
     return ["-v", "error", "-i", str(video), "-an", "-vf", graph, "-fps_mode", "passthrough", "-frames:v", "1", "-q:v", "4", str(out)]
 
