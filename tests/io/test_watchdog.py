@@ -33,12 +33,17 @@ def test_ffmpeg_blocked_on_an_input_that_never_delivers_is_stopped(tmp_path: Pat
 
 def test_ffmpeg_that_works_longer_than_the_limit_is_left_alone(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REELKIT_STALL_SECONDS", "1")
+    # The limit is a quarter of what the same encode takes here (a fast machine encodes in
+    # well under a second): a busy ffmpeg that outlives the limit is never stopped.
+    args = ["-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=6", "-c:v", "libx264", "-preset", "medium"]
+    started = time.monotonic()
+    run_ffmpeg(args + [str(tmp_path / "probe.mp4")], stage="encode")
+    limit = max(0.05, (time.monotonic() - started) / 4)
+    monkeypatch.setenv("REELKIT_STALL_SECONDS", f"{limit:.3f}")
     out = tmp_path / "busy.mp4"
     started = time.monotonic()
-    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=640x360:r=30:d=6", "-c:v", "libx264", "-preset", "medium",
-                str(out)], stage="encode")
-    assert time.monotonic() - started > 1.0  # it ran past the limit, and finished
+    run_ffmpeg(args + [str(out)], stage="encode")
+    assert time.monotonic() - started > limit  # it ran past the limit, and finished
     assert out.stat().st_size > 10_000
 
 
