@@ -118,7 +118,7 @@ def test_font_of_random_bytes_fails_validate_and_render(tmp_path: Path, landscap
     result = cli(["brand", "validate", str(preset)])
     assert result.exit_code == 1 and "fonts.caption: font does not load" in result.output
     refused(_render(_episode(tmp_path, landscape_clip), tmp_path / "out", "--brand", str(preset)),
-            "brand.yaml", "font does not load: unknown file format")
+            "brand.yaml", "fonts.title: font does not load", "X.ttf", "unknown file format")
     assert not list((tmp_path / "out").rglob("*.mp4"))
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from reelkit.cut.timeline import build_timeline
+from reelkit.reframe.crop import frame_cuts
 from reelkit.plan.model import Plan
 from reelkit.plan.outline import load_outline
 from reelkit.plan.platforms import load_platforms
@@ -62,7 +63,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, float]
     segments = [{"clip": str(paths[s.name]), "start": start, "end": start + 2.0, "reframe": "crop",
                  "captions": False} for s, start in cases]
     (folder / "sync.yaml").write_text(json.dumps({"title": "sync", "segments": segments}), encoding="utf-8")
-    sources, cuts = build_timeline(load_outline(folder / "sync.yaml"), W, H, 30.0)
+    loaded = load_outline(folder / "sync.yaml")
+    sources, cuts = build_timeline(loaded, 30.0)
+    cuts = frame_cuts(loaded.segments, sources, cuts, W, H)
     spec = load_platforms()["tiktok"].output_spec(str(folder / "out" / "tiktok.mp4"))
     plan = Plan(title="sync", slug="sync", width=W, height=H, fps=30.0, duration=cuts[-1].out_end,
                 sources=sources, cuts=cuts, outputs=(spec,))

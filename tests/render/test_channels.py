@@ -12,6 +12,7 @@ import pytest
 
 from media import speak_sentences
 from reelkit.cut.timeline import build_timeline
+from reelkit.reframe.crop import frame_cuts
 from reelkit.decide.build import decide_channels
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Plan
@@ -59,7 +60,8 @@ def plan_for(clip: Path, folder: Path, setting: str = "auto", audio: dict | None
         doc["audio"] = audio
     (folder / "o.yaml").write_text(json.dumps(doc), encoding="utf-8")
     outline = load_outline(folder / "o.yaml")
-    sources, cuts = build_timeline(outline, W, H, 30.0)
+    sources, cuts = build_timeline(outline, 30.0)
+    cuts = frame_cuts(outline.segments, sources, cuts, W, H)
     sources = decide_channels(sources, audio["channels"] if audio else setting, {})
     spec = load_platforms()["tiktok"].output_spec(str(folder / "out" / "tiktok.mp4"))
     return Plan(title="c", slug="c", width=W, height=H, fps=30.0, duration=cuts[-1].out_end,

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from reelkit.cut.timeline import build_timeline
+from reelkit.reframe.crop import frame_cuts
 from reelkit.deliver.check import colour_rules, probe_file
 from reelkit.io.ffmpeg import ffmpeg_exe, run_ffmpeg
 from reelkit.io.probe import probe
@@ -69,7 +70,9 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Plan, dic
     doc = {"title": "hdr", "segments": [{"clip": str(clips[k]), "reframe": "crop", "captions": False}
                                         for k in ("sdr", "hlg", "pq")]}
     (folder / "o.yaml").write_text(json.dumps(doc), encoding="utf-8")
-    sources, cuts = build_timeline(load_outline(folder / "o.yaml"), W, H, 30.0)
+    loaded = load_outline(folder / "o.yaml")
+    sources, cuts = build_timeline(loaded, 30.0)
+    cuts = frame_cuts(loaded.segments, sources, cuts, W, H)
     spec = load_platforms()["tiktok"].output_spec(str(folder / "out" / "tiktok.mp4"))
     plan = Plan(title="hdr", slug="hdr", width=W, height=H, fps=30.0, duration=cuts[-1].out_end,
                 sources=sources, cuts=cuts, outputs=(spec,))

@@ -13,6 +13,7 @@ import pytest
 
 from media import speak_sentences
 from reelkit.cut.timeline import build_timeline
+from reelkit.reframe.crop import frame_cuts
 from reelkit.decide.build import decide_channels
 from reelkit.deliver.metadata import build_metadata
 from reelkit.io.ffmpeg import run_ffmpeg
@@ -39,7 +40,9 @@ def clip_with(audio_graph: str, inputs: list[str], out: Path) -> Path:
 def plan_for(clip: Path, folder: Path) -> Plan:
     (folder / "o.yaml").write_text(json.dumps({"title": "levels", "segments": [
         {"clip": str(clip), "reframe": "crop", "captions": False}]}), encoding="utf-8")
-    sources, cuts = build_timeline(load_outline(folder / "o.yaml"), W, H, 30.0)
+    loaded = load_outline(folder / "o.yaml")
+    sources, cuts = build_timeline(loaded, 30.0)
+    cuts = frame_cuts(loaded.segments, sources, cuts, W, H)
     sources = decide_channels(sources, "auto", {})
     spec = load_platforms()["tiktok"].output_spec(str(folder / "out" / "tiktok.mp4"))
     return Plan(title="l", slug="l", width=W, height=H, fps=30.0, duration=cuts[-1].out_end,

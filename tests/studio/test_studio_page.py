@@ -76,7 +76,8 @@ def test_review_loop_in_chromium(studio, browser) -> None:  # noqa: F811
     state = wait_version(page, state["version"])
     restored = state["plan"]["frames"] - frames0
     take = plan0["script_cut"][1]["takes"][0]
-    assert restored == int(np.ceil((take["end"] + 0.12) * 30)) - int(np.floor((take["start"] - 0.08) * 30))
+    fps = plan0["fps"]  # the source's own rate (25 here)
+    assert restored == int(np.ceil((take["end"] + 0.12) * fps)) - int(np.floor((take["start"] - 0.08) * fps))
     assert state["script"][1]["takes"][0]["in_edit"] == 1.0
 
     # 2. Fix a caption word inline: the page draws it from the plan while the proxy rebuilds.
