@@ -21,8 +21,11 @@ from typing import Any
 
 from reelkit.errors import InputError, ReelkitError
 from reelkit.io.atomic import write_bytes_atomic, write_text_atomic
+from reelkit.io.transaction import EpisodeTransaction
+from reelkit.pipeline import RenderRequest, render_planned, retarget
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import dump_plans, read_plan_file
+from reelkit.render.engine import RenderOptions
 from reelkit.studio import edits, page_edits
 from reelkit.studio.events import Events
 from reelkit.studio.history import History, State
@@ -159,9 +162,6 @@ class Session:
         return True
 
     def _render(self) -> None:
-        from reelkit.pipeline import RenderRequest, render_planned, retarget
-        from reelkit.render.engine import RenderOptions
-
         started = time.perf_counter()
         try:
             with self.lock:
@@ -169,7 +169,8 @@ class Session:
                 state = self.history.current
             request = RenderRequest(inputs=(self.plan_file,), out_dir=self.folder.parent,
                                     options=RenderOptions(x264_preset=self.preset))
-            result = render_planned(plans, self.folder, request, self._on_stage, {})
+            with EpisodeTransaction(self.folder) as tx:  # staged: a failed render keeps the last good files
+                result = render_planned(plans, self.folder, request, self._on_stage, {}, tx)
             with self.lock:  # the render wrote plan.json again (its outputs in this folder)
                 written = self.plan_file.read_bytes().decode("utf-8")
                 if self.history.current == state and written != state.plan:
