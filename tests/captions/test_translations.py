@@ -94,8 +94,10 @@ def test_render_writes_translated_sidecars_and_burns_dutch(tmp_path: Path, speec
         assert spans[line][0] - 0.002 <= start < end <= spans[line][1] + 0.002, (cue.text, spans)
     from reelkit.captions import read_captions
 
-    windows = translation_windows(script, plan.words, plan.caption_rules, plan.fps)
-    assert check_page_rules(read_captions(folder / "vertaald.nl.srt"), plan.caption_rules, plan.fps, windows) == []
+    nl_rules = plan.translations[0].rules  # the Dutch reading limits it was paged by
+    assert nl_rules is not None and nl_rules.language == "nl"
+    windows = translation_windows(script, plan.words, nl_rules, plan.fps)
+    assert check_page_rules(read_captions(folder / "vertaald.nl.srt"), nl_rules, plan.fps, windows) == []
     assert pysrt.open(str(folder / "vertaald.srt"), encoding="utf-8")[0].text.startswith("Crews")
     # Pixels: the burned text is the Dutch page, not the English one, at the same moment.
     page = plan.translations[0].pages[0]
