@@ -4,9 +4,9 @@ A page's line length and reading speed depend on the language it is written in. 
 reelkit ships, one row per language, and why:
 
 - **Characters per line: 22 for every language.** Netflix's timed text style guides give
-  42 characters per line for each of these languages (the Dutch, German and English guides
-  say so in as many words; French and Spanish follow the same general requirement). That
-  figure is for a landscape frame; reelkit's vertical frame fits about half: the shipped
+  42 characters per line (the Dutch, German, English template and English SDH guides say so
+  in as many words, read when this table was written; the French and Spanish guides are
+  quoted with the same figure, not re-read). That figure is for a landscape frame; reelkit's vertical frame fits about half: the shipped
   ``default`` brand has always used 22 for English, so 42 is scaled by 22/42 for all. The
   glyphs of typical narration in these languages measure within 3 % of each other in the
   shipped caption fonts (DejaVu Sans Bold 60 px: 34.2 px per character in Spanish to 35.6 in
@@ -14,11 +14,12 @@ reelkit ships, one row per language, and why:
   gets a different figure. German compounds are long words, not wide letters: paging puts a
   single word longer than the line on a line of its own.
 - **Reading speed: 17 characters per second for every language.** Netflix's English
-  template guide (the text other languages are translated from) sets 17 cps for adult
-  programmes, and its Dutch, German, French and Spanish guides set 17 cps for adults too.
-  (Netflix's English (USA) guide allows 20 for adults and 17 for children; reelkit keeps
-  17 for English as its default brand did, because short vertical videos are read on a phone
-  beside on-screen text.) Spaces and punctuation count, as Netflix counts them.
+  template guide (the text other languages are translated from) sets 17 cps (200 words a
+  minute) for adult programmes, 13 for children's (read when this table was written); its
+  Dutch, German, French and Spanish guides are quoted at 17 cps for adults (not re-read).
+  Netflix's English (USA) guide allows 20 for adults; reelkit keeps 17 for English, as its
+  default brand did, because short vertical videos are read on a phone beside on-screen
+  text. Spaces and punctuation count, as Netflix counts them.
 
 The order, first that is set wins (:func:`reading_limits`): the brand's
 ``captions.languages.<lang>`` value, the brand's general ``captions.rules`` value (set in any
