@@ -6,13 +6,15 @@ reelkit ships, one row per language, and why:
 - **Characters per line: 22 for every language.** Netflix's timed text style guides give
   42 characters per line (the Dutch, German, English template and English SDH guides say so
   in as many words, read when this table was written; the French and Spanish guides are
-  quoted with the same figure, not re-read). That figure is for a landscape frame; reelkit's vertical frame fits about half: the shipped
-  ``default`` brand has always used 22 for English, so 42 is scaled by 22/42 for all. The
-  glyphs of typical narration in these languages measure within 3 % of each other in the
-  shipped caption fonts (DejaVu Sans Bold 60 px: 34.2 px per character in Spanish to 35.6 in
-  German; Inter Bold 58 px: 28.3 to 29.6), less than one character in 22, so no language
-  gets a different figure. German compounds are long words, not wide letters: paging puts a
-  single word longer than the line on a line of its own.
+  quoted with the same figure, not re-read). That figure is for a landscape frame; on
+  reelkit's vertical frame the shipped ``default`` brand has used 22 for English, so 42 is
+  scaled by 22/42 for every language (a line wider than the caption block is drawn smaller
+  to fit, :func:`reelkit.captions.look.fit_scale`). The glyphs of typical narration in these
+  languages measure within 5 % of each other in the shipped caption fonts
+  (``scripts/caption_widths.py``: DejaVu Sans Bold 60 px, 34.2 px per character in Spanish
+  to 35.6 in German; Inter Bold 58 px, 28.3 to 29.6), under one character in 22, so no
+  language gets a different figure. German compounds are long words, not wide letters:
+  paging puts a single word longer than the line on a line of its own.
 - **Reading speed: 17 characters per second for every language.** Netflix's English
   template guide (the text other languages are translated from) sets 17 cps (200 words a
   minute) for adult programmes, 13 for children's (read when this table was written); its
