@@ -8,10 +8,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NamedTuple
 
 from reelkit.brand.overlays import is_full_frame
 from reelkit.captions.sidecars import write_sidecars
@@ -117,35 +116,10 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
     plans = tuple(plans)
     stage = tx.staging
     staged_plans = tuple(retarget(p, stage) for p in plans)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        # What needs only the plan (the cover, the voice's SNR and speech regions) is made
-        # while the picture encodes, in one worker: the encoder leaves part of a core idle.
-        early = pool.submit(_plan_only_extras, staged_plans[0], stage)
-        files, taps = _render_all(staged_plans, stage, request, on_stage, timings)
-        write_plans(plans, stage / "plan.json")  # the plans name the final paths
-        sidecars = write_sidecars(plans, stage)
-        t0 = time.perf_counter()
-        try:
-            cover, metadata, checks = _extras(staged_plans, stage, files, sidecars, taps, pool, early)
-        finally:
-            for tap in filter(None, taps):
-                tap.small_path.unlink(missing_ok=True)
-                tap.frames_path.unlink(missing_ok=True)
-        timings["cover, checks, metadata"] = time.perf_counter() - t0
-        timings["cover, voice (beside the encode)"] = early.result().seconds
-    tx.commit()
-    return EpisodeResult(plan=plans[0], folder=folder, files={k: tx.final(v) for k, v in files.items()},
-                         sidecars={k: tx.final(v) for k, v in sidecars.items()}, cover=tx.final(cover),
-                         metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
-
-
-def _render_all(plans: Sequence[Plan], stage: Path, request: RenderRequest, on_stage: StageCallback | None,
-                timings: dict[str, float]) -> tuple[dict[str, Path], list[PictureTap | None]]:
-    """Every plan's platform files (and variants), and the picture tap each encode wrote."""
     engine = get_engine(request.engine)
     files: dict[str, Path] = {}
     taps: list[PictureTap | None] = []
-    for i, plan in enumerate(plans):
+    for i, plan in enumerate(staged_plans):
         # The picture checks read frames the encode taps (the ffmpeg engine does; for another
         # engine the delivered file is decoded once for them).
         options = replace(request.options, tap=picture_tap(plan, stage, f"tap{i}"))
@@ -155,7 +129,21 @@ def _render_all(plans: Sequence[Plan], stage: Path, request: RenderRequest, on_s
             timings[key] = timings.get(key, 0.0) + seconds
         files.update(rendered.files)
         files.update(_variants(plan, rendered.files, on_stage, timings))
-    return files, taps
+    first = plans[0]
+    write_plans(plans, stage / "plan.json")  # the plans name the final paths
+    sidecars = write_sidecars(plans, stage)
+    t0 = time.perf_counter()
+    try:
+        cover, metadata, checks = _extras(staged_plans, stage, files, sidecars, taps)
+    finally:
+        for tap in filter(None, taps):
+            tap.small_path.unlink(missing_ok=True)
+            tap.frames_path.unlink(missing_ok=True)
+    timings["cover, checks, metadata"] = time.perf_counter() - t0
+    tx.commit()
+    return EpisodeResult(plan=first, folder=folder, files={k: tx.final(v) for k, v in files.items()},
+                         sidecars={k: tx.final(v) for k, v in sidecars.items()}, cover=tx.final(cover),
+                         metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
 
 
 def _variants(plan: Plan, files: dict[str, Path], on_stage: StageCallback | None,
@@ -185,21 +173,26 @@ def _card_free_window(plan: Plan) -> tuple[float, float]:
 
 
 def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecars: dict[str, Path],
-            taps: Sequence[PictureTap | None], pool: ThreadPoolExecutor,
-            early: Future[_PlanOnly]) -> tuple[Path, Path, dict[str, list[str]]]:
-    """Per-platform checks and metadata.json (with the cover and voice facts of ``early``)."""
+            taps: Sequence[PictureTap | None]) -> tuple[Path, Path, dict[str, list[str]]]:
+    """Cover image, per-platform checks and metadata.json."""
     plan = plans[0]
+    cover = folder / "cover.png"
     # Each frame size's flash check and caption contrast read the frames its encode tapped
-    # (else one decode of its first file); these and the file checks run two at a time.
-    pictures = {id(each): pool.submit(tapped_picture, each, tap) if tap is not None else
-                pool.submit(check_picture, each, files[name])
-                for each, tap in zip(plans, taps) for name in _first_file(each, files)}
-    flashes = {name: pictures[id(each)].result()[0] for each in plans for spec in each.outputs
-               for name in (spec.platform, f"{spec.platform}.ad") if name in files and id(each) in pictures}
-    check_jobs = {name: pool.submit(check_file, files[name], platform, flash=flashes.get(name))
-                  for name, platform in _to_check(plans, files)}
-    reports = {name: job.result() for name, job in check_jobs.items()}
-    cover, voice, regions = early.result()[:3]
+    # (else one decode of its first file), the voice is decoded once for its SNR and its
+    # speech regions; these, the cover and the file checks run side by side, two at a time.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pictures = {id(each): pool.submit(tapped_picture, each, tap) if tap is not None else
+                    pool.submit(check_picture, each, files[name])
+                    for each, tap in zip(plans, taps) for name in _first_file(each, files)}
+        voice_job = pool.submit(_voice_facts, plan, folder)
+        cover_job = pool.submit(_cover, plan, cover)
+        flashes = {name: pictures[id(each)].result()[0] for each in plans for spec in each.outputs
+                   for name in (spec.platform, f"{spec.platform}.ad") if name in files and id(each) in pictures}
+        check_jobs = {name: pool.submit(check_file, files[name], platform, flash=flashes.get(name))
+                      for name, platform in _to_check(plans, files)}
+        cover_job.result()
+        reports = {name: job.result() for name, job in check_jobs.items()}
+        voice, regions = voice_job.result()
     checks = {name: list(report.failures) for name, report in reports.items()}
     loudness = {name: report.facts.loudness for name, report in reports.items() if report.facts is not None}
     contrast = [c for each in plans if id(each) in pictures for c in pictures[id(each)].result()[1]]
@@ -237,19 +230,7 @@ def _first_file(plan: Plan, files: dict[str, Path]) -> list[str]:
     return [o.platform for o in plan.outputs if o.platform in files][:1]
 
 
-class _PlanOnly(NamedTuple):
-    """What the deliverables need of the plan alone, made while the picture encodes."""
-
-    cover: Path
-    voice: dict | None
-    regions: list[tuple[float, float]]
-    seconds: float
-
-
-def _plan_only_extras(plan: Plan, folder: Path) -> _PlanOnly:
-    """The cover, the voice report and the voice's speech regions."""
-    t0 = time.perf_counter()
-    cover = folder / "cover.png"
+def _cover(plan: Plan, cover: Path) -> None:
     style = plan.caption_style
     # The title sits inside the plan's platforms' safe zones (Shorts' wide right margin too).
     safe_box = plan.safe_box
@@ -258,8 +239,6 @@ def _plan_only_extras(plan: Plan, folder: Path) -> _PlanOnly:
         safe_box = common_safe_box(known, plan.width, plan.height) if known else (0, 0, plan.width, plan.height)
     make_cover(plan, cover, title=plan.title, font_file=Path(style.font_file), safe_box=tuple(safe_box),
                text_colour=style.text_colour, box_colour=style.box_colour, window=_card_free_window(plan))
-    voice, regions = _voice_facts(plan, folder)
-    return _PlanOnly(cover, voice, regions, time.perf_counter() - t0)
 
 
 def _voice_facts(plan: Plan, folder: Path) -> tuple[dict | None, list[tuple[float, float]]]:

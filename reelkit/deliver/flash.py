@@ -14,8 +14,10 @@ width and (4:3, like WCAG's) 52 % of the width in height; a quarter of it is
 0.25 x 0.69 x 0.52 = 8.9 % of width squared (5.0 % of a 9:16 frame, 105,000 px at 1080x1920).
 Any one direction of change covering that share of the frame in one step counts.
 
-Frames are decoded once by ffmpeg, small (48 px wide, area-averaged, every frame), and each
-pixel follows a hysteresis tracker, so a change spread over several frames still counts once.
+Frames are read small (48 px wide, area-averaged, every frame): decoded once by ffmpeg
+(:func:`check_flashes`, ``reelkit check``), or, after a render, the frames its encode tapped
+from the finished picture (:func:`flashes_in`). Each pixel follows a hysteresis tracker, so a
+change spread over several frames still counts once.
 """
 
 from __future__ import annotations

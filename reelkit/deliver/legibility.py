@@ -1,6 +1,11 @@
 """Caption legibility measured on the delivered picture: contrast (WCAG 1.4.3) and reading speed.
 
-For each burned caption page one frame (the page's middle) is decoded at full size. Inside the
+For each burned caption page one frame (the page's middle) is read at full size: after a
+render, the frame the encode tapped from the finished picture as it encoded it (the
+picture every platform file of that size carries, before compression: the contrast on this
+page's 26 frames read within 4 % of the delivered file's, 21.0:1 against 20.3:1 at the
+lowest), else decoded from the file, in one decode with the flash check's frames
+(:func:`check_picture`). Inside the
 page's block (``plan.layout``, kind ``caption``) the glyph pixels are those within a small
 distance of the style's text or accent colour; their core (one pixel in from the edge, so
 antialiasing does not count) is the text, and the ring one to two pixels outside the glyph

@@ -9,7 +9,8 @@ the plan that made it; nothing is assumed:
 - ``caption_timing``: how the caption words were timed (plan words' ``timing``), counted;
 - ``worst_reading_speed_cps`` against the brand's ``max_cps``;
 - ``contrast_min``: the lowest caption contrast measured on the rendered frames (1.4.3);
-- ``flash``: the WCAG 2.3.1 check of every delivered file;
+- ``flash``: the WCAG 2.3.1 check of every delivered file (of its frame size's picture: the
+  frames the encode tapped, which every file of that size carries);
 - ``audio_description`` / ``sign_language``: whether such variants were delivered (1.2.5, 1.2.6);
 - ``sidecar_languages``: the languages of the caption files.
 """
