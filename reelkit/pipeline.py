@@ -118,30 +118,29 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
     staged_plans = tuple(retarget(p, stage) for p in plans)
     engine = get_engine(request.engine)
     files: dict[str, Path] = {}
+    # The picture checks read frames each encode taps (the ffmpeg engine does; for another
+    # engine the delivered file is decoded once for them).
+    wanted = [picture_tap(plan, stage, f"tap{i}") for i, plan in enumerate(staged_plans)]
     taps: list[PictureTap | None] = []
-    for i, plan in enumerate(staged_plans):
-        # The picture checks read frames the encode taps (the ffmpeg engine does; for another
-        # engine the delivered file is decoded once for them).
-        options = replace(request.options, tap=picture_tap(plan, stage, f"tap{i}"))
-        rendered = engine(plan, stage, options, on_stage)
-        taps.append(rendered.tap)
-        for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
-            timings[key] = timings.get(key, 0.0) + seconds
-        files.update(rendered.files)
-        files.update(_variants(plan, rendered.files, on_stage, timings))
-    first = plans[0]
-    write_plans(plans, stage / "plan.json")  # the plans name the final paths
-    sidecars = write_sidecars(plans, stage)
-    t0 = time.perf_counter()
     try:
+        for plan, tap in zip(staged_plans, wanted):
+            rendered = engine(plan, stage, replace(request.options, tap=tap), on_stage)
+            taps.append(rendered.tap)
+            for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
+                timings[key] = timings.get(key, 0.0) + seconds
+            files.update(rendered.files)
+            files.update(_variants(plan, rendered.files, on_stage, timings))
+        write_plans(plans, stage / "plan.json")  # the plans name the final paths
+        sidecars = write_sidecars(plans, stage)
+        t0 = time.perf_counter()
         cover, metadata, checks = _extras(staged_plans, stage, files, sidecars, taps)
-    finally:
-        for tap in filter(None, taps):
+    finally:  # the tapped frames are never delivered, whatever happened
+        for tap in wanted:
             tap.small_path.unlink(missing_ok=True)
             tap.frames_path.unlink(missing_ok=True)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
     tx.commit()
-    return EpisodeResult(plan=first, folder=folder, files={k: tx.final(v) for k, v in files.items()},
+    return EpisodeResult(plan=plans[0], folder=folder, files={k: tx.final(v) for k, v in files.items()},
                          sidecars={k: tx.final(v) for k, v in sidecars.items()}, cover=tx.final(cover),
                          metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
 
