@@ -123,9 +123,11 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
             t0 = time.perf_counter()
             names = ", ".join(o.platform for o in group)
             cb = _stage(on_stage, f"render {names}", plan.duration)
+            # The picture tap rides on the first encode (every group draws the same picture).
+            tap = options.tap if gi == 0 else None
             run_ffmpeg(graph.render_args(plan, group, str(master), ass_filter=ass_filter, measured=measured,
                                          caption_overlays=caption_overlays, x264_preset=options.x264_preset,
-                                         threads=options.threads, clean_voice=clean),
+                                         threads=options.threads, clean_voice=clean, tap=tap),
                        stage=f"render {names}", duration=plan.duration, progress=cb)
             result.timings[f"encode {names}"] = time.perf_counter() - t0
             if any(s.has_audio for s in plan.sources):
@@ -138,6 +140,7 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
         for partial, final, platform in staged:
             partial.replace(final)
             result.files[platform] = final
+        result.tap = options.tap
         return result
     finally:
         for partial in partials:
