@@ -196,14 +196,14 @@ def test_cli_new_scaffolds_a_valid_preset(tmp_path: Path) -> None:
 
 
 def test_readme_documents_every_field() -> None:
-    from reelkit.brand.preset import _settable
+    from reelkit.brand.schema import settable_fields
     from reelkit.brand.schema import Brand
 
     readme = (REPO_BRAND / "README.md").read_text(encoding="utf-8")
 
     def keys(cls: type, prefix: str) -> list[str]:
         out = []
-        for name, f in _settable(cls).items():
+        for name, f in settable_fields(cls).items():
             key = f"{prefix}.{name}" if prefix else name
             out.append(key)
             if "section" in f.metadata:
