@@ -145,6 +145,8 @@ def _explain(err: Any) -> tuple[list[Any], str, str | None]:
     if keyword == "required":
         missing = [n for n in err.validator_value if n not in value]
         return parts + missing[:1], "missing", hint
+    if keyword == "enum":
+        return parts, f"unknown value {_shown(value)}", hint or "known: " + ", ".join(map(str, err.validator_value))
     return parts, _generic(keyword, err.validator_value, value, schema), hint
 
 
@@ -167,18 +169,16 @@ def _generic(keyword: str, limit: Any, value: Any, schema: dict[str, Any]) -> st
         types = [types] if isinstance(types, str) else [t for t in types if t]
         names = " or ".join(_TYPE_WORDS.get(t, t) for t in types) or "another value"
         return f"expected {names}, got {_json_type(value)}"
-    if keyword == "enum":
-        return f"unknown value {_shown(value)} (known: {', '.join(map(str, limit))})"
     if keyword == "const":
         return f"expected {limit!r}, got {_shown(value)}"
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        low, high = schema.get("minimum"), schema.get("maximum")
+        low = schema.get("minimum", schema.get("exclusiveMinimum"))
+        high = schema.get("maximum", schema.get("exclusiveMaximum"))
         if low is not None and high is not None:
             return f"must be between {low:g} and {high:g}, got {value:g}"
-        if keyword == "exclusiveMinimum":
-            return f"must be greater than {limit:g}, got {value:g}"
-        word = "least" if keyword == "minimum" else "most"
-        return f"must be at {word} {limit:g}, got {value:g}"
+        word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "greater than",
+                "exclusiveMaximum": "less than"}[keyword]
+        return f"must be {word} {limit:g}, got {value:g}"
     if keyword in ("maxLength", "maxItems"):
         unit = "characters" if keyword == "maxLength" else "items"  # never repeat a huge value
         return f"has {len(value):,} {unit}, more than the {limit:,} allowed"
