@@ -337,3 +337,10 @@ def brand_schema() -> dict[str, Any]:
                                      "description": "the preset this one changes (a name or a folder)"}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": "https://reelkit.example/brand.schema.json", "title": "reelkit brand preset", **body}
+
+
+if __name__ == "__main__":  # pragma: no cover - `make schema` publishes it for editors
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(brand_schema(), indent=2) + "\n")
