@@ -135,7 +135,9 @@ def _convert(cls: type, data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
                 out[key] = _convert(f.metadata["section"], value, base_dir)
             continue
         kind = f.metadata["kind"]
-        if kind in ("hex", "colour") and value not in PALETTE_NAMES:
+        if value is None and f.metadata.get("nullable"):
+            pass  # "not set here": the next rule down applies
+        elif kind in ("hex", "colour") and value not in PALETTE_NAMES:
             value = col.normalise(value)
         elif kind == "file" and value is not None:
             path = Path(value).expanduser()

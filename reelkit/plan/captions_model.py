@@ -39,15 +39,6 @@ class CaptionPage:
 
 
 @dataclass(frozen=True)
-class TranslatedCaptions:
-    """Captions in another language: each translated script line over its source line's span."""
-
-    language: str
-    source: str  # the translated script file
-    pages: tuple[CaptionPage, ...] = ()
-
-
-@dataclass(frozen=True)
 class CaptionRules:
     """Grouping rules for caption pages (defaults follow docs/platform-specs.md)."""
 
@@ -59,6 +50,18 @@ class CaptionRules:
     pause_break: float = 0.5
     min_gap_frames: int = 2
     language: str = "en"  # whose line-break rules apply (its articles, prepositions...)
+
+
+@dataclass(frozen=True)
+class TranslatedCaptions:
+    """Captions in another language: each translated script line over its source line's span."""
+
+    language: str
+    source: str  # the translated script file
+    pages: tuple[CaptionPage, ...] = ()
+    # The reading rules its pages were made by (that language's limits); None in older plans,
+    # whose translations were paged by the plan's caption_rules.
+    rules: CaptionRules | None = None
 
 
 @dataclass(frozen=True)

@@ -343,6 +343,13 @@ class Plan:
                 return t.pages
         return self.pages
 
+    def burned_rules(self) -> CaptionRules:
+        """The reading rules of :meth:`burned_pages` (a burned translation's own limits)."""
+        for t in self.translations:
+            if self.burn_language and t.language == self.burn_language:
+                return t.rules or dataclasses.replace(self.caption_rules, language=t.language)
+        return self.caption_rules
+
     def source(self, source_id: str) -> Source:
         for src in self.sources:
             if src.id == source_id:

@@ -136,7 +136,7 @@ def _explain(err: Any) -> tuple[list[Any], str, str | None]:
     if custom:
         return parts, custom.format(value=_shown(value)), hint
     if keyword == "additionalProperties":
-        known = sorted(schema.get("properties", {}))
+        known = list(schema.get("properties", {}))  # in the order the schema declares them
         unknown = sorted(str(k) for k in set(value) - set(known))
         if unknown:
             close = difflib.get_close_matches(unknown[0], known, n=1)

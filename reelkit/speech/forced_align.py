@@ -182,12 +182,16 @@ def _phrase_phones(parts: Sequence[str], lookup) -> tuple[str, str]:  # type: ig
 class _Aligner:
     """One pocketsphinx decoder (no language model) and the words added to its dictionary."""
 
-    def __init__(self) -> None:
+    def __init__(self, second_passes: bool = True) -> None:
         from pocketsphinx import Decoder
 
         # Wide beams: with the default ones a word the model hears poorly (espeak's "main")
         # prunes the only path through the grammar and the whole chunk fails.
-        self.decoder = Decoder(lm=None, loglevel="FATAL", beam=1e-80, pbeam=1e-80, wbeam=1e-60)
+        # ``second_passes=False`` keeps only the first (tree) pass: under babble at 5 dB the
+        # flat and best-path passes lost the grammar's end on short recordings ("Mary rolled"
+        # stretched to the end) where the first pass had every word.
+        self.decoder = Decoder(lm=None, loglevel="FATAL", beam=1e-80, pbeam=1e-80, wbeam=1e-60,
+                               fwdflat=second_passes, bestpath=second_passes)
         self.lock = threading.Lock()
         self._added: dict[tuple[str, ...], str] = {}
         self._grammars = 0
@@ -269,7 +273,7 @@ class _Aligner:
 
 
 def _is_filler(word: str) -> bool:
-    return word.startswith(("<", "[", "+"))
+    return word.startswith(("<", "[", "+", "(NULL"))  # (NULL): the first pass's final node
 
 
 def _base(word: str) -> str:
@@ -277,10 +281,11 @@ def _base(word: str) -> str:
 
 
 @functools.cache
-def _aligner() -> _Aligner | None:
-    """The process's decoder, made on first use (0.3 s); None when pocketsphinx is missing."""
+def _aligner(second_passes: bool = True) -> _Aligner | None:
+    """The process's decoder, made on first use (0.3 s); None when pocketsphinx is missing.
+    ``second_passes=False``: the first-pass-only decoder a failed region is tried again with."""
     try:
-        return _Aligner()
+        return _Aligner(second_passes)
     except (ImportError, RuntimeError, ValueError):
         return None
 
@@ -367,8 +372,8 @@ def _align_regions(aligner: _Aligner, entries: Sequence[tuple[str, str] | None],
         idx = [i for i in range(a, b) if entries[i] is not None]
         if not idx:
             continue
-        if t1 - t0 > max_region or (result := aligner.align(
-                [entries[i][0] for i in idx], [loose or opt[i] for i in idx],  # type: ignore[index]
+        if t1 - t0 > max_region or (result := _align_once(
+                aligner, [entries[i][0] for i in idx], [loose or opt[i] for i in idx],  # type: ignore[index]
                 _pcm16(samples, int(t0 * sr), int(t1 * sr)))) is None:
             # Too long for one search, or no path: split at the widest pause between words
             # and try the halves (down to a few words).
@@ -387,6 +392,25 @@ def _align_regions(aligner: _Aligner, entries: Sequence[tuple[str, str] | None],
             else:
                 spans[i] = (max(0.0, t0 + span[0] - START_BIAS), min(duration, t0 + span[1]))
     return spans
+
+
+def _align_once(aligner: _Aligner, names: Sequence[str], optional: Sequence[bool],
+                pcm: bytes) -> list[tuple[float, float] | None] | None:
+    """:meth:`_Aligner.align`, tried again with the first-pass-only decoder when no path fits
+    (it is made on first need; the same dictionary entries are added to it)."""
+    result = aligner.align(names, optional, pcm)
+    if result is not None:
+        return result
+    again = _aligner(False)
+    if again is None or again is aligner:
+        return None
+    with again.lock:
+        for key, name in aligner._added.items():
+            if key not in again._added:
+                for n, phones in enumerate(key, 1):
+                    again.decoder.add_word(name if n == 1 else f"{name}({n})", phones, update=True)
+                again._added[key] = name
+        return again.align(names, optional, pcm)
 
 
 LENIENT_PAUSE = 0.15
