@@ -38,6 +38,8 @@ class Platform:
     rate). ``fps_range`` (min, max), when set, is the span of constant rates the platform
     accepts; the checker passes a file whose rate equals ``fps`` or lies in that span.
     ``max_file_mb`` counts MB as 1,000,000 bytes (the stricter reading of platform limits).
+    The video is encoded at constant quality ``crf`` with ``video_bitrate`` as its cap (the
+    encoder's maxrate, over a VBV buffer of ``bufsize``).
     """
 
     name: str
@@ -49,8 +51,8 @@ class Platform:
     profile: str
     level: str
     pix_fmt: str
+    crf: float
     video_bitrate: str
-    maxrate: str
     bufsize: str
     gop_seconds: float
     bframes: int
@@ -105,7 +107,7 @@ def user_platforms_file() -> Path | None:
 
 _FIELDS = {f.name for f in fields(Platform)} - {"name"}
 _OPTIONAL = {"label", "fps_range"}
-_AS_TEXT = ("level", "video_bitrate", "maxrate", "bufsize", "audio_bitrate")  # YAML may read 4.1 or 192 as numbers
+_AS_TEXT = ("level", "video_bitrate", "bufsize", "audio_bitrate")  # YAML may read 4.1 or 192 as numbers
 
 
 @dataclass(frozen=True)

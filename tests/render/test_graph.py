@@ -57,6 +57,14 @@ def test_one_video_encode_and_one_audio_track_per_platform() -> None:
     assert args[args.index("-b:a:1") + 1] == "128k"
     assert args[args.index("-aac_coder:a:1") + 1] == "fast"  # 2-3x cheaper than twoloop, no worse
     assert args[args.index("-g") + 1] == "15"  # closed GOP of half a second at 30 fps
+    # Constant quality with the preset's bitrate as the cap (VBV), not an average bitrate.
+    assert args[args.index("-crf") + 1] == "23" and "-b:v" not in args
+    assert args[args.index("-maxrate") + 1] == "8M" and args[args.index("-bufsize") + 1] == "16M"
+    capped = graph.render_args(make_plan(outputs=(OutputSpec(platform="x", path="/o/x.mp4", crf=19.5,
+                                                             video_bitrate="5M"),)),
+                               [OutputSpec(platform="x", path="/o/x.mp4", crf=19.5, video_bitrate="5M")],
+                               "/tmp/m.mp4", ass_filter=None, measured=None)
+    assert capped[capped.index("-crf") + 1] == "19.5" and capped[capped.index("-maxrate") + 1] == "5M"
     fc = args[args.index("-filter_complex") + 1]
     assert "asplit=2[pre0][pre1]" in fc and "loudnorm" not in fc  # nothing measured: no gain
     measured = Loudness(integrated_lufs=-20.0, true_peak_db=-8.0, lra=3)
