@@ -36,6 +36,7 @@ from reelkit.errors import InputError
 from reelkit.io.atomic import write_text_atomic
 from reelkit.io.dataclass_data import from_data, to_data
 from reelkit.plan.model import SCHEMA_VERSION, Plan, with_exact_frames
+from reelkit.plan.platform_values import platforms_schema
 from reelkit.plan.platforms import Platform
 from reelkit.plan.validation import dotted, json_document, validate
 
@@ -245,6 +246,17 @@ def _object_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _preset_bounds(defs: dict[str, Any]) -> None:
+    """Encode settings (``outputs``, ``platform_presets``) take their schemas from the platforms
+    file's: one source for what a crf, a loudness or a frame size may be, wherever it is edited."""
+    preset = platforms_schema()
+    fields = preset["$defs"]["fields"]["properties"]
+    for name in ("OutputSpec", "Platform"):
+        properties = defs[name]["properties"]
+        properties.update({key: fields[key] for key in properties if key in fields})
+    defs.update({key: value for key, value in preset["$defs"].items() if key != "fields"})  # their $refs
+
+
 @cache
 def plan_schema() -> dict[str, Any]:
     """The JSON Schema of plan.json (one plan, or ``plans`` for several frame sizes): what
@@ -253,6 +265,7 @@ def plan_schema() -> dict[str, Any]:
     plan_ref = _schema(Plan, defs)
     # A plan records each platform's preset as plain data: checked as a Platform.
     defs["Plan"]["properties"]["platform_presets"] = {"type": "array", "items": _schema(Platform, defs)}
+    _preset_bounds(defs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://reelkit.example/plan.schema.json",

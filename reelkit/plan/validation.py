@@ -136,8 +136,9 @@ def _explain(err: Any) -> tuple[list[Any], str, str | None]:
     if custom:
         return parts, custom.format(value=_shown(value)), hint
     if keyword == "additionalProperties":
-        known = list(schema.get("properties", {}))  # in the order the schema declares them
-        unknown = sorted(str(k) for k in set(value) - set(known))
+        # In the order the schema declares them, less retired keys (``"not": {}``: refused with a hint).
+        known = [k for k, v in schema.get("properties", {}).items() if not (isinstance(v, dict) and v.get("not") == {})]
+        unknown = sorted(str(k) for k in set(value) - set(schema.get("properties", {})))
         if unknown:
             close = difflib.get_close_matches(unknown[0], known, n=1)
             hint = hint or (f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(known))
