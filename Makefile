@@ -58,8 +58,9 @@ bench: venv
 bench-studio: venv   # the studio's caption-edit, cut-change and first-proxy figures (~6 min)
 	$(PY) scripts/bench_studio.py
 
-schema: venv   # regenerate the published plan.json schema from the plan dataclasses
+schema: venv   # regenerate the published plan.json and brand.yaml schemas from their dataclasses
 	$(PY) -m reelkit.plan.planfile > reelkit/data/plan.schema.json
+	$(PY) -m reelkit.brand.schema > reelkit/data/brand.schema.json
 
 # Peak memory of a four-platform render of 1- and 12-minute inputs, cold and warm cache (~25 min).
 bench-memory: venv

@@ -18,16 +18,14 @@ outline errors do. Only YAML data is read (safe loader, bounded by the schema); 
 from __future__ import annotations
 
 import copy
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from reelkit.errors import OutlineError, ReelkitError
 from reelkit.io.yamlfile import Located, load_yaml
-from reelkit.plan.outline import outline_schema, schema_errors
+from reelkit.plan.validation import data_schema, validate
 
 SERIES_ONLY_KEYS = ("title", "episodes")
 EPISODE_ONLY_KEYS = ("title", "segments")
@@ -82,20 +80,11 @@ def series_schema() -> dict[str, Any]:
     Outline keys added later (e.g. ``edit``) are shared settings too without editing this
     file: each missing one refers to the outline schema's own definition.
     """
-    text = (resources.files("reelkit") / "data" / "series.schema.json").read_text(encoding="utf-8")
-    schema = json.loads(text)
-    for key in outline_schema()["properties"]:
+    schema = copy.deepcopy(data_schema("series"))
+    for key in data_schema("outline")["properties"]:
         if key not in EPISODE_ONLY_KEYS:
             schema["properties"].setdefault(key, {"$ref": f"outline.schema.json#/properties/{key}"})
     return schema
-
-
-@cache
-def _registry() -> Any:
-    from referencing import Registry, Resource  # lazy: with jsonschema, loaded only when a series is read
-
-    outline = outline_schema()
-    return Registry().with_resource(outline["$id"], Resource.from_contents(outline))
 
 
 def is_series_file(path: Path) -> bool:
@@ -142,7 +131,7 @@ def load_series(path: Path) -> Series:
     """
     path = Path(path)
     doc = load_yaml(path, SeriesError)
-    schema_errors(doc, series_schema(), registry=_registry(), error=SeriesError)
+    validate(doc, series_schema(), error=SeriesError)
     shared = _shared_settings(doc)
     episodes = []
     for i, item in enumerate(doc.data["episodes"]):

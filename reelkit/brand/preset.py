@@ -2,27 +2,30 @@
 
 A preset is a folder ``brand/<name>/`` holding ``brand.yaml`` and its assets (fonts, logo,
 music); the schema is :mod:`reelkit.brand.schema`. Reading goes: each file of the
-``extends`` chain is read by the bounded loader and checked on its own (unknown keys, wrong
-types, malformed colours, keys given twice: every problem names the file, line and key), its
+``extends`` chain is read by the bounded loader and checked on its own against the schema
+generated from :mod:`reelkit.brand.schema` by :mod:`reelkit.plan.validation` (unknown keys,
+wrong types, malformed colours) and for keys given twice: every problem names the file, line
+and key. Its
 relative asset paths are made absolute against *its own* folder (so a child inherits its
 parent's fonts without copying them), then the files are deep-merged, parent first.
 """
 
 from __future__ import annotations
 
-import difflib
+import copy
 import os
-from dataclasses import MISSING, Field, dataclass, fields, replace
+from dataclasses import MISSING, Field, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageFont
 
-from reelkit.brand.schema import MAX_EXTENDS_DEPTH, PALETTE_NAMES, POSITIONS, Brand, BrandInfo, Colours
+from reelkit.brand.schema import MAX_EXTENDS_DEPTH, PALETTE_NAMES, Brand, BrandInfo, Colours, brand_schema, settable_fields
 from reelkit.errors import BrandError
 from reelkit.io.fonts import load_font
 from reelkit.io.yamlfile import Located, load_yaml
 from reelkit.plan import colours as col
+from reelkit.plan.validation import problems as schema_problems
 
 # --- finding presets ----------------------------------------------------------------------
 
@@ -102,107 +105,49 @@ def list_brands() -> list[BrandInfo]:
 
 
 # --- checking one file ----------------------------------------------------------------------
+# The schema (brand_schema, generated from the dataclasses) is checked by the one validator of
+# user files; what is left here converts the valid values: asset paths made absolute against
+# the file's own folder, colours normalised, numbers as the fields' types.
 
-_KIND_WORDS = {"text": "a text", "int": "a whole number", "number": "a number", "bool": "true or false",
-               "file": "a file path (or null)", "hex": "a colour", "colour": "a colour",
-               "choice": "one of the listed names", "position": "a position name or px"}
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    return f"{value!r}"
-
-
-def _check_leaf(meta: dict[str, Any], value: Any, base_dir: Path) -> tuple[Any, str | None, str | None]:
-    """-> (converted value, problem, hint)."""
-    kind = meta["kind"]
-    lo, hi, choices = meta["lo"], meta["hi"], meta["choices"]
-    if value is None and meta.get("nullable"):
-        return None, None, None  # "not set here": the next rule down applies
-    if kind in ("hex", "colour"):
-        if value is None:
-            return None, "no colour given", 'quote colours: a bare #FFFFFF is a YAML comment; write "#FFFFFF"'
-        if isinstance(value, str) and col.is_colour(value):
-            return col.normalise(value), None, None
-        if kind == "colour" and value in PALETTE_NAMES:
-            return value, None, None
-        names = "#RRGGBB or #RRGGBBAA" + (f" or one of {', '.join(PALETTE_NAMES)}" if kind == "colour" else "")
-        return None, f"malformed colour {_describe(value)}", f"use {names}"
-    if kind == "text":
-        if isinstance(value, str):
-            return value, None, None
-        if value is None:
-            return "", None, None
-        return None, f"expected a text, got {_describe(value)}", "quote it"
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value, None, None
-        return None, f"expected true or false, got {_describe(value)}", None
-    if kind in ("int", "number"):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        if kind == "number":
-            ok = ok or isinstance(value, float)
-        if not ok:
-            return None, f"expected {_KIND_WORDS[kind]}, got {_describe(value)}", None
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            return None, f"{value} is out of range", f"allowed {lo:g} to {hi:g}"
-        return (float(value) if kind == "number" else int(value)), None, None
-    if kind == "choice":
-        if isinstance(value, str) and value in choices:
-            return value, None, None
-        return None, f"{_describe(value)} is not allowed", f"use one of: {', '.join(choices)}"
-    if kind == "position":
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value, None, None
-        if isinstance(value, str) and value in POSITIONS:
-            return value, None, None
-        return None, f"{_describe(value)} is not a position", f"use one of {', '.join(POSITIONS)} or a px number"
-    if kind == "file":
-        if value is None:
-            return None, None, None
-        if isinstance(value, str) and value.strip():
-            path = Path(value).expanduser()
-            return str(path if path.is_absolute() else (base_dir / path).resolve()), None, None
-        return None, f"expected a file path, got {_describe(value)}", None
-    raise AssertionError(kind)  # pragma: no cover - schema bug
+def _without(data: dict[str, Any], found: list[BrandError]) -> dict[str, Any]:
+    """``data`` less every value a problem names (the inherited value stays in force)."""
+    clean = copy.deepcopy(data)
+    for problem in found:
+        *parents, leaf = (problem.key or "").split(".")
+        holder: Any = clean
+        for part in parents:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if isinstance(holder, dict):
+            holder.pop(leaf, None)
+    return clean
 
 
-def _settable(cls: type) -> dict[str, Field[Any]]:
-    return {f.name: f for f in fields(cls) if not f.metadata.get("internal")}
-
-
-def _check_mapping(cls: type, data: Any, prefix: str, located: Any, problems: list[BrandError]) -> dict[str, Any]:
-    """Check ``data`` against dataclass ``cls``; returns the valid part with paths absolute."""
-    path = str(located.path)
-    if not isinstance(data, dict):
-        problems.append(BrandError(f"expected a mapping of settings, got {_describe(data)}", path=path,
-                                   line=located.line_of(prefix), key=prefix))
-        return {}
-    spec = _settable(cls)
-    clean: dict[str, Any] = {}
+def _convert(cls: type, data: dict[str, Any], base_dir: Path) -> dict[str, Any]:
+    """Valid settings of section ``cls`` as the built Brand holds them."""
+    spec = settable_fields(cls)
+    out: dict[str, Any] = {}
     for key, value in data.items():
-        full = f"{prefix}.{key}" if prefix else str(key)
-        if prefix == "" and key == "extends":
-            continue
         f = spec.get(str(key))
         if f is None:
-            close = difflib.get_close_matches(str(key), list(spec), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(spec)}"
-            problems.append(BrandError(f"unknown key '{key}'", path=path, line=located.line_of(full),
-                                       key=full, hint=hint))
-            continue
+            continue  # "extends" (read by read_preset)
         if "section" in f.metadata:
-            if value is None:
-                continue  # an empty section keeps the inherited values
-            clean[key] = _check_mapping(f.metadata["section"], value, full, located, problems)
+            if value is not None:  # an empty section keeps the inherited values
+                out[key] = _convert(f.metadata["section"], value, base_dir)
             continue
-        converted, problem, hint = _check_leaf(dict(f.metadata), value, located.path.parent)
-        if problem:
-            problems.append(BrandError(problem, path=path, line=located.line_of(full), key=full, hint=hint))
-        else:
-            clean[key] = converted
-    return clean
+        kind = f.metadata["kind"]
+        if value is None and f.metadata.get("nullable"):
+            pass  # "not set here": the next rule down applies
+        elif kind in ("hex", "colour") and value not in PALETTE_NAMES:
+            value = col.normalise(value)
+        elif kind == "file" and value is not None:
+            path = Path(value).expanduser()
+            value = str(path if path.is_absolute() else (base_dir / path).resolve())
+        elif kind == "number":
+            value = float(value)
+        elif kind == "text" and value is None:
+            value = ""
+        out[key] = value
+    return out
 
 
 def _duplicate_keys(located: Located, problems: list[BrandError]) -> None:
@@ -236,10 +181,7 @@ class RawPreset:
     files: tuple[str, ...]
 
 
-def _resolve_extends(value: Any, child: Path, located: Any) -> Path:
-    if not isinstance(value, str) or not value.strip():
-        raise BrandError(f"expected a preset name or folder, got {_describe(value)}", path=str(child),
-                         line=located.line_of("extends"), key="extends")
+def _resolve_extends(value: str, child: Path, located: Any) -> Path:
     sibling = child.parent.parent / value / "brand.yaml"
     if "/" not in value and sibling.is_file():
         return sibling.resolve()
@@ -259,31 +201,35 @@ def read_preset(yaml_path: Path, problems: list[BrandError]) -> RawPreset:
     Raises BrandError only for problems that stop reading (unreadable YAML, extends loops or
     missing parents); invalid values are reported and dropped so the inherited value stays.
     """
-    chain: list[tuple[Path, Any]] = []
+    chain: list[tuple[Path, Located, list[BrandError]]] = []
     current: Path | None = yaml_path.resolve()
     extends_name: str | None = None
     while current is not None:
-        if any(current == seen for seen, _ in chain):
-            names = " -> ".join(p.parent.name for p, _ in chain) + f" -> {current.parent.name}"
+        if any(current == seen for seen, _, _ in chain):
+            names = " -> ".join(p.parent.name for p, _, _ in chain) + f" -> {current.parent.name}"
             raise BrandError(f"extends forms a loop: {names}", path=str(chain[-1][0]), key="extends")
         if len(chain) >= MAX_EXTENDS_DEPTH:
             raise BrandError("extends chain is too deep", path=str(current), key="extends")
         located = load_yaml(current, error=BrandError)
-        chain.append((current, located))
+        found = schema_problems(located, brand_schema(), error=BrandError)
+        stop = next((p for p in found if p.key == "extends"), None)
+        if stop is not None:
+            raise stop  # the chain cannot be followed
+        chain.append((current, located, found))
         parent = located.data.get("extends")
         if len(chain) == 1 and parent is not None:
             extends_name = str(parent)
         current = _resolve_extends(parent, current, located) if parent is not None else None
     merged: dict[str, Any] = {}
     origins: dict[str, tuple[str, int]] = {}
-    for path, located in reversed(chain):  # parent first, child last
+    for path, located, found in reversed(chain):  # parent first, child last
         _duplicate_keys(located, problems)
-        clean = _check_mapping(Brand, located.data, "", located, problems)
-        merged = _deep_merge(merged, clean)
+        problems.extend(found)
+        merged = _deep_merge(merged, _convert(Brand, _without(located.data, found), path.parent))
         for key, line in located.lines.items():
             origins[key] = (str(path), line)
     return RawPreset(path=yaml_path.resolve(), extends=extends_name, data=merged, origins=origins,
-                     files=tuple(str(p) for p, _ in chain))
+                     files=tuple(str(p) for p, _, _ in chain))
 
 
 # --- building the Brand -----------------------------------------------------------------------
@@ -297,7 +243,7 @@ def _default_of(f: Field[Any]) -> Any:
 
 def _build(cls: type, data: dict[str, Any], palette: dict[str, str]) -> Any:
     kwargs: dict[str, Any] = {}
-    for name, f in _settable(cls).items():
+    for name, f in settable_fields(cls).items():
         if "section" in f.metadata:
             kwargs[name] = _build(f.metadata["section"], data.get(name) or {}, palette)
             continue

@@ -7,8 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from reelkit.brand.preset import _settable
-from reelkit.brand.schema import PALETTE_NAMES, Brand
+from reelkit.brand.schema import PALETTE_NAMES, Brand, settable_fields
 
 def _yaml_scalar(value: Any, kind: str) -> str:
     if value is None:
@@ -36,7 +35,7 @@ def scaffold_yaml(parent: Brand, extends: str, folder: Path, active: dict[str, d
            f"extends: {extends}", ""]
 
     def emit(cls: type, value: Any, indent: str, prefix: str) -> None:
-        for name, f in _settable(cls).items():
+        for name, f in settable_fields(cls).items():
             key = f"{prefix}.{name}" if prefix else name
             doc = f.metadata.get("doc", "")
             current = getattr(value, name)

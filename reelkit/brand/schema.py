@@ -1,16 +1,19 @@
 """The ``brand.yaml`` schema, as dataclasses: the :class:`Brand` and its sections.
 
 Each settable field carries its kind, default and allowed values in ``metadata``, so the
-checker (:mod:`.preset`), the defaults, the scaffold written by ``reelkit brand new``
-(:mod:`.scaffold`) and the built :class:`Brand` cannot drift apart.
+JSON Schema a preset file is validated against (:func:`brand_schema`, generated from these
+fields), the defaults, the scaffold written by ``reelkit brand new`` (:mod:`.scaffold`) and
+the built :class:`Brand` cannot drift apart.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, make_dataclass
+from dataclasses import Field, dataclass, field, fields, make_dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from reelkit.plan.colours import HEX_PATTERN
 from reelkit.speech.languages import SUPPORTED as CAPTION_LANGUAGES
 
 PALETTE_NAMES = ("primary", "accent", "text", "background")
@@ -294,3 +297,72 @@ class BrandInfo:
     name: str
     path: Path
     extends: str | None
+
+
+# --- the JSON Schema of one brand.yaml, generated from the fields above ----------------------
+
+_QUOTE = 'quote colours: a bare #FFFFFF is a YAML comment; write "#FFFFFF"'
+
+
+def _leaf_schema(meta: Any) -> dict[str, Any]:
+    """The schema of one settable field from its ``kind`` (see :func:`_opt`)."""
+    kind, lo, hi = meta["kind"], meta["lo"], meta["hi"]
+    hex_colour = {"type": "string", "pattern": HEX_PATTERN}
+    if kind == "hex":
+        body: dict[str, Any] = {**hex_colour, "x-message": "malformed colour {value}",
+                                "x-hint": f"use #RRGGBB or #RRGGBBAA; {_QUOTE}"}
+    elif kind == "colour":
+        body = {"anyOf": [hex_colour, {"enum": list(PALETTE_NAMES)}], "x-message": "malformed colour {value}",
+                "x-hint": f"use #RRGGBB or #RRGGBBAA or one of {', '.join(PALETTE_NAMES)}; {_QUOTE}"}
+    elif kind in ("int", "number"):
+        number = "integer" if kind == "int" else "number"
+        body = {"type": [number, "null"] if meta.get("nullable") else number,
+                **({"minimum": lo} if lo is not None else {}), **({"maximum": hi} if hi is not None else {})}
+    elif kind == "choice":
+        body = {"enum": list(meta["choices"])}
+    elif kind == "position":
+        body = {"anyOf": [{"type": "integer"}, {"enum": list(POSITIONS)}], "x-message": "{value} is not a position",
+                "x-hint": f"use one of {', '.join(POSITIONS)} or a px number"}
+    elif kind == "file":
+        body = {"type": ["string", "null"], "pattern": r"\S", "x-message": "expected a file path, got {value}"}
+    else:
+        body = {"type": {"text": ["string", "null"], "bool": "boolean"}[kind]}
+        if kind == "text":
+            body["x-hint"] = "quote it"
+    if meta["doc"]:
+        body["description"] = meta["doc"]
+    return body
+
+
+def settable_fields(cls: type) -> dict[str, Field[Any]]:
+    """The fields of a section a preset may set (not the ones reelkit fills in)."""
+    return {f.name: f for f in fields(cls) if not f.metadata.get("internal")}
+
+
+def _section_schema(cls: type) -> dict[str, Any]:
+    properties = {name: _section_schema(f.metadata["section"]) if "section" in f.metadata else _leaf_schema(f.metadata)
+                  for name, f in settable_fields(cls).items()}
+    body: dict[str, Any] = {"type": ["object", "null"], "additionalProperties": False, "properties": properties}
+    doc = (cls.__doc__ or "").strip().split("\n\n")[0]
+    if doc:
+        body["description"] = " ".join(doc.split())
+    return body
+
+
+@cache
+def brand_schema() -> dict[str, Any]:
+    """The JSON Schema of one ``brand.yaml`` (every key optional: a preset may extend another)."""
+    body = _section_schema(Brand)
+    body["type"] = "object"
+    body["properties"]["extends"] = {"type": "string", "pattern": r"\S",
+                                     "x-message": "expected a preset name or folder, got {value}",
+                                     "description": "the preset this one changes (a name or a folder)"}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://reelkit.example/brand.schema.json", "title": "reelkit brand preset", **body}
+
+
+if __name__ == "__main__":  # pragma: no cover - `make schema` publishes it for editors
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(brand_schema(), indent=2) + "\n")

@@ -2,7 +2,8 @@
 
 Generic, driven by the dataclasses' type hints: the plan (:mod:`reelkit.plan.planfile`), the
 platform presets it carries and the caption cache key all use the same two functions. Values
-from files are checked before they reach :func:`from_data` (see ``planfile.check_value``).
+from files are checked against their schema before they reach :func:`from_data`
+(see :mod:`reelkit.plan.validation`).
 """
 
 from __future__ import annotations

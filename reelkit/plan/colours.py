@@ -7,7 +7,9 @@ import re
 RGB = tuple[int, int, int]
 RGBA = tuple[int, int, int, int]
 
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
+HEX_PATTERN = r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$"
+"""A colour as written in presets (also the brand schema's pattern)."""
+_HEX = re.compile(HEX_PATTERN)
 
 #: WCAG 2.x 1.4.3 (AA) minimum for normal text; docs/platform-specs.md reads it onto captions.
 MIN_CONTRAST = 4.5

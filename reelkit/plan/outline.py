@@ -1,13 +1,13 @@
-"""The episode outline a producer writes: loading, schema validation and media checks."""
+"""The episode outline a producer writes: loading, then the checks its schema cannot express
+(clips exist and have video, times inside the clips, translations match the script).
+
+The schema is ``reelkit/data/outline.schema.json``, checked by :mod:`reelkit.plan.validation`."""
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from reelkit.plan.edit import EditSettings
 from reelkit.io.probe import MediaInfo, probe
 from reelkit.plan.timecode import parse_time
 from reelkit.io.yamlfile import Located, load_yaml
+from reelkit.plan.validation import data_schema, validate
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,9 @@ class Outline:
         return str(candidate) if is_path and candidate.exists() else self.brand
 
 
-@cache
 def outline_schema() -> dict[str, Any]:
     """The published JSON Schema of the outline format."""
-    text = (resources.files("reelkit") / "data" / "outline.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return data_schema("outline")
 
 
 def slugify(text: str) -> str:
@@ -119,45 +118,6 @@ def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-zA-Z0-9]+", "-", ascii_text).strip("-").lower()
     return slug[:60].strip("-") or "episode"
-
-
-def schema_errors(doc: Located, schema: dict[str, Any] | None = None, *, registry: Any = None,
-                   error: type[InputError] = OutlineError) -> None:
-    """Raise ``error`` (file:line: key: problem) for the first place ``doc`` breaks ``schema``
-    (default: the outline schema); ``registry`` resolves ``$ref`` into other schemas."""
-    import jsonschema  # lazy: jsonschema (~0.1 s) loads only when a file is validated
-
-    kwargs = {"registry": registry} if registry is not None else {}
-    validator = jsonschema.Draft202012Validator(schema or outline_schema(), **kwargs)
-    errors = sorted(validator.iter_errors(doc.data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
-    if not errors:
-        return
-    err = errors[0]
-    key_path = ".".join(str(p) for p in err.absolute_path)
-    message = err.message
-    hint = None
-    if err.validator == "additionalProperties":
-        unknown = sorted(set(err.instance) - set(err.schema.get("properties", {})))
-        if unknown:
-            key_path = f"{key_path}.{unknown[0]}" if key_path else str(unknown[0])
-            message = f"unknown key '{unknown[0]}'"
-            hint = "known keys: " + ", ".join(sorted(err.schema.get("properties", {})))
-    elif err.validator == "required":
-        message = err.message.replace("is a required property", "is required")
-    elif err.validator in ("maxLength", "maxItems"):
-        # jsonschema's message repeats the whole value: say how big it is instead.
-        unit = "characters" if err.validator == "maxLength" else "items"
-        message = f"has {len(err.instance):,} {unit}, more than the {err.validator_value:,} allowed"
-        hint = "split the episode" if err.validator == "maxItems" else "shorten it"
-    elif err.validator == "anyOf" and str(err.schema.get("description", "")).startswith("Output frame rate"):
-        message = f"{err.instance!r} is not a frame rate"
-        hint = 'use a number (25), a rational rate ("30000/1001") or "source"'
-    elif err.validator == "anyOf" and "clock value" in str(err.schema.get("description", "")):
-        message = f"{err.instance!r} is not a time"
-        hint = "use seconds (12.5) or m:ss.s (0:12.5)"
-    if len(message) > 200:  # messages quote the offending value: keep the line readable
-        message = message[:160] + "..."
-    raise error(message, path=str(doc.path), line=doc.line_of(key_path), key=key_path or None, hint=hint)
 
 
 def load_outline(path: str | Path, *, check_media: bool = True) -> Outline:
@@ -169,7 +129,7 @@ def outline_from_doc(doc: Located, *, base: Path | None = None, check_media: boo
     """An outline from loaded YAML (a file, or one inline in a series file); clip paths are
     relative to ``base`` (default: the folder of ``doc.path``)."""
     path = doc.path
-    schema_errors(doc)
+    validate(doc, "outline", error=OutlineError)  # the schema first; media and cross-checks below
     data = doc.data
     base = base if base is not None else path.parent
     segments = []

@@ -3,9 +3,11 @@ back with every value checked, and the file's JSON Schema.
 
 A file holds one :class:`~reelkit.plan.model.Plan` object (one frame size), or, when a run
 made several frame sizes, ``{"schema_version": 1, "plans": [Plan, ...]}``. Reading checks the
-JSON against the dataclasses' type hints and names the key path of the first problem
-(``plan.json: pages[3].lines[0][1].text: expected a string``), refuses unknown keys (a typo
-would otherwise be ignored), checks that every file the plan refers to exists, and
+JSON against the schema generated from the dataclasses (:func:`plan_schema`, through
+:mod:`reelkit.plan.validation` like every user file) and names the line and key path of the
+first problem (``plan.json:40: pages[3].lines[0][1].text: expected a string``), refuses unknown
+keys (a typo would otherwise be ignored); then, in code, checks that cuts name known sources and
+that every file the plan refers to exists, and
 makes the frame fields exact (:func:`reelkit.plan.model.with_exact_frames`). This is the one
 reader and writer of plan.json: tests and scripts use it too.
 
@@ -22,19 +24,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import sys
 import types
 import typing
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from reelkit.errors import InputError
 from reelkit.io.atomic import write_text_atomic
-from reelkit.io.dataclass_data import to_data
+from reelkit.io.dataclass_data import from_data, to_data
 from reelkit.plan.model import SCHEMA_VERSION, Plan, with_exact_frames
+from reelkit.plan.platform_values import platforms_schema
 from reelkit.plan.platforms import Platform
+from reelkit.plan.validation import dotted, json_document, validate
 
 MAX_PLAN_BYTES = 64 * 1024 * 1024  # a plan of a long episode is a few MB; refuse anything absurd
 
@@ -82,35 +86,29 @@ def read_plan_file(path: Path, *, check_files: bool = True) -> tuple[Plan, ...]:
 
 def parse_plans(text: str, *, name: str = "plan.json", check_files: bool = True) -> tuple[Plan, ...]:
     """The plans in plan.json ``text`` (``name`` is the file named in errors), checked and made exact."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path=name, line=exc.lineno) from None
+    doc = json_document(text, name)
+    data = doc.data
     if not isinstance(data, dict):
         raise InputError("expected a JSON object (a plan made by `reelkit plan`)", path=name)
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise InputError(f"plan schema version {version!r} is not supported (expected {SCHEMA_VERSION})",
-                         path=name, key="schema_version", hint="make the plan again with this reelkit")
-    if "plans" in data:
-        extra = sorted(set(data) - {"schema_version", "plans"})
-        if extra:
-            raise InputError(f"unknown key '{extra[0]}'", path=name, key=extra[0])
-        if not isinstance(data["plans"], list) or not data["plans"]:
-            raise InputError("expected a non-empty list of plans", path=name, key="plans")
-        items = [(f"plans[{i}].", d) for i, d in enumerate(data["plans"])]
-    else:
-        items = [("", data)]
+                         path=name, line=doc.line_of("schema_version"), key="schema_version",
+                         hint="make the plan again with this reelkit")
+    validate(doc, plan_schema(), brackets=True)
+    items = [(f"plans[{i}].", d) for i, d in enumerate(data["plans"])] if "plans" in data else [("", data)]
     plans = []
     for prefix, item in items:
+        key = prefix + "cuts"
         try:
-            plan = check_value(Plan, item, prefix.rstrip("."))
+            plan = from_data(Plan, item)
             _check_references(plan, prefix, check_files)
             plans.append(with_exact_frames(reconcile_edits(plan, prefix)))
         except _Bad as bad:
-            raise InputError(str(bad), path=name, key=bad.key or None) from None
+            key = bad.key
+            raise InputError(str(bad), path=name, line=doc.line_of(dotted(key)), key=key or None) from None
         except ValueError as exc:  # with_exact_frames: a cut that ends before it starts
-            raise InputError(str(exc), path=name, key=prefix + "cuts") from None
+            raise InputError(str(exc), path=name, line=doc.line_of(dotted(key)), key=key) from None
     return tuple(plans)
 
 
@@ -124,8 +122,6 @@ def _check_references(plan: Plan, prefix: str, check_files: bool) -> None:
         raise _Bad(f"{prefix}cuts", "a plan needs at least one cut")
     if not plan.outputs:
         raise _Bad(f"{prefix}outputs", "a plan needs at least one output")
-    for i, preset in enumerate(plan.platform_presets):
-        check_value(Platform, preset, f"{prefix}platform_presets[{i}]")
     if not check_files:
         return
     files = [(f"{prefix}sources[{i}].path", s.path) for i, s in enumerate(plan.sources)]
@@ -205,110 +201,21 @@ def _same_time(key: str, name: str, seconds: float, frame: int, rate: Any, hint:
                    f"({frame_seconds(frame, rate):g} s): {hint}")
 
 
-_TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false"}
-
-
-def _describe(cls: Any) -> str:
-    origin = typing.get_origin(cls)
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join("null" if a is type(None) else _describe(a) for a in typing.get_args(cls))
-    if origin is tuple:
-        return "a list"
-    if origin is dict or dataclasses.is_dataclass(cls):
-        return "an object"
-    return _TYPE_NAMES.get(cls, str(cls))
-
-
-def check_value(cls: Any, data: Any, key: str) -> Any:
-    """``data`` (parsed JSON) as an instance of type ``cls``; raises _Bad naming ``key``."""
-    origin = typing.get_origin(cls)
-    if cls is Any:
-        return data
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(cls)
-        if data is None and type(None) in args:
-            return None
-        for arg in (a for a in args if a is not type(None)):
-            try:
-                return check_value(arg, data, key)
-            except _Bad as bad:
-                if bad.key != key:  # the value has this shape but something inside is wrong
-                    raise
-        raise _Bad(key, f"expected {_describe(cls)}")
-    if origin is tuple:
-        args = typing.get_args(cls)
-        if not isinstance(data, list):
-            raise _Bad(key, f"expected a list, got {_json_type(data)}")
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(check_value(args[0], v, f"{key}[{i}]") for i, v in enumerate(data))
-        if len(data) != len(args):
-            raise _Bad(key, f"expected a list of {len(args)} values, got {len(data)}")
-        return tuple(check_value(a, v, f"{key}[{i}]") for i, (a, v) in enumerate(zip(args, data)))
-    if origin is dict:
-        if not isinstance(data, dict):
-            raise _Bad(key, f"expected an object, got {_json_type(data)}")
-        return data
-    if dataclasses.is_dataclass(cls):
-        if not isinstance(data, dict):
-            raise _Bad(key, f"expected an object, got {_json_type(data)}")
-        hints = typing.get_type_hints(cls)
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        for name in data:
-            if name not in known:
-                raise _Bad(_join(key, name), f"unknown key (known: {', '.join(known)})")
-        kwargs = {}
-        for name, f in known.items():
-            if name not in data:
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                    raise _Bad(_join(key, name), "missing")
-                continue
-            kwargs[name] = check_value(hints[name], data[name], _join(key, name))
-        return cls(**kwargs)
-    if cls is bool:
-        if not isinstance(data, bool):
-            raise _Bad(key, f"expected true or false, got {_json_type(data)}")
-        return data
-    if cls is int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise _Bad(key, f"expected a whole number, got {_json_type(data)}")
-        return data
-    if cls is float:
-        if isinstance(data, bool) or not isinstance(data, (int, float)) or not math.isfinite(data):
-            raise _Bad(key, f"expected a number, got {_json_type(data)}")
-        return float(data)
-    if cls is str:
-        if not isinstance(data, str):
-            raise _Bad(key, f"expected a string, got {_json_type(data)}")
-        return data
-    return data
-
-
-def _join(key: str, name: str) -> str:
-    return f"{key}.{name}" if key else name
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {value[:40]!r}"
-    return "a list" if isinstance(value, list) else "an object"
-
-
 # --- the published schema -------------------------------------------------------------------
 
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null"}
+
+
 def _schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of type hint ``cls``; dataclasses go into ``defs`` by name."""
     origin = typing.get_origin(cls)
     if cls is Any:
         return {}
     if origin in (typing.Union, types.UnionType):
-        return {"anyOf": [_schema(a, defs) for a in typing.get_args(cls)]}
-    if cls is type(None):
-        return {"type": "null"}
+        args = typing.get_args(cls)
+        if all(a in _JSON_TYPES for a in args):  # "expected a whole number or null" reads best
+            return {"type": [_JSON_TYPES[a] for a in args]}
+        return {"anyOf": [_schema(a, defs) for a in args]}
     if origin is tuple:
         args = typing.get_args(cls)
         if len(args) == 2 and args[1] is Ellipsis:
@@ -318,30 +225,47 @@ def _schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if origin is dict:
         return {"type": "object"}
     if dataclasses.is_dataclass(cls):
-        name = cls.__name__
-        if name not in defs:
-            defs[name] = {}  # placeholder against recursion
-            hints = typing.get_type_hints(cls)
-            fields = dataclasses.fields(cls)
-            required = [f.name for f in fields
-                        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
-            body: dict[str, Any] = {"type": "object", "properties": {f.name: _schema(hints[f.name], defs)
-                                                                     for f in fields},
-                                    "additionalProperties": False}
-            doc = (cls.__doc__ or "").strip().split("\n\n")[0]
-            if doc:
-                body["description"] = " ".join(doc.split())
-            if required:
-                body["required"] = required
-            defs[name] = body
-        return {"$ref": f"#/$defs/{name}"}
-    return {"type": {bool: "boolean", int: "integer", float: "number", str: "string"}[cls]}
+        if cls.__name__ not in defs:
+            defs[cls.__name__] = {}  # placeholder against recursion
+            defs[cls.__name__] = _object_schema(cls, defs)
+        return {"$ref": f"#/$defs/{cls.__name__}"}
+    return {"type": _JSON_TYPES[cls]}
 
 
+def _object_schema(cls: Any, defs: dict[str, Any]) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    fields = dataclasses.fields(cls)
+    required = [f.name for f in fields if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    body: dict[str, Any] = {"type": "object", "properties": {f.name: _schema(hints[f.name], defs) for f in fields},
+                            "additionalProperties": False}
+    doc = (cls.__doc__ or "").strip().split("\n\n")[0]
+    if doc:
+        body["description"] = " ".join(doc.split())
+    if required:
+        body["required"] = required
+    return body
+
+
+def _preset_bounds(defs: dict[str, Any]) -> None:
+    """Encode settings (``outputs``, ``platform_presets``) take their schemas from the platforms
+    file's: one source for what a crf, a loudness or a frame size may be, wherever it is edited."""
+    preset = platforms_schema()
+    fields = preset["$defs"]["fields"]["properties"]
+    for name in ("OutputSpec", "Platform"):
+        properties = defs[name]["properties"]
+        properties.update({key: fields[key] for key in properties if key in fields})
+    defs.update({key: value for key, value in preset["$defs"].items() if key != "fields"})  # their $refs
+
+
+@cache
 def plan_schema() -> dict[str, Any]:
-    """The JSON Schema of plan.json (one plan, or ``plans`` for several frame sizes)."""
+    """The JSON Schema of plan.json (one plan, or ``plans`` for several frame sizes): what
+    reading checks, and what ``make schema`` publishes as ``reelkit/data/plan.schema.json``."""
     defs: dict[str, Any] = {}
     plan_ref = _schema(Plan, defs)
+    # A plan records each platform's preset as plain data: checked as a Platform.
+    defs["Plan"]["properties"]["platform_presets"] = {"type": "array", "items": _schema(Platform, defs)}
+    _preset_bounds(defs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://reelkit.example/plan.schema.json",
@@ -349,10 +273,11 @@ def plan_schema() -> dict[str, Any]:
         "description": "The resolved edit of one episode, written by `reelkit plan` and read by "
                        "`reelkit render plan.json` and `reelkit export`. Frame fields are exact; seconds "
                        "fields are derived from them.",
-        "oneOf": [plan_ref, {
-            "type": "object", "required": ["schema_version", "plans"], "additionalProperties": False,
-            "properties": {"schema_version": {"const": SCHEMA_VERSION},
-                           "plans": {"type": "array", "minItems": 1, "items": plan_ref}}}],
+        "if": {"type": "object", "required": ["plans"]},
+        "then": {"type": "object", "required": ["schema_version", "plans"], "additionalProperties": False,
+                 "properties": {"schema_version": {"const": SCHEMA_VERSION},
+                                "plans": {"type": "array", "minItems": 1, "items": plan_ref}}},
+        "else": plan_ref,
         "$defs": defs,
     }
 

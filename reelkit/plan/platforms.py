@@ -3,14 +3,16 @@
 The shipped ``reelkit/data/platforms.yaml`` holds ``defaults`` and one entry per platform; a
 user file (``--platforms-file``, ``$REELKIT_PLATFORMS`` or ``~/.config/reelkit/platforms.yaml``)
 has the same shape, may change any field of a shipped platform, add its own ``defaults`` and
-add platforms (say a 4:5 ``feed`` at 1080x1350). Every value is validated; a bad one raises a
-single :class:`~reelkit.errors.InputError` naming the file, line, key and problem.
+add platforms (say a 4:5 ``feed`` at 1080x1350). Each file is checked against the platforms
+schema (:func:`~reelkit.plan.platform_values.platforms_schema`) by :mod:`reelkit.plan.validation`;
+what a schema cannot see (every field set once the files are layered, a profile that suits the
+codec, limits that agree, a safe area left) is checked here after layering. A bad value raises
+a single :class:`~reelkit.errors.InputError` naming the file, line, key and problem.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from importlib import resources
@@ -21,7 +23,9 @@ from reelkit.errors import InputError
 from reelkit.io.dataclass_data import from_data, to_data
 from reelkit.io.yamlfile import Located, load_yaml
 from reelkit.plan.model import OutputSpec, Plan
-from reelkit.plan.platform_values import CHECKS, PROFILES, Bad, SafeZone
+from reelkit.plan.frames import exact_rate
+from reelkit.plan.platform_values import PROFILES, SafeZone, platforms_schema
+from reelkit.plan.validation import validate
 
 DEFAULT_PLATFORMS = ("tiktok", "reels", "shorts", "snapchat")
 
@@ -103,9 +107,7 @@ def user_platforms_file() -> Path | None:
 
 _FIELDS = {f.name for f in fields(Platform)} - {"name"}
 _OPTIONAL = {"label", "fps_range"}
-_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-_RETIRED = {"maxrate": "video_bitrate is the cap (maxrate) of the constant-quality encode now; "
-                       "the quality is crf (lower is sharper and bigger)"}
+_AS_TEXT = ("level", "video_bitrate", "bufsize", "audio_bitrate")  # YAML may read 4.1 or 192 as numbers
 
 
 @dataclass(frozen=True)
@@ -121,68 +123,56 @@ class _Origin:
                           key=self.key, hint=hint)
 
 
+def _typed(name: str, raw: dict[str, tuple[Any, _Origin]]) -> Platform:
+    """A Platform from merged values the schema has passed."""
+    values = {key: value for key, (value, _) in raw.items()}
+    for key in _AS_TEXT:
+        if not isinstance(values[key], str):
+            values[key] = str(values[key])
+    if isinstance(values["fps"], str) and "/" in values["fps"]:  # "30000/1001": kept exact by plan_rate
+        values["fps"] = float(exact_rate(values["fps"]))
+    values["sidecars"] = values["sidecars"] or []
+    values.setdefault("label", name)
+    return from_data(Platform, {"name": name, **values})
+
+
 def _build(name: str, raw: dict[str, tuple[Any, _Origin]], name_origin: _Origin) -> Platform:
-    """Validate one platform's merged values (each with its origin) into a Platform."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise name_origin.error(f"platform name {name!r} must be lower-case letters, digits, - or _",
-                                hint="it becomes part of output file names")
+    """One platform from its merged values (each with its origin), with the checks that need
+    more than one value or more than one file."""
     missing = _FIELDS - set(raw) - _OPTIONAL
     if missing:
         raise name_origin.error(f"missing field '{sorted(missing)[0]}'", hint="add it here or under defaults")
-    values: dict[str, Any] = {}
-    for key, (value, origin) in raw.items():
-        try:
-            values[key] = CHECKS[key](value)
-        except Bad as bad:
-            raise origin.error(str(bad), bad.hint) from None
-    values.setdefault("label", name)
-    values.setdefault("fps_range", None)
 
     def fail(keys: tuple[str, ...], problem: str, hint: str | None = None) -> InputError:
         # Two values clash: blame the one the user wrote (the later layer), else the first.
         origins = [raw[k][1] for k in keys if k in raw]
         return max(origins, key=lambda o: o.layer).error(problem, hint)
 
-    if values["profile"] not in PROFILES[values["video_codec"]]:
-        raise fail(("profile", "video_codec"),
-                   f"profile {values['profile']!r} does not suit {values['video_codec']}",
-                   f"profiles of {values['video_codec']}: {', '.join(PROFILES[values['video_codec']])}")
-    low, high = values["min_duration"], values["max_duration"]
+    platform = _typed(name, raw)
+    if isinstance(platform.fps, float) and platform.fps > 240:
+        raise fail(("fps",), f"must be at most 240, got {raw['fps'][0]!r}")
+    if platform.fps_range is not None and platform.fps_range[0] > platform.fps_range[1]:
+        low, high = platform.fps_range
+        raise fail(("fps_range",), f"min {low:g} is above max {high:g}")
+    if platform.profile not in PROFILES[platform.video_codec]:
+        raise fail(("profile", "video_codec"), f"profile {platform.profile!r} does not suit {platform.video_codec}",
+                   f"profiles of {platform.video_codec}: {', '.join(PROFILES[platform.video_codec])}")
+    low, high = platform.min_duration, platform.max_duration
     if low is not None and high is not None and low > high:
         raise fail(("min_duration", "max_duration"), f"min_duration {low:g} is above max_duration {high:g}")
-    zone: SafeZone = values["safe_zone"]
-    if zone.left + zone.right >= values["width"] or zone.top + zone.bottom >= values["height"]:
+    zone = platform.safe_zone
+    if zone.left + zone.right >= platform.width or zone.top + zone.bottom >= platform.height:
         raise fail(("safe_zone", "width", "height"),
-                   f"safe_zone leaves no safe area in a {values['width']}x{values['height']} frame",
+                   f"safe_zone leaves no safe area in a {platform.width}x{platform.height} frame",
                    "the margins are in pixels of this platform's frame")
-    return Platform(name=name, **values)
+    return platform
 
 
-def _layer(doc: Located, layer: int, prefix: str, mapping: Any,
+def _layer(doc: Located, layer: int, prefix: str, mapping: dict[str, Any] | None,
            into: dict[str, tuple[Any, _Origin]]) -> None:
     """Copy ``mapping`` (a defaults or platform block of ``doc``) into ``into`` with origins."""
-    if mapping is None:
-        return
-    if not isinstance(mapping, dict):
-        raise _Origin(doc, prefix).error(f"expected a mapping of fields, got {type(mapping).__name__}")
-    for key, value in mapping.items():
-        origin = _Origin(doc, f"{prefix}.{key}", layer)
-        if key in _RETIRED:
-            raise origin.error(f"field '{key}' is no longer used", hint=_RETIRED[key])
-        if key not in _FIELDS:
-            raise origin.error(f"unknown field '{key}'", hint=f"known fields: {', '.join(sorted(_FIELDS))}")
-        into[key] = (value, origin)
-
-
-def _read(doc: Located) -> tuple[Any, Any]:
-    unknown = set(doc.data) - {"defaults", "platforms"}
-    if unknown:
-        key = sorted(map(str, unknown))[0]
-        raise _Origin(doc, key).error(f"unknown top-level key '{key}'", hint="expected defaults and platforms")
-    platforms = doc.data.get("platforms") or {}
-    if not isinstance(platforms, dict):
-        raise _Origin(doc, "platforms").error("expected a mapping of platform name to fields")
-    return doc.data.get("defaults"), platforms
+    for key, value in (mapping or {}).items():
+        into[key] = (value, _Origin(doc, f"{prefix}.{key}", layer))
 
 
 def load_platforms(user_file: Path | None = None) -> dict[str, Platform]:
@@ -203,9 +193,9 @@ def load_platforms(user_file: Path | None = None) -> dict[str, Platform]:
     per_platform: dict[str, dict[str, tuple[Any, _Origin]]] = {}
     name_origin: dict[str, _Origin] = {}
     for layer, doc in enumerate(docs):
-        doc_defaults, doc_platforms = _read(doc)
-        _layer(doc, layer, "defaults", doc_defaults, defaults)
-        for name, block in doc_platforms.items():
+        validate(doc, platforms_schema())
+        _layer(doc, layer, "defaults", doc.data.get("defaults"), defaults)
+        for name, block in (doc.data.get("platforms") or {}).items():
             name_origin[name] = _Origin(doc, f"platforms.{name}", layer)
             _layer(doc, layer, f"platforms.{name}", block, per_platform.setdefault(name, {}))
     return {name: _build(name, {**defaults, **values}, name_origin[name])

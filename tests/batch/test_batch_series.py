@@ -126,7 +126,7 @@ def test_series_errors_name_file_line_and_key(tmp_path: Path) -> None:
     with pytest.raises(SeriesError, match=r"s\.yaml:2: brnd: unknown key 'brnd'"):
         load_series(bad)
     bad = _write(tmp_path / "s.yaml", "title: S\nplatforms: tiktok\nepisodes: [a.yaml]\n")
-    with pytest.raises(SeriesError, match=r"s\.yaml:2: platforms: 'tiktok' is not of type 'array'"):
+    with pytest.raises(SeriesError, match=r"s\.yaml:2: platforms: expected a list, got the string 'tiktok'"):
         load_series(bad)
     bad = _write(tmp_path / "s.yaml", "title: S\nepisodes: []\n")
     with pytest.raises(SeriesError, match=r"s\.yaml:2: episodes:"):

@@ -196,14 +196,14 @@ def test_cli_new_scaffolds_a_valid_preset(tmp_path: Path) -> None:
 
 
 def test_readme_documents_every_field() -> None:
-    from reelkit.brand.preset import _settable
+    from reelkit.brand.schema import settable_fields
     from reelkit.brand.schema import Brand
 
     readme = (REPO_BRAND / "README.md").read_text(encoding="utf-8")
 
     def keys(cls: type, prefix: str) -> list[str]:
         out = []
-        for name, f in _settable(cls).items():
+        for name, f in settable_fields(cls).items():
             key = f"{prefix}.{name}" if prefix else name
             out.append(key)
             if "section" in f.metadata:
@@ -212,3 +212,28 @@ def test_readme_documents_every_field() -> None:
 
     missing = [k for k in keys(Brand, "") if f"`{k}`" not in readme]
     assert missing == []
+
+
+def test_published_brand_schema_is_the_generated_one() -> None:
+    import json
+
+    import jsonschema
+
+    from reelkit.brand.schema import brand_schema
+    from reelkit.brand.preset import shipped_brand_dir
+
+    published = json.loads((shipped_brand_dir().parent / "brand.schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(published)
+    assert published == brand_schema(), "run `make schema` after changing reelkit/brand/schema.py"
+
+
+def test_every_problem_of_a_file_is_reported_and_the_valid_rest_kept(tmp_path: Path) -> None:
+    path = child_of_default(tmp_path, "captions:\n  size: 300\n  style: karaoke\n  colour: red\nlogo:\n  corner: 5\n")
+    from reelkit.brand.preset import read_preset
+
+    problems: list[BrandError] = []
+    raw = read_preset(find_brand(path), problems)
+    assert [(p.line, p.key) for p in problems] == [(3, "captions.size"), (5, "captions.colour"), (7, "logo.corner")]
+    assert "must be between 16 and 200, got 300" in str(problems[0])
+    # The bad values are dropped, so the parent's stay in force; the good one is kept.
+    assert raw.data["captions"]["style"] == "karaoke" and raw.data["captions"].get("size") != 300

@@ -110,7 +110,7 @@ def test_bad_language_key_refused_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1 and "captions.languages.it" in lines[0] and ":4:" in lines[0], result.output
     (folder / "brand.yaml").write_text("extends: default\ncaptions:\n  languages:\n    nl: {max_cps: 90}\n",
                                        encoding="utf-8")
-    with pytest.raises(BrandError, match=r"brand.yaml:4: captions.languages.nl.max_cps: 90 is out of range"):
+    with pytest.raises(BrandError, match=r"brand.yaml:4: captions.languages.nl.max_cps: must be between 5 and 40, got 90"):
         load_brand(folder)
 
 

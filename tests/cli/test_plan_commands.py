@@ -133,5 +133,5 @@ def test_render_plan_file_errors_are_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "plan.json: plan file not found" in result.output
     (tmp_path / "bad.json").write_text('{"schema_version": 1, "title": 3}', encoding="utf-8")
     result = runner.invoke(main, ["render", str(tmp_path / "bad.json")])
-    assert result.exit_code == 1 and "bad.json: title: expected a string, got the number 3" in result.output
+    assert result.exit_code == 1 and "bad.json:1: title: expected a string, got the number 3" in result.output
     assert "Traceback" not in result.output

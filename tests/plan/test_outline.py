@@ -77,7 +77,7 @@ def test_bad_time_value(tmp_path: Path, landscape_clip: Path) -> None:
 
 def test_wrong_type(tmp_path: Path, landscape_clip: Path) -> None:
     path = write(tmp_path, f"title: T\nplatforms: tiktok\nsegments:\n  - clip: {json.dumps(str(landscape_clip))}\n")
-    with pytest.raises(OutlineError, match=r":2: platforms: 'tiktok' is not of type 'array'"):
+    with pytest.raises(OutlineError, match=r":2: platforms: expected a list, got the string 'tiktok'"):
         load_outline(path)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -31,8 +32,15 @@ def plan(landscape_clip: Path, tmp_path: Path) -> Plan:
 
 def write(tmp_path: Path, data: object) -> Path:
     path = tmp_path / "plan.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")  # as reelkit writes it
     return path
+
+
+def without_line(error: InputError, tmp_path: Path) -> str:
+    """The message with the folder and the line number taken out (asserted separately)."""
+    text = str(error).replace(str(tmp_path) + "/", "")
+    assert re.match(r"plan\.json:\d+: ", text), text  # every plan.json problem names its line
+    return re.sub(r"^plan\.json:\d+: ", "plan.json: ", text)
 
 
 def test_rates_are_exact() -> None:
@@ -96,7 +104,33 @@ def test_hand_edit_errors_name_the_key_path(plan: Plan, tmp_path: Path, edit, me
     path = write(tmp_path, data)
     with pytest.raises(InputError) as info:
         read_plan_file(path)
-    assert str(info.value).replace(str(tmp_path) + "/", "").startswith(message)
+    assert without_line(info.value, tmp_path).startswith(message)
+
+
+def test_errors_name_the_line_of_the_key(plan: Plan, tmp_path: Path) -> None:
+    data = to_data(plan)
+    data["cuts"][1]["src_end_frame"] = "55"
+    data["outputs"][0]["bogus"] = 18
+    path = write(tmp_path, data)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    with pytest.raises(InputError) as info:
+        read_plan_file(path)
+    # The first problem in file order: cuts come before outputs in a written plan.
+    assert info.value.key == "cuts[1].src_end_frame"
+    assert '"src_end_frame": "55"' in lines[info.value.line - 1]
+    data["cuts"][1]["src_end_frame"] = plan.cuts[1].src_end_frame
+    path = write(tmp_path, data)
+    with pytest.raises(InputError) as info:
+        read_plan_file(path)
+    assert info.value.key == "outputs[0].bogus" and "unknown key" in str(info.value)
+    assert '"bogus": 18' in path.read_text(encoding="utf-8").splitlines()[info.value.line - 1]
+
+
+def test_not_a_number_is_refused(plan: Plan, tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(dump_plans([plan]).replace('"duration": ', '"duration": NaN, "x": ', 1), encoding="utf-8")
+    with pytest.raises(InputError, match="NaN is not a finite number"):
+        read_plan_file(path)
 
 
 def test_missing_files_are_named(plan: Plan, tmp_path: Path) -> None:
@@ -179,4 +213,4 @@ def test_edited_seconds_win_over_stale_frames(plan: Plan, tmp_path: Path) -> Non
 def test_edits_to_derived_fields_are_refused_naming_both(plan: Plan, tmp_path: Path, edit, message: str) -> None:
     with pytest.raises(InputError) as info:
         read_plan_file(_edited(plan, tmp_path, edit))
-    assert str(info.value).replace(str(tmp_path) + "/", "").startswith(message)
+    assert without_line(info.value, tmp_path).startswith(message)
