@@ -29,7 +29,8 @@ import numpy as np  # noqa: E402
 
 from speech import SR, synth_words, write_wav  # noqa: E402
 from reelkit.plan.edit import EditSettings  # noqa: E402
-from reelkit.cut.script_cut import clip_audio, decide_cut, listen  # noqa: E402
+from reelkit.cut.heard import clip_audio, listen  # noqa: E402
+from reelkit.cut.script_cut import decide_cut  # noqa: E402
 from reelkit.speech.types import RecognisedWord  # noqa: E402
 
 VOCAB = ("crews water mains street harbour road closed traffic weeks months council residents pipes "

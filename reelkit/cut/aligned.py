@@ -2,7 +2,7 @@
 
 The recogniser only locates a take; where its words begin and end comes from the audio: the
 line's words are force-aligned over the take's neighbourhood (:func:`reelkit.speech.
-forced_align.align_take`), with room for a restart of the line and a hesitation between any
+take_align.align_take`), with room for a restart of the line and a hesitation between any
 two words. Breath, lip noise and room tone are then not mistaken for speech (a voice-activity
 map counts them), and babble or traffic do not move the cut (the decoder matches phones).
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelkit.cut.takes import StreamWord, Take
-from reelkit.speech import forced_align
+from reelkit.speech import take_align
 
 REGION_MARGIN = 0.5
 """Audio (s) searched beyond the take's estimated edges for its first and last words."""
@@ -51,7 +51,7 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     ``estimate`` is the take's (start, end) from the voice map; ``removed_words`` the stream
     words the cut drops inside the take (index -> kind). None when the decoder cannot place
     the line there (the caller keeps its voice-map estimate). ``slots``: the words before
-    which a hesitation may be heard (see :func:`forced_align.align_take`); ``estimates``: the
+    which a hesitation may be heard (see :func:`take_align.align_take`); ``estimates``: the
     voice map's span of each word, which checks the hesitations found (below); ``voiced(a,
     b)``: the voice map's islands, which reject an alignment that leaves a stretch of sound
     between two kept words unexplained (the words were put on something else).
@@ -103,20 +103,20 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
 
 
 def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: set[int],
-                   estimates: Sequence[tuple[float, float]]) -> forced_align.TakeAlignment | None:
+                   estimates: Sequence[tuple[float, float]]) -> take_align.TakeAlignment | None:
     """The take aligned with hesitations allowed at ``slots``; with no path there, with
     hesitations allowed everywhere (a filler nobody heard). ``estimates`` are not used to
     judge the result: on real speech the voice map's word spans are often a word off."""
     del estimates
-    result = forced_align.align_take(list(tokens), samples, lo, hi, slots=sorted(slots))
+    result = take_align.align_take(list(tokens), samples, lo, hi, slots=sorted(slots))
     if result is None:
-        result = forced_align.align_take(list(tokens), samples, lo, hi)
+        result = take_align.align_take(list(tokens), samples, lo, hi)
     long = [(s, e) for k, s, e in (result.removed if result else ()) if k == "filler" and e - s > MAX_HESITATION]
     if result is not None and long:
         # A hesitation longer than any "uh" has swallowed a word: no hesitation there.
         keep = {i for i in (slots or range(1, len(tokens)))
                 if not any(s - 0.05 <= result.words[i - 1][1] and result.words[i][0] <= e + 0.05 for s, e in long)}
-        result = forced_align.align_take(list(tokens), samples, lo, hi, slots=sorted(keep))
+        result = take_align.align_take(list(tokens), samples, lo, hi, slots=sorted(keep))
     return result
 
 
@@ -124,7 +124,7 @@ MAX_HESITATION = 0.65
 """A hesitation (s) longer than this is a word the decoder took for one."""
 
 
-def _stretched(tokens: Sequence[str], result: forced_align.TakeAlignment) -> bool:
+def _stretched(tokens: Sequence[str], result: take_align.TakeAlignment) -> bool:
     """True when a word was stretched over something else (a short word lasting more than
     half a second and twice its letters' worth: "the" placed over an "uh")."""
     for text, (a, b) in zip(tokens, result.words):
@@ -138,7 +138,7 @@ UNEXPLAINED = 0.15
 """Voiced audio (s) between two aligned kept words, not removed, that rejects the alignment."""
 
 
-def _unexplained_speech(result: forced_align.TakeAlignment, voiced) -> bool:  # type: ignore[no-untyped-def]
+def _unexplained_speech(result: take_align.TakeAlignment, voiced) -> bool:  # type: ignore[no-untyped-def]
     """True when a gap between two aligned words holds sound the alignment does not explain
     (the words were put on something else: a kept word would be cut away)."""
     if voiced is None:

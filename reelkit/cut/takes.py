@@ -332,3 +332,31 @@ def _extend(hit: _Hit, toks: Sequence[str], stream: Sequence[StreamWord], conten
             break
         c0 = j
     return c0, c1
+
+
+PARTIAL_MIN_COVERAGE = 0.5
+"""With no complete take, a partial one is kept only when it covers this share of its line."""
+
+
+def choose_take(takes: Sequence[Take], policy: str, stats: dict[int, tuple[int, int, int]]) -> tuple[int | None, str]:
+    """Index of the take to keep and the reason."""
+    complete = [k for k, t in enumerate(takes) if t.complete]
+    if not complete:
+        partial = [k for k, t in enumerate(takes) if t.coverage >= PARTIAL_MIN_COVERAGE]
+        if not partial:
+            return None, "no take covers enough of the line"
+        k = max(partial, key=lambda k: (takes[k].coverage, k))
+        return k, f"no complete take; the most complete one ({takes[k].coverage:.0%} of the line)"
+    if policy == "first":
+        return complete[0], "first complete take"
+    if policy == "best":
+        def quality(k: int) -> tuple[float, int]:
+            fillers, repeats, stretched = stats.get(k, (0, 0, 0))
+            return (takes[k].coverage - 0.05 * fillers - 0.1 * repeats - 0.1 * stretched, k)
+
+        k = max(complete, key=quality)
+        return k, f"best complete take ({takes[k].coverage:.0%} coverage, fewest fillers and restarts)"
+    reason = "last complete take"
+    if len(complete) < len(takes) and complete[-1] != len(takes) - 1:
+        reason += " (a later take stops early)"
+    return complete[-1], reason

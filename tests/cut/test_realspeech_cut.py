@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 import realspeech as rs
 from conftest import needs_espeak
-from reelkit.cut.script_cut import Piece, clip_audio, decide_cut, listen, no_overlap
+from reelkit.cut.heard import clip_audio, listen
+from reelkit.cut.script_cut import decide_cut
+from reelkit.cut.spans import Piece, no_overlap
 from reelkit.plan.edit import EditSettings
 from reelkit.speech.align import script_tokens, time_known_words
 from reelkit.speech.types import RecognisedWord
