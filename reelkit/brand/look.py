@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from PIL import ImageFont
 
+from reelkit.brand.reading import reading_limits
 from reelkit.brand.schema import POSITIONS, Brand
 from reelkit.io.fonts import load_font
 from reelkit.plan.model import CaptionRules, CaptionStyle, MusicBed
 
-def caption_rules(brand: Brand) -> CaptionRules:
-    """The preset's caption grouping rules as a plan.CaptionRules."""
+def caption_rules(brand: Brand, language: str = "en") -> CaptionRules:
+    """The preset's caption grouping rules for captions in ``language`` as a plan.CaptionRules
+    (line length and reading speed: :func:`reelkit.brand.reading.reading_limits`)."""
     r = brand.captions.rules
-    return CaptionRules(max_chars_per_line=r.max_chars_per_line, max_lines=r.max_lines, max_cps=r.max_cps,
+    limits = reading_limits(brand, language)
+    return CaptionRules(max_chars_per_line=limits.max_chars_per_line, max_lines=r.max_lines, max_cps=limits.max_cps,
                         min_duration=r.min_duration, max_duration=r.max_duration, pause_break=r.pause_break,
-                        min_gap_frames=r.min_gap_frames)
+                        min_gap_frames=r.min_gap_frames, language=language)
 
 
 def named_centre(position: str | int, box: tuple[int, int, int, int], half_height: float, margin: int = 0) -> int:

@@ -118,6 +118,8 @@ def _check_leaf(meta: dict[str, Any], value: Any, base_dir: Path) -> tuple[Any, 
     """-> (converted value, problem, hint)."""
     kind = meta["kind"]
     lo, hi, choices = meta["lo"], meta["hi"], meta["choices"]
+    if value is None and meta.get("nullable"):
+        return None, None, None  # "not set here": the next rule down applies
     if kind in ("hex", "colour"):
         if value is None:
             return None, "no colour given", 'quote colours: a bare #FFFFFF is a YAML comment; write "#FFFFFF"'

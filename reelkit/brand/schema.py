@@ -7,9 +7,11 @@ checker (:mod:`.preset`), the defaults, the scaffold written by ``reelkit brand 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import Any
+
+from reelkit.speech.languages import SUPPORTED as CAPTION_LANGUAGES
 
 PALETTE_NAMES = ("primary", "accent", "text", "background")
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -24,10 +26,11 @@ MAX_EXTENDS_DEPTH = 8
 
 
 def _opt(kind: str, default: Any, *, choices: tuple[str, ...] = (), lo: float | None = None,
-         hi: float | None = None, doc: str = "") -> Any:
-    """A settable preset field: ``kind`` drives checking and conversion."""
+         hi: float | None = None, doc: str = "", nullable: bool = False) -> Any:
+    """A settable preset field: ``kind`` drives checking and conversion; a ``nullable`` one
+    also takes null, meaning "not set here" (an inherited value is unset too)."""
     return field(default=default, metadata={"kind": kind, "choices": choices, "lo": lo, "hi": hi,
-                                            "doc": doc})
+                                            "doc": doc, "nullable": nullable})
 
 
 def _section(cls: type, doc: str = "") -> Any:
@@ -73,13 +76,31 @@ class LogoSpec:
 class CaptionRulesSpec:
     """How words are grouped into caption pages (-> plan.CaptionRules)."""
 
-    max_chars_per_line: int = _opt("int", 24, lo=8, hi=60)
+    max_chars_per_line: int | None = _opt("int", None, lo=8, hi=60, nullable=True,
+                                          doc="every language; null: each language's shipped figure")
     max_lines: int = _opt("int", 2, lo=1, hi=4)
-    max_cps: float = _opt("number", 17.0, lo=5, hi=40, doc="reading speed, characters per second")
+    max_cps: float | None = _opt("number", None, lo=5, hi=40, nullable=True,
+                                 doc="reading speed, characters per second, every language; null: each language's shipped figure")
     min_duration: float = _opt("number", 0.83, lo=0.1, hi=10, doc="seconds")
     max_duration: float = _opt("number", 7.0, lo=0.5, hi=30, doc="seconds")
     pause_break: float = _opt("number", 0.5, lo=0.0, hi=5, doc="a pause this long starts a new page")
     min_gap_frames: int = _opt("int", 2, lo=0, hi=30)
+
+
+@dataclass(frozen=True)
+class ReadingLimitsSpec:
+    """One language's reading limits; null: the brand's general rule, else the shipped figure."""
+
+    max_chars_per_line: int | None = _opt("int", None, lo=8, hi=60, nullable=True,
+                                          doc="null: captions.rules, else the shipped figure")
+    max_cps: float | None = _opt("number", None, lo=5, hi=40, nullable=True, doc="characters per second")
+
+
+# One section per caption language reelkit supports, so an unknown code is refused like any
+# unknown key (file, line, key and the known codes).
+CaptionLanguagesSpec = make_dataclass(
+    "CaptionLanguagesSpec", [(lang, ReadingLimitsSpec, _section(ReadingLimitsSpec)) for lang in CAPTION_LANGUAGES],
+    frozen=True, namespace={"__doc__": "Reading limits per caption language (see brand/README.md for the order)."})
 
 
 @dataclass(frozen=True)
@@ -100,6 +121,7 @@ class CaptionSpec:
     box_colour: str = _opt("colour", "#000000", doc="page box behind the text (style classic)")
     box_opacity: float = _opt("number", 0.0, lo=0.0, hi=1.0)
     rules: CaptionRulesSpec = _section(CaptionRulesSpec)
+    languages: Any = _section(CaptionLanguagesSpec)  # a CaptionLanguagesSpec
 
 
 @dataclass(frozen=True)

@@ -243,7 +243,6 @@ def _segment(ws: list[Word], limit: float, rules: CaptionRules, gap: float,
     """
     n = len(ws)
     starts = linebreaks.sentence_starts(ws)
-    capacity = max(1, rules.max_lines * rules.max_chars_per_line)
     best = [math.inf] * (n + 1)
     back = [0] * (n + 1)
     best[0] = 0.0
@@ -263,37 +262,43 @@ def _segment(ws: list[Word], limit: float, rules: CaptionRules, gap: float,
             if b > a + 1 and span_end - ws[a].start > rules.max_duration:
                 break
             chars += length + 1
-            start = ws[a].start
-            nxt = ws[b].start - gap if b < n else limit
-            room = min(nxt, start + rules.max_duration) - start
-            need = max(rules.min_duration, chars / rules.max_cps)
-            cost = _PAGE_COST + _FILL_COST * (1.0 - min(1.0, chars / capacity)) ** 2
-            if room < frame:
-                cost += _VANISHING_COST
-            if need > room:
-                cost += _SHORTFALL_COST * (need - max(room, 0.0))
-            if b == a + 1 and n > 1:
-                cost += _LONE_WORD_COST
-            if b < n:
-                # A page ends where a line would: the same break costs, a little lighter
-                # (the pause between pages helps), plus how well the page lays out.
-                cost += _PAGE_BREAK_WEIGHT * linebreaks.break_cost(ws, b, starts, rules.language)
-            # Clamped at 0: a comma inside a page makes its lines read well, but is no reason
-            # to prefer that page over one that ends at the comma.
-            layout = _scored_layout(ws[a:b], rules.max_chars_per_line, starts[a:b], rules.language)[0]
-            cost += _LAYOUT_WEIGHT * max(0.0, layout)
-            total = best[a] + cost
+            total = best[a] + _page_cost(ws, a, b, chars, limit, rules, gap, frame, starts)
             if total < best[b]:
                 best[b] = total
                 back[b] = a
     cuts: list[tuple[int, int]] = []
     b = n
     while b > 0:
-        a = back[b]
-        cuts.append((a, b))
-        b = a
+        cuts.append((back[b], b))
+        b = back[b]
     cuts.reverse()
     return cuts
+
+
+def _page_cost(ws: list[Word], a: int, b: int, chars: int, limit: float, rules: CaptionRules, gap: float,
+               frame: float, starts: Sequence[bool]) -> float:
+    """The cost of words ``a..b`` (``chars`` characters) as one page of :func:`_segment`."""
+    n = len(ws)
+    capacity = max(1, rules.max_lines * rules.max_chars_per_line)
+    start = ws[a].start
+    nxt = ws[b].start - gap if b < n else limit
+    room = min(nxt, start + rules.max_duration) - start
+    need = max(rules.min_duration, chars / rules.max_cps)
+    cost = _PAGE_COST + _FILL_COST * (1.0 - min(1.0, chars / capacity)) ** 2
+    if room < frame:
+        cost += _VANISHING_COST
+    if need > room:
+        cost += _SHORTFALL_COST * (need - max(room, 0.0))
+    if b == a + 1 and n > 1:
+        cost += _LONE_WORD_COST
+    if b < n:
+        # A page ends where a line would: the same break costs, a little lighter
+        # (the pause between pages helps), plus how well the page lays out.
+        cost += _PAGE_BREAK_WEIGHT * linebreaks.break_cost(ws, b, starts, rules.language)
+    # Clamped at 0: a comma inside a page makes its lines read well, but is no reason
+    # to prefer that page over one that ends at the comma.
+    layout = _scored_layout(ws[a:b], rules.max_chars_per_line, starts[a:b], rules.language)[0]
+    return cost + _LAYOUT_WEIGHT * max(0.0, layout)
 
 
 def _greedy_add(lines: int, cur: float, length: int, max_chars: int) -> tuple[int, float]:

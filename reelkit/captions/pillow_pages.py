@@ -31,6 +31,7 @@ from reelkit.io.atomic import atomic_path
 from reelkit.io.fonts import load_font
 from reelkit.io.pngcache import readable_png_size
 from reelkit.plan.model import CaptionPage, CaptionStyle, Overlay
+from reelkit.captions.emoji import has_emoji, split_runs
 from reelkit.captions.look import (box_padding, display_word, highlight_states, on_accent_colour, pill_padding,
                                    pillow_font, pop_groups, rgba)
 
@@ -41,75 +42,6 @@ EMOJI_BITMAP_SIZE = 109  # the only size a CBDT Noto Color Emoji accepts
 EMOJI_HEIGHT = 0.82  # emoji height as a fraction of the line height
 
 _DRAW_VERSION = "1"  # bump when the drawing changes, so old PNGs are not reused
-
-# Characters that are emoji by default in text (Unicode Emoji_Presentation=Yes) in the BMP;
-# everything from U+1F000 up to U+1FAFF is treated as emoji too, and any character that a
-# VARIATION SELECTOR-16 or a COMBINING ENCLOSING KEYCAP follows.
-_BMP_EMOJI = frozenset(
-    [*range(0x231A, 0x231C), *range(0x23E9, 0x23ED), 0x23F0, 0x23F3, *range(0x25FD, 0x25FF),
-     *range(0x2614, 0x2616), *range(0x2648, 0x2654), 0x267F, 0x2693, 0x26A1, 0x26AA, 0x26AB,
-     0x26BD, 0x26BE, 0x26C4, 0x26C5, 0x26CE, 0x26D4, 0x26EA, 0x26F2, 0x26F3, 0x26F5, 0x26FA,
-     0x26FD, 0x2705, 0x270A, 0x270B, 0x2728, 0x274C, 0x274E, *range(0x2753, 0x2756), 0x2757,
-     *range(0x2795, 0x2798), 0x27B0, 0x27BF, 0x2B1B, 0x2B1C, 0x2B50, 0x2B55])
-_VS16 = "\ufe0f"
-_VS15 = "\ufe0e"
-_ZWJ = "\u200d"
-_KEYCAP = "\u20e3"
-
-
-def _is_pictograph(ch: str) -> bool:
-    cp = ord(ch)
-    return 0x1F000 <= cp <= 0x1FAFF or cp in _BMP_EMOJI
-
-
-def _is_modifier(ch: str) -> bool:
-    """Characters that extend an emoji cluster: skin tones, selectors, keycap, tags."""
-    cp = ord(ch)
-    return (0x1F3FB <= cp <= 0x1F3FF or ch in (_VS16, _KEYCAP) or 0xE0020 <= cp <= 0xE007F)
-
-
-def _is_regional(ch: str) -> bool:
-    return 0x1F1E6 <= ord(ch) <= 0x1F1FF
-
-
-def split_runs(text: str) -> list[tuple[bool, str]]:
-    """``text`` as ``[(is_emoji, run), ...]``; each emoji run is one cluster (ZWJ sequences,
-    skin tones, flags and keycaps kept whole)."""
-    runs: list[tuple[bool, str]] = []
-    i, n = 0, len(text)
-    plain = ""
-    while i < n:
-        ch = text[i]
-        nxt = text[i + 1] if i + 1 < n else ""
-        starts = (_is_pictograph(ch) and nxt != _VS15) or nxt in (_VS16, _KEYCAP)
-        if not starts:
-            plain += ch
-            i += 1
-            continue
-        if plain:
-            runs.append((False, plain))
-            plain = ""
-        j = i + 1
-        if _is_regional(ch) and j < n and _is_regional(text[j]):
-            j += 1  # a flag is two regional indicators
-        while j < n:
-            if _is_modifier(text[j]):
-                j += 1
-            elif text[j] == _ZWJ and j + 1 < n:
-                j += 2
-            else:
-                break
-        runs.append((True, text[i:j]))
-        i = j
-    if plain:
-        runs.append((False, plain))
-    return runs
-
-
-def has_emoji(text: str) -> bool:
-    """True when ``text`` holds a character libass cannot draw in colour."""
-    return any(is_emoji for is_emoji, _ in split_runs(text))
-
 
 def split_pillow_pages(pages: Sequence[CaptionPage], style: CaptionStyle, width: int, height: int,
                        workdir: Path) -> tuple[tuple[CaptionPage, ...], tuple[Overlay, ...]]:
@@ -194,6 +126,19 @@ class _Line:
     width: float
     baseline: float
     top: float
+
+
+@dataclass(frozen=True)
+class _Pen:
+    """What every layer of one drawing shares: the font at its scale, the line height, the
+    frame position of the image's top-left corner, the image size and the outline width."""
+
+    font: ImageFont.FreeTypeFont
+    line_h: int
+    x0: int
+    y0: int
+    size: tuple[int, int]
+    stroke: int
 
 
 class _Painter:
@@ -327,21 +272,22 @@ class _Painter:
 
     def draw(self, lines: list[_Line], box: tuple[int, int, int, int], highlight: int | None,
              scale: float):
-        style = self.style
+        """One caption state as an RGBA image the size of ``box``, in the order the ASS look
+        has them: page box or the spoken word's box, shadow, then text and colour emoji."""
         x0, y0, x1, y1 = box
-        size = (max(1, x1 - x0), max(1, y1 - y0))
         font = self.font(scale)
         ascent, descent = font.getmetrics()
-        line_h = ascent + descent
-        # (r, g, b, a): a colour's own alpha is kept, as libass keeps it for the ASS pages.
-        text_rgba = rgba(style.text_colour, "text_colour")
-        accent_rgba = rgba(style.accent_colour, "accent_colour")
-        outline_rgba = rgba(style.outline_colour, "outline_colour")
-        on_accent = rgba(on_accent_colour(style), "accent_colour")
-        shadow_rgba = (*outline_rgba[:3], round(outline_rgba[3] * 0.5))
-        stroke = max(0, round(style.outline * scale))
-        shadow = round(style.shadow * scale)
+        pen = _Pen(font, ascent + descent, x0, y0, (max(1, x1 - x0), max(1, y1 - y0)),
+                   max(0, round(self.style.outline * scale)))
+        image = self._boxes(lines, highlight, pen)
+        shadow = round(self.style.shadow * scale)
+        if shadow:
+            image = Image.alpha_composite(image, self._shadow(lines, highlight, pen, shadow))
+        return Image.alpha_composite(image, self._text(lines, highlight, pen))
 
+    def _boxes(self, lines: list[_Line], highlight: int | None, pen: _Pen):
+        """The page box (style classic) or the spoken word's box (style boxed)."""
+        style, size, line_h, x0, y0 = self.style, pen.size, pen.line_h, pen.x0, pen.y0
         image = Image.new("RGBA", size, (0, 0, 0, 0))
         if style.style == "classic" and lines:
             pad = box_padding(style)
@@ -364,36 +310,48 @@ class _Painter:
                     a = min(p.x for p in parts) + ln.left - pad - x0
                     b = max(p.x + p.width for p in parts) + ln.left + pad - x0
                     d.rectangle((a, ln.top - pad - y0, b, ln.top + line_h + pad - y0),
-                                fill=accent_rgba)
+                                fill=rgba(style.accent_colour, "accent_colour"))
             image = Image.alpha_composite(image, layer)
+        return image
 
-        if shadow:
-            layer = Image.new("RGBA", size, (0, 0, 0, 0))
-            d = ImageDraw.Draw(layer, "RGBA")
-            for ln in lines:
-                for p in ln.pieces:
-                    # As in the ASS look, the word on the accent box casts no shadow.
-                    if not p.emoji and not (style.style == "boxed" and p.word == highlight):
-                        d.text((ln.left + p.x - x0 + shadow, ln.baseline - y0 + shadow), p.text,
-                               font=font, anchor="ls", fill=shadow_rgba,
-                               stroke_width=stroke, stroke_fill=shadow_rgba)
-            image = Image.alpha_composite(image, layer)
-
-        layer = Image.new("RGBA", size, (0, 0, 0, 0))
+    def _shadow(self, lines: list[_Line], highlight: int | None, pen: _Pen, shadow: int):
+        """The text's shadow, offset by ``shadow`` px, in half the outline colour's alpha."""
+        outline_rgba = rgba(self.style.outline_colour, "outline_colour")
+        shadow_rgba = (*outline_rgba[:3], round(outline_rgba[3] * 0.5))
+        layer = Image.new("RGBA", pen.size, (0, 0, 0, 0))
         d = ImageDraw.Draw(layer, "RGBA")
         for ln in lines:
             for p in ln.pieces:
-                px = ln.left + p.x - x0
+                # As in the ASS look, the word on the accent box casts no shadow.
+                if not p.emoji and not (self.style.style == "boxed" and p.word == highlight):
+                    d.text((ln.left + p.x - pen.x0 + shadow, ln.baseline - pen.y0 + shadow), p.text,
+                           font=pen.font, anchor="ls", fill=shadow_rgba,
+                           stroke_width=pen.stroke, stroke_fill=shadow_rgba)
+        return layer
+
+    def _text(self, lines: list[_Line], highlight: int | None, pen: _Pen):
+        """The words with their outline (the spoken one in its highlight colour) and emoji."""
+        style = self.style
+        # (r, g, b, a): a colour's own alpha is kept, as libass keeps it for the ASS pages.
+        text_rgba = rgba(style.text_colour, "text_colour")
+        accent_rgba = rgba(style.accent_colour, "accent_colour")
+        outline_rgba = rgba(style.outline_colour, "outline_colour")
+        on_accent = rgba(on_accent_colour(style), "accent_colour")
+        layer = Image.new("RGBA", pen.size, (0, 0, 0, 0))
+        d = ImageDraw.Draw(layer, "RGBA")
+        for ln in lines:
+            for p in ln.pieces:
+                px = ln.left + p.x - pen.x0
                 if p.emoji:
-                    em = self.emoji_image(p.text, line_h)
-                    ey = round(ln.top + (line_h - em.height) / 2 - y0)
+                    em = self.emoji_image(p.text, pen.line_h)
+                    ey = round(ln.top + (pen.line_h - em.height) / 2 - pen.y0)
                     layer.alpha_composite(em, (max(0, round(px)), max(0, ey)))
                     continue
-                fill, width = text_rgba, stroke
+                fill, width = text_rgba, pen.stroke
                 if p.word == highlight and style.style == "karaoke":
                     fill = accent_rgba
                 elif p.word == highlight and style.style == "boxed":
                     fill, width = on_accent, 0
-                d.text((px, ln.baseline - y0), p.text, font=font, anchor="ls", fill=fill,
+                d.text((px, ln.baseline - pen.y0), p.text, font=pen.font, anchor="ls", fill=fill,
                        stroke_width=width, stroke_fill=outline_rgba)
-        return Image.alpha_composite(image, layer)
+        return layer

@@ -12,8 +12,7 @@ translated cue either.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from reelkit.captions.paging import paginate
@@ -79,17 +78,18 @@ def translated_pages(script: str, translation: str, words: Sequence[Word], rules
     return tuple(pages)
 
 
-def build_translations(outline: Outline, words: Sequence[Word], rules: CaptionRules,
+def build_translations(outline: Outline, words: Sequence[Word], rules_for: Callable[[str], CaptionRules],
                        fps: float) -> tuple[TranslatedCaptions, ...]:
-    """Every translation the outline names, paged (empty when there is no script)."""
+    """Every translation the outline names, paged by its own language's rules
+    (``rules_for(language)``: line breaks, line length, reading speed); empty without a script."""
     if not outline.translations or not outline.script:
         return ()
     out = []
     for lang, file in outline.translations:
         text = read_translation(Path(file), outline.path, None, f"translations.{lang}")
-        out.append(TranslatedCaptions(language=lang, source=str(file),
-                                      pages=translated_pages(outline.script, text, words,
-                                                             replace(rules, language=lang), fps)))
+        rules = rules_for(lang)
+        out.append(TranslatedCaptions(language=lang, source=str(file), rules=rules,
+                                      pages=translated_pages(outline.script, text, words, rules, fps)))
     return tuple(out)
 
 

@@ -282,7 +282,7 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Bran
     cuts = tracked.cuts
     plan = Plan(title=outline.title, slug=outline.slug, width=width, height=height, fps=float(rate),
                 duration=duration, sources=sources, cuts=cuts,
-                caption_rules=replace(caption_rules(brand), language=outline.language),
+                caption_rules=caption_rules(brand, outline.language),
                 caption_style=style, burn_captions=burn,
                 music=music_bed(brand), outputs=outputs, language=outline.language,
                 description=outline.description, hashtags=outline.hashtags, frame_rate=rate_text(rate),
@@ -300,7 +300,7 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Bran
     for problem in laid.problems:
         log.warning("%s", problem)
 
-    translations = build_translations(outline, words, plan.caption_rules, plan.fps)
+    translations = build_translations(outline, words, lambda lang: caption_rules(brand, lang), plan.fps)
     burn_language = outline.burn if outline.burn and outline.burn != outline.language else ""
     plan = with_exact_frames(replace(plan, words=words, pages=pages, overlays=laid.overlays, layout=laid.boxes,
                              translations=translations, burn_language=burn_language,

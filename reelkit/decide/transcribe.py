@@ -53,7 +53,7 @@ def transcribe_media(media: Path, *, script_file: Path | None = None, backend: s
                                          use_cache=use_cache)
         words = caption_words(transcript, samples, script=script)
     fps = info.fps if info.has_video and info.fps > 0 else AUDIO_ONLY_FPS
-    pages = paginate(words, caption_rules(load_brand(brand)), fps, [(0.0, info.duration)])
+    pages = paginate(words, caption_rules(load_brand(brand), language), fps, [(0.0, info.duration)])
     return MediaTranscript(transcript, tuple(words), tuple(pages))
 
 

@@ -7,7 +7,7 @@ the plan that made it; nothing is assumed:
 - ``caption_coverage_percent``: share of the voiced seconds of the programme voice (Silero
   VAD on the plan's voice track) inside a caption page (1.2.2);
 - ``caption_timing``: how the caption words were timed (plan words' ``timing``), counted;
-- ``worst_reading_speed_cps`` against the brand's ``max_cps``;
+- ``worst_reading_speed_cps`` against the ``max_cps`` of those captions' language (brand, else shipped);
 - ``contrast_min``: the lowest caption contrast measured on the rendered frames (1.4.3);
 - ``flash``: the WCAG 2.3.1 check of every delivered file;
 - ``audio_description`` / ``sign_language``: whether such variants were delivered (1.2.5, 1.2.6);
@@ -61,6 +61,7 @@ def build_statement(plan: Plan, *, regions: Sequence[tuple[float, float]],
     """The statement as a JSON-ready dict (pure: the measurements are given)."""
     measured = [c.ratio for c in contrast if c.ratio is not None]
     cps = worst_reading_speed(plan.burned_pages() if plan.burn_captions else plan.pages)
+    limit = (plan.burned_rules() if plan.burn_captions else plan.caption_rules).max_cps  # that language's
     flash_failures = [line for name in sorted(flashes) for line in
                       (f"{name}: {f}" for f in flashes[name].failures())]
     return {
@@ -68,8 +69,8 @@ def build_statement(plan: Plan, *, regions: Sequence[tuple[float, float]],
         "caption_words": sum(len(line) for page in plan.pages for line in page.lines),
         "caption_timing": timing_counts(plan),
         "worst_reading_speed_cps": round(cps, 1),
-        "reading_speed_limit_cps": plan.caption_rules.max_cps,
-        "reading_speed_passed": cps <= plan.caption_rules.max_cps + 1e-6,
+        "reading_speed_limit_cps": limit,
+        "reading_speed_passed": cps <= limit + 1e-6,
         "contrast_min": round(min(measured), 2) if measured else None,
         "contrast_required": MIN_CONTRAST,
         "contrast_passed": all(c.passed for c in contrast) if measured else None,

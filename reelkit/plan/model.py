@@ -52,15 +52,6 @@ class CaptionPage:
 
 
 @dataclass(frozen=True)
-class TranslatedCaptions:
-    """Captions in another language: each translated script line over its source line's span."""
-
-    language: str
-    source: str  # the translated script file
-    pages: tuple[CaptionPage, ...] = ()
-
-
-@dataclass(frozen=True)
 class CaptionRules:
     """Grouping rules for caption pages (defaults follow docs/platform-specs.md)."""
 
@@ -72,6 +63,18 @@ class CaptionRules:
     pause_break: float = 0.5
     min_gap_frames: int = 2
     language: str = "en"  # whose line-break rules apply (its articles, prepositions...)
+
+
+@dataclass(frozen=True)
+class TranslatedCaptions:
+    """Captions in another language: each translated script line over its source line's span."""
+
+    language: str
+    source: str  # the translated script file
+    pages: tuple[CaptionPage, ...] = ()
+    # The reading rules its pages were made by (that language's limits); None in older plans,
+    # whose translations were paged by the plan's caption_rules.
+    rules: CaptionRules | None = None
 
 
 @dataclass(frozen=True)
@@ -415,6 +418,13 @@ class Plan:
             if self.burn_language and t.language == self.burn_language:
                 return t.pages
         return self.pages
+
+    def burned_rules(self) -> CaptionRules:
+        """The reading rules of :meth:`burned_pages` (a burned translation's own limits)."""
+        for t in self.translations:
+            if self.burn_language and t.language == self.burn_language:
+                return t.rules or dataclasses.replace(self.caption_rules, language=t.language)
+        return self.caption_rules
 
     def source(self, source_id: str) -> Source:
         for src in self.sources:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from reelkit.speech.align import caption_words, script_prompt
 from reelkit.speech.audio import SAMPLE_RATE
-from reelkit.speech.backends import backend_calls, loaded_models, speech_regions, transcribe, unload_models
+from reelkit.speech.backends import backend_calls, loaded_models, transcribe, unload_models
 from reelkit.speech.cache import cache_key, default_cache_dir
-from reelkit.speech.models import ResolvedModel, convert_ct2_to_openai, read_ct2_model, resolve_model, user_model_dir
+from reelkit.speech.convert import convert_ct2_to_openai, read_ct2_model
+from reelkit.speech.models import ResolvedModel, resolve_model, user_model_dir
 from reelkit.speech.pcm import PcmFile, decode_audio_file, load_audio
 from reelkit.speech.types import RecognisedWord, Segment, Transcript
+from reelkit.speech.vad import speech_regions
 
 __all__ = [
     "SAMPLE_RATE", "PcmFile", "RecognisedWord", "ResolvedModel", "Segment", "Transcript", "backend_calls",

@@ -1,9 +1,10 @@
 """The two Whisper backends behind one interface, and :func:`transcribe`.
 
 Both backends run offline on the CPU with word timestamps, the same voice-activity filter
-(Silero VAD, shipped inside faster-whisper), ``condition_on_previous_text`` off, and the same
-post-filters: words outside detected speech, non-speech annotations ("[Music]", "♪") and
-repeated-segment loops are dropped, so no caption appears over music-only or silent stretches.
+(Silero VAD, shipped inside faster-whisper: :mod:`reelkit.speech.vad`), ``condition_on_previous_text``
+off, and the same post-filters (:mod:`reelkit.speech.postfilter`): words outside detected speech,
+non-speech annotations ("[Music]", "♪") and repeated-segment loops are dropped, so no caption
+appears over music-only or silent stretches.
 
 Loaded models are kept in one small registry keyed by (backend, model) so a batch loads each
 model once; nothing is loaded at import time.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -26,8 +26,11 @@ import numpy as np
 from reelkit.errors import ModelError
 from reelkit.speech import cache as tcache
 from reelkit.speech.audio import SAMPLE_RATE
-from reelkit.speech.models import MULTILINGUAL_MODELS, ResolvedModel, download_error, openai_checkpoint, resolve_model
+from reelkit.speech.convert import openai_checkpoint
+from reelkit.speech.models import MULTILINGUAL_MODELS, ResolvedModel, download_error, resolve_model
+from reelkit.speech.postfilter import drop_annotations, drop_repeats, keep_in_regions
 from reelkit.speech.types import RecognisedWord, Segment, Transcript
+from reelkit.speech.vad import VAD_OPTIONS, WORD_REGION_PAD, speech_windows
 
 if TYPE_CHECKING:
     from reelkit.speech.pcm import PcmFile
@@ -45,13 +48,6 @@ DECODE_OPTIONS: dict[str, Any] = {
 }
 OPENAI_BEST_OF = 5
 """Samples drawn per fallback temperature by openai-whisper (it decodes greedily at 0)."""
-# Silero VAD settings: short silences split regions (so music between phrases is cut out),
-# padding keeps word edges.
-VAD_OPTIONS: dict[str, Any] = {"threshold": 0.5, "min_speech_duration_ms": 120,
-                               "min_silence_duration_ms": 700, "speech_pad_ms": 250}
-WORD_REGION_PAD = 0.2
-"""A recognised word must overlap detected speech (widened by this many seconds) to be kept."""
-
 
 class Engine(Protocol):
     """A loaded model of one backend."""
@@ -66,21 +62,6 @@ class Engine(Protocol):
         ...
 
 
-# --- voice activity ---------------------------------------------------------------------------
-
-def speech_regions(samples: np.ndarray, sr: int = SAMPLE_RATE) -> list[tuple[float, float]]:
-    """Stretches of speech (seconds) found by Silero VAD; music and silence are left out."""
-    if samples.size == 0:
-        return []
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    if sr != SAMPLE_RATE:
-        raise ValueError(f"speech_regions needs {SAMPLE_RATE} Hz samples, got {sr}")
-    stamps = get_speech_timestamps(np.ascontiguousarray(samples, dtype=np.float32),
-                                   VadOptions(**VAD_OPTIONS), sampling_rate=sr)
-    return [(s["start"] / sr, s["end"] / sr) for s in stamps]
-
-
 def _merge_regions(regions: Sequence[tuple[float, float]], gap: float) -> list[tuple[float, float]]:
     merged: list[list[float]] = []
     for start, end in regions:
@@ -89,111 +70,6 @@ def _merge_regions(regions: Sequence[tuple[float, float]], gap: float) -> list[t
         else:
             merged.append([start, end])
     return [(a, b) for a, b in merged]
-
-
-# --- post-filters -------------------------------------------------------------------------------
-
-_ANNOTATION = re.compile(r"^[\[\(\*♪♫#].*[\]\)\*♪♫]?$|^[♪♫]+$")
-_WORD_CHARS = re.compile(r"[^\w']+", re.UNICODE)
-
-
-def _norm(text: str) -> str:
-    return " ".join(_WORD_CHARS.sub(" ", text.lower()).split())
-
-
-def is_annotation(text: str) -> bool:
-    """True for non-speech markers Whisper emits over music or noise: [Music], (applause), ♪."""
-    t = text.strip()
-    if not t:
-        return True
-    if any(ch in t for ch in "♪♫"):
-        return True
-    return bool(re.fullmatch(r"[\[\(\*].*[\]\)\*]", t))
-
-
-def drop_annotations(segments: Sequence[Segment]) -> list[Segment]:
-    """Remove bracketed/music-note pseudo-words, and segments left with no words."""
-    out: list[Segment] = []
-    for seg in segments:
-        if seg.words:
-            # Bracket annotations span several words ("(upbeat", "music)"): drop the span.
-            kept: list[RecognisedWord] = []
-            depth = 0
-            for w in seg.words:
-                t = w.text.strip()
-                opens = t.count("[") + t.count("(")
-                closes = t.count("]") + t.count(")")
-                inside = depth > 0 or opens > closes or is_annotation(t)
-                depth = max(0, depth + opens - closes)
-                if not inside:
-                    kept.append(w)
-            if not kept:
-                continue
-            text = "".join(w.text for w in kept).strip()
-            out.append(Segment(kept[0].start, kept[-1].end, text, tuple(kept)))
-        elif _norm(re.sub(r"[\[\(].*?[\]\)]|[♪♫]", " ", seg.text)):
-            out.append(seg)
-    return out
-
-
-def _collapse_loops(words: list[RecognisedWord]) -> list[RecognisedWord]:
-    """Cut an n-gram repeated back to back more than a speaker plausibly would."""
-    toks = [_norm(w.text) for w in words]
-    i = 0
-    out: list[RecognisedWord] = []
-    while i < len(words):
-        best = (0, 0)  # (n, repeats)
-        for n in range(1, 9):
-            if i + 2 * n > len(words):
-                break
-            reps = 1
-            while toks[i + reps * n:i + (reps + 1) * n] == toks[i:i + n]:
-                reps += 1
-            # Three in a row is speech ("no, no, no"); a word four+ times or a phrase three+
-            # times is the decoder looping.
-            limit = 4 if n == 1 else 3
-            if reps >= limit and reps * n > best[0] * best[1]:
-                best = (n, reps)
-        n, reps = best
-        if n:
-            out.extend(words[i:i + n])
-            i += n * reps
-        else:
-            out.append(words[i])
-            i += 1
-    return out
-
-
-def drop_repeats(segments: Sequence[Segment]) -> list[Segment]:
-    """Drop decoder loops: a segment repeating one of the two before it, and in-segment loops."""
-    out: list[Segment] = []
-    for seg in segments:
-        norm = _norm(seg.text)
-        if norm and any(_norm(prev.text) == norm for prev in out[-2:]):
-            continue
-        if seg.words:
-            words = _collapse_loops(list(seg.words))
-            if len(words) != len(seg.words):
-                seg = Segment(words[0].start, words[-1].end,
-                              "".join(w.text for w in words).strip(), tuple(words))
-        out.append(seg)
-    return out
-
-
-def keep_in_regions(segments: Sequence[Segment], regions: Sequence[tuple[float, float]],
-                    pad: float = WORD_REGION_PAD) -> list[Segment]:
-    """Drop words whose middle lies outside every (padded) speech region."""
-    out: list[Segment] = []
-    for seg in segments:
-        words = tuple(w for w in seg.words
-                      if any(a - pad <= (w.start + w.end) / 2 <= b + pad for a, b in regions))
-        if seg.words and not words:
-            continue
-        if len(words) != len(seg.words):
-            seg = Segment(words[0].start, words[-1].end,
-                          "".join(w.text for w in words).strip(), words)
-        out.append(seg)
-    return out
 
 
 # --- engines ------------------------------------------------------------------------------------
@@ -379,55 +255,6 @@ def unload_models() -> None:
     """Forget loaded models (frees their memory once nothing else holds them)."""
     with _REGISTRY.lock:
         _REGISTRY.engines.clear()
-
-
-def _cut_point(regions: Sequence[tuple[float, float]], length: float) -> float:
-    """Where to end a window of ``length`` seconds that is followed by more audio: in the
-    middle of the last pause, so no word is split between two windows.
-
-    A window whose last speech ends well before its end is cut in that silence; one whose
-    speech runs to the end is cut in the pause before that stretch, unless that would leave
-    less than half a window (continuous speech: cut at the end).
-    """
-    if not regions:
-        return length
-    last_start, last_end = regions[-1]
-    if last_end < length - 2 * WORD_REGION_PAD:
-        return (last_end + length) / 2
-    if len(regions) > 1:
-        cut = (regions[-2][1] + last_start) / 2
-        if cut >= length / 2:
-            return cut
-    return length
-
-
-def speech_windows(samples: "np.ndarray | PcmFile", sr: int = SAMPLE_RATE,
-                   seconds: float | None = None) -> Iterator[tuple[int, np.ndarray, list[tuple[float, float]]]]:
-    """``(first sample, samples, speech regions in window seconds)`` for consecutive windows of
-    at most ``seconds`` (default :data:`reelkit.speech.pcm.CHUNK_SECONDS`), cut in pauses.
-
-    Audio no longer than one window is one window with exactly :func:`speech_regions`; longer
-    audio (an array or a :class:`~reelkit.speech.pcm.PcmFile`) is read one window at a time.
-    """
-    from reelkit.speech.pcm import CHUNK_SECONDS
-
-    size = max(1, int((seconds if seconds is not None else CHUNK_SECONDS) * sr))
-    total = len(samples)
-    pos = 0
-    while pos < total:
-        end = min(total, pos + size)
-        window = np.asarray(samples[pos:end], dtype=np.float32)
-        regions = speech_regions(window, sr)
-        if end < total:
-            cut = _cut_point(regions, (end - pos) / sr)
-            keep = max(1, min(end - pos, int(round(cut * sr))))
-            if keep < end - pos:
-                window = window[:keep]
-                edge = keep / sr
-                regions = [(a, min(b, edge)) for a, b in regions if a < edge]
-                end = pos + keep
-        yield pos, window, regions
-        pos = end
 
 
 def release_memory() -> None:

@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from reelkit.speech.audio import SAMPLE_RATE
-from reelkit.speech.backends import speech_windows, transcribe
+from reelkit.speech.backends import transcribe
 from reelkit.speech.types import Transcript
+from reelkit.speech.vad import speech_windows
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

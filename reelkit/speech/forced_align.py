@@ -147,7 +147,7 @@ def _align_regions(aligner: Aligner, entries: Sequence[tuple[str, str] | None], 
         idx = [i for i in range(a, b) if entries[i] is not None]
         if not idx:
             continue
-        if t1 - t0 > max_region or (result := aligner.align(
+        if t1 - t0 > max_region or (result := aligner.align_retried(
                 [entries[i][0] for i in idx], [loose or opt[i] for i in idx],  # type: ignore[index]
                 pcm16(samples, int(t0 * sr), int(t1 * sr)))) is None:
             # Too long for one search, or no path: split at the widest pause between words

@@ -22,12 +22,16 @@ START_BIAS = 0.005
 class Aligner:
     """One pocketsphinx decoder (no language model) and the words added to its dictionary."""
 
-    def __init__(self) -> None:
+    def __init__(self, second_passes: bool = True) -> None:
         from pocketsphinx import Decoder
 
         # Wide beams: with the default ones a word the model hears poorly (espeak's "main")
         # prunes the only path through the grammar and the whole chunk fails.
-        self.decoder = Decoder(lm=None, loglevel="FATAL", beam=1e-80, pbeam=1e-80, wbeam=1e-60)
+        # ``second_passes=False`` keeps only the first (tree) pass: under babble at 5 dB the
+        # flat and best-path passes lost the grammar's end on short recordings ("Mary rolled"
+        # stretched to the end) where the first pass had every word.
+        self.decoder = Decoder(lm=None, loglevel="FATAL", beam=1e-80, pbeam=1e-80, wbeam=1e-60,
+                               fwdflat=second_passes, bestpath=second_passes)
         self.lock = threading.Lock()
         self._added: dict[tuple[str, ...], str] = {}
         self._grammars = 0
@@ -89,6 +93,23 @@ class Aligner:
                 return None
         return out
 
+    def align_retried(self, names: Sequence[str], optional: Sequence[bool],
+                      pcm: bytes) -> list[tuple[float, float] | None] | None:
+        """:meth:`align`, tried again with the first-pass-only decoder when no path fits (it
+        is made on first need; the same dictionary entries are added to it)."""
+        result = self.align(names, optional, pcm)
+        if result is not None:
+            return result
+        again = shared_aligner(False)
+        if again is None or again is self:
+            return None
+        with again.lock:
+            for key, name in self._added.items():
+                if key not in again._added:
+                    for n, phones in enumerate(key, 1):
+                        again.decoder.add_word(name if n == 1 else f"{name}({n})", phones, update=True)
+                    again._added[key] = name
+            return again.align(names, optional, pcm)
 
     def decode(self, grammar: str, pcm: bytes) -> list[tuple[str, int, int]] | None:
         """Segments (word, first frame, last frame) of the best path through ``grammar``."""
@@ -109,7 +130,7 @@ class Aligner:
 
 
 def is_noise(word: str) -> bool:
-    return word.startswith(("<", "[", "+"))
+    return word.startswith(("<", "[", "+", "(NULL"))  # (NULL): the first pass's final node
 
 
 def base_word(word: str) -> str:
@@ -117,13 +138,13 @@ def base_word(word: str) -> str:
 
 
 @functools.cache
-def shared_aligner() -> Aligner | None:
-    """The process's decoder, made on first use (0.3 s); None when pocketsphinx is missing."""
+def shared_aligner(second_passes: bool = True) -> Aligner | None:
+    """The process's decoder, made on first use (0.3 s); None when pocketsphinx is missing.
+    ``second_passes=False``: the first-pass-only decoder a failed region is tried again with."""
     try:
-        return Aligner()
+        return Aligner(second_passes)
     except (ImportError, RuntimeError, ValueError):
         return None
-
 
 
 def pcm16(samples: np.ndarray, lo: int, hi: int) -> bytes:

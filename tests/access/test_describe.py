@@ -16,7 +16,7 @@ import pytest
 from reelkit.decide.describe import MARGIN, pauses, place, place_cues
 from reelkit.plan.outline import Describe
 from reelkit.speech.pcm import load_audio
-from reelkit.speech.backends import speech_regions
+from reelkit.speech.vad import speech_regions
 
 from access.access_clips import CUES
 

@@ -94,8 +94,10 @@ def test_render_writes_translated_sidecars_and_burns_dutch(tmp_path: Path, speec
         assert spans[line][0] - 0.002 <= start < end <= spans[line][1] + 0.002, (cue.text, spans)
     from reelkit.captions import read_captions
 
-    windows = translation_windows(script, plan.words, plan.caption_rules, plan.fps)
-    assert check_page_rules(read_captions(folder / "vertaald.nl.srt"), plan.caption_rules, plan.fps, windows) == []
+    nl_rules = plan.translations[0].rules  # the Dutch reading limits it was paged by
+    assert nl_rules is not None and nl_rules.language == "nl"
+    windows = translation_windows(script, plan.words, nl_rules, plan.fps)
+    assert check_page_rules(read_captions(folder / "vertaald.nl.srt"), nl_rules, plan.fps, windows) == []
     assert pysrt.open(str(folder / "vertaald.srt"), encoding="utf-8")[0].text.startswith("Crews")
     # Pixels: the burned text is the Dutch page, not the English one, at the same moment.
     page = plan.translations[0].pages[0]
@@ -155,3 +157,38 @@ def test_german_outline_with_french_translation(tmp_path: Path) -> None:
         start, end = cue.start.ordinal / 1000, cue.end.ordinal / 1000
         assert any(a - 0.002 <= start < end <= b + 0.002 for a, b in spans), (cue.text, spans)
     assert any(c.start.ordinal / 1000 >= spans[1][0] - 0.002 for c in srt)  # the second line's cues
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["faster-whisper", "openai-whisper"])
+def test_translated_cues_inside_their_source_line_on_real_speech(backend: str) -> None:
+    """Issue 17 on real people (MIT recordings in tests/data/realspeech, hand-placed word times):
+    each Dutch cue lies within 0.25 s of its English line's span, from the line's first word
+    onset to the next line's first onset."""
+    import realspeech as rs
+    from reelkit.speech import transcribe
+    from reelkit.speech.align import caption_words, script_prompt, script_tokens
+
+    recs = rs.recordings(rs.PROJECT_DATA, ("praatio_bobby", "praatio_mary"))
+    assert [r.name for r in recs] == ["praatio_bobby", "praatio_mary"]
+    gap = np.zeros(int(0.9 * rs.SR), dtype=np.float32)
+    audio = np.concatenate([gap[: rs.SR // 4], recs[0].samples, gap, recs[1].samples, gap]).astype(np.float32)
+    offsets = [0.25, 0.25 + recs[0].samples.size / rs.SR + 0.9]
+    lines = [rs.script_text(r) for r in recs]
+    dutch = ["Bobby scheurde het kasboek.", "Marie rolde het vat."]
+    script = "\n".join(lines)
+    tr = transcribe(audio, backend=backend, initial_prompt=script_prompt(script) or None, use_cache=False)
+    words = caption_words(tr, audio, script=script)
+    assert [w.text for w in words] == script_tokens(script)
+    pages = translated_pages(script, "\n".join(dutch), words, CaptionRules(language="nl"), 30.0)
+    firsts = [off + r.words[0].start for off, r in zip(offsets, recs)]
+    spans = list(zip(firsts, firsts[1:] + [audio.size / rs.SR]))
+    seen = set()
+    for page in pages:
+        text = page.text.replace("\n", " ")
+        n = next(i for i, d in enumerate(dutch) if text.split()[0] in d.split())
+        seen.add(n)
+        lo, hi = spans[n]
+        assert lo - 0.25 <= page.start < page.end <= hi + 0.25, (text, page.start, page.end, spans[n])
+    assert seen == {0, 1}
+    assert " ".join(p.text.replace("\n", " ") for p in pages) == " ".join(dutch)

@@ -185,7 +185,8 @@ def test_corrupt_transcript_cache_entries_are_rebuilt(tmp_path: Path, speech_cli
 def test_converted_model_cut_short_is_rebuilt(tmp_path: Path, speech_clip: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from reelkit.speech.backends import unload_models
-    from reelkit.speech.models import converted_checkpoint_path, resolve_model
+    from reelkit.speech.convert import converted_checkpoint_path
+    from reelkit.speech.models import resolve_model
 
     resolved = resolve_model("openai-whisper")
     if resolved.format != "ct2":

@@ -11,7 +11,7 @@ import pytest
 
 from reelkit.speech.align import normalise
 from reelkit.speech import RecognisedWord, Segment, backend_calls, caption_words, load_audio, loaded_models, transcribe
-from reelkit.speech.backends import drop_annotations, drop_repeats, is_annotation, keep_in_regions
+from reelkit.speech.postfilter import drop_annotations, drop_repeats, is_annotation, keep_in_regions
 from reelkit.errors import MediaError, ModelError
 from reelkit.io.ffmpeg import ffmpeg_exe
 

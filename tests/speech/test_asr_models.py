@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reelkit.speech.models import ResolvedModel, alignment_heads, check_language, convert_ct2_to_openai, ct2_to_whisper_state, read_ct2_model, resolve_model, user_model_dir
+from reelkit.speech.convert import alignment_heads, convert_ct2_to_openai, ct2_to_whisper_state, read_ct2_model
+from reelkit.speech.models import ResolvedModel, check_language, resolve_model, user_model_dir
 from reelkit.errors import ModelError
 
 # --- a writer for CTranslate2 model.bin files (the format the reader must understand) ----------

@@ -16,7 +16,7 @@ import pytest
 
 from reelkit.speech import caption_words, transcribe
 from reelkit.speech import onsets, pcm
-from reelkit.speech.backends import _cut_point, speech_windows
+from reelkit.speech.vad import _cut_point, speech_windows
 from reelkit.speech.cache import cache_key
 from reelkit.speech.onsets import analyse, envelope_db, envelope_db_blocks
 from reelkit.speech.pcm import PcmFile

@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reelkit.speech.onsets import analyse, onset_candidates, pause_strength, refine_spans
+from reelkit.speech.onsets import analyse, onset_candidates, pause_strength
+from reelkit.speech.refine import refine_spans
 
 SR = 16000
 

@@ -36,6 +36,24 @@ def test_outline_path_on_real_speech(backend: str, noise: str | None) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["faster-whisper", "openai-whisper"])
+def test_outline_path_in_babble_places_every_word_inside_its_spoken_span(backend: str) -> None:
+    # Other voices at 5 dB under the speaker: the forced aligner must still place every
+    # script word (none interpolated, none missing), in order, each starting inside the
+    # stretch where the reference says it was spoken (a stop's closure allowed before it).
+    pool = rs.recordings(rs.PROJECT_DATA)
+    for rec in pool:
+        audio = rs.noisy(rec, "babble", 5.0, pool)
+        script = rs.script_text(rec)
+        words = _caption(audio, script, backend)
+        assert [w.text for w in words] == script_tokens(script)  # 0 % WER, none missing
+        assert all(w.timing == "forced" for w in words), [(w.text, w.timing) for w in words]
+        assert all(a.end <= b.start + 1e-6 for a, b in zip(words, words[1:]))
+        for ref, w in zip(rec.words, words):
+            assert ref.start - 0.05 <= w.start < ref.end, (rec.name, ref, w)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["faster-whisper", "openai-whisper"])
 def test_falsetto_keeps_every_script_word(backend: str) -> None:
     from reelkit.speech import load_audio
 

@@ -63,7 +63,7 @@ def test_review_loop_in_chromium(studio, browser) -> None:  # noqa: F811
     frames0 = video_frames(before / "tiktok.mp4")
     assert frames0 == sum(c["src_end_frame"] - c["src_start_frame"] for c in plan0["cuts"])
     page = browser.new_page(viewport={"width": 1500, "height": 1000})
-    page.set_default_timeout(120_000)  # the machine may be busy: waits are for events, not speed
+    page.set_default_timeout(300_000)  # the machine may be busy: waits are for events, not speed
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(running.server.url)
@@ -99,7 +99,7 @@ def test_review_loop_in_chromium(studio, browser) -> None:  # noqa: F811
     # 4. Pick cover candidate 2.
     page.click("img.cover[data-candidate='2']")
     page.wait_for_selector("img.cover.chosen[data-candidate='2']")
-    page.wait_for_function("state.proxy && state.proxy.version === state.version", timeout=60_000)
+    page.wait_for_function("state.proxy && state.proxy.version === state.version", timeout=300_000)
     # For the screenshot only: the player on page 1 (seeked, or given up on after 10 s).
     page.evaluate("new Promise(r => { const v = document.querySelector('#player'); "
                   "v.addEventListener('seeked', () => setTimeout(r, 300), {once: true}); v.currentTime = 1.0; "
