@@ -118,9 +118,14 @@ def _place(tokens: Sequence[tuple[str, float | None, bool]], chunks: Sequence[tu
         if cost[i, m] < inf and not tokens[i][2] and cost[i, m] + SKIP_REMOVED < cost[i + 1, m]:
             cost[i + 1, m] = cost[i, m] + SKIP_REMOVED
             back[(i + 1, m)] = (i, m)
-    out: list[list[int]] = [[] for _ in chunks]
     if cost[n, m] == inf:
-        return out
+        return [[] for _ in chunks]
+    return _backtrack(back, n, m)
+
+
+def _backtrack(back: dict[tuple[int, int], tuple[int, int]], n: int, m: int) -> list[list[int]]:
+    """Per chunk, the indices of its tokens along the cheapest path of :func:`_place`."""
+    out: list[list[int]] = [[] for _ in range(m)]
     i, j = n, m
     while (i, j) != (0, 0):
         pi, pj = back[(i, j)]
@@ -136,8 +141,46 @@ def take_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord],
     counts of fillers and repetitions (for ``takes: best``)."""
     from reelkit.speech.align import split_span
 
-    # Tokens to place on the voiced chunks, in time order: (caption text, recognised start,
-    # kept?). Removed words are placed too, so the chunk they sound in is known and cut.
+    placed, removed, fillers, repeats = _take_tokens(take, tokens, stream, settings)
+    # The search region: the take's recognised span widened.
+    lo, hi = take.start - REGION_REACH, take.end + REGION_REACH
+    chunks = _chunks(clip, lo, hi)
+    assignment = _place(placed, chunks, [clip.filler_like(a, b) for a, b in chunks]) if chunks and placed else []
+    sounds: list[Sound] = []
+    for (c0, c1), idx in zip(chunks, assignment):
+        if not any(placed[i][2] for i in idx):
+            continue
+        texts = [placed[i][0] for i in idx]
+        timed = split_span(texts, c0, c1, 1.0) if len(texts) > 1 else None
+        words = ([(t.text, t.start, t.end) for t in timed] if timed else [(texts[0], c0, c1)])
+        sounds.append(Sound(c0, c1, [w for w in words if w[0]]))
+    if not sounds:  # no voice map to go by: the recognised spans
+        ws = stream[take.first: take.last + 1]
+        sounds = [Sound(ws[0].start, ws[-1].end, [(" ".join(tokens), ws[0].start, ws[-1].end)])]
+    return sounds, removed, fillers, repeats
+
+
+def _neighbourhood(take: Take, stream: Sequence[StreamWord]) -> tuple[int, int]:
+    """First and last stream word of a take's neighbourhood: fillers just before or after
+    the take belong to it, and so do other recognised words just outside it (the
+    recogniser's times are often a word off; the placement decides which chunk they really
+    sound in)."""
+    lo_k = take.first
+    while lo_k - 1 >= 0 and stream[lo_k - 1].source == take.source \
+            and take.start - stream[lo_k - 1].start < REGION_REACH:
+        lo_k -= 1
+    hi_k = take.last
+    while hi_k + 1 < len(stream) and stream[hi_k + 1].source == take.source \
+            and stream[hi_k + 1].end - take.end < REGION_REACH:
+        hi_k += 1
+    return lo_k, hi_k
+
+
+def _take_tokens(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord], settings: EditSettings
+                 ) -> tuple[list[tuple[str, float | None, bool]], dict[int, str], int, int]:
+    """Tokens to place on the voiced chunks, in time order: (caption text, recognised start,
+    kept?); removed words are placed too, so the chunk they sound in is known and cut. With
+    the removed stream words (index -> kind) and the filler and repetition counts."""
     placed: list[tuple[str, float | None, bool]] = []
     removed: dict[int, str] = {}
     fillers = repeats = 0
@@ -149,17 +192,7 @@ def take_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord],
             removed[k] = "filler"
         placed.append(("", stream[k].start, not settings.fillers))  # never captioned
 
-    # Fillers just before or after the take belong to its neighbourhood.
-    # So are other recognised words just outside it: the recogniser's times are often a
-    # word off, and the placement decides which chunk they really sound in.
-    lo_k = take.first
-    while lo_k - 1 >= 0 and stream[lo_k - 1].source == take.source \
-            and take.start - stream[lo_k - 1].start < REGION_REACH:
-        lo_k -= 1
-    hi_k = take.last
-    while hi_k + 1 < len(stream) and stream[hi_k + 1].source == take.source \
-            and stream[hi_k + 1].end - take.end < REGION_REACH:
-        hi_k += 1
+    lo_k, hi_k = _neighbourhood(take, stream)
 
     def outside(k: int) -> None:
         if stream[k].is_filler:
@@ -198,22 +231,7 @@ def take_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord],
         placed.extend((t, None, True) for t in tokens[p.s0:p.s1])
     for k in range(take.last + 1, hi_k + 1):
         outside(k)
-    # The search region: the take's recognised span widened.
-    lo, hi = take.start - REGION_REACH, take.end + REGION_REACH
-    chunks = _chunks(clip, lo, hi)
-    assignment = _place(placed, chunks, [clip.filler_like(a, b) for a, b in chunks]) if chunks and placed else []
-    sounds: list[Sound] = []
-    for (c0, c1), idx in zip(chunks, assignment):
-        if not any(placed[i][2] for i in idx):
-            continue
-        texts = [placed[i][0] for i in idx]
-        timed = split_span(texts, c0, c1, 1.0) if len(texts) > 1 else None
-        words = ([(t.text, t.start, t.end) for t in timed] if timed else [(texts[0], c0, c1)])
-        sounds.append(Sound(c0, c1, [w for w in words if w[0]]))
-    if not sounds:  # no voice map to go by: the recognised spans
-        ws = stream[take.first: take.last + 1]
-        sounds = [Sound(ws[0].start, ws[-1].end, [(" ".join(tokens), ws[0].start, ws[-1].end)])]
-    return sounds, removed, fillers, repeats
+    return placed, removed, fillers, repeats
 
 
 def hesitation_slots(sounds: Sequence[Sound], removed: dict[int, str], stream: Sequence[StreamWord],

@@ -26,7 +26,7 @@ from reelkit.errors import InputError
 from reelkit.plan.edit import EditSettings
 from reelkit.plan.model import ScriptLineCut, ScriptTake
 from reelkit.plan.outline import Outline
-from reelkit.cut.aligned import align_chosen_take
+from reelkit.cut.aligned import AlignedTake, align_chosen_take
 from reelkit.cut.heard import Clip, ClipAudio, listen
 from reelkit.cut.placement import Sound, hesitation_slots, take_sounds
 from reelkit.cut.removed import removals
@@ -82,14 +82,7 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
     aligned_removed: dict[int, list[tuple[str, float, float]]] = {}
     chosen: list[Take] = []
     for li, (line, takes) in enumerate(zip(lines, all_takes)):
-        prepared = {}
-        stats = {}
-        # Only `takes: best` compares takes by their insides; otherwise only the kept one is trimmed.
-        for k, take in enumerate(takes if settings.takes == "best" else ()):
-            sounds, removed, fillers, repeats = take_sounds(take, tokens[li], stream, clips[take.source], settings)
-            stretched = sum(1 for s in sounds for (_, a, b) in s.words if b - a > STRETCHED_WORD)
-            prepared[k] = (sounds, removed)
-            stats[k] = (fillers, repeats, stretched)
+        prepared, stats = _compare_takes(takes, tokens[li], stream, clips, settings)
         kept, reason = choose_take(takes, settings.takes, stats) if takes else (None, "not found in any clip")
         take_records = tuple(ScriptTake(t.source, round(t.start, 3), round(t.end, 3), t.coverage) for t in takes)
         decisions.append(ScriptLineCut(line=line, takes=take_records, kept=kept, reason=reason))
@@ -98,29 +91,64 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
             continue
         take = takes[kept]
         chosen.append(take)
-        if kept not in prepared:
-            prepared[kept] = take_sounds(take, tokens[li], stream, clips[take.source], settings)[:2]
-        sounds, removed = prepared[kept]
+        clip = clips[take.source]
+        sounds, removed = prepared[kept] if kept in prepared else take_sounds(take, tokens[li], stream, clip, settings)[:2]
         removed_kinds.update(removed)
         if not sounds:
             continue
-        aligned = None
-        if not settings.keep_adlibs:
-            clip = clips[take.source]
-            aligned = align_chosen_take(take, tokens[li], stream, (sounds[0].start, sounds[-1].end), removed,
-                                        clip.audio.samples, clip.audio.window, clip.end,
-                                        keep_fillers=not settings.fillers,
-                                        slots=hesitation_slots(sounds, removed, stream, clip, len(tokens[li])),
-                                        estimates=[(a, b) for s in sounds for (_, a, b) in s.words],
-                                        voiced=clip.voiced)
+        sounds, aligned = _aligned_sounds(take, tokens[li], stream, clip, settings, sounds, removed)
         if aligned is not None:
-            aligned_removed.setdefault(take.source, [])
-            sounds = [Sound(g[0][1], g[-1][2], list(g)) for g in aligned.groups]
             aligned_removed.setdefault(take.source, []).extend(aligned.removed)
-        spans += line_spans(sounds, take.source, clips[take.source], li, settings, aligned)
+        spans += line_spans(sounds, take.source, clip, li, settings, aligned)
         words += [SourceWord(take.source, t, a, b) for s in sounds for (t, a, b) in s.words]
+    _check_found(chosen, missing, decisions, bool(stream), settings, script_name)
+    spans = open_ends(spans, clips, settings)
+    fps = float(fps)
+    for span in spans:
+        whole_frames(span, fps)
+    pieces = merge_touching(no_overlap([Piece(s.clip, s.start, s.end, s.line) for s in spans], fps))
+    decisions = removals(decisions, pieces, all_takes, chosen, stream, removed_kinds, clips, aligned_removed)
+    return CutDecision(pieces=tuple(pieces), lines=tuple(decisions), words=tuple(words), missing=tuple(missing))
+
+
+def _compare_takes(takes: Sequence[Take], tokens: Sequence[str], stream: Sequence[StreamWord],
+                   clips: Sequence[Clip], settings: EditSettings) -> tuple[dict, dict[int, tuple[int, int, int]]]:
+    """Per take, its placed sounds and removed words, and its (fillers, repetitions,
+    stretched words): only ``takes: best`` compares takes by their insides; otherwise only
+    the kept one is placed (by the caller)."""
+    prepared, stats = {}, {}
+    for k, take in enumerate(takes if settings.takes == "best" else ()):
+        sounds, removed, fillers, repeats = take_sounds(take, tokens, stream, clips[take.source], settings)
+        stretched = sum(1 for s in sounds for (_, a, b) in s.words if b - a > STRETCHED_WORD)
+        prepared[k] = (sounds, removed)
+        stats[k] = (fillers, repeats, stretched)
+    return prepared, stats
+
+
+def _aligned_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord], clip: Clip,
+                    settings: EditSettings, sounds: list[Sound], removed: dict[int, str]
+                    ) -> tuple[list[Sound], AlignedTake | None]:
+    """The kept take's sounds from forced alignment (its word groups), or the voice map's
+    ``sounds`` unchanged when the decoder cannot place the line (or ad-libs are kept)."""
+    if settings.keep_adlibs:
+        return sounds, None
+    aligned = align_chosen_take(take, tokens, stream, (sounds[0].start, sounds[-1].end), removed,
+                                clip.audio.samples, clip.audio.window, clip.end,
+                                keep_fillers=not settings.fillers,
+                                slots=hesitation_slots(sounds, removed, stream, clip, len(tokens)),
+                                estimates=[(a, b) for s in sounds for (_, a, b) in s.words],
+                                voiced=clip.voiced)
+    if aligned is None:
+        return sounds, None
+    return [Sound(g[0][1], g[-1][2], list(g)) for g in aligned.groups], aligned
+
+
+def _check_found(chosen: Sequence[Take], missing: Sequence[str], decisions: Sequence[ScriptLineCut],
+                 heard: bool, settings: EditSettings, script_name: str) -> None:
+    """Raise when no line was found, or (unless ``missing_lines: warn``) when some were not;
+    otherwise warn about each line left out."""
     if not chosen:
-        found = "" if stream else " (no speech was recognised)"
+        found = "" if heard else " (no speech was recognised)"
         raise InputError(f"no line of the script was found in the clips{found}", path=script_name,
                          hint="check that the clips are the footage of this script")
     if missing and settings.missing_lines != "warn":
@@ -129,13 +157,6 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
                          hint="record the line, fix the script, or set edit: {missing_lines: warn} to publish without it")
     for line in missing:
         log.warning("script line not found in any clip, left out (edit.missing_lines: warn): %r", line)
-    spans = open_ends(spans, clips, settings)
-    fps = float(fps)
-    for span in spans:
-        whole_frames(span, fps)
-    pieces = merge_touching(no_overlap([Piece(s.clip, s.start, s.end, s.line) for s in spans], fps))
-    decisions = removals(decisions, pieces, all_takes, chosen, stream, removed_kinds, clips, aligned_removed)
-    return CutDecision(pieces=tuple(pieces), lines=tuple(decisions), words=tuple(words), missing=tuple(missing))
 
 
 def _missing_report(decisions: Sequence[ScriptLineCut]) -> str:

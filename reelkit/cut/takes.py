@@ -247,14 +247,7 @@ def find_takes(lines: Sequence[str], stream: Sequence[StreamWord], max_takes: in
     Returns one list per line, in stream order. Fillers do not take part in the local search
     (a take with an "um" inside is still one take) but stay inside the take's word range.
     """
-    # Columns: the stream's content words, with a separator column (-1) between sources,
-    # which a take can neither use nor cross.
-    content: list[int] = []
-    for k, w in enumerate(stream):
-        if w.norm and not w.is_filler:
-            if content and stream[content[-1]].source != w.source:
-                content.append(-1)
-            content.append(k)
+    content = _content_columns(stream)
     norms = [stream[k].norm if k >= 0 else "" for k in content]
     uniq = sorted(set(norms))
     col_of = {u: j for j, u in enumerate(uniq)}
@@ -303,12 +296,29 @@ def find_takes(lines: Sequence[str], stream: Sequence[StreamWord], max_takes: in
             take = _measure(li, toks, stream, content[c0], content[c1], hit.score)
             if take is not None:
                 candidates.append(take)
-    # Words claimed by takes of two lines go to the better-scoring take.
+    return _by_line(candidates, len(lines))
+
+
+def _content_columns(stream: Sequence[StreamWord]) -> list[int]:
+    """The search's columns: the stream's content words, with a separator column (-1)
+    between sources, which a take can neither use nor cross."""
+    content: list[int] = []
+    for k, w in enumerate(stream):
+        if w.norm and not w.is_filler:
+            if content and stream[content[-1]].source != w.source:
+                content.append(-1)
+            content.append(k)
+    return content
+
+
+def _by_line(candidates: Sequence[Take], n_lines: int) -> list[list[Take]]:
+    """The candidate takes per line in stream order; words claimed by takes of two lines go
+    to the better-scoring take."""
     accepted: list[Take] = []
     for take in sorted(candidates, key=lambda t: (-t.score, t.line, t.first)):
         if not any(take.overlaps(a) for a in accepted):
             accepted.append(take)
-    out: list[list[Take]] = [[] for _ in lines]
+    out: list[list[Take]] = [[] for _ in range(n_lines)]
     for take in sorted(accepted, key=lambda t: (t.source, t.first)):
         out[take.line].append(take)
     return out
