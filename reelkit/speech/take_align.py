@@ -31,7 +31,8 @@ class TakeAlignment:
 
 
 def align_take(texts: Sequence[str], samples: np.ndarray, t0: float, t1: float,
-               sr: int = SAMPLE_RATE, slots: Sequence[int] | None = None) -> TakeAlignment | None:
+               sr: int = SAMPLE_RATE, slots: Sequence[int] | None = None,
+               required: Sequence[int] = ()) -> TakeAlignment | None:
     """Place one reading of the line ``texts`` on ``samples[t0:t1]`` (seconds).
 
     The grammar lets the line be preceded by a restart of its first words and lets a
@@ -41,6 +42,8 @@ def align_take(texts: Sequence[str], samples: np.ndarray, t0: float, t1: float,
     as one), so a complete take with a filler or a
     restart inside is placed word by word and the filler or restart is found, not captioned.
     None when the decoder is missing or no path fits (the caller keeps its own estimate).
+    ``required``: words before which a hesitation must be placed (the caller knows one was
+    said there, and the decoder stretched a word over it instead).
     """
     aligner = shared_aligner()
     if aligner is None or sr != SAMPLE_RATE or not texts or t1 - t0 < 0.1:
@@ -54,7 +57,8 @@ def align_take(texts: Sequence[str], samples: np.ndarray, t0: float, t1: float,
         fill = f" [ <h> ]" if hes else ""
         prefixes = [" ".join(names[:k]) for k in range(1, min(MAX_RESTART_WORDS, len(names) - 1) + 1)]
         restart = f"[ ( {' | '.join(prefixes)} ){fill} ] " if prefixes else ""
-        body = "".join((fill if i and (slots is None or i in slots) else "") + f" {n}" for i, n in enumerate(names))
+        body = "".join((" <h>" if hes and i in required else fill if i and (slots is None or i in slots) else "")
+                       + f" {n}" for i, n in enumerate(names))
         grammar = ("#JSGF V1.0;\ngrammar rk;\n" + (f"<h> = {' | '.join(hes)} ;\n" if hes else "")
                    + f"public <s> = {restart}{body} ;\n")
         lo, hi = int(t0 * sr), int(t1 * sr)
