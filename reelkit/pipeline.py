@@ -18,16 +18,19 @@ from reelkit.decide.build import PlanRequest, build_plans, load_request_outline
 from reelkit.deliver.check import check_file
 from reelkit.deliver.cover import make_cover
 from reelkit.deliver.metadata import voice_report, write_metadata
-from reelkit.deliver.statement import episode_statement
+from reelkit.deliver.legibility import check_picture, picture_tap, tapped_picture
+from reelkit.deliver.statement import episode_statement, voiced_regions_of_plan
 from reelkit.io.transaction import EpisodeTransaction
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import read_plan_file, write_plans
-from reelkit.plan.platforms import common_safe_box, plan_presets
-from reelkit.render.engine import RenderOptions, StageCallback
+from reelkit.plan.platforms import Platform, common_safe_box, plan_presets
+from reelkit.render.engine import PictureTap, RenderOptions, StageCallback
 from reelkit.render.describe import render_descriptions
 from reelkit.render.engines import get_engine
 from reelkit.speech.backends import loaded_models, release_memory
-from reelkit.speech.snr import VoiceSnr
+from reelkit.speech.audio import SAMPLE_RATE as VAD_RATE
+from reelkit.speech.pcm import decode_voice_files
+from reelkit.speech.snr import CLEAN_RATE, VoiceSnr
 
 log = logging.getLogger("reelkit")
 
@@ -115,20 +118,29 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
     staged_plans = tuple(retarget(p, stage) for p in plans)
     engine = get_engine(request.engine)
     files: dict[str, Path] = {}
-    for plan in staged_plans:
-        rendered = engine(plan, stage, request.options, on_stage)
-        for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
-            timings[key] = timings.get(key, 0.0) + seconds
-        files.update(rendered.files)
-        files.update(_variants(plan, rendered.files, on_stage, timings))
-    first = plans[0]
-    write_plans(plans, stage / "plan.json")  # the plans name the final paths
-    sidecars = write_sidecars(plans, stage)
-    t0 = time.perf_counter()
-    cover, metadata, checks = _extras(staged_plans, stage, files, sidecars)
+    # The picture checks read frames each encode taps (the ffmpeg engine does; for another
+    # engine the delivered file is decoded once for them).
+    wanted = [picture_tap(plan, stage, f"tap{i}") for i, plan in enumerate(staged_plans)]
+    taps: list[PictureTap | None] = []
+    try:
+        for plan, tap in zip(staged_plans, wanted):
+            rendered = engine(plan, stage, replace(request.options, tap=tap), on_stage)
+            taps.append(rendered.tap)
+            for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
+                timings[key] = timings.get(key, 0.0) + seconds
+            files.update(rendered.files)
+            files.update(_variants(plan, rendered.files, on_stage, timings))
+        write_plans(plans, stage / "plan.json")  # the plans name the final paths
+        sidecars = write_sidecars(plans, stage)
+        t0 = time.perf_counter()
+        cover, metadata, checks = _extras(staged_plans, stage, files, sidecars, taps)
+    finally:  # the tapped frames are never delivered, whatever happened
+        for tap in wanted:
+            tap.small_path.unlink(missing_ok=True)
+            tap.frames_path.unlink(missing_ok=True)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
     tx.commit()
-    return EpisodeResult(plan=first, folder=folder, files={k: tx.final(v) for k, v in files.items()},
+    return EpisodeResult(plan=plans[0], folder=folder, files={k: tx.final(v) for k, v in files.items()},
                          sidecars={k: tx.final(v) for k, v in sidecars.items()}, cover=tx.final(cover),
                          metadata=tx.final(metadata), checks=checks, timings=timings, plans=plans)
 
@@ -159,48 +171,39 @@ def _card_free_window(plan: Plan) -> tuple[float, float]:
     return lo, hi
 
 
-def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path],
-            sidecars: dict[str, Path]) -> tuple[Path, Path, dict[str, list[str]]]:
+def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecars: dict[str, Path],
+            taps: Sequence[PictureTap | None]) -> tuple[Path, Path, dict[str, list[str]]]:
     """Cover image, per-platform checks and metadata.json."""
-    # The presets each plan was made for (a --platforms-file included), not today's files.
-    to_check = []
-    for each in plans:
-        presets = plan_presets(each)
-        # Variants (".ad", ".sl") are checked against their platform's preset.
-        to_check += [(name, presets[name.split(".")[0]]) for spec in each.outputs
-                     for name in (spec.platform, f"{spec.platform}.ad")
-                     if name.split(".")[0] in presets and name in files]
     plan = plans[0]
     cover = folder / "cover.png"
-    style = plan.caption_style
-    # The title sits inside the plan's platforms' safe zones (Shorts' wide right margin too).
-    safe_box = plan.safe_box
-    if safe_box is None:  # a plan written before plans recorded their safe box
-        known = list(plan_presets(plan).values())
-        safe_box = common_safe_box(known, plan.width, plan.height) if known else (0, 0, plan.width, plan.height)
-    # The cover and each file's check are separate ffmpeg/PyAV reads: run them side by side
-    # (two at a time) instead of one after another.
+    # Each frame size's flash check and caption contrast read the frames its encode tapped
+    # (else one decode of its first file), the voice is decoded once for its SNR and its
+    # speech regions; these, the cover and the file checks run side by side, two at a time.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        cover_job = pool.submit(make_cover, plan, cover, title=plan.title, font_file=Path(style.font_file),
-                                safe_box=tuple(safe_box), text_colour=style.text_colour,
-                                box_colour=style.box_colour, window=_card_free_window(plan))
-        flashes = _flash_checks(plans, files, pool)
+        pictures = {id(each): pool.submit(tapped_picture, each, tap) if tap is not None else
+                    pool.submit(check_picture, each, files[name])
+                    for each, tap in zip(plans, taps) for name in _first_file(each, files)}
+        voice_job = pool.submit(_voice_facts, plan, folder)
+        cover_job = pool.submit(_cover, plan, cover)
+        flashes = {name: pictures[id(each)].result()[0] for each in plans for spec in each.outputs
+                   for name in (spec.platform, f"{spec.platform}.ad") if name in files and id(each) in pictures}
         check_jobs = {name: pool.submit(check_file, files[name], platform, flash=flashes.get(name))
-                      for name, platform in to_check}
-        voice_job = pool.submit(voice_report, plan, folder)
+                      for name, platform in _to_check(plans, files)}
         cover_job.result()
         reports = {name: job.result() for name, job in check_jobs.items()}
-        checks = {name: list(report.failures) for name, report in reports.items()}
-        loudness = {name: report.facts.loudness for name, report in reports.items() if report.facts is not None}
+        voice, regions = voice_job.result()
+    checks = {name: list(report.failures) for name, report in reports.items()}
+    loudness = {name: report.facts.loudness for name, report in reports.items() if report.facts is not None}
+    contrast = [c for each in plans if id(each) in pictures for c in pictures[id(each)].result()[1]]
     metadata = folder / "metadata.json"
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
-    voice = voice_job.result()
     if voice and voice["captions_may_suffer"]:
         log.warning("%s", VoiceSnr(voice["snr_db"], voice["speech_seconds"]).warning())
     languages = [plan.language] + [t.language for t in plan.translations] if sidecars else []
     statement = episode_statement(plans, files, flashes, languages,
                                   audio_description=any(name.endswith(".ad") for name in files),
-                                  sign_language=any(name.endswith(".sl") for name in files))
+                                  sign_language=any(name.endswith(".sl") for name in files),
+                                  contrast=contrast, regions=regions)
     for line in statement["contrast_problems"]:
         log.warning("captions: %s", line)
     write_metadata(metadata, plan=plan, files=files, captions=sidecars, cover=cover, checks=checks,
@@ -208,16 +211,43 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path],
     return cover, metadata, checks
 
 
-def _flash_checks(plans: Sequence[Plan], files: dict[str, Path], pool):  # type: ignore[no-untyped-def]
-    """The WCAG 2.3.1 flash check of each frame size's picture, decoded once and shared by
-    the platforms of that size (their files carry the same video stream)."""
-    from reelkit.deliver.flash import check_flashes
-
-    out = {}
+def _to_check(plans: Sequence[Plan], files: dict[str, Path]) -> list[tuple[str, Platform]]:
+    """(file name, preset) of every delivered file, against the presets each plan was made
+    for (a --platforms-file included), not today's files; variants (".ad") against their
+    platform's preset."""
+    out = []
     for each in plans:
-        names = [o.platform for o in each.outputs if o.platform in files]
-        if names:
-            job = pool.submit(check_flashes, files[names[0]], width=each.width, height=each.height,
-                              fps=float(each.rate))
-            out.update({name: job for base in names for name in (base, f"{base}.ad") if name in files})
-    return {name: job.result() for name, job in out.items()}
+        presets = plan_presets(each)
+        out += [(name, presets[name.split(".")[0]]) for spec in each.outputs
+                for name in (spec.platform, f"{spec.platform}.ad")
+                if name.split(".")[0] in presets and name in files]
+    return out
+
+
+def _first_file(plan: Plan, files: dict[str, Path]) -> list[str]:
+    """The first delivered platform of ``plan`` (its frame size's picture), if any."""
+    return [o.platform for o in plan.outputs if o.platform in files][:1]
+
+
+def _cover(plan: Plan, cover: Path) -> None:
+    style = plan.caption_style
+    # The title sits inside the plan's platforms' safe zones (Shorts' wide right margin too).
+    safe_box = plan.safe_box
+    if safe_box is None:  # a plan written before plans recorded their safe box
+        known = list(plan_presets(plan).values())
+        safe_box = common_safe_box(known, plan.width, plan.height) if known else (0, 0, plan.width, plan.height)
+    make_cover(plan, cover, title=plan.title, font_file=Path(style.font_file), safe_box=tuple(safe_box),
+               text_colour=style.text_colour, box_colour=style.box_colour, window=_card_free_window(plan))
+
+
+def _voice_facts(plan: Plan, folder: Path) -> tuple[dict | None, list[tuple[float, float]]]:
+    """The voice report (SNR) and the speech regions from one decode of the plan's voice."""
+    if not any(plan.source(c.source).has_audio for c in plan.cuts):
+        return voice_report(plan, folder), []
+    paths = {VAD_RATE: folder / ".voice-16k.f32", CLEAN_RATE: folder / ".voice-48k.f32"}
+    try:
+        pcm = decode_voice_files(plan, paths)
+        return voice_report(plan, folder, pcm[CLEAN_RATE]), voiced_regions_of_plan(plan, pcm[VAD_RATE])
+    finally:
+        for path in paths.values():
+            path.unlink(missing_ok=True)

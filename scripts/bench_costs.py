@@ -8,11 +8,13 @@ beside the choice's visible effect measured with ffmpeg's ``ssim`` and ``psnr`` 
 
   scaler            lanczos instead of ffmpeg's default bicubic (lossless renders compared);
   colour            BT.709 conversion inside the scale (lossless renders compared);
-  x264 bitrate      the platform preset's 8M ABR with its VBV instead of CRF 23 (each encode
-                    against the lossless render of the same picture);
+  x264 rate         the platform presets' constant quality (``crf``) capped at their
+                    ``video_bitrate`` (VBV), and the 8M average bitrate the presets had before,
+                    and CRF 20 (each encode against the lossless render of the same picture);
   x264 GOP          the preset's closed half-second GOP, 2 B-frames;
   reelkit render    reelkit's whole single-pass command (fps, trims, music bed, every
-                    overlay, loudness gain), one platform, then four (per-platform audio);
+                    overlay, loudness gain), one platform, then four (per-platform audio),
+                    and with the picture tap the flash and contrast checks read;
   loudness pass     the audio-only measuring pass;
   face analysis     reelkit.vision.faces.analyse on the span (decode + detection).
 
@@ -35,7 +37,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-X264_BITRATE = ["-b:v", "8M", "-maxrate", "12M", "-bufsize", "16M"]
+X264_BITRATE = ["-b:v", "8M", "-maxrate", "12M", "-bufsize", "16M"]  # the presets before crf
+X264_CRF20 = ["-crf", "20", "-maxrate", "8M", "-bufsize", "16M"]
 X264_GOP = ["-g", "15", "-keyint_min", "15", "-sc_threshold", "0", "-bf", "2", "-flags", "+cgop",
             "-x264-params", "8x8dct=1:open-gop=0"]
 LANCZOS, BT709 = ":flags=lanczos", ":out_color_matrix=bt709:out_range=tv"
@@ -64,6 +67,7 @@ def metric(ff: str, a: Path, b: Path, seconds: float) -> str:
 def main() -> None:
     from reelkit.captions import ass_filter, write_ass
     from reelkit.captions.prepare import captions_for_render
+    from reelkit.deliver.legibility import picture_tap
     from reelkit.io.ffmpeg import ffmpeg_exe
     from reelkit.plan.model import with_exact_frames
     from reelkit.plan.planfile import read_plan_file
@@ -103,13 +107,18 @@ def main() -> None:
     caps = captions_for_render(plan, out)
     measured = measure_loudness(plan)
 
-    def reelkit(outputs: int) -> list[str]:
+    def reelkit(outputs: int, tap: bool = False) -> list[str]:
         specs = [replace(full_plan.outputs[i % len(full_plan.outputs)], platform=f"p{i}") for i in range(outputs)]
+        frames = picture_tap(plan, out, "tap") if tap else None
         return [ff, "-nostdin", "-y", "-v", "error",
-                *graph.render_args(plan, specs, str(out / f"reelkit{outputs}.mp4"), ass_filter=caps.ass_filter,
-                                   measured=measured, caption_overlays=caps.overlays)]
+                *graph.render_args(plan, specs, str(out / f"reelkit{outputs}{'-tap' if tap else ''}.mp4"),
+                                   ass_filter=caps.ass_filter, measured=measured, caption_overlays=caps.overlays,
+                                   tap=frames)]
 
-    variants = variant_commands(plain, reelkit, [ff, "-nostdin", "-v", "error", *graph.loudness_pass_args(plan)])
+    spec = full_plan.outputs[0]
+    capped = ["-crf", f"{spec.crf:g}", "-maxrate", spec.video_bitrate, "-bufsize", spec.bufsize]
+    variants = variant_commands(plain, reelkit, [ff, "-nostdin", "-v", "error", *graph.loudness_pass_args(plan)],
+                                capped)
     runs = run_rounds(variants, args.rounds, lambda: faces.analyse(
         clip, 0.0, args.seconds, plan.sources[0].width, plan.sources[0].height, cache=False))
     for name, scale in (("ref-bicubic.mkv", ""), ("ref-lanczos.mkv", LANCZOS), ("ref-bt709.mkv", LANCZOS + BT709)):
@@ -117,16 +126,19 @@ def main() -> None:
     report(ff, out, runs, variants, args.seconds, args.rounds, f"{plan.width}x{plan.height}")
 
 
-def variant_commands(plain, reelkit, loudness: list[str]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def variant_commands(plain, reelkit, loudness: list[str], capped: list[str]) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     """The plain command, one reelkit choice added at a time, reelkit's own commands."""
     return {
         "plain command": plain("plain.mp4"),
         "+ lanczos scaler": plain("lanczos.mp4", LANCZOS),
         "+ BT.709 conversion": plain("bt709.mp4", LANCZOS + BT709),
-        "+ x264 8M ABR/VBV": plain("bitrate.mp4", x264=X264_BITRATE),
+        "+ x264 preset crf, capped": plain("capped.mp4", x264=capped),
+        "+ x264 CRF 20, capped": plain("crf20.mp4", x264=X264_CRF20),
+        "+ x264 8M ABR (old presets)": plain("bitrate.mp4", x264=X264_BITRATE),
         "+ x264 GOP 0.5 s, bf 2": plain("gop.mp4", x264=X264_GOP),
-        "+ both x264 options": plain("x264.mp4", x264=X264_BITRATE + X264_GOP),
+        "+ both x264 options": plain("x264.mp4", x264=capped + X264_GOP),
         "reelkit render, 1 platform": reelkit(1),
+        "  + picture tap (flash, contrast)": reelkit(1, tap=True),
         "reelkit render, 4 platforms": reelkit(4),
         "loudness pass": loudness,
     }
@@ -159,7 +171,8 @@ def report(ff: str, out: Path, runs: dict[str, list[tuple[float, float]]], varia
         "+ lanczos scaler": "vs bicubic (lossless): " + metric(ff, out / "ref-lanczos.mkv", ref, seen),
         "+ BT.709 conversion": "vs none (lossless): " + metric(ff, out / "ref-bt709.mkv", out / "ref-lanczos.mkv", seen),
         **{key: "vs lossless: " + metric(ff, out / name, ref, seen) for key, name in (
-            ("plain command", "plain.mp4"), ("+ x264 8M ABR/VBV", "bitrate.mp4"),
+            ("plain command", "plain.mp4"), ("+ x264 preset crf, capped", "capped.mp4"),
+            ("+ x264 CRF 20, capped", "crf20.mp4"), ("+ x264 8M ABR (old presets)", "bitrate.mp4"),
             ("+ x264 GOP 0.5 s, bf 2", "gop.mp4"), ("+ both x264 options", "x264.mp4"))},
     }
     base = statistics.median(x[0] for x in runs["plain command"])

@@ -219,10 +219,11 @@ def naive_moviepy(plan_json: Path, clip: Path, out: Path, preset: str) -> None:
         layers.append(text.with_start(word.start).with_end(word.end)
                       .with_position(("center", style.position_y - text.h // 2)))
     full = graph.render_args(plan, [spec], "unused.mkv", ass_filter=None, measured=None, x264_preset=preset)
-    # reelkit's x264 options, less those MoviePy's writer sets itself (codec, preset, bitrate).
+    # reelkit's x264 options (its CRF and bitrate cap included), less those MoviePy's writer
+    # sets itself (codec, preset).
     opts = full[full.index("-profile:v"):full.index("-c:a:0")]
     CompositeVideoClip(layers, size=(plan.width, plan.height)).write_videofile(
-        str(out), fps=plan.fps, codec="libx264", preset=preset, bitrate=spec.video_bitrate, audio_codec="aac",
+        str(out), fps=plan.fps, codec="libx264", preset=preset, audio_codec="aac",
         audio_bitrate=spec.audio_bitrate, audio_fps=spec.audio_rate, ffmpeg_params=opts, logger=None)
     video.close()
 

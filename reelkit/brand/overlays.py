@@ -24,7 +24,7 @@ from reelkit.plan.model import Overlay
 from reelkit.plan import colours as col
 from reelkit.brand.drawing import BoxT, draw_full_card, draw_logo, draw_lower_third, draw_text_box, draw_watermark
 from reelkit.brand.look import named_centre
-from reelkit.brand.schema import Brand
+from reelkit.brand.schema import Brand, LogoSpec, WatermarkSpec
 
 #: Bump when the drawing code changes, so old cached PNGs are not reused.
 DRAWING_VERSION = 1
@@ -148,14 +148,20 @@ def _progress(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]
     return [Overlay("progress", str(path), 0, y, 0.0, ctx.duration, motion="progress")]
 
 
+def _in_corner(kind: str, spec: WatermarkSpec | LogoSpec, payload: dict[str, Any], draw: Any, ctx: OverlayContext,
+               workdir: Path) -> list[Overlay]:
+    """A picture pinned in ``spec.corner`` of its region for the whole episode (watermark, logo)."""
+    path, size = _cached(workdir, kind, payload, draw)
+    x, y = corner_xy(spec.corner, size, _region(spec.anchor, ctx), spec.margin)
+    return [Overlay(kind, str(path), x, y, 0.0, ctx.duration)]
+
+
 def _watermark(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:
     wm = brand.watermark
     if not wm.text.strip():
         return []
-    path, size = _cached(workdir, "watermark", {"spec": asdict(wm), "font": _fonts_id(brand)["body"]},
-                         lambda: draw_watermark(brand))
-    x, y = corner_xy(wm.corner, size, _region(wm.anchor, ctx), wm.margin)
-    return [Overlay("watermark", str(path), x, y, 0.0, ctx.duration)]
+    return _in_corner("watermark", wm, {"spec": asdict(wm), "font": _fonts_id(brand)["body"]},
+                      lambda: draw_watermark(brand), ctx, workdir)
 
 
 def _logo(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:
@@ -163,10 +169,8 @@ def _logo(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:
     if not lg.file:
         return []
     W = ctx.width
-    path, size = _cached(workdir, "logo", {"file": _file_id(lg.file), "scale": lg.scale, "opacity": lg.opacity,
-                                           "w": W}, lambda: draw_logo(brand, W))
-    x, y = corner_xy(lg.corner, size, _region(lg.anchor, ctx), lg.margin)
-    return [Overlay("logo", str(path), x, y, 0.0, ctx.duration)]
+    return _in_corner("logo", lg, {"file": _file_id(lg.file), "scale": lg.scale, "opacity": lg.opacity, "w": W},
+                      lambda: draw_logo(brand, W), ctx, workdir)
 
 
 def _lower_thirds(brand: Brand, ctx: OverlayContext, workdir: Path) -> list[Overlay]:

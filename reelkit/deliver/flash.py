@@ -14,8 +14,10 @@ width and (4:3, like WCAG's) 52 % of the width in height; a quarter of it is
 0.25 x 0.69 x 0.52 = 8.9 % of width squared (5.0 % of a 9:16 frame, 105,000 px at 1080x1920).
 Any one direction of change covering that share of the frame in one step counts.
 
-Frames are decoded once by ffmpeg, small (48 px wide, area-averaged, every frame), and each
-pixel follows a hysteresis tracker, so a change spread over several frames still counts once.
+Frames are read small (48 px wide, area-averaged, every frame): decoded once by ffmpeg
+(:func:`check_flashes`, ``reelkit check``), or, after a render, the frames its encode tapped
+from the finished picture (:func:`flashes_in`). Each pixel follows a hysteresis tracker, so a
+change spread over several frames still counts once.
 """
 
 from __future__ import annotations
@@ -208,23 +210,29 @@ def failing_spans(at: list[int], fps: float, kind: str) -> list[FlashSpan]:
 
 def check_flashes(path: Path, *, width: int, height: int, fps: float) -> FlashResult:
     """Decode ``path`` small and apply WCAG 2.3.1's general- and red-flash thresholds."""
+    size = analysis_size(width, height)
+    with tempfile.TemporaryDirectory(prefix="reelkit-flash-") as tmp:
+        raw = Path(tmp) / "frames.rgb"
+        run_ffmpeg(decode_args(str(path), size, str(raw)), stage="flash check")
+        return flashes_in(raw, width=width, height=height, fps=fps)
+
+
+def flashes_in(raw: Path, *, width: int, height: int, fps: float) -> FlashResult:
+    """The flash check of ``raw``: every frame of a ``width`` x ``height`` picture decoded at
+    :func:`analysis_size` as RGB24 (what :func:`decode_args` writes)."""
     import numpy as np
 
     size = analysis_size(width, height)
     share = area_share(width, height)
-    with tempfile.TemporaryDirectory(prefix="reelkit-flash-") as tmp:
-        raw = Path(tmp) / "frames.rgb"
-        run_ffmpeg(decode_args(str(path), size, str(raw)), stage="flash check")
-        frame_bytes = size[0] * size[1] * 3
-        count = raw.stat().st_size // frame_bytes
-        if count == 0:
-            return FlashResult(spans=(), frames=0, area_share=share)
-        frames = np.memmap(raw, dtype=np.uint8, mode="r", shape=(count, size[1], size[0], 3))
-        general_at, red_at = transitions(frames, share)
-        del frames  # the memmap must close before the folder goes
+    count = raw.stat().st_size // (size[0] * size[1] * 3)
+    if count == 0:
+        return FlashResult(spans=(), frames=0, area_share=share)
+    frames = np.memmap(raw, dtype=np.uint8, mode="r", shape=(count, size[1], size[0], 3))
+    general_at, red_at = transitions(frames, share)
+    del frames  # the memmap must close before its folder goes
     spans = failing_spans(general_at, fps, "general") + failing_spans(red_at, fps, "red")
     return FlashResult(spans=tuple(spans), frames=count, area_share=share)
 
 
-__all__ = ["FlashResult", "FlashSpan", "area_share", "check_flashes", "failing_spans", "linear_rgb", "luminance",
-           "transitions"]
+__all__ = ["FlashResult", "FlashSpan", "analysis_size", "area_share", "check_flashes", "decode_args", "failing_spans",
+           "flashes_in", "linear_rgb", "luminance", "transitions"]

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reelkit import __version__
 from reelkit.errors import MediaError
 from reelkit.io.atomic import write_json_atomic
 from reelkit.plan.model import Plan
+
+if TYPE_CHECKING:  # the speech stack loads only when the voice is measured
+    from reelkit.speech.pcm import PcmFile
 
 METADATA_VERSION = 1
 
@@ -116,19 +119,25 @@ def write_metadata(path: Path, *, plan: Plan, files: dict[str, Path], captions: 
     return data
 
 
-def voice_report(plan: Plan, workdir: Path) -> dict[str, Any] | None:
+def voice_report(plan: Plan, workdir: Path, voice: PcmFile | None = None) -> dict[str, Any] | None:
     """The source voice's SNR estimate (what the captions were made from) and the clean-up the
-    videos got: ``{snr_db, speech_seconds, captions_may_suffer, cleanup}``; None without voice."""
+    videos got: ``{snr_db, speech_seconds, captions_may_suffer, cleanup}``; None without voice.
+
+    ``voice``: the plan's joined voice decoded at 48 kHz already (shared with other stages);
+    else it is decoded into ``workdir`` for this and removed."""
     from reelkit.speech.pcm import decode_voice_file
     from reelkit.speech.snr import CLEAN_RATE, estimate_snr
 
     if not any(plan.source(c.source).has_audio for c in plan.cuts):
         return None
-    pcm = decode_voice_file(plan, Path(workdir) / ".voice-snr.f32", CLEAN_RATE)
-    try:
-        snr = estimate_snr(pcm)
-    finally:
-        pcm.path.unlink(missing_ok=True)
+    if voice is None:
+        pcm = decode_voice_file(plan, Path(workdir) / ".voice-snr.f32", CLEAN_RATE)
+        try:
+            snr = estimate_snr(pcm)
+        finally:
+            pcm.path.unlink(missing_ok=True)
+    else:
+        snr = estimate_snr(voice)
     cleanup = plan.voice_cleanup.model if plan.voice_cleanup is not None else None
     if snr is None:
         return {"snr_db": None, "speech_seconds": 0.0, "captions_may_suffer": False, "cleanup": cleanup}

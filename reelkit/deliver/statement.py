@@ -9,7 +9,8 @@ the plan that made it; nothing is assumed:
 - ``caption_timing``: how the caption words were timed (plan words' ``timing``), counted;
 - ``worst_reading_speed_cps`` against the ``max_cps`` of those captions' language (brand, else shipped);
 - ``contrast_min``: the lowest caption contrast measured on the rendered frames (1.4.3);
-- ``flash``: the WCAG 2.3.1 check of every delivered file;
+- ``flash``: the WCAG 2.3.1 check of every delivered file (of its frame size's picture: the
+  frames the encode tapped, which every file of that size carries);
 - ``audio_description`` / ``sign_language``: whether such variants were delivered (1.2.5, 1.2.6);
 - ``sidecar_languages``: the languages of the caption files.
 """
@@ -27,7 +28,7 @@ from reelkit.deliver.legibility import PageContrast, worst_reading_speed
 from reelkit.plan.colours import MIN_CONTRAST
 from reelkit.plan.model import CaptionPage, Plan
 from reelkit.speech.coverage import covered_share, voiced_regions
-from reelkit.speech.pcm import decode_voice_file
+from reelkit.speech.pcm import PcmFile, decode_voice_file
 
 PAGE_REACH = 0.25
 """Seconds either side of a caption page counted as covered (speech runs into a page's edge)."""
@@ -39,10 +40,13 @@ def page_coverage(regions: Sequence[tuple[float, float]], pages: Sequence[Captio
     return covered_share(regions, [(p.start - PAGE_REACH, p.end + PAGE_REACH) for p in pages])
 
 
-def voiced_regions_of_plan(plan: Plan) -> list[tuple[float, float]]:
-    """Speech regions (output seconds) of the plan's voice track."""
+def voiced_regions_of_plan(plan: Plan, voice: PcmFile | None = None) -> list[tuple[float, float]]:
+    """Speech regions (output seconds) of the plan's voice track (``voice``: decoded at
+    16 kHz already, else decoded here)."""
     if not any(plan.source(c.source).has_audio for c in plan.cuts):
         return []
+    if voice is not None:
+        return voiced_regions(voice)
     with tempfile.TemporaryDirectory(prefix="reelkit-statement-") as tmp:
         pcm = decode_voice_file(plan, Path(tmp) / "voice.f32")
         return voiced_regions(pcm)
@@ -118,18 +122,24 @@ def statement_lines(statement: Mapping[str, Any]) -> list[str]:
 
 def episode_statement(plans: Sequence[Plan], files: Mapping[str, Path], flashes: Mapping[str, FlashResult],
                       sidecar_languages: Sequence[str], *, audio_description: bool = False,
-                      sign_language: bool = False) -> dict[str, Any]:
+                      sign_language: bool = False, contrast: Sequence[PageContrast] | None = None,
+                      regions: Sequence[tuple[float, float]] | None = None) -> dict[str, Any]:
     """Measure and build the statement of one episode: caption contrast on the first file of
-    each frame size, speech coverage of the first plan's voice."""
+    each frame size, speech coverage of the first plan's voice. ``contrast`` and ``regions``:
+    those measured already (:func:`reelkit.deliver.legibility.check_picture`,
+    :func:`voiced_regions_of_plan`), so nothing is decoded again."""
     from reelkit.deliver.legibility import measure_contrast
 
-    contrast: list[PageContrast] = []
-    for plan in plans:
-        video = next((files[o.platform] for o in plan.outputs if o.platform in files), None)
-        if video is not None:
-            contrast += measure_contrast(plan, Path(video))
+    if contrast is None:
+        contrast = []
+        for plan in plans:
+            video = next((files[o.platform] for o in plan.outputs if o.platform in files), None)
+            if video is not None:
+                contrast += measure_contrast(plan, Path(video))
     first = plans[0]
-    return build_statement(first, regions=voiced_regions_of_plan(first), contrast=contrast, flashes=flashes,
+    if regions is None:
+        regions = voiced_regions_of_plan(first)
+    return build_statement(first, regions=regions, contrast=contrast, flashes=flashes,
                            sidecar_languages=sidecar_languages, audio_description=audio_description,
                            sign_language=sign_language)
 

@@ -261,8 +261,10 @@ class OutputSpec:
     profile: str = "high"
     level: str = "4.1"
     pix_fmt: str = "yuv420p"
+    crf: float = 23.0
+    """Constant quality (x264/x265 CRF) of the video."""
     video_bitrate: str = "8M"
-    maxrate: str = "12M"
+    """The video's bitrate cap (the encoder's maxrate) over a VBV buffer of ``bufsize``."""
     bufsize: str = "16M"
     gop_seconds: float = 0.5
     bframes: int = 2
@@ -276,8 +278,8 @@ class OutputSpec:
 
     def video_key(self) -> tuple[Any, ...]:
         """Outputs with equal keys can share one video encode."""
-        return (self.video_codec, self.profile, self.level, self.pix_fmt, self.video_bitrate,
-                self.maxrate, self.bufsize, self.gop_seconds, self.bframes)
+        return (self.video_codec, self.profile, self.level, self.pix_fmt, self.crf, self.video_bitrate,
+                self.bufsize, self.gop_seconds, self.bframes)
 
 
 @dataclass(frozen=True)

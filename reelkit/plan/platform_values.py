@@ -97,6 +97,14 @@ def _bitrate(value: Any) -> str:
     return text
 
 
+def _crf(value: Any) -> float:
+    """x264/x265's constant rate factor: 0 (lossless) .. 51; lower is better and bigger."""
+    number = _number(value)
+    if not 0 <= number <= 51:
+        raise Bad(f"must be between 0 and 51, got {value!r}", hint="x264's default is 23; lower is sharper and bigger")
+    return number
+
+
 def _level(value: Any) -> str:
     text = str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
     if not isinstance(text, str) or not _LEVEL.match(text):
@@ -186,8 +194,8 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "profile": _label,  # checked against the codec below
     "level": _level,
     "pix_fmt": _choice(PIX_FMTS),
+    "crf": _crf,
     "video_bitrate": _bitrate,
-    "maxrate": _bitrate,
     "bufsize": _bitrate,
     "gop_seconds": _positive,
     "bframes": _int_in(0, 16),

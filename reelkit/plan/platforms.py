@@ -34,6 +34,8 @@ class Platform:
     rate). ``fps_range`` (min, max), when set, is the span of constant rates the platform
     accepts; the checker passes a file whose rate equals ``fps`` or lies in that span.
     ``max_file_mb`` counts MB as 1,000,000 bytes (the stricter reading of platform limits).
+    The video is encoded at constant quality ``crf`` with ``video_bitrate`` as its cap (the
+    encoder's maxrate, over a VBV buffer of ``bufsize``).
     """
 
     name: str
@@ -45,8 +47,8 @@ class Platform:
     profile: str
     level: str
     pix_fmt: str
+    crf: float
     video_bitrate: str
-    maxrate: str
     bufsize: str
     gop_seconds: float
     bframes: int
@@ -102,6 +104,8 @@ def user_platforms_file() -> Path | None:
 _FIELDS = {f.name for f in fields(Platform)} - {"name"}
 _OPTIONAL = {"label", "fps_range"}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_RETIRED = {"maxrate": "video_bitrate is the cap (maxrate) of the constant-quality encode now; "
+                       "the quality is crf (lower is sharper and bigger)"}
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,8 @@ def _layer(doc: Located, layer: int, prefix: str, mapping: Any,
         raise _Origin(doc, prefix).error(f"expected a mapping of fields, got {type(mapping).__name__}")
     for key, value in mapping.items():
         origin = _Origin(doc, f"{prefix}.{key}", layer)
+        if key in _RETIRED:
+            raise origin.error(f"field '{key}' is no longer used", hint=_RETIRED[key])
         if key not in _FIELDS:
             raise origin.error(f"unknown field '{key}'", hint=f"known fields: {', '.join(sorted(_FIELDS))}")
         into[key] = (value, origin)

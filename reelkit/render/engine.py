@@ -20,19 +20,36 @@ StageCallback = Callable[[str, float | None], ProgressCallback | None]
 progress callback for that stage."""
 
 @dataclass(frozen=True)
+class PictureTap:
+    """Frames of the finished picture to write beside the encode, for the checks of the
+    picture (flashes, caption contrast) that would otherwise decode the delivered video
+    again: every frame scaled to ``small`` (w, h, area-averaged) into ``small_path``, and
+    the frames numbered ``frames`` (ascending) at full size into ``frames_path``; raw RGB24."""
+
+    small: tuple[int, int]
+    frames: tuple[int, ...]
+    small_path: Path
+    frames_path: Path
+
+
+@dataclass(frozen=True)
 class RenderOptions:
-    """How to encode (not what: that is the plan)."""
+    """How to encode (not what: that is the plan), and what to tap of the picture."""
 
     x264_preset: str = "veryfast"
     threads: int = 0
+    tap: PictureTap | None = None
+    """An engine that can writes these frames while it encodes (the ffmpeg engine does)."""
 
 
 @dataclass
 class RenderResult:
-    """The platform files written (platform -> final path) and stage timings in seconds."""
+    """The platform files written (platform -> final path) and stage timings in seconds;
+    ``tap``: the picture tap written (None: the engine wrote none)."""
 
     files: dict[str, Path] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    tap: PictureTap | None = None
 
 
 class Engine(Protocol):

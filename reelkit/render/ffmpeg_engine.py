@@ -80,6 +80,20 @@ def group_outputs(outputs: Sequence[OutputSpec]) -> list[list[OutputSpec]]:
     return list(groups.values())
 
 
+def remux_group(group: Sequence[OutputSpec], master: Path | str, partials: list[Path]) -> list[tuple[Path, Path, str]]:
+    """Copy each output's track of its group's ``master`` into a partial file beside its final
+    path: ``(partial, final, platform)`` per output. Every partial is added to ``partials`` as
+    it is made, so the caller's cleanup removes them whatever fails."""
+    staged: list[tuple[Path, Path, str]] = []
+    for track, out in enumerate(group):
+        final = Path(out.path)
+        partial = atomic_output(final)
+        partials.append(partial)
+        run_ffmpeg(graph.remux_args(str(master), track, str(partial)), stage=f"mux {out.platform}")
+        staged.append((partial, final, out.platform))
+    return staged
+
+
 def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequence[Overlay] = (),
                 options: RenderOptions = RenderOptions(), on_stage: StageCallback | None = None,
                 workdir: Path | None = None) -> RenderResult:
@@ -109,26 +123,24 @@ def render_plan(plan: Plan, *, ass_filter: str | None, caption_overlays: Sequenc
             t0 = time.perf_counter()
             names = ", ".join(o.platform for o in group)
             cb = _stage(on_stage, f"render {names}", plan.duration)
+            # The picture tap rides on the first encode (every group draws the same picture).
+            tap = options.tap if gi == 0 else None
             run_ffmpeg(graph.render_args(plan, group, str(master), ass_filter=ass_filter, measured=measured,
                                          caption_overlays=caption_overlays, x264_preset=options.x264_preset,
-                                         threads=options.threads, clean_voice=clean),
+                                         threads=options.threads, clean_voice=clean, tap=tap),
                        stage=f"render {names}", duration=plan.duration, progress=cb)
             result.timings[f"encode {names}"] = time.perf_counter() - t0
             if any(s.has_audio for s in plan.sources):
                 warn_channel_balance(master, names)
             t0 = time.perf_counter()
-            for track, out in enumerate(group):
-                final = Path(out.path)
-                partial = atomic_output(final)
-                partials.append(partial)
-                run_ffmpeg(graph.remux_args(str(master), track, str(partial)), stage=f"mux {out.platform}")
-                staged.append((partial, final, out.platform))
+            staged += remux_group(group, master, partials)
             result.timings[f"mux {names}"] = time.perf_counter() - t0
             master.unlink(missing_ok=True)
         # Rename only when every output succeeded: a failed run never replaces earlier files.
         for partial, final, platform in staged:
             partial.replace(final)
             result.files[platform] = final
+        result.tap = options.tap
         return result
     finally:
         for partial in partials:

@@ -32,14 +32,14 @@ from PIL import Image, ImageFilter
 
 from reelkit.captions.prepare import captions_for_render
 from reelkit.errors import InputError
-from reelkit.io.atomic import atomic_output, partial_path
+from reelkit.io.atomic import partial_path
 from reelkit.io.ffmpeg import ProgressCallback, ffmpeg_pipe, run_ffmpeg
 from reelkit.plan.model import Cut, OutputSpec, Overlay, Plan
 from reelkit.plan.voice import cut_inputs, fmt_number as _n, rate_arg
 from reelkit.reframe.camera_path import crop_px
 from reelkit.render import graph
 from reelkit.render.engine import RenderOptions, RenderResult, StageCallback, stage as _stage
-from reelkit.render.ffmpeg_engine import clean_voice, group_outputs, measure_loudness
+from reelkit.render.ffmpeg_engine import clean_voice, group_outputs, measure_loudness, remux_group
 from reelkit.render.loudness import Loudness
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -346,14 +346,7 @@ def render_with_moviepy(plan: Plan, folder: Path, options: RenderOptions = Rende
         result.timings[f"encode {names}"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        staged: list[tuple[Path, Path, str]] = []
-        for group, master in zip(groups, masters):
-            for track, out in enumerate(group):
-                final = Path(out.path)
-                partial = atomic_output(final)
-                partials.append(partial)
-                run_ffmpeg(graph.remux_args(master, track, str(partial)), stage=f"mux {out.platform}")
-                staged.append((partial, final, out.platform))
+        staged = [item for group, master in zip(groups, masters) for item in remux_group(group, master, partials)]
         result.timings[f"mux {names}"] = time.perf_counter() - t0
         # Rename only when every output succeeded: a failed run never replaces earlier files.
         for partial, final, platform in staged:

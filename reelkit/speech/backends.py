@@ -308,7 +308,25 @@ def transcribe(samples: "np.ndarray | PcmFile", *, backend: str = "faster-whispe
         if hit is not None:
             log.debug("transcript cache hit %s", key[:12])
             return hit
-    seconds = len(audio) / SAMPLE_RATE
+    found = _recognise(audio, resolved, language, initial_prompt)
+    segments: list[Segment] = []
+    if found is not None:
+        raw, regions = found
+        segments = keep_in_regions(drop_annotations(raw), regions)
+        segments = segments if keep_repeats else drop_repeats(segments)
+    else:
+        log.info("no speech found in %.1f s; nothing to transcribe", len(audio) / SAMPLE_RATE)
+    result = Transcript(language=language, backend=backend, model=resolved.name,
+                        segments=tuple(segments))
+    if use_cache:
+        tcache.store_cached(directory, key, result)
+    return result
+
+
+def _recognise(audio: "np.ndarray | PcmFile", resolved: ResolvedModel, language: str,
+               initial_prompt: str | None) -> tuple[list[Segment], list[tuple[float, float]]] | None:
+    """Raw segments and speech regions (track seconds) of every window with speech, before the
+    post-filters; None when no window has speech (no model is loaded then)."""
     raw: list[Segment] = []
     regions: list[tuple[float, float]] = []
     engine: Engine | None = None
@@ -322,7 +340,7 @@ def transcribe(samples: "np.ndarray | PcmFile", *, backend: str = "faster-whispe
                 raise ModelError(f"model '{resolved.name}' is English-only and cannot transcribe "
                                  f"language '{language}'; use a multilingual model "
                                  f"({', '.join(MULTILINGUAL_MODELS)})")
-            log.info("transcribing %.1f s with %s/%s", seconds, backend, resolved.name)
+            log.info("transcribing %.1f s with %s/%s", len(audio) / SAMPLE_RATE, resolved.backend, resolved.name)
             _REGISTRY.calls += 1
         offset = first / SAMPLE_RATE
         regions += [(a + offset, b + offset) for a, b in local]
@@ -331,17 +349,7 @@ def transcribe(samples: "np.ndarray | PcmFile", *, backend: str = "faster-whispe
         # Each window's decoding frees 100-150 MB of temporaries; without this the heap kept
         # most of them, and a 12-minute input held ~100 MB more than a 1-minute one.
         trim_heap()
-    segments: list[Segment] = []
-    if engine is not None:
-        segments = keep_in_regions(drop_annotations(raw), regions)
-        segments = segments if keep_repeats else drop_repeats(segments)
-    else:
-        log.info("no speech found in %.1f s; nothing to transcribe", seconds)
-    result = Transcript(language=language, backend=backend, model=resolved.name,
-                        segments=tuple(segments))
-    if use_cache:
-        tcache.store_cached(directory, key, result)
-    return result
+    return None if engine is None else (raw, regions)
 
 
 def _as_samples(samples: "np.ndarray | PcmFile") -> "np.ndarray | PcmFile":

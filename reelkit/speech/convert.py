@@ -154,6 +154,18 @@ _SUBLAYERS = {
     "attention/linear_0": "cross_attn.query",
     "attention/linear_2": "cross_attn.out",
 }
+# Variables outside the layer blocks, one to one.
+_FIXED = {
+    "encoder/conv1/weight": "encoder.conv1.weight", "encoder/conv1/bias": "encoder.conv1.bias",
+    "encoder/conv2/weight": "encoder.conv2.weight", "encoder/conv2/bias": "encoder.conv2.bias",
+    "encoder/position_encodings/encodings": "encoder.positional_embedding",
+    "encoder/layer_norm/gamma": "encoder.ln_post.weight",
+    "encoder/layer_norm/beta": "encoder.ln_post.bias",
+    "decoder/embeddings/weight": "decoder.token_embedding.weight",
+    "decoder/position_encodings/encodings": "decoder.positional_embedding",
+    "decoder/layer_norm/gamma": "decoder.ln.weight",
+    "decoder/layer_norm/beta": "decoder.ln.bias",
+}
 _PARAM = {"gamma": "weight", "beta": "bias", "weight": "weight", "bias": "bias"}
 _LAYER_RE = re.compile(r"^(encoder|decoder)/layer_(\d+)/(.+)/(gamma|beta|weight|bias)$")
 
@@ -170,18 +182,7 @@ def ct2_to_whisper_state(variables: dict[str, np.ndarray]) -> tuple[dict[str, in
     no bias (the converter wrote zeros there), so those bias slices are dropped.
     """
     state: dict[str, np.ndarray] = {}
-    fixed = {
-        "encoder/conv1/weight": "encoder.conv1.weight", "encoder/conv1/bias": "encoder.conv1.bias",
-        "encoder/conv2/weight": "encoder.conv2.weight", "encoder/conv2/bias": "encoder.conv2.bias",
-        "encoder/position_encodings/encodings": "encoder.positional_embedding",
-        "encoder/layer_norm/gamma": "encoder.ln_post.weight",
-        "encoder/layer_norm/beta": "encoder.ln_post.bias",
-        "decoder/embeddings/weight": "decoder.token_embedding.weight",
-        "decoder/position_encodings/encodings": "decoder.positional_embedding",
-        "decoder/layer_norm/gamma": "decoder.ln.weight",
-        "decoder/layer_norm/beta": "decoder.ln.bias",
-    }
-    for src, dst in fixed.items():
+    for src, dst in _FIXED.items():
         if src not in variables:
             raise ModelError(f"not a CTranslate2 Whisper model: {src} is missing")
         state[dst] = variables[src]
@@ -209,9 +210,14 @@ def ct2_to_whisper_state(variables: dict[str, np.ndarray]) -> tuple[dict[str, in
             state[prefix + f"{_SUBLAYERS[sub]}.{kind}"] = arr
         else:
             raise ModelError(f"unexpected CTranslate2 Whisper variable {name}")
+    return _dims(variables, layers), state
+
+
+def _dims(variables: dict[str, np.ndarray], layers: dict[str, int]) -> dict[str, int]:
+    """openai-whisper's ModelDimensions read off the variables' shapes (``layers``: blocks counted)."""
     n_vocab, n_text_state = variables["decoder/embeddings/weight"].shape
     conv1 = variables["encoder/conv1/weight"]
-    dims = {
+    return {
         "n_mels": int(conv1.shape[1]),
         "n_audio_ctx": int(variables["encoder/position_encodings/encodings"].shape[0]),
         "n_audio_state": int(conv1.shape[0]),
@@ -223,7 +229,6 @@ def ct2_to_whisper_state(variables: dict[str, np.ndarray]) -> tuple[dict[str, in
         "n_text_head": _scalar(variables["decoder/num_heads"]),
         "n_text_layer": layers["decoder"],
     }
-    return dims, state
 
 
 def alignment_heads(name: str, model_dir: Path | None, n_layers: int, n_heads: int) -> list[list[int]] | None:

@@ -12,7 +12,7 @@ small margin), so memory does not grow with the input's length.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 import tempfile
 from pathlib import Path
 
@@ -21,7 +21,7 @@ import numpy as np
 from reelkit.errors import MediaError, RenderError
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Plan
-from reelkit.plan.voice import voice_pcm_args
+from reelkit.plan.voice import cut_inputs, voice_graph
 from reelkit.speech.audio import SAMPLE_RATE, audio_args
 from reelkit.speech.channels import mono_filter, voice_choice
 
@@ -88,10 +88,23 @@ def decode_voice_file(plan: Plan, path: Path, sample_rate: int = SAMPLE_RATE) ->
 
     ffmpeg writes the file itself: no sample passes through this process.
     """
-    args = voice_pcm_args(plan, sample_rate)
-    # voice_pcm_args ends with the output "pipe:1"; write the file instead.
-    run_ffmpeg(["-loglevel", "error"] + args[:-1] + [str(path)], stage="decode audio")
-    return PcmFile(path, sample_rate)
+    return decode_voice_files(plan, {sample_rate: path})[sample_rate]
+
+
+def decode_voice_files(plan: Plan, paths: Mapping[int, Path]) -> dict[int, PcmFile]:
+    """Decode the plan's joined voice once into one raw f32le mono file per sample rate
+    (``paths`` maps rate to file) and open them: stages wanting the voice at different
+    rates (voice activity at 16 kHz, the SNR model at 48 kHz) share one decode."""
+    chains, label = voice_graph(plan)
+    rates = list(paths)
+    chains.append(f"[{label}]asplit={len(rates)}" + "".join(f"[split{i}]" for i in range(len(rates))))
+    outputs: list[str] = []
+    for i, rate in enumerate(rates):
+        chains.append(f"[split{i}]aresample={rate},aformat=sample_fmts=flt:channel_layouts=mono[pcm{i}]")
+        outputs += ["-map", f"[pcm{i}]", "-f", "f32le", "-acodec", "pcm_f32le", str(paths[rate])]
+    run_ffmpeg(["-loglevel", "error", *cut_inputs(plan, audio_only=True), "-filter_complex", ";".join(chains),
+                *outputs], stage="decode audio")
+    return {rate: PcmFile(paths[rate], rate) for rate in rates}
 
 
 def decode_audio_file(media: str | Path, path: Path, start: float = 0.0, end: float | None = None,

@@ -88,18 +88,17 @@ class History:
 
     def undo(self) -> State | None:
         """Step back; None when there is nothing to undo."""
-        if not self.undo_stack:
-            return None
-        self.redo_stack.append(self.current)
-        self.current = self.undo_stack.pop()
-        self._save()
-        return self.current
+        return self._step(self.undo_stack, self.redo_stack)
 
     def redo(self) -> State | None:
         """Step forward again; None when there is nothing to redo."""
-        if not self.redo_stack:
+        return self._step(self.redo_stack, self.undo_stack)
+
+    def _step(self, source: list[State], dest: list[State]) -> State | None:
+        """Make the top of ``source`` current, keeping the current state on ``dest``."""
+        if not source:
             return None
-        self.undo_stack.append(self.current)
-        self.current = self.redo_stack.pop()
+        dest.append(self.current)
+        self.current = source.pop()
         self._save()
         return self.current

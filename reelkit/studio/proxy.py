@@ -118,7 +118,7 @@ def proxy_plan(plan: Plan, path: Path, folder: Path, factor: float = SCALE) -> P
                     margin_x=round(style.margin_x * factor), outline=style.outline * factor, shadow=style.shadow * factor)
     box = plan.safe_box and tuple(round(v * factor) for v in plan.safe_box)
     first = plan.outputs[0]
-    spec = OutputSpec(platform="proxy", path=str(path), video_bitrate="2M", maxrate="3M", bufsize="4M",
+    spec = OutputSpec(platform="proxy", path=str(path), video_bitrate="3M", bufsize="4M",
                       gop_seconds=1.0, bframes=0, audio_bitrate="96k", audio_rate=first.audio_rate,
                       loudness_lufs=first.loudness_lufs, true_peak_db=first.true_peak_db, sidecars=())
     return replace(plan, width=_even(plan.width * factor), height=_even(plan.height * factor), caption_style=style,

@@ -123,15 +123,15 @@ class Session:
 
     def undo(self) -> bool:
         """Step back one edit (plan.json byte-equal to before it); False when none."""
-        with self.lock:
-            state = self.history.undo()
-            if state is not None:
-                self._enter(state)
-            return state is not None
+        return self._step(self.history.undo)
 
     def redo(self) -> bool:
+        """Step forward again after an undo; False when none."""
+        return self._step(self.history.redo)
+
+    def _step(self, move: Callable[[], State | None]) -> bool:
         with self.lock:
-            state = self.history.redo()
+            state = move()
             if state is not None:
                 self._enter(state)
             return state is not None

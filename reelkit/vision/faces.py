@@ -68,6 +68,10 @@ class Detector:
         import cv2  # imported here: a broken or missing OpenCV only disables tracking
 
         self.cv2 = cv2
+        # One detector thread: ffmpeg decodes the next frames on the other cores meanwhile, and
+        # OpenCV's worker threads on these small frames cost a fifth more CPU for no gain in
+        # wall time on two cores (same boxes; this detector is the process's only OpenCV user).
+        cv2.setNumThreads(1)
         self.settings = settings
         base = Path(cv2.data.haarcascades)
         self.frontal = cv2.CascadeClassifier(str(base / "haarcascade_frontalface_default.xml"))

@@ -109,6 +109,9 @@ def test_environment_variable_names_the_user_file(tmp_path: Path, monkeypatch: p
     ("  feed:\n    fps: 0\n", "platforms.feed.fps", "frame rate"),
     ("  feed:\n    fps_range: [60, 24]\n", "platforms.feed.fps_range", "above max"),
     ("  feed:\n    video_bitrate: lots\n", "platforms.feed.video_bitrate", "bitrate"),
+    ("  feed:\n    crf: 60\n", "platforms.feed.crf", "between 0 and 51"),
+    ("  feed:\n    crf: best\n", "platforms.feed.crf", "expected a number"),
+    ("  feed:\n    maxrate: 12M\n", "platforms.feed.maxrate", "no longer used"),
     ("  feed:\n    loudness_lufs: 3\n", "platforms.feed.loudness_lufs", "between -70 and 0"),
     ("  feed:\n    max_file_mb: 0\n", "platforms.feed.max_file_mb", "greater than 0"),
     ("  feed:\n    duration_policy: fatal\n", "platforms.feed.duration_policy", "unknown value"),
@@ -160,3 +163,10 @@ def test_get_platform_lists_known_names() -> None:
     assert get_platform("reels").label == "Instagram Reels"
     with pytest.raises(InputError, match="unknown platform 'vine'.*known: .*tiktok"):
         get_platform("vine")
+
+
+def test_crf_and_bitrate_cap_are_honoured_from_a_user_file(tmp_path: Path) -> None:
+    user = write(tmp_path, "platforms:\n  tiktok:\n    crf: 20\n    video_bitrate: 6M\n")
+    spec = load_platforms(user)["tiktok"].output_spec("/o/tiktok.mp4")
+    assert (spec.crf, spec.video_bitrate) == (20.0, "6M")
+    assert load_platforms()["reels"].crf == 23.0

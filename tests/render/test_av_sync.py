@@ -8,19 +8,14 @@ the matrix costs one encode; each cut is measured inside its own span of the out
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from reelkit.cut.timeline import build_timeline
-from reelkit.reframe.crop import frame_cuts
-from reelkit.plan.model import Plan
-from reelkit.plan.outline import load_outline
-from reelkit.plan.platforms import load_platforms
 from reelkit.render.ffmpeg_engine import RenderOptions, render_plan
 
+from plans import outline_plan
 from sync_media import SyncSource, beep_onsets, flash_times, make_sync_source, pair_offsets
 
 TOLERANCE_MS = 2.0
@@ -62,13 +57,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, float]
     cases = _cases()
     segments = [{"clip": str(paths[s.name]), "start": start, "end": start + 2.0, "reframe": "crop",
                  "captions": False} for s, start in cases]
-    (folder / "sync.yaml").write_text(json.dumps({"title": "sync", "segments": segments}), encoding="utf-8")
-    loaded = load_outline(folder / "sync.yaml")
-    sources, cuts = build_timeline(loaded, 30.0)
-    cuts = frame_cuts(loaded.segments, sources, cuts, W, H)
-    spec = load_platforms()["tiktok"].output_spec(str(folder / "out" / "tiktok.mp4"))
-    plan = Plan(title="sync", slug="sync", width=W, height=H, fps=30.0, duration=cuts[-1].out_end,
-                sources=sources, cuts=cuts, outputs=(spec,))
+    plan = outline_plan({"title": "sync", "segments": segments}, folder / "sync.yaml",
+                        folder / "out" / "tiktok.mp4", title="sync", size=(W, H))
+    cuts = plan.cuts
     out = render_plan(plan, ass_filter=None, options=RenderOptions(x264_preset="ultrafast")).files["tiktok"]
     flashes, onsets = flash_times(out), beep_onsets(out)
     result = {}

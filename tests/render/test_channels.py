@@ -3,7 +3,6 @@ both channels, at the platform's loudness (generated sources, real analysis and 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from pathlib import Path
@@ -11,17 +10,13 @@ from pathlib import Path
 import pytest
 
 from media import speak_sentences
-from reelkit.cut.timeline import build_timeline
-from reelkit.reframe.crop import frame_cuts
-from reelkit.decide.build import decide_channels
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Plan
-from reelkit.plan.outline import load_outline
-from reelkit.plan.platforms import load_platforms
 from reelkit.render.ffmpeg_engine import RenderOptions, render_plan
 from reelkit.render.loudness import measure_loudness
 from reelkit.speech.channels import channel_facts, decode_stereo
 
+from plans import outline_plan
 from conftest import needs_espeak
 
 # Source layouts made from one spoken mono voice [0:a] and steady hiss [1:a].
@@ -58,14 +53,8 @@ def plan_for(clip: Path, folder: Path, setting: str = "auto", audio: dict | None
     doc = {"title": "channels", "segments": [{"clip": str(clip), "reframe": "crop", "captions": False}]}
     if audio:
         doc["audio"] = audio
-    (folder / "o.yaml").write_text(json.dumps(doc), encoding="utf-8")
-    outline = load_outline(folder / "o.yaml")
-    sources, cuts = build_timeline(outline, 30.0)
-    cuts = frame_cuts(outline.segments, sources, cuts, W, H)
-    sources = decide_channels(sources, audio["channels"] if audio else setting, {})
-    spec = load_platforms()["tiktok"].output_spec(str(folder / "out" / "tiktok.mp4"))
-    return Plan(title="c", slug="c", width=W, height=H, fps=30.0, duration=cuts[-1].out_end,
-                sources=sources, cuts=cuts, outputs=(spec,))
+    return outline_plan(doc, folder / "o.yaml", folder / "out" / "tiktok.mp4", title="c", size=(W, H),
+                        channels=audio["channels"] if audio else setting)
 
 
 @needs_espeak

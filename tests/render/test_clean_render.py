@@ -14,17 +14,16 @@ from click.testing import CliRunner
 from media import talking_clip
 from noisy import mix_at_snr, traffic_noise
 from reelkit.cli import main
-from reelkit.cut.timeline import build_timeline
-from reelkit.reframe.crop import frame_cuts
 from reelkit.decide.build import PlanRequest, voice_cleanup
 from reelkit.errors import OutlineError
 from reelkit.plan.model import Plan, VoiceCleanup
 from reelkit.plan.planfile import dump_plans, parse_plans
 from reelkit.plan.outline import load_outline
-from reelkit.plan.platforms import load_platforms
 from reelkit.render import graph
 from reelkit.render.ffmpeg_engine import RenderOptions, render_plan
 from reelkit.speech.pcm import load_audio
+
+from plans import outline_plan
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 FAST = RenderOptions(x264_preset="ultrafast")
@@ -48,14 +47,9 @@ def noisy_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _plan(tmp_path: Path, clip: Path, name: str, cleanup: VoiceCleanup | None) -> Plan:
-    outline = tmp_path / f"{name}.yaml"
-    outline.write_text(json.dumps({"title": name, "segments": [{"clip": str(clip), "reframe": "crop"}]}))
-    loaded = load_outline(outline)
-    sources, cuts = build_timeline(loaded, 25.0)
-    cuts = frame_cuts(loaded.segments, sources, cuts, 360, 640)
-    spec = load_platforms()["tiktok"].output_spec(str(tmp_path / name / "tiktok.mp4"))
-    return Plan(title=name, slug=name, width=360, height=640, fps=25.0, duration=cuts[-1].out_end,
-                sources=sources, cuts=cuts, outputs=(spec,), voice_cleanup=cleanup, frame_rate="25")
+    doc = {"title": name, "segments": [{"clip": str(clip), "reframe": "crop"}]}
+    return outline_plan(doc, tmp_path / f"{name}.yaml", tmp_path / name / "tiktok.mp4", title=name,
+                        size=(360, 640), fps=25.0, voice_cleanup=cleanup, frame_rate="25")
 
 
 def _frames(path: Path) -> int:

@@ -57,6 +57,14 @@ def test_one_video_encode_and_one_audio_track_per_platform() -> None:
     assert args[args.index("-b:a:1") + 1] == "128k"
     assert args[args.index("-aac_coder:a:1") + 1] == "fast"  # 2-3x cheaper than twoloop, no worse
     assert args[args.index("-g") + 1] == "15"  # closed GOP of half a second at 30 fps
+    # Constant quality with the preset's bitrate as the cap (VBV), not an average bitrate.
+    assert args[args.index("-crf") + 1] == "23" and "-b:v" not in args
+    assert args[args.index("-maxrate") + 1] == "8M" and args[args.index("-bufsize") + 1] == "16M"
+    capped = graph.render_args(make_plan(outputs=(OutputSpec(platform="x", path="/o/x.mp4", crf=19.5,
+                                                             video_bitrate="5M"),)),
+                               [OutputSpec(platform="x", path="/o/x.mp4", crf=19.5, video_bitrate="5M")],
+                               "/tmp/m.mp4", ass_filter=None, measured=None)
+    assert capped[capped.index("-crf") + 1] == "19.5" and capped[capped.index("-maxrate") + 1] == "5M"
     fc = args[args.index("-filter_complex") + 1]
     assert "asplit=2[pre0][pre1]" in fc and "loudnorm" not in fc  # nothing measured: no gain
     measured = Loudness(integrated_lufs=-20.0, true_peak_db=-8.0, lra=3)
@@ -135,3 +143,23 @@ def test_programme_loudness_is_read_from_a_real_ebur128_pass_and_silence_is_none
     with pytest.raises(ValueError):
         parse_programme_loudness("no summary here")
 
+
+
+def test_picture_tap_splits_the_finished_picture_into_raw_outputs_after_the_master() -> None:
+    from pathlib import Path
+
+    from reelkit.render.engine import PictureTap
+
+    plan = make_plan()
+    tap = PictureTap(small=(48, 86), frames=(5, 70), small_path=Path("/t/small.rgb"), frames_path=Path("/t/p.rgb"))
+    args = graph.render_args(plan, plan.outputs, "/tmp/master.mp4", ass_filter=None, measured=None, tap=tap)
+    fc = args[args.index("-filter_complex") + 1]
+    assert "[vout]split=3[venc][tapall][tappick]" in fc
+    assert "[tapall]scale=48:86:flags=area,format=rgb24[tapsmall]" in fc
+    assert r"[tappick]select=eq(n\,5)+eq(n\,70),format=rgb24[tapframes]" in fc
+    assert args[args.index("-map") + 1] == "[venc]"  # the encode takes the split's first branch
+    master = args.index("/tmp/master.mp4")
+    assert args[master + 1:master + 3] == ["-map", "[tapsmall]"] and args[-1] == "/t/p.rgb"
+    assert args[args.index("/t/small.rgb") - 1] == str(plan.frame_count)  # -frames:v of the small tap
+    no_tap = graph.render_args(plan, plan.outputs, "/tmp/master.mp4", ass_filter=None, measured=None)
+    assert no_tap[-1] == "/tmp/master.mp4" and "tapsmall" not in " ".join(no_tap)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,9 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Plan, dic
     loaded = load_outline(folder / "o.yaml")
     sources, cuts = build_timeline(loaded, 30.0)
     cuts = frame_cuts(loaded.segments, sources, cuts, W, H)
-    spec = load_platforms()["tiktok"].output_spec(str(folder / "out" / "tiktok.mp4"))
+    # Near-lossless (CRF 10): the test compares the tone mapping, not the preset's CRF 23, which
+    # on this detailed test pattern at ultrafast alone holds SSIM near 0.99.
+    spec = replace(load_platforms()["tiktok"].output_spec(str(folder / "out" / "tiktok.mp4")), crf=10.0)
     plan = Plan(title="hdr", slug="hdr", width=W, height=H, fps=30.0, duration=cuts[-1].out_end,
                 sources=sources, cuts=cuts, outputs=(spec,))
     out = render_plan(plan, ass_filter=None, options=RenderOptions(x264_preset="ultrafast")).files["tiktok"]

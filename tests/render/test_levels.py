@@ -3,7 +3,6 @@ source reaches the platform's loudness with one constant gain (the noise floor d
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timezone
 from pathlib import Path
@@ -12,18 +11,14 @@ import numpy as np
 import pytest
 
 from media import speak_sentences
-from reelkit.cut.timeline import build_timeline
-from reelkit.reframe.crop import frame_cuts
-from reelkit.decide.build import decide_channels
 from reelkit.deliver.metadata import build_metadata
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Plan
-from reelkit.plan.outline import load_outline
-from reelkit.plan.platforms import load_platforms
 from reelkit.render.ffmpeg_engine import RenderOptions, render_plan
 from reelkit.render.loudness import measure_loudness
 from reelkit.speech.pcm import load_audio
 
+from plans import outline_plan
 from conftest import needs_espeak
 
 W, H = 108, 192
@@ -38,15 +33,9 @@ def clip_with(audio_graph: str, inputs: list[str], out: Path) -> Path:
 
 
 def plan_for(clip: Path, folder: Path) -> Plan:
-    (folder / "o.yaml").write_text(json.dumps({"title": "levels", "segments": [
-        {"clip": str(clip), "reframe": "crop", "captions": False}]}), encoding="utf-8")
-    loaded = load_outline(folder / "o.yaml")
-    sources, cuts = build_timeline(loaded, 30.0)
-    cuts = frame_cuts(loaded.segments, sources, cuts, W, H)
-    sources = decide_channels(sources, "auto", {})
-    spec = load_platforms()["tiktok"].output_spec(str(folder / "out" / "tiktok.mp4"))
-    return Plan(title="l", slug="l", width=W, height=H, fps=30.0, duration=cuts[-1].out_end,
-                sources=sources, cuts=cuts, outputs=(spec,))
+    doc = {"title": "levels", "segments": [{"clip": str(clip), "reframe": "crop", "captions": False}]}
+    return outline_plan(doc, folder / "o.yaml", folder / "out" / "tiktok.mp4", title="l", size=(W, H),
+                        channels="auto")
 
 
 def test_clipped_source_reported_with_times(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -106,3 +106,23 @@ def test_cover_window_skips_full_frame_cards(tmp_path: Path, landscape_clip: Pat
         Overlay("hook", str(card), 0, 0, 0.0, 0.5), Overlay("logo", str(logo), 10, 10, 0.0, 2.0),
         Overlay("end_card", str(card), 0, 0, 1.5, 2.0)))
     assert _card_free_window(plan) == (0.5, 1.5)
+
+
+def test_picture_tap_holds_every_frame_small_and_the_listed_frames_full_size(
+        tmp_path: Path, landscape_clip: Path, broll: Path) -> None:
+    from reelkit.render.engine import PictureTap
+
+    plan = make_plan(tmp_path, landscape_clip, broll, platforms=("tiktok",))
+    tap = PictureTap(small=(48, 86), frames=(3, 40), small_path=tmp_path / "small.rgb",
+                     frames_path=tmp_path / "frames.rgb")
+    result = render_plan(plan, ass_filter=None, options=RenderOptions(x264_preset="ultrafast", tap=tap))
+    assert result.tap == tap
+    assert tap.small_path.stat().st_size == plan.frame_count * 48 * 86 * 3  # every frame, no more
+    frames = np.fromfile(tap.frames_path, dtype=np.uint8).reshape(-1, 1920, 1080, 3)
+    assert len(frames) == 2
+    # The tapped frames are the delivered picture before compression: frame 3 (the crop
+    # segment, red left / blue right) and frame 40 (the fit segment) match the file's.
+    for k, n in enumerate(tap.frames):
+        delivered = frame_at(result.files["tiktok"], (n + 0.5) / plan.fps).astype(int)
+        assert np.abs(frames[k].astype(int) - delivered).mean() < 6
+    assert frames[0][960, 100, 0] > 180 and frames[0][960, 980, 2] > 180

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import logging
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from reelkit.speech.align import normalise
-from reelkit.speech import RecognisedWord, Segment, backend_calls, caption_words, load_audio, loaded_models, transcribe
+from reelkit.speech import SAMPLE_RATE, RecognisedWord, Segment, backend_calls, caption_words, load_audio, loaded_models, transcribe
 from reelkit.speech.postfilter import drop_annotations, drop_repeats, is_annotation, keep_in_regions
 from reelkit.errors import MediaError, ModelError
-from reelkit.io.ffmpeg import ffmpeg_exe
+from reelkit.io.ffmpeg import run_ffmpeg
 
 from speech import have_espeak, synth_words
 
@@ -77,7 +76,7 @@ def test_script_captions_on_synthetic_speech(backend: str) -> None:
 @pytest.mark.slow
 def test_silence_needs_no_backend_call() -> None:
     calls = backend_calls()
-    tr = transcribe(np.zeros(16000 * 3, dtype=np.float32), use_cache=False)
+    tr = transcribe(np.zeros(SAMPLE_RATE * 3, dtype=np.float32), use_cache=False)
     assert tr.segments == () and backend_calls() == calls
 
 
@@ -87,15 +86,15 @@ def test_music_only_gives_no_words(tmp_path: Path) -> None:
     wav = tmp_path / "music.wav"
     expr = ("0.2*sin(2*PI*220*t)*(0.6+0.4*sin(2*PI*3*t))+0.15*sin(2*PI*277*t)"
             "+0.12*sin(2*PI*330*t)+0.3*sin(2*PI*60*t)*exp(-20*mod(t,0.5))")
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", f"aevalsrc='{expr}':s=16000:d=4",
-                    "-y", str(wav)], check=True)
+    run_ffmpeg(["-v", "error", "-f", "lavfi", "-i", f"aevalsrc='{expr}':s={SAMPLE_RATE}:d=4", str(wav)],
+               stage="music")
     tr = transcribe(load_audio(wav), backend="faster-whisper", use_cache=False)
     assert tr.words == ()
 
 
 @pytest.mark.slow
 def test_one_model_per_backend_is_loaded_and_logged(jfk: np.ndarray, caplog: pytest.LogCaptureFixture) -> None:
-    clip = jfk[: 16000 * 3]
+    clip = jfk[: SAMPLE_RATE * 3]
     with caplog.at_level(logging.INFO, logger="reelkit.speech"):
         transcribe(clip, backend="faster-whisper", use_cache=False)
         transcribe(clip[::-1].copy(), backend="faster-whisper", use_cache=False)
@@ -107,31 +106,31 @@ def test_one_model_per_backend_is_loaded_and_logged(jfk: np.ndarray, caplog: pyt
 def test_english_only_model_refuses_german_before_any_work() -> None:
     calls = backend_calls()
     with pytest.raises(ModelError, match="English-only"):
-        transcribe(np.zeros(16000, dtype=np.float32), model="tiny.en", language="de")
+        transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), model="tiny.en", language="de")
     assert backend_calls() == calls
 
 
 def test_unknown_backend() -> None:
     with pytest.raises(ModelError, match="unknown speech backend"):
-        transcribe(np.zeros(16000, dtype=np.float32), backend="vosk")
+        transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32), backend="vosk")
 
 
 # --- audio loading -------------------------------------------------------------------------------
 
 def test_load_audio_range_and_format(jfk: np.ndarray) -> None:
     assert jfk.dtype == np.float32 and jfk.ndim == 1
-    assert abs(jfk.size - 11 * 16000) < 160
+    assert abs(jfk.size - 11 * SAMPLE_RATE) < 160
     part = load_audio(DATA / "jfk.flac", start=2.0, end=3.5)
-    assert abs(part.size - 24000) < 160
+    assert abs(part.size - 1.5 * SAMPLE_RATE) < 160
     # The excerpt is the same signal as the matching slice of the whole file.
-    ref = jfk[32000:32000 + part.size]
+    ref = jfk[2 * SAMPLE_RATE:2 * SAMPLE_RATE + part.size]
     assert np.corrcoef(part[:ref.size], ref)[0, 1] > 0.99
 
 
 def test_load_audio_errors_name_the_file(tmp_path: Path) -> None:
     silent_video = tmp_path / "no-audio.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=32x32:d=0.5",
-                    "-y", str(silent_video)], check=True)
+    run_ffmpeg(["-v", "error", "-f", "lavfi", "-i", "color=c=black:s=32x32:d=0.5", str(silent_video)],
+               stage="silent video")
     with pytest.raises(MediaError, match="no audio stream") as info:
         load_audio(silent_video)
     assert str(silent_video) in str(info.value)

@@ -45,3 +45,22 @@ def test_clean_recording_reads_high_and_silence_has_no_estimate(voice: np.ndarra
     est = estimate_snr(voice)
     assert est is not None and est.snr_db > 20 and est.warning() is None
     assert estimate_snr(np.zeros(SR * 2, dtype=np.float32)) is None
+
+
+def test_a_long_voice_is_sampled_and_reads_like_the_whole(voice: np.ndarray, monkeypatch) -> None:
+    import reelkit.speech.snr as snr_module
+
+    long_voice = np.tile(voice, 6)  # ~36 s: longer than the sampled windows together (16 s)
+    mix = mix_at_snr(long_voice, traffic_noise(long_voice.size, SR, seed=7), 10.0, SR)
+    spans = snr_module.sampled_spans(mix.size)
+    assert len(spans) == snr_module.SAMPLE_WINDOWS
+    assert sum(b - a for a, b in spans) == snr_module.SAMPLE_WINDOWS * int(snr_module.WINDOW_SECONDS * SR)
+    assert all(0 <= a < b <= mix.size for a, b in spans) and spans == sorted(spans)
+    sampled = estimate_snr(mix)
+    monkeypatch.setattr(snr_module, "SAMPLE_WINDOWS", 100)  # no sampling: the whole voice
+    whole = estimate_snr(mix)
+    assert sampled is not None and whole is not None
+    assert sampled.snr_db == pytest.approx(whole.snr_db, abs=1.5)
+    assert sampled.snr_db == pytest.approx(10.0, abs=4.0)
+    # Speech seconds found in the samples are scaled to the whole voice.
+    assert sampled.speech_seconds == pytest.approx(whole.speech_seconds, rel=0.25)
