@@ -29,7 +29,8 @@ import numpy as np  # noqa: E402
 
 from speech import SR, synth_words, write_wav  # noqa: E402
 from reelkit.plan.edit import EditSettings  # noqa: E402
-from reelkit.cut.script_cut import clip_audio, decide_cut, listen  # noqa: E402
+from reelkit.cut.heard import clip_audio, listen  # noqa: E402
+from reelkit.cut.script_cut import decide_cut  # noqa: E402
 from reelkit.speech.types import RecognisedWord  # noqa: E402
 
 VOCAB = ("crews water mains street harbour road closed traffic weeks months council residents pipes "
@@ -94,7 +95,7 @@ def main() -> None:
         part_lines = [ln for ln in lines if ln]  # the whole script: lines beyond the part are missing
         t0 = time.perf_counter()
         audios = listen([part], "\n".join(part_lines), backend="faster-whisper", use_cache=False)
-        decide_cut("\n".join(part_lines), audios, EditSettings(), 30.0)
+        decide_cut("\n".join(part_lines), audios, EditSettings(missing_lines="warn"), 30.0)
         t_stage = time.perf_counter() - t0
         print(f"whole cut stage, faster-whisper tiny.en, {n / SR:.0f} s of audio: {t_stage:.1f} s = "
               f"{t_stage / (n / SR):.3f}x real time  (target < 0.15x)")

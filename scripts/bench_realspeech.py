@@ -119,7 +119,8 @@ def _to_output(pieces, t: float) -> float | None:  # type: ignore[no-untyped-def
 
 
 def cut_path(backend: str, pool: list[rs.Recording], kind: str | None, snr: float) -> dict:
-    from reelkit.cut.script_cut import FILLER_PROMPT, clip_audio, decide_cut
+    from reelkit.cut.heard import FILLER_PROMPT, clip_audio
+    from reelkit.cut.script_cut import decide_cut
     from reelkit.errors import InputError
     from reelkit.plan.edit import EditSettings
     from reelkit.plan.model import Word

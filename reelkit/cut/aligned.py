@@ -2,7 +2,7 @@
 
 The recogniser only locates a take; where its words begin and end comes from the audio: the
 line's words are force-aligned over the take's neighbourhood (:func:`reelkit.speech.
-forced_align.align_take`), with room for a restart of the line and a hesitation between any
+take_align.align_take`), with room for a restart of the line and a hesitation between any
 two words. Breath, lip noise and room tone are then not mistaken for speech (a voice-activity
 map counts them), and babble or traffic do not move the cut (the decoder matches phones).
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelkit.cut.takes import StreamWord, Take
-from reelkit.speech import forced_align
+from reelkit.speech import take_align
 
 REGION_MARGIN = 0.5
 """Audio (s) searched beyond the take's estimated edges for its first and last words."""
@@ -51,7 +51,7 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     ``estimate`` is the take's (start, end) from the voice map; ``removed_words`` the stream
     words the cut drops inside the take (index -> kind). None when the decoder cannot place
     the line there (the caller keeps its voice-map estimate). ``slots``: the words before
-    which a hesitation may be heard (see :func:`forced_align.align_take`); ``estimates``: the
+    which a hesitation may be heard (see :func:`take_align.align_take`); ``estimates``: the
     voice map's span of each word, which checks the hesitations found (below); ``voiced(a,
     b)``: the voice map's islands, which reject an alignment that leaves a stretch of sound
     between two kept words unexplained (the words were put on something else).
@@ -66,14 +66,10 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     next_start = min((w.start for w in after if not w.is_filler), default=min(window[1], clip_end))
     lo = max(lo, prev_end + NEIGHBOUR_GAP, window[0], 0.0)
     hi = min(hi, next_start - NEIGHBOUR_GAP, window[1], clip_end)
-    # Hesitations anywhere first (a filler nobody heard is found), then only where something
-    # was heard; an alignment that leaves sound unexplained is not used.
-    result = None
-    for allowed in (set(slots), set(range(1, len(tokens)))):
-        result = _align_checked(tokens, samples, lo, hi, allowed, estimates)
-        if result is not None and not _unexplained_speech(result, voiced) and not _stretched(tokens, result):
-            break
-        result = None
+    # Hesitations where something was heard first, then anywhere (a filler nobody heard); an
+    # alignment that leaves sound unexplained or stretches a word over something is not used.
+    result = _first_passing(tokens, samples, lo, hi, slots, estimates, voiced,
+                            _heard_twice(tokens, stream[take.first:take.last + 1]))
     if result is None:
         return None
     removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
@@ -102,21 +98,39 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
                        speech_before=min(speech_before, first), speech_after=max(speech_after, last))
 
 
+def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: Sequence[int],
+                   estimates: Sequence[tuple[float, float]], voiced,  # type: ignore[no-untyped-def]
+                   repeats: set[str]) -> take_align.TakeAlignment | None:
+    """The first alignment that passes the checks: hesitations where something was heard,
+    then anywhere; a stretched word re-aligned (:func:`_hesitation_at_stretch`) after each."""
+    for allowed in (set(slots), set(range(1, len(tokens)))):
+        result = _align_checked(tokens, samples, lo, hi, allowed, estimates)
+        if result is None:
+            continue
+        if not _unexplained_speech(result, voiced) and not _stretched(tokens, result):
+            return result
+        if _stretched(tokens, result):
+            again = _hesitation_at_stretch(tokens, samples, hi, result, voiced, repeats)
+            if again is not None:
+                return again
+    return None
+
+
 def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: set[int],
-                   estimates: Sequence[tuple[float, float]]) -> forced_align.TakeAlignment | None:
+                   estimates: Sequence[tuple[float, float]]) -> take_align.TakeAlignment | None:
     """The take aligned with hesitations allowed at ``slots``; with no path there, with
     hesitations allowed everywhere (a filler nobody heard). ``estimates`` are not used to
     judge the result: on real speech the voice map's word spans are often a word off."""
     del estimates
-    result = forced_align.align_take(list(tokens), samples, lo, hi, slots=sorted(slots))
+    result = take_align.align_take(list(tokens), samples, lo, hi, slots=sorted(slots))
     if result is None:
-        result = forced_align.align_take(list(tokens), samples, lo, hi)
+        result = take_align.align_take(list(tokens), samples, lo, hi)
     long = [(s, e) for k, s, e in (result.removed if result else ()) if k == "filler" and e - s > MAX_HESITATION]
     if result is not None and long:
         # A hesitation longer than any "uh" has swallowed a word: no hesitation there.
         keep = {i for i in (slots or range(1, len(tokens)))
                 if not any(s - 0.05 <= result.words[i - 1][1] and result.words[i][0] <= e + 0.05 for s, e in long)}
-        result = forced_align.align_take(list(tokens), samples, lo, hi, slots=sorted(keep))
+        result = take_align.align_take(list(tokens), samples, lo, hi, slots=sorted(keep))
     return result
 
 
@@ -124,21 +138,79 @@ MAX_HESITATION = 0.65
 """A hesitation (s) longer than this is a word the decoder took for one."""
 
 
-def _stretched(tokens: Sequence[str], result: forced_align.TakeAlignment) -> bool:
+def _stretched(tokens: Sequence[str], result: take_align.TakeAlignment) -> bool:
     """True when a word was stretched over something else (a short word lasting more than
     half a second and twice its letters' worth: "the" placed over an "uh")."""
-    for text, (a, b) in zip(tokens, result.words):
+    return bool(_stretched_words(tokens, result))
+
+
+def _stretched_words(tokens: Sequence[str], result: take_align.TakeAlignment) -> list[int]:
+    """Indices of the words :func:`_stretched` objects to."""
+    out = []
+    for i, (text, (a, b)) in enumerate(zip(tokens, result.words)):
         letters = sum(ch.isalpha() for ch in text)
         if b - a > max(0.5, 2.0 * (0.065 * letters + 0.1)):
-            return True
-    return False
+            out.append(i)
+    return out
+
+
+# Where the rest of the line is aligned again after a stretched word j: (first word, offsets
+# (s) from its start, (slots, required) hesitations of the tail). From the word before first
+# (its end is not trusted either), with a hesitation allowed then required before word j;
+# then from word j itself, where the grammar's restart may take the "uh".
+def _heard_twice(tokens: Sequence[str], heard: Sequence[StreamWord]) -> set[str]:
+    """Words of the line the recogniser heard more often in the take than the line has them."""
+    from reelkit.speech.align import normalise
+
+    line = [normalise(t) for t in tokens]
+    norms = [w.norm for w in heard]
+    return {n for n in set(line) if norms.count(n) > line.count(n)}
+
+
+MAX_HEAD_MOVE = 0.1
+"""How far (s) the word before a stretched one may move when the rest is aligned again."""
+TAIL_TRIES = ((-1, (-0.03, 0.0, -0.08), (((1,), ()), ((), (1,)))),
+              (0, (0.0, -0.05, 0.03), (((), ()), ((), (0,)))))
+
+
+def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float, result: take_align.TakeAlignment,
+                           voiced, repeats: set[str]) -> take_align.TakeAlignment | None:  # type: ignore[no-untyped-def]
+    """A short word stretched over a hesitation the decoder would not hear as one (noise
+    blurs a soft "uh", which then sounds like "the"): the words before it are kept and the
+    rest of the line is aligned again (:data:`TAIL_TRIES`). The decoder is near-indifferent
+    there, so a few region starts and grammars are tried; the first result with no word
+    stretched, no sound unexplained and no over-long hesitation is kept. None when none
+    passes (the caller falls back to the voice map's cut). Aligning from the stretched word
+    itself lets the grammar's restart take audio before it: only done where the recogniser
+    heard that word twice (``repeats``), else a real word would be cut as a restart."""
+    from reelkit.speech.align import normalise
+
+    j = _stretched_words(tokens, result)[0]
+    for back, offsets, grammars in TAIL_TRIES:
+        i = j + back
+        if i <= 0 or (back == 0 and normalise(tokens[j]) not in repeats):
+            continue
+        head = result.words[:i]
+        head_removed = tuple(r for r in result.removed if r[2] <= result.words[i][0] + 1e-3)
+        for offset in offsets:
+            t0 = max(head[-1][1], result.words[i][0] + offset)
+            for slots, required in grammars:
+                tail = take_align.align_take(list(tokens[i:]), samples, t0, hi, slots=list(slots), required=required)
+                if tail is None or (back < 0 and abs(tail.words[0][0] - result.words[i][0]) > MAX_HEAD_MOVE):
+                    continue  # the word before the stretch was heard where it was: it stays there
+                joined = take_align.TakeAlignment(words=head + tail.words, removed=head_removed + tail.removed)
+                if _stretched(tokens, joined) or _unexplained_speech(joined, voiced) or any(
+                        k == "filler" and e - s > MAX_HESITATION for k, s, e in joined.removed):
+                    continue
+                return joined
+    return None
 
 
 UNEXPLAINED = 0.15
 """Voiced audio (s) between two aligned kept words, not removed, that rejects the alignment."""
 
 
-def _unexplained_speech(result: forced_align.TakeAlignment, voiced) -> bool:  # type: ignore[no-untyped-def]
+def _unexplained_speech(result: take_align.TakeAlignment, voiced) -> bool:  # type: ignore[no-untyped-def]
     """True when a gap between two aligned words holds sound the alignment does not explain
     (the words were put on something else: a kept word would be cut away)."""
     if voiced is None:

@@ -247,14 +247,7 @@ def find_takes(lines: Sequence[str], stream: Sequence[StreamWord], max_takes: in
     Returns one list per line, in stream order. Fillers do not take part in the local search
     (a take with an "um" inside is still one take) but stay inside the take's word range.
     """
-    # Columns: the stream's content words, with a separator column (-1) between sources,
-    # which a take can neither use nor cross.
-    content: list[int] = []
-    for k, w in enumerate(stream):
-        if w.norm and not w.is_filler:
-            if content and stream[content[-1]].source != w.source:
-                content.append(-1)
-            content.append(k)
+    content = _content_columns(stream)
     norms = [stream[k].norm if k >= 0 else "" for k in content]
     uniq = sorted(set(norms))
     col_of = {u: j for j, u in enumerate(uniq)}
@@ -303,12 +296,29 @@ def find_takes(lines: Sequence[str], stream: Sequence[StreamWord], max_takes: in
             take = _measure(li, toks, stream, content[c0], content[c1], hit.score)
             if take is not None:
                 candidates.append(take)
-    # Words claimed by takes of two lines go to the better-scoring take.
+    return _by_line(candidates, len(lines))
+
+
+def _content_columns(stream: Sequence[StreamWord]) -> list[int]:
+    """The search's columns: the stream's content words, with a separator column (-1)
+    between sources, which a take can neither use nor cross."""
+    content: list[int] = []
+    for k, w in enumerate(stream):
+        if w.norm and not w.is_filler:
+            if content and stream[content[-1]].source != w.source:
+                content.append(-1)
+            content.append(k)
+    return content
+
+
+def _by_line(candidates: Sequence[Take], n_lines: int) -> list[list[Take]]:
+    """The candidate takes per line in stream order; words claimed by takes of two lines go
+    to the better-scoring take."""
     accepted: list[Take] = []
     for take in sorted(candidates, key=lambda t: (-t.score, t.line, t.first)):
         if not any(take.overlaps(a) for a in accepted):
             accepted.append(take)
-    out: list[list[Take]] = [[] for _ in lines]
+    out: list[list[Take]] = [[] for _ in range(n_lines)]
     for take in sorted(accepted, key=lambda t: (t.source, t.first)):
         out[take.line].append(take)
     return out
@@ -332,3 +342,31 @@ def _extend(hit: _Hit, toks: Sequence[str], stream: Sequence[StreamWord], conten
             break
         c0 = j
     return c0, c1
+
+
+PARTIAL_MIN_COVERAGE = 0.5
+"""With no complete take, a partial one is kept only when it covers this share of its line."""
+
+
+def choose_take(takes: Sequence[Take], policy: str, stats: dict[int, tuple[int, int, int]]) -> tuple[int | None, str]:
+    """Index of the take to keep and the reason."""
+    complete = [k for k, t in enumerate(takes) if t.complete]
+    if not complete:
+        partial = [k for k, t in enumerate(takes) if t.coverage >= PARTIAL_MIN_COVERAGE]
+        if not partial:
+            return None, "no take covers enough of the line"
+        k = max(partial, key=lambda k: (takes[k].coverage, k))
+        return k, f"no complete take; the most complete one ({takes[k].coverage:.0%} of the line)"
+    if policy == "first":
+        return complete[0], "first complete take"
+    if policy == "best":
+        def quality(k: int) -> tuple[float, int]:
+            fillers, repeats, stretched = stats.get(k, (0, 0, 0))
+            return (takes[k].coverage - 0.05 * fillers - 0.1 * repeats - 0.1 * stretched, k)
+
+        k = max(complete, key=quality)
+        return k, f"best complete take ({takes[k].coverage:.0%} coverage, fewest fillers and restarts)"
+    reason = "last complete take"
+    if len(complete) < len(takes) and complete[-1] != len(takes) - 1:
+        reason += " (a later take stops early)"
+    return complete[-1], reason

@@ -1,6 +1,6 @@
 """The script cut on real human speech (issue 17): a raw take built from real recordings
 (MIT, tests/data/realspeech) with a false start, a filler inside a complete line, a line
-read twice and long pauses; clean and in traffic noise at 10 dB SNR; both backends.
+read twice and long pauses; clean, in traffic noise at 10 dB SNR and (open) babble at 5 dB; both backends.
 
 And a property test: kept pieces never overlap or repeat audio, whatever the takes.
 """
@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 import realspeech as rs
 from conftest import needs_espeak
-from reelkit.cut.script_cut import Piece, clip_audio, decide_cut, listen, no_overlap
+from reelkit.cut.heard import clip_audio, listen
+from reelkit.cut.script_cut import decide_cut
+from reelkit.cut.spans import Piece, no_overlap
 from reelkit.plan.edit import EditSettings
 from reelkit.speech.align import script_tokens, time_known_words
 from reelkit.speech.types import RecognisedWord
@@ -60,13 +62,23 @@ def rs_wav(path: Path, samples: np.ndarray) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("backend, noise", [
     ("faster-whisper", None), ("openai-whisper", None),
-    pytest.param("faster-whisper", "traffic", marks=pytest.mark.xfail(
-        reason="open: in traffic at 10 dB SNR the take with an 'uh' inside falls back to the voice "
-               "map's cut, which keeps the filler and the pauses around it", strict=False))])
+    ("faster-whisper", "traffic"),
+    pytest.param("openai-whisper", "traffic", marks=pytest.mark.xfail(
+        reason="open: the decoder stretches 'the' over the 'uh'; it is aligned again from that word "
+               "only where the recogniser heard it twice, which openai-whisper does not here, so the "
+               "voice map's cut keeps the filler", strict=False)),
+    *(pytest.param(b, "babble", marks=pytest.mark.xfail(
+        reason="open: in babble at 5 dB SNR tiny.en hears no line of the take (or not the first), "
+               "so no take is found to align", strict=False)) for b in ("faster-whisper", "openai-whisper"))])
 def test_real_raw_take_cut_by_script(take, backend: str, noise: str | None, tmp_path: Path) -> None:
     samples, ref, script = take
-    if noise:
+    if noise == "traffic":
         samples = rs.mix(samples, rs.traffic(samples.size, 4), 10.0)
+    elif noise == "babble":  # other voices at 5 dB SNR: the take's own speakers, shifted, and a third
+        from reelkit.speech import load_audio
+
+        others = [load_audio(rs.PROJECT_DATA / "mfa_test_falsetto2.flac")] + [r.samples for r in rs.recordings()]
+        samples = rs.mix(samples, rs.babble(others, samples.size, 7), 5.0)
     decision, pieces, words = _cut_and_caption(samples, script, backend, tmp_path)
     s = EditSettings()
     keep = [w for w in ref if w.label.startswith("keep")]

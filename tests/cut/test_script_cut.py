@@ -18,7 +18,8 @@ from reelkit.cli.main import main
 from reelkit.errors import InputError
 from reelkit.plan.edit import EditSettings
 from reelkit.plan.planfile import read_plan_file
-from reelkit.cut.script_cut import decide_cut, listen, read_script
+from reelkit.cut.heard import listen
+from reelkit.cut.script_cut import decide_cut, read_script
 from reelkit.speech.align import normalise, script_tokens
 from reelkit.cut.takes import StreamWord, find_takes, script_lines
 

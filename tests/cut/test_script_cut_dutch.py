@@ -9,7 +9,8 @@ import pytest
 from conftest import needs_espeak
 from media import talking_clip
 from speech import SR, synth_words, write_wav
-from reelkit.cut.script_cut import decide_cut, listen
+from reelkit.cut.heard import listen
+from reelkit.cut.script_cut import decide_cut
 from reelkit.plan.edit import EditSettings
 from reelkit.speech.align import script_tokens
 

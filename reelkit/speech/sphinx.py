@@ -1,0 +1,160 @@
+"""The pocketsphinx decoder the forced aligners share: one per process (no language model),
+its dictionary grown with the words grammars need, and audio fed to it as 16-bit PCM."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from reelkit.speech.pronounce import clean_part, pronunciations
+
+FRAME = 0.01
+"""pocketsphinx's frame step (s)."""
+START_BIAS = 0.005
+"""pocketsphinx's frame starts run this much late against true onsets (espeak, measured)."""
+
+
+class Aligner:
+    """One pocketsphinx decoder (no language model) and the words added to its dictionary."""
+
+    def __init__(self, second_passes: bool = True) -> None:
+        from pocketsphinx import Decoder
+
+        # Wide beams: with the default ones a word the model hears poorly (espeak's "main")
+        # prunes the only path through the grammar and the whole chunk fails.
+        # ``second_passes=False`` keeps only the first (tree) pass: under babble at 5 dB the
+        # flat and best-path passes lost the grammar's end on short recordings ("Mary rolled"
+        # stretched to the end) where the first pass had every word.
+        self.decoder = Decoder(lm=None, loglevel="FATAL", beam=1e-80, pbeam=1e-80, wbeam=1e-60,
+                               fwdflat=second_passes, bestpath=second_passes)
+        self.lock = threading.Lock()
+        self._added: dict[tuple[str, ...], str] = {}
+        self._grammars = 0
+
+    def lookup(self, word: str) -> str | None:
+        if not word or not re.fullmatch(r"[a-z0-9'.\-]+", word):
+            return None
+        try:
+            return self.decoder.lookup_word(word)
+        except (RuntimeError, UnicodeError):
+            return None
+
+    def entry(self, token: str, phones: str | None = None) -> tuple[str, str] | None:
+        """The dictionary name to put in a grammar for ``token``, and how it is pronounced;
+        ``phones`` (ARPABET) are given for a word of another language (``espeak`` then)."""
+        if phones is not None:
+            alternates, how = ([phones] if phones else []), "espeak"
+        else:
+            core = clean_part(re.sub(r"^[^\w£$€]+|[^\w%']+$", "", token))
+            if core and re.fullmatch(r"[a-z']+", core) and self.lookup(core):
+                return core, "dictionary"
+            alternates, how = pronunciations(token, self.lookup)
+        if not alternates:
+            return None
+        key = tuple(alternates)
+        name = self._added.get(key)
+        if name is None:
+            name = "rk" + hashlib.sha1("|".join(key).encode()).hexdigest()[:12]
+            for n, phones in enumerate(alternates, 1):
+                try:
+                    self.decoder.add_word(name if n == 1 else f"{name}({n})", phones, update=True)
+                except RuntimeError:
+                    if n == 1:
+                        return None
+            self._added[key] = name
+        return name, how
+
+    def align(self, names: Sequence[str], optional: Sequence[bool],
+              pcm: bytes) -> list[tuple[float, float] | None] | None:
+        """Frame times (s, from the start of ``pcm``) of each grammar word; None per word the
+        decoder left out (only optional ones can be), None overall when no path fits."""
+        items = [f"[ {n} ]" if opt else n for n, opt in zip(names, optional)]
+        segs = self.decode("#JSGF V1.0;\ngrammar rk;\npublic <s> = " + " ".join(items) + " ;\n", pcm)
+        if segs is None:
+            return None
+        out: list[tuple[float, float] | None] = []
+        k = 0
+        for name, opt in zip(names, optional):
+            j = k
+            while j < len(segs) and is_noise(segs[j][0]):
+                j += 1  # silences and noises between words
+            if j < len(segs) and base_word(segs[j][0]) == name:
+                _, f0, f1 = segs[j]
+                out.append((f0 * FRAME, (f1 + 1) * FRAME))
+                k = j + 1
+            elif opt:
+                out.append(None)  # the decoder explained the audio without this word
+            else:
+                return None
+        return out
+
+    def align_retried(self, names: Sequence[str], optional: Sequence[bool],
+                      pcm: bytes) -> list[tuple[float, float] | None] | None:
+        """:meth:`align`, tried again with the first-pass-only decoder when no path fits (it
+        is made on first need; the same dictionary entries are added to it)."""
+        result = self.align(names, optional, pcm)
+        if result is not None:
+            return result
+        again = shared_aligner(False)
+        if again is None or again is self:
+            return None
+        with again.lock:
+            for key, name in self._added.items():
+                if key not in again._added:
+                    for n, phones in enumerate(key, 1):
+                        again.decoder.add_word(name if n == 1 else f"{name}({n})", phones, update=True)
+                    again._added[key] = name
+            return again.align(names, optional, pcm)
+
+    def decode(self, grammar: str, pcm: bytes) -> list[tuple[str, int, int]] | None:
+        """Segments (word, first frame, last frame) of the best path through ``grammar``."""
+        self._grammars += 1
+        search = f"rk{self._grammars % 2}"
+        d = self.decoder
+        try:
+            d.add_jsgf_string(search, grammar)
+            d.activate_search(search)
+            d.start_utt()
+            d.process_raw(pcm, full_utt=True)
+            d.end_utt()
+        except RuntimeError:
+            return None
+        if d.hyp() is None:
+            return None
+        return [(s.word, s.start_frame, s.end_frame) for s in d.seg()]
+
+
+def is_noise(word: str) -> bool:
+    return word.startswith(("<", "[", "+", "(NULL"))  # (NULL): the first pass's final node
+
+
+def base_word(word: str) -> str:
+    return re.sub(r"\(\d+\)$", "", word)
+
+
+@functools.cache
+def shared_aligner(second_passes: bool = True) -> Aligner | None:
+    """The process's decoder, made on first use (0.3 s); None when pocketsphinx is missing.
+    ``second_passes=False``: the first-pass-only decoder a failed region is tried again with."""
+    try:
+        return Aligner(second_passes)
+    except (ImportError, RuntimeError, ValueError):
+        return None
+
+
+def pcm16(samples: np.ndarray, lo: int, hi: int) -> bytes:
+    """Samples lo..hi as 16-bit PCM for the decoder, read for this region only (``samples`` may
+    be a file-backed :class:`~reelkit.speech.pcm.PcmFile`).
+
+    pocketsphinx's features break on digital silence (log of zero energy): a path through the
+    grammar is then lost and the alignment fails. Faint fixed noise (-70 dBFS) avoids it.
+    """
+    chunk = np.asarray(samples[lo:hi], dtype=np.float64)
+    noise = np.random.default_rng(lo).normal(0.0, 10 ** (-70 / 20), chunk.size)
+    return (np.clip(chunk + noise, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+

@@ -1,0 +1,83 @@
+"""Aligning one take of a script line (the script cut): the line's words placed on the audio
+with room for a restart of its first words and a hesitation between words, so a complete
+take with a filler or a restart inside is placed word by word and the filler is found."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reelkit.speech.audio import SAMPLE_RATE
+from reelkit.speech.sphinx import FRAME, START_BIAS, shared_aligner, base_word, is_noise, pcm16
+
+HESITATIONS = ("uh", "um", "ah", "er", "hmm", "mm")
+"""Hesitation words the take grammar lets the speaker say between any two words (English;
+dictionary words of the bundled model)."""
+MIN_HESITATION = 0.12
+"""A hesitation shorter than this (s) is not one (real "uh"s last 0.15 s and more)."""
+MAX_RESTART_WORDS = 6
+"""A false start of the line ("Amongst her... Amongst her friends") up to this many words."""
+
+
+@dataclass(frozen=True)
+class TakeAlignment:
+    """A take of a script line placed on the audio: each line word's (start, end), and what
+    else the speaker said there (``false_start`` and ``filler`` stretches), clip seconds."""
+
+    words: tuple[tuple[float, float], ...]
+    removed: tuple[tuple[str, float, float], ...]
+
+
+def align_take(texts: Sequence[str], samples: np.ndarray, t0: float, t1: float,
+               sr: int = SAMPLE_RATE, slots: Sequence[int] | None = None,
+               required: Sequence[int] = ()) -> TakeAlignment | None:
+    """Place one reading of the line ``texts`` on ``samples[t0:t1]`` (seconds).
+
+    The grammar lets the line be preceded by a restart of its first words and lets a
+    hesitation ("uh", "um") sit before word ``i`` for each ``i`` in ``slots`` (every word when
+    None; the caller gives the places the recogniser or the voice map heard something
+    between words, as a hesitation anywhere lets the decoder explain a pause or a short word
+    as one), so a complete take with a filler or a
+    restart inside is placed word by word and the filler or restart is found, not captioned.
+    None when the decoder is missing or no path fits (the caller keeps its own estimate).
+    ``required``: words before which a hesitation must be placed (the caller knows one was
+    said there, and the decoder stretched a word over it instead).
+    """
+    aligner = shared_aligner()
+    if aligner is None or sr != SAMPLE_RATE or not texts or t1 - t0 < 0.1:
+        return None
+    with aligner.lock:
+        entries = [aligner.entry(t) for t in texts]
+        if any(e is None for e in entries):
+            return None
+        names = [e[0] for e in entries]  # type: ignore[index]
+        hes = [h for h in HESITATIONS if aligner.lookup(h)]
+        fill = f" [ <h> ]" if hes else ""
+        prefixes = [" ".join(names[:k]) for k in range(1, min(MAX_RESTART_WORDS, len(names) - 1) + 1)]
+        restart = f"[ ( {' | '.join(prefixes)} ){fill} ] " if prefixes else ""
+        body = "".join((" <h>" if hes and i in required else fill if i and (slots is None or i in slots) else "")
+                       + f" {n}" for i, n in enumerate(names))
+        grammar = ("#JSGF V1.0;\ngrammar rk;\n" + (f"<h> = {' | '.join(hes)} ;\n" if hes else "")
+                   + f"public <s> = {restart}{body} ;\n")
+        lo, hi = int(t0 * sr), int(t1 * sr)
+        segs = aligner.decode(grammar, pcm16(samples, lo, hi))
+    if segs is None:
+        return None
+    spoken = [(base_word(w), f0, f1) for w, f0, f1 in segs if not is_noise(w)]
+    content = [x for x in spoken if x[0] not in HESITATIONS]
+    if len(content) < len(names) or [x[0] for x in content[-len(names):]] != names:
+        return None
+    line = content[-len(names):]
+    first_frame = line[0][1]
+    removed: list[tuple[str, float, float]] = []
+    for w, f0, f1 in spoken:
+        kind = "filler" if w in HESITATIONS else "false_start" if f1 < first_frame else ""
+        if kind == "filler" and (f1 + 1 - f0) * FRAME < MIN_HESITATION:
+            continue  # a few frames between two words: a transition, not a hesitation
+        if kind:
+            removed.append((kind, round(float(t0 + f0 * FRAME - START_BIAS), 3), round(float(t0 + (f1 + 1) * FRAME), 3)))
+    words = tuple((round(float(t0 + max(0.0, f0 * FRAME - START_BIAS)), 3), round(float(t0 + (f1 + 1) * FRAME), 3))
+                  for _, f0, f1 in line)
+    return TakeAlignment(words=words, removed=tuple(removed))
