@@ -186,6 +186,7 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
     from reelkit.speech.align import normalise
 
     j = _stretched_words(tokens, result)[0]
+    seen: set[tuple] = set()  # offsets clamped to the head's end repeat a try: decode it once
     for back, offsets, grammars in TAIL_TRIES:
         i = j + back
         if i <= 0 or (back == 0 and normalise(tokens[j]) not in repeats):
@@ -195,6 +196,9 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
         for offset in offsets:
             t0 = max(head[-1][1], result.words[i][0] + offset)
             for slots, required in grammars:
+                if (i, t0, slots, required) in seen:
+                    continue
+                seen.add((i, t0, slots, required))
                 tail = take_align.align_take(list(tokens[i:]), samples, t0, hi, slots=list(slots), required=required)
                 if tail is None or (back < 0 and abs(tail.words[0][0] - result.words[i][0]) > MAX_HEAD_MOVE):
                     continue  # the word before the stretch was heard where it was: it stays there
