@@ -282,23 +282,37 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     else:
         chains.append(f"[{alabel}]asplit={len(outputs)}" + "".join(f"[pre{i}]" for i in range(len(outputs))))
         chains += [f"[pre{i}]{loudness_filter(o, measured)}[aout{i}]" for i, o in enumerate(outputs)]
-    gop = max(1, int(round(first.gop_seconds * plan.fps)))
     args += ["-filter_complex", ";".join(chains), "-map", f"[{vlabel}]"]
     for i in range(len(outputs)):
         args += ["-map", f"[aout{i}]"]
-    args += ["-c:v", first.video_codec, "-preset", x264_preset, "-profile:v", first.profile,
-             "-level:v", first.level, "-pix_fmt", first.pix_fmt,
-             # Constant quality, capped: a talking head needs far fewer bits than the cap, and an
-             # 8 Mbit/s average cost 19 % more CPU than CRF 23 for no visible gain (bench_costs.py).
-             "-crf", _n(first.crf), "-maxrate", first.video_bitrate, "-bufsize", first.bufsize,
-             "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-bf", str(first.bframes),
-             "-flags", "+cgop", "-r", _rate(plan),
-             "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
+    args += _video_encode_args(plan, first, x264_preset, threads) + _audio_encode_args(outputs)
+    # Exactly the plan's frames: -t alone is rounded to the microsecond.
+    args += ["-frames:v", str(plan.frame_count), "-t", _n(plan.duration), "-f", "mp4", master_path]
+    return args + (tap_outputs(tap, plan.frame_count) if tap is not None else [])
+
+
+def _video_encode_args(plan: Plan, first: OutputSpec, x264_preset: str, threads: int) -> list[str]:
+    """The one video encode's settings (shared by every output of a size group)."""
+    gop = max(1, int(round(first.gop_seconds * plan.fps)))
+    args = ["-c:v", first.video_codec, "-preset", x264_preset, "-profile:v", first.profile,
+            "-level:v", first.level, "-pix_fmt", first.pix_fmt,
+            # Constant quality, capped: a talking head needs far fewer bits than the cap, and an
+            # 8 Mbit/s average cost 19 % more CPU than CRF 23 for no visible gain (bench_costs.py).
+            "-crf", _n(first.crf), "-maxrate", first.video_bitrate, "-bufsize", first.bufsize,
+            "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-bf", str(first.bframes),
+            "-flags", "+cgop", "-r", _rate(plan),
+            "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]
     if first.video_codec == "libx264":
         # 8x8 transforms make the stream High profile even at the fastest presets.
         args += ["-x264-params", "8x8dct=1:open-gop=0"]
     if threads:
         args += ["-threads", str(threads)]
+    return args
+
+
+def _audio_encode_args(outputs: Sequence[OutputSpec]) -> list[str]:
+    """One audio track's encoder settings per output, in the order of the maps."""
+    args: list[str] = []
     for i, out in enumerate(outputs):
         args += [f"-c:a:{i}", out.audio_codec, f"-b:a:{i}", out.audio_bitrate,
                  f"-ar:a:{i}", str(out.audio_rate), f"-ac:a:{i}", str(out.audio_channels)]
@@ -307,9 +321,7 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
             # twelfth of the whole video encode; the fast search is 2-3x cheaper at 128-384k and
             # measured no worse (SI-SDR 43-55 dB against 27-42 dB; scripts/bench_costs.py notes).
             args += [f"-aac_coder:a:{i}", "fast"]
-    # Exactly the plan's frames: -t alone is rounded to the microsecond.
-    args += ["-frames:v", str(plan.frame_count), "-t", _n(plan.duration), "-f", "mp4", master_path]
-    return args + (tap_outputs(tap, plan.frame_count) if tap is not None else [])
+    return args
 
 
 def tap_chains(label: str, tap: PictureTap) -> list[str]:

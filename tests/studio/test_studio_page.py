@@ -91,10 +91,12 @@ def test_review_loop_in_chromium(studio, browser) -> None:  # noqa: F811
     state = page.evaluate("state")
 
     # 3. Move the end of cut 1 five frames later with the keyboard.
-    page.focus(".edge[data-cut='0'][data-edge='end']")
-    for _ in range(5):
+    # One press at a time, each waited for: under load a redraw from step 2 could land between
+    # the focus and the presses (the page restores focus on its own redraws, not on late ones).
+    for i in range(5):
+        page.focus(".edge[data-cut='0'][data-edge='end']")
         page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"state.plan.frames === {frames0 + restored + 5}")
+        page.wait_for_function(f"state.plan.frames === {frames0 + restored + i + 1}")
 
     # 4. Pick cover candidate 2.
     page.click("img.cover[data-candidate='2']")
