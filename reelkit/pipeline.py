@@ -123,8 +123,11 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
     wanted = [picture_tap(plan, stage, f"tap{i}") for i, plan in enumerate(staged_plans)]
     taps: list[PictureTap | None] = []
     try:
-        for plan, tap in zip(staged_plans, wanted):
-            rendered = engine(plan, stage, replace(request.options, tap=tap), on_stage)
+        for plan in staged_plans:
+            # The tap is off for now: one full-suite run saw the tapped encode hang (ffmpeg idle
+            # with the tap outputs open, 7 min); until that is understood the checks decode the
+            # delivered file once instead (slower, never stuck). PictureTap stays tested in render.
+            rendered = engine(plan, stage, replace(request.options, tap=None), on_stage)
             taps.append(rendered.tap)
             for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
                 timings[key] = timings.get(key, 0.0) + seconds
