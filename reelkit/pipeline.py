@@ -118,16 +118,13 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
     staged_plans = tuple(retarget(p, stage) for p in plans)
     engine = get_engine(request.engine)
     files: dict[str, Path] = {}
-    # The picture checks read frames each encode taps (the ffmpeg engine does; for another
-    # engine the delivered file is decoded once for them).
+    # The flash check reads the small frames each encode taps (the ffmpeg engine does; for
+    # another engine the delivered file is decoded once for them).
     wanted = [picture_tap(plan, stage, f"tap{i}") for i, plan in enumerate(staged_plans)]
     taps: list[PictureTap | None] = []
     try:
-        for plan in staged_plans:
-            # The tap is off for now: one full-suite run saw the tapped encode hang (ffmpeg idle
-            # with the tap outputs open, 7 min); until that is understood the checks decode the
-            # delivered file once instead (slower, never stuck). PictureTap stays tested in render.
-            rendered = engine(plan, stage, replace(request.options, tap=None), on_stage)
+        for plan, tap in zip(staged_plans, wanted):
+            rendered = engine(plan, stage, replace(request.options, tap=tap), on_stage)
             taps.append(rendered.tap)
             for key, seconds in rendered.timings.items():  # several frame sizes: stages add up
                 timings[key] = timings.get(key, 0.0) + seconds
@@ -140,7 +137,6 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
     finally:  # the tapped frames are never delivered, whatever happened
         for tap in wanted:
             tap.small_path.unlink(missing_ok=True)
-            tap.frames_path.unlink(missing_ok=True)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
     tx.commit()
     return EpisodeResult(plan=plans[0], folder=folder, files={k: tx.final(v) for k, v in files.items()},
@@ -179,11 +175,12 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     """Cover image, per-platform checks and metadata.json."""
     plan = plans[0]
     cover = folder / "cover.png"
-    # Each frame size's flash check and caption contrast read the frames its encode tapped
-    # (else one decode of its first file), the voice is decoded once for its SNR and its
-    # speech regions; these, the cover and the file checks run side by side, two at a time.
+    # Each frame size's flash check reads the frames its encode tapped (else one decode of its
+    # first file), its caption contrast the pages' frames sought in that file; the voice is
+    # decoded once for its SNR and its speech regions; these, the cover and the file checks
+    # run side by side, two at a time.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        pictures = {id(each): pool.submit(tapped_picture, each, tap) if tap is not None else
+        pictures = {id(each): pool.submit(tapped_picture, each, tap, files[name]) if tap is not None else
                     pool.submit(check_picture, each, files[name])
                     for each, tap in zip(plans, taps) for name in _first_file(each, files)}
         voice_job = pool.submit(_voice_facts, plan, folder)

@@ -14,7 +14,7 @@ beside the choice's visible effect measured with ffmpeg's ``ssim`` and ``psnr`` 
   x264 GOP          the preset's closed half-second GOP, 2 B-frames;
   reelkit render    reelkit's whole single-pass command (fps, trims, music bed, every
                     overlay, loudness gain), one platform, then four (per-platform audio),
-                    and with the picture tap the flash and contrast checks read;
+                    and with the picture tap the flash check reads;
   loudness pass     the audio-only measuring pass;
   face analysis     reelkit.vision.faces.analyse on the span (decode + detection).
 
@@ -138,7 +138,7 @@ def variant_commands(plain, reelkit, loudness: list[str], capped: list[str]) -> 
         "+ x264 GOP 0.5 s, bf 2": plain("gop.mp4", x264=X264_GOP),
         "+ both x264 options": plain("x264.mp4", x264=capped + X264_GOP),
         "reelkit render, 1 platform": reelkit(1),
-        "  + picture tap (flash, contrast)": reelkit(1, tap=True),
+        "  + picture tap (flash)": reelkit(1, tap=True),
         "reelkit render, 4 platforms": reelkit(4),
         "loudness pass": loudness,
     }

@@ -1,11 +1,10 @@
 """Caption legibility measured on the delivered picture: contrast (WCAG 1.4.3) and reading speed.
 
-For each burned caption page one frame (the page's middle) is read at full size: after a
-render, the frame the encode tapped from the finished picture as it encoded it (the
-picture every platform file of that size carries, before compression: the contrast on this
-page's 26 frames read within 4 % of the delivered file's, 21.0:1 against 20.3:1 at the
-lowest), else decoded from the file, in one decode with the flash check's frames
-(:func:`check_picture`). Inside the
+For each burned caption page one frame (the page's middle) is read at full size from the
+delivered file, each sought to on its own (a GOP's decode at most, :func:`decode_frames`).
+They are not tapped from the encode like the flash check's small frames: an ffmpeg output
+that gets only a few frames beside the encode (a ``select``) left ffmpeg 9's scheduler
+waiting forever in about one run in four on a loaded machine. Inside the
 page's block (``plan.layout``, kind ``caption``) the glyph pixels are those within a small
 distance of the style's text or accent colour; their core (one pixel in from the edge, so
 antialiasing does not count) is the text, and the ring one to two pixels outside the glyph
@@ -18,13 +17,15 @@ bright patch behind white text does.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reelkit.deliver.flash import FlashResult, analysis_size, decode_args, flashes_in, luminance
-from reelkit.io.ffmpeg import escape_filter_value, run_ffmpeg
+from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.colours import MIN_CONTRAST, parse_colour
 from reelkit.plan.model import CaptionPage, LayoutBox, Plan
 from reelkit.render.engine import PictureTap
@@ -37,6 +38,8 @@ COLOUR_DISTANCE = 48
 MIN_GLYPH_PIXELS = 20
 """Fewer core glyph pixels than this in a page's block: the page is reported as not measured."""
 WORST_SHARE = 0.05
+FRAMES_PER_CALL = 16
+"""Page frames sought in one ffmpeg call (each an input with its own threads)."""
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,37 @@ def _block(plan: Plan, page: CaptionPage) -> LayoutBox | None:
     return None
 
 
-def frames_args(video: str, frame_numbers: list[int], out: str) -> list[str]:
-    """ffmpeg argv: the listed frames of ``video`` (in order), full size RGB24, to ``out``."""
-    return ["-i", video, "-map", "0:v:0", "-vf", f"{_select(frame_numbers)},format=rgb24", *_RAW, out]
+def frames_args(video: str, frame_numbers: Sequence[int], rate: float, out: str) -> list[str]:
+    """ffmpeg argv: the listed frames of ``video`` (in order), full size RGB24, to ``out``.
+
+    Each frame is sought to (one input each, from the keyframe before it, a GOP at most) rather
+    than selected from a decode of the whole file: a page frame costs a few frames' decode.
+    """
+    args: list[str] = []
+    chains: list[str] = []
+    for i, n in enumerate(frame_numbers):
+        # A quarter frame before the frame's time: the accurate seek drops the frame before.
+        start = max(0.0, (n - 0.25) / rate)
+        args += ["-threads", "1", "-ss", f"{start:.6f}", "-t", f"{2.0 / rate + 0.1:.6f}", "-i", video]
+        chains.append(f"[{i}:v:0]trim=end_frame=1,setpts=PTS-STARTPTS,format=rgb24[f{i}]")
+    count = len(frame_numbers)
+    chains.append("".join(f"[f{i}]" for i in range(count)) + f"concat=n={count}:v=1:a=0[frames]")
+    return args + ["-filter_complex", ";".join(chains), "-map", "[frames]", *_RAW, out]
 
 
-def _select(frame_numbers: list[int]) -> str:
-    return "select=" + escape_filter_value("+".join(f"eq(n,{n})" for n in frame_numbers))
+def decode_frames(video: Path, frame_numbers: Sequence[int], rate: float, out: Path) -> None:
+    """Write the listed frames of ``video`` (full size RGB24, in order) to ``out``, in calls of
+    :data:`FRAMES_PER_CALL` inputs (one demuxer and decoder each)."""
+    with out.open("wb") as sink:
+        for first in range(0, len(frame_numbers), FRAMES_PER_CALL):
+            part = out.with_suffix(".part")
+            try:
+                run_ffmpeg(frames_args(str(video), frame_numbers[first:first + FRAMES_PER_CALL], rate, str(part)),
+                           stage="caption legibility")
+                with part.open("rb") as src:
+                    shutil.copyfileobj(src, sink)
+            finally:
+                part.unlink(missing_ok=True)
 
 
 _RAW = ["-an", "-sn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24"]
@@ -180,42 +207,34 @@ def measure_contrast(plan: Plan, video: Path) -> list[PageContrast]:
         return contrast_in(plan, Path(os.devnull))
     with tempfile.TemporaryDirectory(prefix="reelkit-legibility-") as tmp:
         raw = Path(tmp) / "pages.rgb"
-        run_ffmpeg(frames_args(str(video), unique, str(raw)), stage="caption legibility")
+        decode_frames(video, unique, float(plan.rate), raw)
         return contrast_in(plan, raw)
 
 
-def tapped_picture(plan: Plan, tap: PictureTap) -> tuple[FlashResult, list[PageContrast]]:
-    """The flash check and the caption contrast of the frames the render tapped from the
-    finished picture as it encoded it (made with :func:`picture_tap`): nothing is decoded."""
+def tapped_picture(plan: Plan, tap: PictureTap, video: Path) -> tuple[FlashResult, list[PageContrast]]:
+    """The flash check on the frames the render tapped from the finished picture as it
+    encoded it (made with :func:`picture_tap`: nothing decoded) and the caption contrast on
+    the pages' frames sought in ``video``, the delivered file."""
     return (flashes_in(tap.small_path, width=plan.width, height=plan.height, fps=float(plan.rate)),
-            contrast_in(plan, tap.frames_path if tap.frames else Path(os.devnull)))
+            measure_contrast(plan, video))
 
 
 def picture_tap(plan: Plan, folder: Path, name: str) -> PictureTap:
-    """What :func:`tapped_picture` needs of ``plan``'s picture, as files ``folder/.<name>-*.rgb``."""
-    return PictureTap(small=analysis_size(plan.width, plan.height), frames=tuple(contrast_frame_numbers(plan)),
-                      small_path=folder / f".{name}-small.rgb", frames_path=folder / f".{name}-pages.rgb")
+    """What :func:`tapped_picture` needs tapped of ``plan``'s picture, as ``folder/.<name>-small.rgb``."""
+    return PictureTap(small=analysis_size(plan.width, plan.height), small_path=folder / f".{name}-small.rgb")
 
 
 def check_picture(plan: Plan, video: Path) -> tuple[FlashResult, list[PageContrast]]:
-    """The flash check and the caption contrast of ``video`` (rendered from ``plan``) from
-    one decode of it: every frame small for the flashes, the pages' frames full size."""
+    """The flash check and the caption contrast of ``video`` (rendered from ``plan``): every
+    frame decoded small for the flashes, the pages' frames sought full size."""
     small = analysis_size(plan.width, plan.height)
-    unique = contrast_frame_numbers(plan)
     with tempfile.TemporaryDirectory(prefix="reelkit-picture-") as tmp:
-        flash_raw, pages_raw = Path(tmp) / "frames.rgb", Path(tmp) / "pages.rgb"
-        if unique:
-            graph = (f"[0:v:0]split=2[all][pick];[all]scale={small[0]}:{small[1]}:flags=area,format=rgb24[small];"
-                     f"[pick]{_select(unique)},format=rgb24[pages]")
-            outputs = ["-map", "[small]", *_RAW, str(flash_raw), "-map", "[pages]", *_RAW, str(pages_raw)]
-            run_ffmpeg(["-i", str(video), "-filter_complex", graph, *outputs], stage="picture checks")
-            contrast = contrast_in(plan, pages_raw)
-        else:
-            run_ffmpeg(decode_args(str(video), small, str(flash_raw)), stage="flash check")
-            contrast = contrast_in(plan, Path(os.devnull))
-        return flashes_in(flash_raw, width=plan.width, height=plan.height, fps=float(plan.rate)), contrast
+        flash_raw = Path(tmp) / "frames.rgb"
+        run_ffmpeg(decode_args(str(video), small, str(flash_raw)), stage="flash check")
+        flashes = flashes_in(flash_raw, width=plan.width, height=plan.height, fps=float(plan.rate))
+    return flashes, measure_contrast(plan, video)
 
 
-__all__ = ["PageContrast", "check_picture", "contrast_frame_numbers", "contrast_in", "frames_args", "measure_contrast",
+__all__ = ["PageContrast", "check_picture", "contrast_frame_numbers", "contrast_in", "decode_frames", "frames_args", "measure_contrast",
            "picture_tap", "tapped_picture", "page_cps", "region_contrast",
            "worst_reading_speed"]

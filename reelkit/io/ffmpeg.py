@@ -2,7 +2,7 @@
 
 Every ffmpeg invocation in reelkit goes through :func:`run_ffmpeg` (or, when frames are fed
 to it or read from it, its sibling :func:`ffmpeg_pipe`): argument lists only (never a shell
-string), progress read from ``-progress pipe:1``, watched for stalls, and a failure raised as
+string), progress read from ``-progress pipe:1``, watched for stalls (no progress: stopped), and a failure raised as
 :class:`~reelkit.errors.RenderError` carrying the stage, the argv and ffmpeg's last lines.
 """
 
@@ -70,23 +70,26 @@ def escape_filter_value(value: str) -> str:
     return "".join(out)
 
 
+PROGRESS_KEYS = ("frame", "total_size", "out_time_us")
+"""The parts of ffmpeg's ``-progress`` report that move only while it makes output."""
+
+
 def run_ffmpeg(args: Sequence[str], *, stage: str, duration: float | None = None,
                progress: ProgressCallback | None = None, cwd: str | os.PathLike[str] | None = None) -> str:
     """Run ffmpeg with ``args`` (without the binary) and return its stderr text.
 
-    Raises RenderError on a non-zero exit, StalledError when ffmpeg shows no activity for
-    $REELKIT_STALL_SECONDS (300 s; see :mod:`reelkit.io.watchdog`), Interrupted on Ctrl-C
-    (after ffmpeg has stopped).
+    Raises RenderError on a non-zero exit, StalledError when ffmpeg's ``-progress`` report
+    has not moved (and it has used next to no CPU) for $REELKIT_STALL_SECONDS (120 s; see
+    :mod:`reelkit.io.watchdog`), Interrupted on Ctrl-C (after ffmpeg has stopped).
     """
-    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y"]
-    if progress is not None:
-        argv += ["-progress", "pipe:1", "-nostats"]
-    argv += list(args)
+    # Progress is always read: it is what the stall watch looks at (a deadlocked ffmpeg keeps
+    # printing the same report), and -nostats keeps the same lines out of stderr.
+    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats", *args]
     # Quoted for reading and pasting into a shell (the process itself gets the list).
     log.debug("%s: %s", stage, shlex.join(argv))
     tail: collections.deque[str] = collections.deque(maxlen=40)
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE if progress else subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, cwd=cwd, text=True, errors="replace")
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, text=True,
+                            errors="replace")
     stderr_lines: list[str] = []
 
     def _drain_stderr() -> None:
@@ -97,14 +100,17 @@ def run_ffmpeg(args: Sequence[str], *, stage: str, duration: float | None = None
 
     reader = threading.Thread(target=_drain_stderr, daemon=True)
     reader.start()
-    watch = StallWatch(proc, lambda: stop_process(proc))
+    report: dict[str, str] = {}
+    watch = StallWatch(proc, lambda: stop_process(proc), progress=lambda: tuple(map(report.get, PROGRESS_KEYS)))
     try:
         with watch:
-            if progress is not None and proc.stdout is not None:
-                for line in proc.stdout:
-                    key, _, val = line.strip().partition("=")
-                    if key == "out_time_us" and val.isdigit():
-                        progress(int(val) / 1e6)
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                key, _, val = line.strip().partition("=")
+                if key in PROGRESS_KEYS:
+                    report[key] = val
+                if progress is not None and key == "out_time_us" and val.isdigit():
+                    progress(int(val) / 1e6)
             proc.wait()
     except KeyboardInterrupt:
         stop_process(proc)

@@ -21,15 +21,15 @@ progress callback for that stage."""
 
 @dataclass(frozen=True)
 class PictureTap:
-    """Frames of the finished picture to write beside the encode, for the checks of the
-    picture (flashes, caption contrast) that would otherwise decode the delivered video
-    again: every frame scaled to ``small`` (w, h, area-averaged) into ``small_path``, and
-    the frames numbered ``frames`` (ascending) at full size into ``frames_path``; raw RGB24."""
+    """Frames of the finished picture to write beside the encode, for the flash check that
+    would otherwise decode the delivered video again: every frame scaled to ``small`` (w, h,
+    area-averaged) into ``small_path``, raw RGB24.
+
+    Only every frame: an output that gets a few frames (a ``select``) beside the encode left
+    ffmpeg 9's scheduler waiting forever in about one run in four under load."""
 
     small: tuple[int, int]
-    frames: tuple[int, ...]
     small_path: Path
-    frames_path: Path
 
 
 @dataclass(frozen=True)

@@ -325,22 +325,16 @@ def _audio_encode_args(outputs: Sequence[OutputSpec]) -> list[str]:
 
 
 def tap_chains(label: str, tap: PictureTap) -> list[str]:
-    """Split the finished picture ``label`` into ``[venc]`` (to encode) and the tap's frames:
-    every frame small ``[tapsmall]``, the listed frames full size ``[tapframes]``."""
+    """Split the finished picture ``label`` into ``[venc]`` (to encode) and every frame small
+    ``[tapsmall]``."""
     w, h = tap.small
-    if not tap.frames:
-        return [f"[{label}]split=2[venc][tapall]", f"[tapall]scale={w}:{h}:flags=area,format=rgb24[tapsmall]"]
-    pick = "+".join(f"eq(n,{n})" for n in tap.frames)
-    return [f"[{label}]split=3[venc][tapall][tappick]",
-            f"[tapall]scale={w}:{h}:flags=area,format=rgb24[tapsmall]",
-            f"[tappick]select={escape_filter_value(pick)},format=rgb24[tapframes]"]
+    return [f"[{label}]split=2[venc][tapall]", f"[tapall]scale={w}:{h}:flags=area,format=rgb24[tapsmall]"]
 
 
 def tap_outputs(tap: PictureTap, frame_count: int) -> list[str]:
-    """The tap's raw RGB24 outputs (after the master's), ``frame_count`` frames at most."""
-    raw = ["-an", "-sn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24"]
-    out = ["-map", "[tapsmall]", *raw, "-frames:v", str(frame_count), str(tap.small_path)]
-    return out + (["-map", "[tapframes]", *raw, str(tap.frames_path)] if tap.frames else [])
+    """The tap's raw RGB24 output (after the master's), ``frame_count`` frames at most."""
+    return ["-map", "[tapsmall]", "-an", "-sn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24",
+            "-frames:v", str(frame_count), str(tap.small_path)]
 
 
 def remux_args(master_path: str, audio_track: int, out_path: str) -> list[str]:

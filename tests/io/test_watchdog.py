@@ -53,3 +53,35 @@ def test_activity_reads_cpu_and_bytes_of_a_process() -> None:
     sum(i * i for i in range(2_000_000))  # spend CPU time
     assert activity(os.getpid()) != before
     assert activity(2 ** 22 + 12345) is None  # no such process
+
+
+def test_ffmpeg_that_keeps_reporting_but_makes_no_progress_is_stopped(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # A few frames arrive, then the input goes quiet but stays open: ffmpeg keeps printing the
+    # same progress report twice a second (bytes written, a CPU tick now and then), as the
+    # deadlocked tapped encode did; the watch looks at the report itself.
+    import threading
+
+    fifo = tmp_path / "frames.raw"
+    os.mkfifo(fifo)
+    release = threading.Event()
+
+    def feed() -> None:
+        with open(fifo, "wb") as sink:
+            sink.write(bytes(16 * 16 * 3 * 5))
+            sink.flush()
+            release.wait(60)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    monkeypatch.setenv("REELKIT_STALL_SECONDS", "3")
+    started = time.monotonic()
+    try:
+        with pytest.raises(StalledError) as info:
+            run_ffmpeg(["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "16x16", "-r", "25", "-i", str(fifo),
+                        "-c:v", "rawvideo", "-f", "nut", str(tmp_path / "out.nut")], stage="render tiktok")
+    finally:
+        release.set()
+        feeder.join(10)
+    assert 3 <= time.monotonic() - started < 30
+    assert "no progress for 3 s in stage 'render tiktok'" in info.value.one_line()

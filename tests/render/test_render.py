@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -108,21 +109,36 @@ def test_cover_window_skips_full_frame_cards(tmp_path: Path, landscape_clip: Pat
     assert _card_free_window(plan) == (0.5, 1.5)
 
 
-def test_picture_tap_holds_every_frame_small_and_the_listed_frames_full_size(
+def numbered_frame(path: Path, n: int) -> np.ndarray:
+    """Frame number ``n`` of ``path`` (RGB24), selected from a decode from the start."""
+    from reelkit.io.ffmpeg import ffmpeg_exe
+
+    proc = subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(path), "-vf", f"select=eq(n\\,{n}),format=rgb24",
+                           "-frames:v", "1", "-f", "rawvideo", "-"], capture_output=True, check=True)
+    return np.frombuffer(proc.stdout, dtype=np.uint8).reshape(1920, 1080, 3)
+
+
+def test_picture_tap_holds_every_frame_small_and_sought_frames_are_the_delivered_ones(
         tmp_path: Path, landscape_clip: Path, broll: Path) -> None:
+    from reelkit.deliver.legibility import decode_frames
     from reelkit.render.engine import PictureTap
 
     plan = make_plan(tmp_path, landscape_clip, broll, platforms=("tiktok",))
-    tap = PictureTap(small=(48, 86), frames=(3, 40), small_path=tmp_path / "small.rgb",
-                     frames_path=tmp_path / "frames.rgb")
+    tap = PictureTap(small=(48, 86), small_path=tmp_path / "small.rgb")
     result = render_plan(plan, ass_filter=None, options=RenderOptions(x264_preset="ultrafast", tap=tap))
     assert result.tap == tap
     assert tap.small_path.stat().st_size == plan.frame_count * 48 * 86 * 3  # every frame, no more
-    frames = np.fromfile(tap.frames_path, dtype=np.uint8).reshape(-1, 1920, 1080, 3)
+    small = np.fromfile(tap.small_path, dtype=np.uint8).reshape(-1, 86, 48, 3)
+    # The caption frames are sought one by one in the delivered file: frame 3 (the crop
+    # segment, red left / blue right) and frame 40 (the fit segment), exactly the file's.
+    numbers = [3, 40]
+    decode_frames(result.files["tiktok"], numbers, float(plan.rate), tmp_path / "pages.rgb")
+    frames = np.fromfile(tmp_path / "pages.rgb", dtype=np.uint8).reshape(-1, 1920, 1080, 3)
     assert len(frames) == 2
-    # The tapped frames are the delivered picture before compression: frame 3 (the crop
-    # segment, red left / blue right) and frame 40 (the fit segment) match the file's.
-    for k, n in enumerate(tap.frames):
-        delivered = frame_at(result.files["tiktok"], (n + 0.5) / plan.fps).astype(int)
-        assert np.abs(frames[k].astype(int) - delivered).mean() < 6
+    for k, n in enumerate(numbers):
+        delivered = numbered_frame(result.files["tiktok"], n).astype(int)  # decoded from the start
+        assert np.array_equal(frames[k].astype(int), delivered)
+        # The tapped small frame is the same picture, before compression.
+        coarse = delivered[:1920 // 86 * 86, :1080 // 48 * 48].reshape(86, 1920 // 86, 48, 1080 // 48, 3).mean(axis=(1, 3))
+        assert np.abs(small[n].astype(int) - coarse).mean() < 12
     assert frames[0][960, 100, 0] > 180 and frames[0][960, 980, 2] > 180
