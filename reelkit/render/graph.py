@@ -291,9 +291,14 @@ def render_args(plan: Plan, outputs: Sequence[OutputSpec], master_path: str, *, 
     return args + (tap_outputs(tap, plan.frame_count) if tap is not None else [])
 
 
+def gop_frames(plan: Plan, spec: OutputSpec) -> int:
+    """Frames from one keyframe to the next in ``spec``'s encode (closed, fixed GOPs)."""
+    return max(1, int(round(spec.gop_seconds * plan.fps)))
+
+
 def _video_encode_args(plan: Plan, first: OutputSpec, x264_preset: str, threads: int) -> list[str]:
     """The one video encode's settings (shared by every output of a size group)."""
-    gop = max(1, int(round(first.gop_seconds * plan.fps)))
+    gop = gop_frames(plan, first)
     args = ["-c:v", first.video_codec, "-preset", x264_preset, "-profile:v", first.profile,
             "-level:v", first.level, "-pix_fmt", first.pix_fmt,
             # Constant quality, capped: a talking head needs far fewer bits than the cap, and an
