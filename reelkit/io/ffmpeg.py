@@ -74,6 +74,30 @@ PROGRESS_KEYS = ("frame", "total_size", "out_time_us")
 """The parts of ffmpeg's ``-progress`` report that move only while it makes output."""
 
 
+LONG_OPTION = 32 * 1024
+"""A filtergraph longer than this (characters) is handed to ffmpeg in a file: the kernel
+refuses one argument over 128 KiB, and a long face-tracked crop path approaches that."""
+_GRAPH_OPTIONS = ("-filter_complex", "-vf", "-af", "-filter:v", "-filter:a")
+
+
+@contextmanager
+def option_files(args: Sequence[str]) -> Iterator[list[str]]:
+    """``args`` with each long filtergraph moved into a file that ffmpeg reads itself
+    (``-/filter_complex FILE``: the same text, the same escaping); the files go afterwards."""
+    long = [i for i, a in enumerate(args[:-1]) if a in _GRAPH_OPTIONS and len(args[i + 1]) > LONG_OPTION]
+    if not long:
+        yield list(args)
+        return
+    out = list(args)
+    with tempfile.TemporaryDirectory(prefix="reelkit-graph-") as tmp:
+        for n, i in enumerate(long):
+            path = os.path.join(tmp, f"graph{n}.txt")
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(out[i + 1])
+            out[i], out[i + 1] = "-/" + out[i].lstrip("-"), path
+        yield out
+
+
 def run_ffmpeg(args: Sequence[str], *, stage: str, duration: float | None = None,
                progress: ProgressCallback | None = None, cwd: str | os.PathLike[str] | None = None) -> str:
     """Run ffmpeg with ``args`` (without the binary) and return its stderr text.
@@ -82,6 +106,12 @@ def run_ffmpeg(args: Sequence[str], *, stage: str, duration: float | None = None
     has not moved (and it has used next to no CPU) for $REELKIT_STALL_SECONDS (120 s; see
     :mod:`reelkit.io.watchdog`), Interrupted on Ctrl-C (after ffmpeg has stopped).
     """
+    with option_files(args) as short:
+        return _run(short, stage, progress, cwd)
+
+
+def _run(args: Sequence[str], stage: str, progress: ProgressCallback | None,
+         cwd: str | os.PathLike[str] | None) -> str:
     # Progress is always read: it is what the stall watch looks at (a deadlocked ffmpeg keeps
     # printing the same report), and -nostats keeps the same lines out of stderr.
     argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats", *args]
@@ -169,9 +199,9 @@ def ffmpeg_pipe(args: Sequence[str], *, stage: str, stdin: bool = False, stdout:
     reads ``returncode``, ``stalled`` and :meth:`FfmpegPipe.stderr_text`. Ctrl-C stops ffmpeg
     and raises Interrupted; any other error in the block stops it and propagates.
     """
-    argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
-    log.debug("%s: %s", stage, shlex.join(argv))
-    with tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as err, option_files(args) as short:
+        argv = [ffmpeg_exe(), "-hide_banner", "-nostdin", *short]
+        log.debug("%s: %s", stage, shlex.join(argv))
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                                 stdout=subprocess.PIPE if stdout else subprocess.DEVNULL, stderr=err)
         pipe = FfmpegPipe(proc, argv, err)

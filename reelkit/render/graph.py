@@ -55,17 +55,29 @@ def _animated(ov: Overlay) -> bool:
 # --- video ----------------------------------------------------------------------------------
 
 def path_expr(keys: Sequence[CropKey], axis: str, offset: float) -> str:
-    """A crop path as an ffmpeg expression of the cut's own time ``t``: the value at the first
-    key plus one clipped ramp per moving span, so it stays flat (no nesting) however long
-    the path is. Rounded to the nearest pixel like :func:`reelkit.reframe.camera_path.crop_px`."""
+    """A crop path as an ffmpeg expression of the cut's own time ``t``, linear between keys and
+    held outside them; rounded to the nearest pixel like :func:`reelkit.reframe.camera_path.crop_px`.
+
+    The moving spans form a balanced tree of ``if(lt(t,T),left,right)``: ffmpeg's expression
+    parser refuses a chain nested about 100 deep (a flat sum of ramps failed on a 3-minute
+    tracked cut), and ``if`` evaluates one branch only, so each frame costs log2(spans) tests."""
     values = [getattr(k, axis) for k in keys]
-    terms = [_n(values[0])]
-    for a, b, va, vb in zip(keys, keys[1:], values, values[1:]):
-        span = b.t - a.t
-        if va == vb or span <= 0:
-            continue
-        terms.append(f"{_n((vb - va) / span)}*clip(t-{_n(a.t - offset)},0,{_n(span)})")
-    return "'floor(" + "+".join(terms).replace("+-", "-") + "+0.5)'" if len(terms) > 1 else terms[0]
+    spans = [(a.t - offset, b.t - a.t, va, vb) for a, b, va, vb in zip(keys, keys[1:], values, values[1:])
+             if b.t > a.t]
+    if not spans or all(va == vb for _, _, va, vb in spans):
+        return _n(values[0]) if values else "0"
+    return "'floor(" + _span_tree(spans) + "+0.5)'"
+
+
+def _span_tree(spans: Sequence[tuple[float, float, int, int]]) -> str:
+    """The value on ``spans`` (start, length, value at start, value at end), split by time."""
+    if len(spans) == 1:
+        start, length, va, vb = spans[0]
+        if va == vb:
+            return _n(va)
+        return f"{_n(va)}+{_n((vb - va) / length)}*clip(t-{_n(start)},0,{_n(length)})".replace("+-", "-")
+    mid = len(spans) // 2
+    return f"if(lt(t,{_n(spans[mid][0])}),{_span_tree(spans[:mid])},{_span_tree(spans[mid:])})"
 
 
 def _crop_filter(cut: Cut) -> str:
