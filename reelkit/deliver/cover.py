@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, ImageDraw
 
-from reelkit.plan.colours import parse_colour
 from reelkit.errors import InputError, MediaError
 from reelkit.io.atomic import atomic_path
-from reelkit.io.fonts import load_font
 from reelkit.io.ffmpeg import run_ffmpeg
+from reelkit.io.fonts import load_font
+from reelkit.plan.colours import parse_colour
 from reelkit.plan.model import Cut, Plan
 from reelkit.render import graph
 

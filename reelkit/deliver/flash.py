@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from reelkit.io.ffmpeg import run_ffmpeg
 
 if TYPE_CHECKING:  # numpy loads only when a check runs
@@ -106,8 +108,6 @@ class _Tracker:
     extreme in the direction opposite to the last one (the first move counts either way)."""
 
     def __init__(self, first: np.ndarray, step: float, strict: bool) -> None:
-        import numpy as np
-
         self.np = np
         self.ref = first.copy()
         self.dir = np.zeros(first.shape, dtype=np.int8)
@@ -132,23 +132,17 @@ class _Tracker:
 
 def linear_rgb(rgb: np.ndarray) -> np.ndarray:
     """sRGB uint8 (..., 3) -> linear float32 (the WCAG relative-luminance transfer)."""
-    import numpy as np
-
     s = rgb.astype(np.float32) / 255.0
     return np.where(s <= 0.04045, s / 12.92, ((s + 0.055) / 1.055) ** 2.4)
 
 
 def luminance(rgb: np.ndarray) -> np.ndarray:
     """WCAG relative luminance of every pixel of an sRGB uint8 (..., 3) array."""
-    import numpy as np
-
     return linear_rgb(rgb) @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
 def transitions(frames: np.ndarray, share: float) -> tuple[list[int], list[int]]:
     """Frame indices of general and red transitions in ``frames`` (n, h, w, 3 uint8)."""
-    import numpy as np
-
     if len(frames) < 2:
         return [], []
     need = share * frames.shape[1] * frames.shape[2]
@@ -176,14 +170,10 @@ def transitions(frames: np.ndarray, share: float) -> tuple[list[int], list[int]]
 
 
 def _red_value(lin: np.ndarray) -> np.ndarray:
-    import numpy as np
-
     return np.maximum(0.0, lin[..., 0] - lin[..., 1] - lin[..., 2]) * 320.0
 
 
 def _red_ratio(lin: np.ndarray) -> np.ndarray:
-    import numpy as np
-
     total = lin.sum(axis=-1)
     return np.where(total > 1e-6, lin[..., 0] / np.maximum(total, 1e-6), 0.0)
 
@@ -220,8 +210,6 @@ def check_flashes(path: Path, *, width: int, height: int, fps: float) -> FlashRe
 def flashes_in(raw: Path, *, width: int, height: int, fps: float) -> FlashResult:
     """The flash check of ``raw``: every frame of a ``width`` x ``height`` picture decoded at
     :func:`analysis_size` as RGB24 (what :func:`decode_args` writes)."""
-    import numpy as np
-
     size = analysis_size(width, height)
     share = area_share(width, height)
     count = raw.stat().st_size // (size[0] * size[1] * 3)

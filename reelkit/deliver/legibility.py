@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from reelkit.deliver.flash import FlashResult, analysis_size, decode_args, flashes_in, luminance
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.colours import MIN_CONTRAST, parse_colour
@@ -129,8 +131,6 @@ _RAW = ["-an", "-sn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", 
 
 def _grow(mask: np.ndarray, r: int) -> np.ndarray:
     """Binary dilation by a (2r+1) square, with numpy shifts."""
-    import numpy as np
-
     out = mask.copy()
     h, w = mask.shape
     padded = np.pad(mask, r)
@@ -143,8 +143,6 @@ def _grow(mask: np.ndarray, r: int) -> np.ndarray:
 def region_contrast(region: np.ndarray, colours: list[tuple[int, int, int]]) -> float | None:
     """Contrast of the text drawn in ``colours`` against the ring just behind it in ``region``
     (h, w, 3 uint8); None when too few glyph pixels are found."""
-    import numpy as np
-
     px = region.astype(np.int16)
     glyph = np.zeros(region.shape[:2], dtype=bool)
     for c in colours:
@@ -193,8 +191,6 @@ def contrast_frame_numbers(plan: Plan) -> list[int]:
 def contrast_in(plan: Plan, raw: Path) -> list[PageContrast]:
     """Measure every burned page of ``plan`` on ``raw``: the frames
     :func:`contrast_frame_numbers` lists, full size RGB24, in that order."""
-    import numpy as np
-
     out, found = _pages_to_measure(plan)
     if not found:
         return out

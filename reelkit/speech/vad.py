@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reelkit.speech.audio import SAMPLE_RATE
-from reelkit.speech.pcm import CHUNK_SECONDS
+from reelkit.speech import pcm
 
 if TYPE_CHECKING:
     from reelkit.speech.pcm import PcmFile
@@ -67,7 +67,7 @@ def speech_windows(samples: "np.ndarray | PcmFile", sr: int = SAMPLE_RATE,
     Audio no longer than one window is one window with exactly :func:`speech_regions`; longer
     audio (an array or a :class:`~reelkit.speech.pcm.PcmFile`) is read one window at a time.
     """
-    size = max(1, int((seconds if seconds is not None else CHUNK_SECONDS) * sr))
+    size = max(1, int((seconds if seconds is not None else pcm.CHUNK_SECONDS) * sr))
     total = len(samples)
     pos = 0
     while pos < total:
