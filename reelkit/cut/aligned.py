@@ -45,7 +45,8 @@ class AlignedTake:
 def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord], estimate: tuple[float, float],
                       removed_words: dict[int, str], samples: np.ndarray, window: tuple[float, float],
                       clip_end: float, keep_fillers: bool = False, slots: Sequence[int] = (),
-                      estimates: Sequence[tuple[float, float]] = (), voiced=None) -> AlignedTake | None:  # type: ignore[no-untyped-def]
+                      estimates: Sequence[tuple[float, float]] = (), voiced=None,  # type: ignore[no-untyped-def]
+                      language: str = "en") -> AlignedTake | None:
     """Align the kept take ``take`` of a line (``tokens``) on its clip's ``samples``.
 
     ``estimate`` is the take's (start, end) from the voice map; ``removed_words`` the stream
@@ -54,7 +55,8 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     which a hesitation may be heard (see :func:`take_align.align_take`); ``estimates``: the
     voice map's span of each word, which checks the hesitations found (below); ``voiced(a,
     b)``: the voice map's islands, which reject an alignment that leaves a stretch of sound
-    between two kept words unexplained (the words were put on something else).
+    between two kept words unexplained (the words were put on something else); ``language``:
+    the line's (pronunciations and fillers).
     """
     ours = set(range(take.first, take.last + 1))
     before = [w for k, w in enumerate(stream) if w.source == take.source and k < take.first and k not in ours
@@ -68,8 +70,8 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     hi = min(hi, next_start - NEIGHBOUR_GAP, window[1], clip_end)
     # Hesitations where something was heard first, then anywhere (a filler nobody heard); an
     # alignment that leaves sound unexplained or stretches a word over something is not used.
-    result = _first_passing(tokens, samples, lo, hi, slots, estimates, voiced,
-                            _heard_twice(tokens, stream[take.first:take.last + 1]))
+    result = _first_passing(tokens, samples, lo, hi, slots, voiced,
+                            _heard_twice(tokens, stream[take.first:take.last + 1]), language)
     if result is None:
         return None
     removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
@@ -85,6 +87,14 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
             if e0 <= mid <= s1 and s1 - e0 > 0.06:
                 removed.append((kind, e0 + 0.02, s1 - 0.02))
                 break
+    return grouped(words, removed, prev_end if before else lo, next_start if after else hi)
+
+
+def grouped(words: Sequence[tuple[str, float, float]], removed: Sequence[tuple[str, float, float]],
+            before: float, after: float) -> AlignedTake:
+    """An :class:`AlignedTake` of aligned ``words`` (text, start, end): a new group wherever
+    removed speech lies between two words; ``before``/``after``: the nearest other speech
+    outside the take when nothing removed is nearer."""
     groups: list[list[tuple[str, float, float]]] = [[words[0]]]
     for prev, cur in zip(words, words[1:]):
         if any(e > prev[2] and s < cur[1] for _, s, e in removed):
@@ -92,45 +102,66 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
         else:
             groups[-1].append(cur)
     first, last = words[0][1], words[-1][2]
-    speech_before = max([e for _, s, e in removed if e <= first + 1e-3] + [prev_end if before else lo])
-    speech_after = min([s for _, s, e in removed if s >= last - 1e-3] + [next_start if after else hi])
+    speech_before = max([e for _, s, e in removed if e <= first + 1e-3] + [before])
+    speech_after = min([s for _, s, e in removed if s >= last - 1e-3] + [after])
     return AlignedTake(groups=tuple(tuple(g) for g in groups), removed=tuple(removed),
                        speech_before=min(speech_before, first), speech_after=max(speech_after, last))
 
 
+NOISY_SHARE = 0.8
+"""A located take's region voiced for more than this share is noisy: its voice map is not used."""
+
+
+def align_located(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, voiced,  # type: ignore[no-untyped-def]
+                  language: str = "en", keep_fillers: bool = False) -> AlignedTake | None:
+    """A take found by the locator (no recognised words in it: :mod:`reelkit.cut.located`)
+    aligned on ``[lo, hi]``, with the same checks as a recognised one, hesitations allowed
+    anywhere; under babble, tried again with the first-pass-only decoder. None when no
+    alignment passes."""
+    if voiced is not None and sum(b - a for a, b in voiced(lo, hi)) > NOISY_SHARE * (hi - lo):
+        # Under babble the voice map is sound everywhere, so every pause looks unexplained:
+        # the alignment is judged without it (the locator's fit then decides).
+        voiced = None
+    result = _first_passing(tokens, samples, lo, hi, (), voiced, set(), language, retry=True)
+    if result is None:
+        return None
+    removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
+    return grouped([(t, s, e) for t, (s, e) in zip(tokens, result.words)], removed, lo, hi)
+
+
 def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: Sequence[int],
-                   estimates: Sequence[tuple[float, float]], voiced,  # type: ignore[no-untyped-def]
-                   repeats: set[str]) -> take_align.TakeAlignment | None:
+                   voiced, repeats: set[str], language: str = "en",  # type: ignore[no-untyped-def]
+                   retry: bool = False) -> take_align.TakeAlignment | None:
     """The first alignment that passes the checks: hesitations where something was heard,
     then anywhere; a stretched word re-aligned (:func:`_hesitation_at_stretch`) after each."""
     for allowed in (set(slots), set(range(1, len(tokens)))):
-        result = _align_checked(tokens, samples, lo, hi, allowed, estimates)
+        result = _align_checked(tokens, samples, lo, hi, allowed, language, retry)
         if result is None:
             continue
         if not _unexplained_speech(result, voiced) and not _stretched(tokens, result):
             return result
         if _stretched(tokens, result):
-            again = _hesitation_at_stretch(tokens, samples, hi, result, voiced, repeats)
+            again = _hesitation_at_stretch(tokens, samples, hi, result, voiced, repeats, language, retry)
             if again is not None:
                 return again
     return None
 
 
 def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: set[int],
-                   estimates: Sequence[tuple[float, float]]) -> take_align.TakeAlignment | None:
+                   language: str = "en", retry: bool = False) -> take_align.TakeAlignment | None:
     """The take aligned with hesitations allowed at ``slots``; with no path there, with
-    hesitations allowed everywhere (a filler nobody heard). ``estimates`` are not used to
-    judge the result: on real speech the voice map's word spans are often a word off."""
-    del estimates
-    result = take_align.align_take(list(tokens), samples, lo, hi, slots=sorted(slots))
+    hesitations allowed everywhere (a filler nobody heard). (The voice map's word spans do
+    not judge the result: on real speech they are often a word off.)"""
+    how = dict(language=language, retry=retry)
+    result = take_align.align_take(list(tokens), samples, lo, hi, slots=sorted(slots), **how)
     if result is None:
-        result = take_align.align_take(list(tokens), samples, lo, hi)
+        result = take_align.align_take(list(tokens), samples, lo, hi, **how)
     long = [(s, e) for k, s, e in (result.removed if result else ()) if k == "filler" and e - s > MAX_HESITATION]
     if result is not None and long:
         # A hesitation longer than any "uh" has swallowed a word: no hesitation there.
         keep = {i for i in (slots or range(1, len(tokens)))
                 if not any(s - 0.05 <= result.words[i - 1][1] and result.words[i][0] <= e + 0.05 for s, e in long)}
-        result = take_align.align_take(list(tokens), samples, lo, hi, slots=sorted(keep))
+        result = take_align.align_take(list(tokens), samples, lo, hi, slots=sorted(keep), **how)
     return result
 
 
@@ -174,7 +205,8 @@ TAIL_TRIES = ((-1, (-0.03, 0.0, -0.08), (((1,), ()), ((), (1,)))),
 
 
 def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float, result: take_align.TakeAlignment,
-                           voiced, repeats: set[str]) -> take_align.TakeAlignment | None:  # type: ignore[no-untyped-def]
+                           voiced, repeats: set[str], language: str = "en",  # type: ignore[no-untyped-def]
+                           retry: bool = False) -> take_align.TakeAlignment | None:
     """A short word stretched over a hesitation the decoder would not hear as one (noise
     blurs a soft "uh", which then sounds like "the"): the words before it are kept and the
     rest of the line is aligned again (:data:`TAIL_TRIES`). The decoder is near-indifferent
@@ -199,7 +231,8 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
                 if (i, t0, slots, required) in seen:
                     continue
                 seen.add((i, t0, slots, required))
-                tail = take_align.align_take(list(tokens[i:]), samples, t0, hi, slots=list(slots), required=required)
+                tail = take_align.align_take(list(tokens[i:]), samples, t0, hi, slots=list(slots), required=required,
+                                             language=language, retry=retry)
                 if tail is None or (back < 0 and abs(tail.words[0][0] - result.words[i][0]) > MAX_HEAD_MOVE):
                     continue  # the word before the stretch was heard where it was: it stays there
                 joined = take_align.TakeAlignment(words=head + tail.words, removed=head_removed + tail.removed)
