@@ -125,8 +125,21 @@ def align_located(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: flo
     result = _first_passing(tokens, samples, lo, hi, (), voiced, set(), language, retry=True)
     if result is None:
         return None
-    removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
-    return grouped([(t, s, e) for t, (s, e) in zip(tokens, result.words)], removed, lo, hi)
+    words = [(t, s, e) for t, (s, e) in zip(tokens, result.words)]
+    removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler") and not _sandwiched(r, words)]
+    return grouped(words, removed, lo, hi)
+
+
+SANDWICH = 0.2
+"""A hesitation shorter than this (s) touching a kept word on each side is the words' own
+sound (under babble a word's tail is heard as "uh"): cutting it would clip a word."""
+
+
+def _sandwiched(r: tuple[str, float, float], words: Sequence[tuple[str, float, float]]) -> bool:
+    kind, s, e = r
+    touch = 0.02
+    return (kind == "filler" and e - s < SANDWICH and any(abs(w[2] - s) <= touch for w in words)
+            and any(abs(w[1] - e) <= touch for w in words))
 
 
 def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: Sequence[int],
