@@ -10,10 +10,12 @@ so the audio can be searched for them directly:
   (the garbage a presenter says between takes: other takes, false starts, asides). Script
   order is the prior: the lines come out in order. Each line's words may have a hesitation
   between them (the language's fillers, :meth:`reelkit.speech.sphinx.Aligner.hesitations`).
-- :func:`fit`: how well a line explains a stretch: the per-frame log score of the line
+- :func:`fits`: how well a line explains a stretch: the per-frame log score of the line
   forced over it minus that of the free phone loop over the same frames (0 when the line is
   as likely as the best phone string; wrong words score far below). The caller accepts a
-  placement above a threshold measured on clean takes.
+  placement above a threshold measured on clean takes;
+- :func:`which`: given alternatives (a line and its neighbours in the script), which one
+  the decoder places in a stretch.
 
 Both use pocketsphinx's own beams (:func:`reelkit.speech.sphinx.shared_aligner` with
 ``wide_beams=False``): a phone loop under the aligner's wide beams searches for minutes.
@@ -75,6 +77,26 @@ def _header(hes: Sequence[str]) -> str:
             + (f"<h> = {' | '.join(hes)} ;\n" if hes else ""))
 
 
+def _decode_lines(lines: Sequence[Sequence[str]], samples: np.ndarray, t0: float, t1: float, language: str,
+                  sr: int, public: str) -> tuple[list[list[str]], list[tuple[str, int, int]]] | None:
+    """Decode ``samples[t0:t1]`` with the grammar of ``lines`` (rules ``<l0>``, ``<l1>``...,
+    the garbage loop ``<g>``, hesitations ``<h>``) and the public rule ``public``: each line's
+    grammar names and the decoded segments that are not garbage; None when it cannot run."""
+    aligner = _locator()
+    if aligner is None or not lines or sr != SAMPLE_RATE or t1 - t0 < 0.2:
+        return None
+    with aligner.lock:
+        named = [aligner.names(list(words), language) for words in lines]
+        if any(not n for n in named):
+            return None
+        hes = aligner.hesitations(language)
+        grammar = _header(hes) + "".join(_line_rule(f"l{i}", n, hes) for i, n in enumerate(named))  # type: ignore[arg-type]
+        segs = aligner.decode(grammar + f"public <s> = {public} ;\n", pcm16(samples, int(t0 * sr), int(t1 * sr)))
+    if segs is None:
+        return None
+    return named, [(base_word(w), f0, f1) for w, f0, f1 in segs if not w.startswith(_GARBAGE)]  # type: ignore[return-value]
+
+
 def locate(lines: Sequence[Sequence[str]], samples: np.ndarray, t0: float, t1: float,
            language: str = "en", sr: int = SAMPLE_RATE) -> list[tuple[float, float]] | None:
     """Where each of ``lines`` (token lists, in script order) is spoken in ``samples[t0:t1]``:
@@ -84,20 +106,11 @@ def locate(lines: Sequence[Sequence[str]], samples: np.ndarray, t0: float, t1: f
     for more). None when the decoder is missing, a word has no pronunciation, or no path
     through the grammar fits the audio.
     """
-    aligner = _locator()
-    if aligner is None or not lines or sr != SAMPLE_RATE or t1 - t0 < 0.2:
+    public = "<g>* " + " <g>* ".join(f"<l{i}>" for i in range(len(lines))) + " <g>*"
+    decoded = _decode_lines(lines, samples, t0, t1, language, sr, public)
+    if decoded is None:
         return None
-    with aligner.lock:
-        named = [aligner.names(list(words), language) for words in lines]
-        if any(n is None or not n for n in named):
-            return None
-        hes = aligner.hesitations(language)
-        grammar = _header(hes) + "".join(_line_rule(f"l{i}", n, hes) for i, n in enumerate(named))  # type: ignore[arg-type]
-        grammar += "public <s> = <g>* " + " <g>* ".join(f"<l{i}>" for i in range(len(named))) + " <g>* ;\n"
-        segs = aligner.decode(grammar, pcm16(samples, int(t0 * sr), int(t1 * sr)))
-    if segs is None:
-        return None
-    words = [(base_word(w), f0, f1) for w, f0, f1 in segs if not w.startswith(_GARBAGE)]
+    named, words = decoded
     out: list[tuple[float, float]] = []
     k = 0
     for names in named:
@@ -114,13 +127,11 @@ def locate(lines: Sequence[Sequence[str]], samples: np.ndarray, t0: float, t1: f
 
 
 def fits(lines: Sequence[Sequence[str]], samples: np.ndarray, a: float, b: float, language: str = "en",
-         sr: int = SAMPLE_RATE, edges: bool = False) -> list[float | None]:
+         sr: int = SAMPLE_RATE) -> list[float | None]:
     """Per line of ``lines``: the per-frame log score of its words forced over
     ``samples[a:b]`` (hesitations allowed between them) minus the free phone loop's over the
     same audio: near or above 0 for the words that were said there, below for others. None
-    for a line no path of which fits at all (or when the locator cannot run). ``edges``: the
-    line may start and end anywhere inside (the phone loop before and after it), so lines
-    of different lengths are compared fairly over one stretch."""
+    for a line no path of which fits at all (or when the locator cannot run)."""
     aligner = _locator()
     if aligner is None or sr != SAMPLE_RATE or b - a < 0.1:
         return [None] * len(lines)
@@ -142,8 +153,7 @@ def fits(lines: Sequence[Sequence[str]], samples: np.ndarray, a: float, b: float
             names = aligner.names(list(words), language) if words else None
             line = None
             if names and loop is not None:
-                body = "<g>* <l> <g>*" if edges else "<l>"
-                grammar = _header(hes) + _line_rule("l", names, hes) + f"public <s> = {body} ;\n"
+                grammar = _header(hes) + _line_rule("l", names, hes) + "public <s> = <l> ;\n"
                 line = aligner.score() if aligner.decode(grammar, pcm) is not None else None
             out.append(None if line is None else (line - loop) / frames)  # type: ignore[operator]
     return out
@@ -154,19 +164,11 @@ def which(lines: Sequence[Sequence[str]], samples: np.ndarray, t0: float, t1: fl
     """Which of ``lines`` (alternatives) the decoder places in ``samples[t0:t1]`` among the
     free phone loop: the index of the line that explains the audio best; None when none
     fits (or the locator cannot run)."""
-    aligner = _locator()
-    if aligner is None or not lines or sr != SAMPLE_RATE or t1 - t0 < 0.2:
+    public = "<g>* ( " + " | ".join(f"<l{i}>" for i in range(len(lines))) + " ) <g>*"
+    decoded = _decode_lines(lines, samples, t0, t1, language, sr, public)
+    if decoded is None:
         return None
-    with aligner.lock:
-        named = [aligner.names(list(words), language) for words in lines]
-        if any(not n for n in named):
-            return None
-        hes = aligner.hesitations(language)
-        grammar = _header(hes) + "".join(_line_rule(f"l{i}", n, hes) for i, n in enumerate(named))  # type: ignore[arg-type]
-        grammar += "public <s> = <g>* ( " + " | ".join(f"<l{i}>" for i in range(len(named))) + " ) <g>* ;\n"
-        segs = aligner.decode(grammar, pcm16(samples, int(t0 * sr), int(t1 * sr)))
-    if segs is None:
-        return None
-    said = [base_word(w) for w, _, _ in segs if not w.startswith(_GARBAGE)]
+    named, segs = decoded
+    said = [w for w, _, _ in segs]
     scores = [sum(1 for w in said if w in set(n)) / len(n) for n in named]  # type: ignore[arg-type]
     return int(np.argmax(scores)) if max(scores) > 0 else None

@@ -36,8 +36,7 @@ class Aligner:
         # ``second_passes=False`` keeps only the first (tree) pass: under babble at 5 dB the
         # flat and best-path passes lost the grammar's end on short recordings ("Mary rolled"
         # stretched to the end) where the first pass had every word.
-        # ``wide_beams=False``: narrower beams, for the script cut's take grammars (the same
-        # cuts as the wide ones in half the time) and those with a phone loop in them (the
+        # ``wide_beams=False``: narrower beams, for grammars with a phone loop in them (the
         # take locator: with the wide ones 11 s of audio took 150 s to search, with these
         # 0.7 s). pocketsphinx's defaults, 1e-48, prune a line the loop outscores a little
         # under babble, so the line then has no path at all.
