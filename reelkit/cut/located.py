@@ -126,7 +126,7 @@ def _search(run: Sequence[int], tokens: Sequence[Sequence[str]], clip: Clip, ci:
     floor = lo
     for k, li in enumerate(run):
         ceiling = next((p[0] - GAP for p in places[k + 1:] if p is not None), hi)
-        place = places[k] if places[k] is not None else _alone(tokens[li], samples, floor, ceiling, language)
+        place = places[k] if places[k] is not None else _alone(tokens[li], clip, floor, ceiling, language)
         found: list[Located] = []
         while place is not None and len(found) < MAX_TAKES:
             one = _widening(li, tokens, clip, ci, floor, ceiling, place, language, keep_fillers)
@@ -134,7 +134,7 @@ def _search(run: Sequence[int], tokens: Sequence[Sequence[str]], clip: Clip, ci:
                 break
             found.append(one)
             floor = one.take.end + GAP
-            place = _alone(tokens[li], samples, floor, ceiling, language)
+            place = _alone(tokens[li], clip, floor, ceiling, language)
         if found:
             out[li] = found
     return out
@@ -156,10 +156,11 @@ def _widening(li: int, tokens: Sequence[Sequence[str]], clip: Clip, ci: int, flo
     return best
 
 
-def _alone(words: Sequence[str], samples, lo: float, hi: float, language: str) -> tuple[float, float] | None:  # type: ignore[no-untyped-def]
+def _alone(words: Sequence[str], clip: Clip, lo: float, hi: float, language: str) -> tuple[float, float] | None:
+    """One reading of a line in ``[lo, hi]`` among the phone loop, or None."""
     if hi - lo < 0.3:
         return None
-    found = locate.locate([words], samples, lo, hi, language)
+    found = locate.locate([words], clip.audio.samples, lo, hi, language)
     return found[0] if found else None
 
 
@@ -175,7 +176,7 @@ def _checked(li: int, tokens: Sequence[Sequence[str]], clip: Clip, ci: int, regi
     samples = clip.audio.samples
     if _background(aligned, samples):
         return None
-    score = locate.fits([tokens[li]], samples, start - GAP, end + GAP, language)[0]
+    score = locate.fits([tokens[li]], samples, max(0.0, start - GAP), end + GAP, language)[0]
     if score is None or score < FIT_MIN:
         return None
     rivals = [tokens[k] for k in (li - 1, li + 1) if 0 <= k < len(tokens) and tokens[k] and tokens[k] != tokens[li]]

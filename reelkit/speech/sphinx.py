@@ -192,6 +192,7 @@ def pcm16(samples: np.ndarray, lo: int, hi: int) -> bytes:
     pocketsphinx's features break on digital silence (log of zero energy): a path through the
     grammar is then lost and the alignment fails. Faint fixed noise (-70 dBFS) avoids it.
     """
+    lo = max(0, lo)  # a region padded before the clip's start
     chunk = np.asarray(samples[lo:hi], dtype=np.float64)
     noise = np.random.default_rng(lo).normal(0.0, 10 ** (-70 / 20), chunk.size)
     return (np.clip(chunk + noise, -1.0, 1.0) * 32767).astype("<i2").tobytes()
