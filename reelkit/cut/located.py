@@ -207,3 +207,21 @@ def _background(aligned: AlignedTake, samples) -> bool:  # type: ignore[no-untyp
             x = np.asarray(samples[int(a * sr):int(b * sr)], dtype=np.float64)
             levels.append(10 * np.log10(float(np.mean(x ** 2)) + 1e-12))
     return bool(levels) and max(levels) - min(levels) > BACKGROUND_DB
+
+
+def realign(li: int, tokens: Sequence[Sequence[str]], all_takes: Sequence[Sequence[Take]], take: Take, clip: Clip,
+            language: str = "en", keep_fillers: bool = False) -> AlignedTake | None:
+    """A recognised take the decoder could not align where the recogniser put it (under
+    babble its words are often a second off), aligned again as a located one: around the
+    take, between the neighbouring lines' takes, accepted only by its fit (:func:`_checked`).
+    None when it does not pass either (the caller then cuts from the voice map, warned)."""
+    if not locate.available():
+        return None
+    ends = [t.end for k in range(li) for t in all_takes[k] if t.source == take.source and t.end <= take.start]
+    starts = [t.start for k in range(li + 1, len(all_takes)) for t in all_takes[k]
+              if t.source == take.source and t.start >= take.end]
+    w0, w1 = clip.audio.window
+    floor = max(ends, default=w0) + (GAP if ends else 0.0)
+    ceiling = min(starts, default=min(w1, clip.end)) - (GAP if starts else 0.0)
+    found = _widening(li, tokens, clip, take.source, floor, ceiling, (take.start, take.end), language, keep_fillers)
+    return None if found is None else found.aligned

@@ -18,7 +18,7 @@ Steps (each a function with a narrow input, so the decision can be timed alone):
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from reelkit.plan.model import ScriptLineCut, ScriptTake
 from reelkit.plan.outline import Outline
 from reelkit.cut.aligned import AlignedTake, align_chosen_take
 from reelkit.cut.heard import Clip, ClipAudio, listen
-from reelkit.cut.located import locate_takes
+from reelkit.cut.located import locate_takes, realign
 from reelkit.cut.placement import Sound, hesitation_slots, take_sounds
 from reelkit.cut.removed import removals
 from reelkit.cut.spans import Piece, Span, line_spans, merge_touching, no_overlap, open_ends, whole_frames
@@ -98,8 +98,9 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
         take = takes[kept]
         chosen.append(take)
         clip = clips[take.source]
-        sounds, aligned, removed, note = _line_sounds(take, li, tokens[li], stream, clip, settings,
-                                                      prepared.get(kept), located)
+        sounds, aligned, removed, note = _line_sounds(
+            take, li, tokens[li], stream, clip, settings, prepared.get(kept), located,
+            lambda t: realign(li, tokens, all_takes, t, clip, clip.audio.language, not settings.fillers))
         removed_kinds.update(removed)
         if note:
             decisions[-1] = replace(decisions[-1], reason=f"{reason}; {note}")
@@ -132,11 +133,12 @@ def _located(tokens: Sequence[Sequence[str]], all_takes: list[list[Take]], clips
 
 
 def _line_sounds(take: Take, li: int, tokens: Sequence[str], stream: Sequence[StreamWord], clip: Clip,
-                 settings: EditSettings, prepared: tuple | None, located: dict[int, AlignedTake]
-                 ) -> tuple[list[Sound], AlignedTake | None, dict[int, str], str]:
+                 settings: EditSettings, prepared: tuple | None, located: dict[int, AlignedTake],
+                 again: Callable[[Take], AlignedTake | None]) -> tuple[list[Sound], AlignedTake | None, dict[int, str], str]:
     """The kept take's sounds, its alignment (None: cut from the voice map), the stream words
     it removes, and a note for the report when the cut is unsure (the take was not aligned
-    word by word, so a filler or pause inside it may be kept: warned, never silent)."""
+    word by word, so a filler or pause inside it may be kept: warned, never silent).
+    ``again``: the take aligned as a located one, where the recogniser's placement fails."""
     if take.located:
         aligned = located[id(take)]
         return [Sound(g[0][1], g[-1][2], list(g)) for g in aligned.groups], aligned, {}, ""
@@ -144,6 +146,9 @@ def _line_sounds(take: Take, li: int, tokens: Sequence[str], stream: Sequence[St
     if not sounds:
         return sounds, None, removed, ""
     sounds, aligned = _aligned_sounds(take, tokens, stream, clip, settings, sounds, removed)
+    if aligned is None and not settings.keep_adlibs and (relocated := again(take)) is not None:
+        return [Sound(g[0][1], g[-1][2], list(g)) for g in relocated.groups], relocated, removed, \
+            "aligned word by word around the recognised take (the recogniser's times were off)"
     if aligned is None and not settings.keep_adlibs:
         note = ("not aligned word by word (the decoder found no reading of the line there): "
                 "cut from the voice map, a filler or long pause inside the line may be kept")

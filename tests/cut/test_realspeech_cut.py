@@ -63,10 +63,9 @@ def rs_wav(path: Path, samples: np.ndarray) -> Path:
 @pytest.mark.parametrize("backend, noise", [
     ("faster-whisper", None), ("openai-whisper", None),
     ("faster-whisper", "traffic"),
-    pytest.param("openai-whisper", "traffic", marks=pytest.mark.xfail(
-        reason="open: the decoder stretches 'the' over the 'uh'; it is aligned again from that word "
-               "only where the recogniser heard it twice, which openai-whisper does not here, so the "
-               "voice map's cut keeps the filler", strict=False)),
+    # The decoder stretches 'the' over the 'uh'; it is aligned again from that word, as
+    # openai-whisper wrote one 'the' stretched over the filler.
+    ("openai-whisper", "traffic"),
     # In babble at 5 dB SNR tiny.en hears no line of the take: both are found by forced
     # alignment of the script (reelkit.cut.located).
     ("faster-whisper", "babble"), ("openai-whisper", "babble")])
