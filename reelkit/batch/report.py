@@ -14,13 +14,14 @@ import html
 import json
 import os
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from reelkit import __version__
 from reelkit.batch.series import Series
 from reelkit.batch.work import EpisodeOutcome
+from reelkit.deliver.statement import statement_rows
 from reelkit.io.atomic import write_json_atomic, write_text_atomic
 
 REPORT_HTML = "report.html"
@@ -216,8 +217,6 @@ def _cut_table(decisions: list[dict[str, Any]]) -> str:
 
 def _accessibility(ep: dict[str, Any]) -> str:
     """The episode's accessibility statement (WCAG 2.1 AA facts) as a small table."""
-    from reelkit.deliver.statement import statement_rows
-
     statement = ep.get("accessibility")
     if not statement:
         return ""

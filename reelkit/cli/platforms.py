@@ -6,11 +6,14 @@ and ``check_command``, turns a :class:`~reelkit.errors.ReelkitError` into one li
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
 from reelkit.deliver.check import check_file
+from reelkit.deliver.statement import statement_lines
+from reelkit.errors import InputError
 from reelkit.plan.platforms import Platform, get_platform, load_platforms
 
 _PLATFORMS_FILE = click.option(
@@ -108,11 +111,6 @@ def check_command(file: Path, platform_name: str | None, accessibility: bool, pl
 
 def _print_statement(file: Path) -> bool:
     """Print the statement of FILE's episode; True when any of its checks failed."""
-    import json
-
-    from reelkit.deliver.statement import statement_lines
-    from reelkit.errors import InputError
-
     meta = file if file.name == "metadata.json" else (file / "metadata.json" if file.is_dir()
                                                        else file.parent / "metadata.json")
     try:

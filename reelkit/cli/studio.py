@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import webbrowser
 from pathlib import Path
 from typing import Any
 
 import click
+
+from reelkit.brand.preset import find_brand
+from reelkit.errors import InputError
 
 
 @click.command("studio")
@@ -32,7 +36,7 @@ def studio_command(episode: Path | None, brand: str | None, out_dir: Path, host:
       reelkit studio episode.yaml --out out/
       reelkit studio --brand civic
     """
-    from reelkit.errors import InputError
+    # lazy: the web stack (Starlette, uvicorn) loads only when the studio runs
     from reelkit.studio.serve import StudioServer, find_plan_file, state_dir_for
     from reelkit.studio.server import brand_app, episode_app
 
@@ -40,7 +44,7 @@ def studio_command(episode: Path | None, brand: str | None, out_dir: Path, host:
         raise InputError("give an episode, or --brand NAME for brand mode (not both)", key="EPISODE")
     owner: Any
     if brand is not None:
-        from reelkit.brand.preset import find_brand
+        # lazy: as above
         from reelkit.studio.brandmode import BrandWatch
 
         preset_file = find_brand(brand)
@@ -48,6 +52,7 @@ def studio_command(episode: Path | None, brand: str | None, out_dir: Path, host:
         owner = BrandWatch(preset_file, state_dir_for(preset_file))
         server.mount(lambda token, hosts: brand_app(owner, token, hosts))
     else:
+        # lazy: as above
         from reelkit.studio.session import Session
 
         plan_file = find_plan_file(episode, out_dir)
@@ -56,8 +61,6 @@ def studio_command(episode: Path | None, brand: str | None, out_dir: Path, host:
         server.mount(lambda token, hosts: episode_app(owner, token, hosts))
     click.echo(f"studio: {server.url}  (Ctrl-C stops it)")
     if not no_browser:
-        import webbrowser
-
         webbrowser.open(server.url)
     try:
         server.run()

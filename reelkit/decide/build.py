@@ -11,8 +11,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from reelkit.brand import (Callout, LowerThirdCue, OverlayContext, build_overlays, caption_rules, caption_style,
-                           load_brand, music_bed)
+from reelkit.brand import (
+    Callout, LowerThirdCue, OverlayContext, build_overlays, caption_rules, caption_style, load_brand, music_bed)
 from reelkit.brand.layout import caption_rect, lay_out
 from reelkit.brand.look import caption_block_half_height
 from reelkit.brand.schema import Brand
@@ -22,16 +22,16 @@ from reelkit.captions.translations import build_translations
 from reelkit.cut.script_cut import Expanded, expand_outline, output_words, plan_records, punch_in, read_script
 from reelkit.cut.timeline import build_timeline
 from reelkit.decide.describe import describe_plan
-from reelkit.decide.sign import sign_variant
+from reelkit.decide.sign import check_length, sign_variant
 from reelkit.errors import CaptionError, InputError
 from reelkit.io.paths import assets_dir
 from reelkit.io.probe import probe
 from reelkit.plan.frames import exact_rate, rate_text
-from reelkit.plan.model import (CaptionPage, Cut, DescriptionCue, Overlay, Plan, ScriptLineCut, Source, VoiceCleanup, Word,
-                                with_exact_frames)
+from reelkit.plan.model import (
+    CaptionPage, Cut, DescriptionCue, Overlay, Plan, ScriptLineCut, Source, VoiceCleanup, Word, with_exact_frames)
 from reelkit.plan.outline import Outline, load_outline, outline_for_clips
-from reelkit.plan.platforms import (DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms,
-                                    preset_data, size_groups)
+from reelkit.plan.platforms import (
+    DEFAULT_PLATFORMS, Platform, common_safe_box, get_platform, load_platforms, preset_data, size_groups)
 from reelkit.reframe.crop import frame_cuts
 from reelkit.reframe.tracking import track_cuts
 from reelkit.speech import caption_words, script_prompt
@@ -267,8 +267,6 @@ def _build_one(outline: Outline, request: PlanRequest, folder: Path, brand: Bran
     sources = decide_channels(sources, outline.audio_channels, state.channel_memo)
     duration = cuts[-1].out_end
     if outline.sign_language is not None:
-        from reelkit.decide.sign import check_length
-
         check_length(outline, duration, float(rate))
     safe_box = common_safe_box(platforms, width, height)
     outputs = tuple(p.output_spec(str(folder / f"{p.name}.mp4")) for p in platforms)

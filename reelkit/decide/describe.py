@@ -15,6 +15,9 @@ from pathlib import Path
 
 from reelkit.plan.model import DescriptionCue, Plan
 from reelkit.plan.outline import Describe
+from reelkit.speech.coverage import voiced_regions
+from reelkit.speech.pcm import decode_voice_file
+from reelkit.speech.tts import speak
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +79,6 @@ def place_cues(cues: Sequence[Describe], lengths: Sequence[float], voiced: Seque
 
 def describe_plan(plan: Plan, cues: Sequence[Describe], folder: Path) -> tuple[DescriptionCue, ...]:
     """Voice ``cues`` into ``folder`` and place them in the pauses of ``plan``'s voice."""
-    from reelkit.speech.coverage import voiced_regions
-    from reelkit.speech.pcm import decode_voice_file
-    from reelkit.speech.tts import speak
-
     if not cues:
         return ()
     spoken = [speak(c.text, plan.language, folder) for c in cues]

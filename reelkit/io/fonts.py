@@ -14,6 +14,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+from PIL import ImageFont
+
 MAX_FONT_BYTES = 64 * 1024 * 1024  # large CJK collections are ~30 MB; refuse anything absurd
 
 
@@ -29,8 +31,6 @@ def load_font(path: str | Path, size: float) -> Any:
 
     Raises OSError (or ValueError) when FreeType cannot load that file; never another file.
     """
-    from PIL import ImageFont
-
     stat = Path(path).stat()
     data = _font_bytes(str(path), stat.st_mtime_ns, stat.st_size)
     return ImageFont.truetype(io.BytesIO(data), max(size, 1))

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from reelkit.errors import InputError, OutlineError
-from reelkit.plan.edit import EditSettings
 from reelkit.io.probe import MediaInfo, probe
-from reelkit.plan.timecode import parse_time
 from reelkit.io.yamlfile import Located, load_yaml
+from reelkit.plan.edit import EditSettings
+from reelkit.plan.frames import exact_rate
+from reelkit.plan.timecode import parse_time
 from reelkit.plan.validation import data_schema, validate
 
 
@@ -220,7 +221,6 @@ def _fps(doc: Located, value: Any) -> float | str | None:
     """The outline's ``fps``: a number, ``"source"``, or a rational rate such as ``"30000/1001"``."""
     if not isinstance(value, str) or value == "source":
         return value
-    from reelkit.plan.frames import exact_rate
 
     try:
         rate = exact_rate(value)

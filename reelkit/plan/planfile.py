@@ -28,6 +28,7 @@ import sys
 import types
 import typing
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from typing import Any
 from reelkit.errors import InputError
 from reelkit.io.atomic import write_text_atomic
 from reelkit.io.dataclass_data import from_data, to_data
+from reelkit.plan.frames import exact_rate, frame_seconds, to_frames
 from reelkit.plan.model import SCHEMA_VERSION, Plan, with_exact_frames
 from reelkit.plan.platform_values import platforms_schema
 from reelkit.plan.platforms import Platform
@@ -148,10 +150,6 @@ def reconcile_edits(plan: Plan, prefix: str = "") -> Plan:
     from the source frames and ``frame_rate``): an edit there is refused, naming both fields.
     Plans without frame fields (older files) are taken from their seconds, as before.
     """
-    from dataclasses import replace
-
-    from reelkit.plan.frames import exact_rate, frame_seconds, to_frames
-
     rate = plan.rate
     if plan.frame_rate and exact_rate(plan.fps) != rate:
         raise _Bad(f"{prefix}fps", f"fps {plan.fps:g} disagrees with frame_rate {plan.frame_rate!r} "
@@ -194,8 +192,6 @@ def reconcile_edits(plan: Plan, prefix: str = "") -> Plan:
 
 def _same_time(key: str, name: str, seconds: float, frame: int, rate: Any, hint: str) -> None:
     """Refuse a derived seconds field that disagrees with its frame field."""
-    from reelkit.plan.frames import frame_seconds, to_frames
-
     if to_frames(seconds, rate) != frame:
         raise _Bad(f"{key}.{name}", f"{name} {seconds:g} disagrees with {name}_frame {frame} "
                    f"({frame_seconds(frame, rate):g} s): {hint}")

@@ -13,13 +13,15 @@ model once; nothing is loaded at import time.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -28,12 +30,10 @@ from reelkit.speech import cache as tcache
 from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.convert import openai_checkpoint
 from reelkit.speech.models import MULTILINGUAL_MODELS, ResolvedModel, download_error, resolve_model
+from reelkit.speech.pcm import PcmFile
 from reelkit.speech.postfilter import drop_annotations, drop_repeats, keep_in_regions
 from reelkit.speech.types import RecognisedWord, Segment, Transcript
 from reelkit.speech.vad import VAD_OPTIONS, WORD_REGION_PAD, speech_windows
-
-if TYPE_CHECKING:
-    from reelkit.speech.pcm import PcmFile
 
 log = logging.getLogger("reelkit.speech")
 
@@ -90,6 +90,7 @@ def _threads() -> int:
 @contextlib.contextmanager
 def _torch_threads(n: int) -> Iterator[None]:
     """Run with ``n`` PyTorch intra-op threads, restoring the caller's setting afterwards."""
+    # lazy: torch takes seconds to import; only openai-whisper needs it
     import torch
 
     before = torch.get_num_threads()
@@ -106,6 +107,7 @@ class FasterWhisperEngine:
     backend = "faster-whisper"
 
     def __init__(self, resolved: ResolvedModel) -> None:
+        # lazy: CTranslate2 loads only when this backend is used
         from faster_whisper import WhisperModel
 
         self.model_name = resolved.name
@@ -121,6 +123,7 @@ class FasterWhisperEngine:
 
     def run(self, samples: np.ndarray, *, language: str, initial_prompt: str | None,
             regions: Sequence[tuple[float, float]]) -> list[Segment]:
+        # lazy: as above
         from faster_whisper.vad import VadOptions
 
         opts = DECODE_OPTIONS
@@ -145,6 +148,7 @@ class OpenAIWhisperEngine:
     backend = "openai-whisper"
 
     def __init__(self, resolved: ResolvedModel) -> None:
+        # lazy: torch and openai-whisper load only when this backend is used
         import torch
         import whisper
         from whisper.model import ModelDimensions, Whisper
@@ -264,8 +268,6 @@ def release_memory() -> None:
     recogniser grew (about 150 MB with tiny.en) would otherwise sit beside the encoders for
     the whole render.
     """
-    import gc
-
     unload_models()
     gc.collect()
     trim_heap()
@@ -273,8 +275,6 @@ def release_memory() -> None:
 
 def trim_heap() -> None:
     """Hand freed heap back to the system (glibc keeps it otherwise); a no-op elsewhere."""
-    import ctypes
-
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
@@ -353,8 +353,6 @@ def _recognise(audio: "np.ndarray | PcmFile", resolved: ResolvedModel, language:
 
 
 def _as_samples(samples: "np.ndarray | PcmFile") -> "np.ndarray | PcmFile":
-    from reelkit.speech.pcm import PcmFile
-
     if isinstance(samples, PcmFile):
         return samples
     return np.ascontiguousarray(np.asarray(samples, dtype=np.float32).reshape(-1))

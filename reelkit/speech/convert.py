@@ -265,6 +265,7 @@ def convert_ct2_to_openai(ct2_dir: Path, dest: Path, name: str | None = None) ->
     ([layer, head] pairs); it is checked by loading it strictly into openai-whisper's model,
     and written atomically (a temporary file beside ``dest``, then a rename).
     """
+    # lazy: torch and openai-whisper load only when a model is converted
     import torch
     from whisper.model import ModelDimensions, Whisper
 

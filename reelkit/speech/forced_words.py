@@ -14,9 +14,9 @@ import numpy as np
 
 from reelkit.plan.model import Word
 from reelkit.speech import forced_align
+from reelkit.speech.audio import SAMPLE_RATE
 from reelkit.speech.onsets import Activity, analyse, onset_candidates, snap_to_pause_onset
 from reelkit.speech.refine import refine_spans_detail
-
 
 SNAP_REACH = 0.25
 """How far (s) from a forced start a clear-pause onset may be to take over the start, when the
@@ -87,7 +87,7 @@ def _in_order(spans: list[tuple[float, float]], keep: Sequence[bool]) -> list[tu
 
 
 def time_known_words(texts: Sequence[str], guides: Sequence[tuple[float, float]], samples: np.ndarray,
-                     sr: int = 16000, language: str = "en") -> tuple[Word, ...]:
+                     sr: int = SAMPLE_RATE, language: str = "en") -> tuple[Word, ...]:
     """Words known to be spoken, in order (a script cut's kept words), timed on ``samples``.
 
     The same timing chain as :func:`caption_words` (forced alignment of the words, starts

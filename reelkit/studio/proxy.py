@@ -17,6 +17,8 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
+from PIL import Image
+
 from reelkit.io.atomic import atomic_path
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.model import Crop, Cut, OutputSpec, Overlay, Plan, Source
@@ -34,8 +36,6 @@ def _even(value: float) -> int:
 
 def _scaled_image(image: str, factor: float, folder: Path) -> str:
     """``image`` resized by ``factor`` into ``folder`` (named by its content and the factor)."""
-    from PIL import Image
-
     src = Path(image)
     digest = hashlib.sha256(src.read_bytes()).hexdigest()[:20]
     out = folder / f"overlay-{digest}-{factor:g}.png"

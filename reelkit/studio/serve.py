@@ -15,6 +15,7 @@ from typing import Any
 
 from reelkit.errors import InputError
 from reelkit.io.paths import cache_root
+from reelkit.plan.outline import load_outline
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -35,8 +36,6 @@ def find_plan_file(target: Path, out_dir: Path = Path("out")) -> Path:
                              hint="give an episode folder made by `reelkit render` (OUT/<slug>)")
         return plan
     if target.suffix.lower() in (".yaml", ".yml"):
-        from reelkit.plan.outline import load_outline
-
         outline = load_outline(target, check_media=False)
         plan = out_dir / outline.slug / "plan.json"
         if not plan.is_file():
@@ -90,6 +89,7 @@ class StudioServer:
 
     def mount(self, make_app: Callable[[str, set[str]], Any]) -> StudioServer:
         """Serve the app ``make_app(token, allowed hosts)`` builds."""
+        # lazy: the server loads only when the studio runs
         import uvicorn
 
         app = make_app(self.token, allowed_hosts(self.host, self.port))

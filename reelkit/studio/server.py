@@ -23,10 +23,12 @@ from typing import Any
 import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse)
 from starlette.routing import Route
 
 from reelkit.errors import InputError, ReelkitError
+from reelkit.studio.view import session_view
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "reelkit_studio"
@@ -160,8 +162,6 @@ def guarded(routes: list[Route], token: str, hosts: set[str]) -> ASGI:
 
 def episode_app(session: Any, token: str, hosts: set[str]) -> ASGI:
     """The episode studio: the page, state, edits, undo/redo, render, events, files."""
-    from reelkit.studio.view import session_view
-
     async def state(request: Request) -> Response:
         return JSONResponse(await anyio.to_thread.run_sync(session_view, session))
 

@@ -19,12 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from reelkit.deliver.check import check_file
 from reelkit.errors import InputError, ReelkitError
 from reelkit.io.atomic import write_bytes_atomic, write_text_atomic
 from reelkit.io.transaction import EpisodeTransaction
 from reelkit.pipeline import RenderRequest, render_planned, retarget
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import dump_plans, read_plan_file
+from reelkit.plan.platforms import plan_presets
 from reelkit.render.engine import RenderOptions
 from reelkit.studio import edits, page_edits
 from reelkit.studio.events import Events
@@ -205,9 +207,6 @@ class Session:
 
     def _check_files(self) -> None:
         """The delivered files checked against their platforms (as `reelkit check` does)."""
-        from reelkit.deliver.check import check_file
-        from reelkit.plan.platforms import plan_presets
-
         plan = self.plans[0]
         presets = plan_presets(plan)
         out: dict[str, dict[str, Any]] = {}

@@ -8,6 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PIL import Image
+
 from reelkit.captions.paging import check_page_rules
 from reelkit.plan.model import Plan
 from reelkit.plan.platforms import plan_presets
@@ -45,8 +47,6 @@ def script_view(plan: Plan) -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=256)
 def _image_size(path: str) -> tuple[int, int]:
-    from PIL import Image
-
     try:
         with Image.open(path) as im:
             return im.width, im.height

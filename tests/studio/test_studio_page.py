@@ -50,6 +50,20 @@ def studio(script_episode: Path, tmp_path_factory: pytest.TempPathFactory):  # n
     running.close()
 
 
+def wait_or_explain(page, expression: str, timeout: float = 300_000) -> None:
+    """Wait for ``expression``; on a timeout, fail with what the page and the server hold."""
+    from playwright.sync_api import TimeoutError as PageTimeout
+
+    try:
+        page.wait_for_function(expression, timeout=timeout)
+    except PageTimeout:
+        seen = page.evaluate("""async () => ({page_frames: state.plan.frames, page_version: state.version,
+            error: document.querySelector('#error').textContent,
+            focused: document.activeElement ? document.activeElement.outerHTML.slice(0, 120) : null,
+            server: await fetch('/api/state').then(r => r.json()).then(s => [s.version, s.plan.frames])})""")
+        raise AssertionError(f"waited for {expression}: {seen}") from None
+
+
 def wait_version(page, above: int) -> dict:
     page.wait_for_function(f"state && state.version > {above}")
     return page.evaluate("state")
@@ -96,7 +110,7 @@ def test_review_loop_in_chromium(studio, browser) -> None:  # noqa: F811
     for i in range(5):
         page.focus(".edge[data-cut='0'][data-edge='end']")
         page.keyboard.press("ArrowRight")
-        page.wait_for_function(f"state.plan.frames === {frames0 + restored + i + 1}")
+        wait_or_explain(page, f"state.plan.frames === {frames0 + restored + i + 1}")
 
     # 4. Pick cover candidate 2.
     page.click("img.cover[data-candidate='2']")

@@ -32,8 +32,14 @@ function showError(text) {
 }
 
 async function call(url, body) {
-  const res = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json"},
-                                body: JSON.stringify(body || {})});
+  let res;
+  try {
+    res = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json"},
+                            body: JSON.stringify(body || {})});
+  } catch (err) {  // the server went away or the connection dropped: say so, keep the page usable
+    showError(`${url}: ${err}`);
+    return null;
+  }
   const data = await res.json().catch(() => ({error: `HTTP ${res.status}`}));
   if (!res.ok) { showError(data.error || `HTTP ${res.status}`); return null; }
   showError("");
@@ -138,7 +144,8 @@ function edgeKey(ev) {
   const later = ev.key === "ArrowRight" ? 1 : -1;
   const frames = (edge === "end" ? later : -later) * (ev.shiftKey ? 10 : 1);
   // One frame per key press, in order: each press is one edit (one undo step).
-  edgeQueue = edgeQueue.then(() => edit({op: "move_edge", cut: Number(cut), edge, frames}));
+  // A failed press must not stall the queue: a rejected link would swallow every later press.
+  edgeQueue = edgeQueue.catch(() => null).then(() => edit({op: "move_edge", cut: Number(cut), edge, frames}));
 }
 
 function drawOverlays() {
