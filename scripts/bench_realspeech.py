@@ -143,6 +143,7 @@ def cut_path(backend: str, pool: list[rs.Recording], kind: str | None, snr: floa
         prompt = f"{FILLER_PROMPT} {script_prompt(script)}".strip()
         tr = transcribe(audio, backend=backend, initial_prompt=prompt, keep_repeats=True)
         clip = clip_audio(Path(f"take{n}"), audio, tr.words, 0, audio.size / rs.SR, (0.0, audio.size / rs.SR))
+        t0 = time.process_time()
         try:
             decision = decide_cut(script, [clip], settings, 30.0)
         except InputError as exc:  # a line found nowhere: the render fails (counted as missing)
@@ -151,6 +152,8 @@ def cut_path(backend: str, pool: list[rs.Recording], kind: str | None, snr: floa
             out["missing"] += sum(1 for w in ref if w.label.startswith("keep"))
             print(f"    take {n}: {str(exc)[:140]}")
             continue
+        finally:
+            out["decide_cpu"] = out.get("decide_cpu", 0.0) + time.process_time() - t0
         pieces = list(decision.pieces)
         kept_audio = np.concatenate([audio[int(round(p.start * rs.SR)):int(round(p.end * rs.SR))] for p in pieces])
         guides = []
@@ -195,7 +198,8 @@ def _row(name: str, r: dict) -> str:
     extra = ""
     if "clipped" in r:
         signed = np.mean(r.get("signed") or [np.nan]) * 1000
-        extra = f" | signed {signed:+4.0f} ms {r['clipped']:3d} clipped {r['kept_dropped']:2d} dropped-kept  max pause {r['max_pause']:.2f} s  {r['timing']}"
+        extra = (f" | signed {signed:+4.0f} ms {r['clipped']:3d} clipped {r['kept_dropped']:2d} dropped-kept  max pause "
+                 f"{r['max_pause']:.2f} s  {r['timing']}  cut decision {r.get('decide_cpu', 0.0):.1f} s CPU")
     return (f"  {name:34s} mean {np.mean(e):5.0f} ms  p90 {np.percentile(e, 90):5.0f} ms  {within:5.0%} <=50 ms"
             f"  WER {r['wer']:5.1%}  missing {r['missing']:3d}/{r['words']:<4d}{extra}")
 

@@ -45,7 +45,8 @@ class AlignedTake:
 def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord], estimate: tuple[float, float],
                       removed_words: dict[int, str], samples: np.ndarray, window: tuple[float, float],
                       clip_end: float, keep_fillers: bool = False, slots: Sequence[int] = (),
-                      estimates: Sequence[tuple[float, float]] = (), voiced=None) -> AlignedTake | None:  # type: ignore[no-untyped-def]
+                      estimates: Sequence[tuple[float, float]] = (), voiced=None,  # type: ignore[no-untyped-def]
+                      language: str = "en") -> AlignedTake | None:
     """Align the kept take ``take`` of a line (``tokens``) on its clip's ``samples``.
 
     ``estimate`` is the take's (start, end) from the voice map; ``removed_words`` the stream
@@ -54,7 +55,8 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     which a hesitation may be heard (see :func:`take_align.align_take`); ``estimates``: the
     voice map's span of each word, which checks the hesitations found (below); ``voiced(a,
     b)``: the voice map's islands, which reject an alignment that leaves a stretch of sound
-    between two kept words unexplained (the words were put on something else).
+    between two kept words unexplained (the words were put on something else); ``language``:
+    the line's (pronunciations and fillers).
     """
     ours = set(range(take.first, take.last + 1))
     before = [w for k, w in enumerate(stream) if w.source == take.source and k < take.first and k not in ours
@@ -68,8 +70,8 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     hi = min(hi, next_start - NEIGHBOUR_GAP, window[1], clip_end)
     # Hesitations where something was heard first, then anywhere (a filler nobody heard); an
     # alignment that leaves sound unexplained or stretches a word over something is not used.
-    result = _first_passing(tokens, samples, lo, hi, slots, estimates, voiced,
-                            _heard_twice(tokens, stream[take.first:take.last + 1]))
+    result = _first_passing(tokens, samples, lo, hi, slots, voiced,
+                            _heard_twice(tokens, stream[take.first:take.last + 1]), language)
     if result is None:
         return None
     removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
@@ -85,6 +87,14 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
             if e0 <= mid <= s1 and s1 - e0 > 0.06:
                 removed.append((kind, e0 + 0.02, s1 - 0.02))
                 break
+    return grouped(words, removed, prev_end if before else lo, next_start if after else hi)
+
+
+def grouped(words: Sequence[tuple[str, float, float]], removed: Sequence[tuple[str, float, float]],
+            before: float, after: float) -> AlignedTake:
+    """An :class:`AlignedTake` of aligned ``words`` (text, start, end): a new group wherever
+    removed speech lies between two words; ``before``/``after``: the nearest other speech
+    outside the take when nothing removed is nearer."""
     groups: list[list[tuple[str, float, float]]] = [[words[0]]]
     for prev, cur in zip(words, words[1:]):
         if any(e > prev[2] and s < cur[1] for _, s, e in removed):
@@ -92,45 +102,92 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
         else:
             groups[-1].append(cur)
     first, last = words[0][1], words[-1][2]
-    speech_before = max([e for _, s, e in removed if e <= first + 1e-3] + [prev_end if before else lo])
-    speech_after = min([s for _, s, e in removed if s >= last - 1e-3] + [next_start if after else hi])
+    speech_before = max([e for _, s, e in removed if e <= first + 1e-3] + [before])
+    speech_after = min([s for _, s, e in removed if s >= last - 1e-3] + [after])
     return AlignedTake(groups=tuple(tuple(g) for g in groups), removed=tuple(removed),
                        speech_before=min(speech_before, first), speech_after=max(speech_after, last))
 
 
+NOISY_SHARE = 0.8
+"""A located take's region voiced for more than this share is noisy: its voice map is not used."""
+
+
+def align_located(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, voiced,  # type: ignore[no-untyped-def]
+                  language: str = "en", keep_fillers: bool = False) -> AlignedTake | None:
+    """A take found by the locator (no recognised words in it: :mod:`reelkit.cut.located`)
+    aligned on ``[lo, hi]``, with the same checks as a recognised one, hesitations allowed
+    anywhere; under babble, tried again with the first-pass-only decoder. None when no
+    alignment passes."""
+    if voiced is not None and sum(b - a for a, b in voiced(lo, hi)) > NOISY_SHARE * (hi - lo):
+        # Under babble the voice map is sound everywhere, so every pause looks unexplained:
+        # the alignment is judged without it (the locator's fit then decides).
+        voiced = None
+    result = _first_passing(tokens, samples, lo, hi, (), voiced, set(), language, retry=True, restretch=False)
+    if result is None:
+        return None
+    words = [(t, s, e) for t, (s, e) in zip(tokens, result.words)]
+    removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler") and not _sandwiched(r, words)]
+    return grouped(words, removed, lo, hi)
+
+
+SANDWICH = 0.2
+"""A hesitation shorter than this (s) touching a kept word on each side is the words' own
+sound (under babble a word's tail is heard as "uh"): cutting it would clip a word."""
+
+
+def _sandwiched(r: tuple[str, float, float], words: Sequence[tuple[str, float, float]]) -> bool:
+    kind, s, e = r
+    touch = 0.02
+    return (kind == "filler" and e - s < SANDWICH and any(abs(w[2] - s) <= touch for w in words)
+            and any(abs(w[1] - e) <= touch for w in words))
+
+
 def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: Sequence[int],
-                   estimates: Sequence[tuple[float, float]], voiced,  # type: ignore[no-untyped-def]
-                   repeats: set[str]) -> take_align.TakeAlignment | None:
+                   voiced, repeats: set[str], language: str = "en",  # type: ignore[no-untyped-def]
+                   retry: bool = False, restretch: bool = True) -> take_align.TakeAlignment | None:
     """The first alignment that passes the checks: hesitations where something was heard,
-    then anywhere; a stretched word re-aligned (:func:`_hesitation_at_stretch`) after each."""
+    then anywhere; a stretched word re-aligned (:func:`_hesitation_at_stretch`) after each
+    (unless ``restretch`` is False: up to 24 more decodes, measured 29 s on one babble take)."""
+    memo: dict = {}  # the same grammar over the same region is decoded once
     for allowed in (set(slots), set(range(1, len(tokens)))):
-        result = _align_checked(tokens, samples, lo, hi, allowed, estimates)
+        result = _align_checked(tokens, samples, lo, hi, allowed, language, retry, memo)
         if result is None:
             continue
         if not _unexplained_speech(result, voiced) and not _stretched(tokens, result):
             return result
-        if _stretched(tokens, result):
-            again = _hesitation_at_stretch(tokens, samples, hi, result, voiced, repeats)
+        if restretch and _stretched(tokens, result):
+            again = _hesitation_at_stretch(tokens, samples, hi, result, voiced, repeats, language, retry)
             if again is not None:
                 return again
     return None
 
 
 def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: set[int],
-                   estimates: Sequence[tuple[float, float]]) -> take_align.TakeAlignment | None:
+                   language: str = "en", retry: bool = False, memo: dict | None = None
+                   ) -> take_align.TakeAlignment | None:
     """The take aligned with hesitations allowed at ``slots``; with no path there, with
-    hesitations allowed everywhere (a filler nobody heard). ``estimates`` are not used to
-    judge the result: on real speech the voice map's word spans are often a word off."""
-    del estimates
-    result = take_align.align_take(list(tokens), samples, lo, hi, slots=sorted(slots))
+    hesitations allowed everywhere (a filler nobody heard). (The voice map's word spans do
+    not judge the result: on real speech they are often a word off.) ``memo``: decodes
+    already made, by hesitation slots (every word: None)."""
+    memo = {} if memo is None else memo
+    every = set(range(1, len(tokens)))
+
+    def align(allowed: set[int] | None):  # type: ignore[no-untyped-def]
+        key = None if allowed is None or allowed >= every else tuple(sorted(allowed))
+        if key not in memo:
+            memo[key] = take_align.align_take(list(tokens), samples, lo, hi, slots=None if key is None else list(key),
+                                              language=language, retry=retry)
+        return memo[key]
+
+    result = align(slots)
     if result is None:
-        result = take_align.align_take(list(tokens), samples, lo, hi)
+        result = align(None)
     long = [(s, e) for k, s, e in (result.removed if result else ()) if k == "filler" and e - s > MAX_HESITATION]
     if result is not None and long:
         # A hesitation longer than any "uh" has swallowed a word: no hesitation there.
         keep = {i for i in (slots or range(1, len(tokens)))
                 if not any(s - 0.05 <= result.words[i - 1][1] and result.words[i][0] <= e + 0.05 for s, e in long)}
-        result = take_align.align_take(list(tokens), samples, lo, hi, slots=sorted(keep))
+        result = align(keep)
     return result
 
 
@@ -159,12 +216,15 @@ def _stretched_words(tokens: Sequence[str], result: take_align.TakeAlignment) ->
 # (its end is not trusted either), with a hesitation allowed then required before word j;
 # then from word j itself, where the grammar's restart may take the "uh".
 def _heard_twice(tokens: Sequence[str], heard: Sequence[StreamWord]) -> set[str]:
-    """Words of the line the recogniser heard more often in the take than the line has them."""
+    """Words of the line the recogniser heard more often in the take than the line has them,
+    or heard stretched itself (openai-whisper wrote one "the" over "the, uh, the": something
+    else was said there too)."""
     from reelkit.speech.align import normalise
 
     line = [normalise(t) for t in tokens]
     norms = [w.norm for w in heard]
-    return {n for n in set(line) if norms.count(n) > line.count(n)}
+    long = {w.norm for w in heard if w.end - w.start > max(0.5, 2.0 * (0.065 * len(w.norm) + 0.1))}
+    return {n for n in set(line) if norms.count(n) > line.count(n) or n in long}
 
 
 MAX_HEAD_MOVE = 0.1
@@ -174,7 +234,8 @@ TAIL_TRIES = ((-1, (-0.03, 0.0, -0.08), (((1,), ()), ((), (1,)))),
 
 
 def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float, result: take_align.TakeAlignment,
-                           voiced, repeats: set[str]) -> take_align.TakeAlignment | None:  # type: ignore[no-untyped-def]
+                           voiced, repeats: set[str], language: str = "en",  # type: ignore[no-untyped-def]
+                           retry: bool = False) -> take_align.TakeAlignment | None:
     """A short word stretched over a hesitation the decoder would not hear as one (noise
     blurs a soft "uh", which then sounds like "the"): the words before it are kept and the
     rest of the line is aligned again (:data:`TAIL_TRIES`). The decoder is near-indifferent
@@ -199,7 +260,8 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
                 if (i, t0, slots, required) in seen:
                     continue
                 seen.add((i, t0, slots, required))
-                tail = take_align.align_take(list(tokens[i:]), samples, t0, hi, slots=list(slots), required=required)
+                tail = take_align.align_take(list(tokens[i:]), samples, t0, hi, slots=list(slots), required=required,
+                                             language=language, retry=retry)
                 if tail is None or (back < 0 and abs(tail.words[0][0] - result.words[i][0]) > MAX_HEAD_MOVE):
                     continue  # the word before the stretch was heard where it was: it stays there
                 joined = take_align.TakeAlignment(words=head + tail.words, removed=head_removed + tail.removed)

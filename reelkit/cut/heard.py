@@ -42,6 +42,8 @@ class ClipAudio:
     activity: Activity
     duration: float
     window: tuple[float, float]
+    language: str = "en"
+    """The language spoken (the script's): how the locator and aligner pronounce its words."""
 
 
 
@@ -61,12 +63,12 @@ def listen(paths: Sequence[Path], script: str, *, windows: Sequence[tuple[float,
         window = windows[index] if windows else (0.0, duration)
         transcript = transcribe(samples, backend=backend, model=model, language=language, initial_prompt=prompt,
                                 use_cache=use_cache, keep_repeats=True)
-        out.append(clip_audio(path, samples, transcript.words, index, duration, window))
+        out.append(clip_audio(path, samples, transcript.words, index, duration, window, language))
     return out
 
 
 def clip_audio(path: Path, samples: np.ndarray, recognised: Sequence, index: int, duration: float,
-               window: tuple[float, float]) -> ClipAudio:
+               window: tuple[float, float], language: str = "en") -> ClipAudio:
     """A :class:`ClipAudio` from recognised words (any objects with text/start/end/probability).
 
     The recogniser's word times are kept as they are: they only locate takes and serve as a
@@ -78,7 +80,8 @@ def clip_audio(path: Path, samples: np.ndarray, recognised: Sequence, index: int
     activity = analyse(samples, SR)
     words = tuple(StreamWord(index, w.text.strip(), float(w.start), float(w.end), float(getattr(w, "probability", 1.0)))
                   for w in recognised if normalise(w.text) and window[0] <= (w.start + w.end) / 2 <= window[1])
-    return ClipAudio(path=path, samples=samples, words=words, activity=activity, duration=duration, window=window)
+    return ClipAudio(path=path, samples=samples, words=words, activity=activity, duration=duration, window=window,
+                     language=language)
 
 
 class Clip:

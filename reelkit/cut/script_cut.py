@@ -18,7 +18,7 @@ Steps (each a function with a narrow input, so the decision can be timed alone):
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from reelkit.plan.model import ScriptLineCut, ScriptTake
 from reelkit.plan.outline import Outline
 from reelkit.cut.aligned import AlignedTake, align_chosen_take
 from reelkit.cut.heard import Clip, ClipAudio, listen
+from reelkit.cut.located import locate_takes, realign
 from reelkit.cut.placement import Sound, hesitation_slots, take_sounds
 from reelkit.cut.removed import removals
 from reelkit.cut.spans import Piece, Span, line_spans, merge_touching, no_overlap, open_ends, whole_frames
@@ -63,7 +64,9 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
                fps: float = 30.0, script_name: str = "script") -> CutDecision:
     """Decide the edit of ``audios`` from ``script`` (see the module docstring).
 
-    Raises InputError when the script has no words or none of its lines is found.
+    Lines recognition left without a complete take are searched for by forced alignment of
+    the script (:mod:`reelkit.cut.located`). Raises InputError when the script has no words
+    or none of its lines is found (or, unless ``missing_lines: warn``, when one is not).
     """
     lines = script_lines(script or "")
     if not lines:
@@ -74,6 +77,7 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
 
     tokens = [script_tokens(line) for line in lines]
     all_takes = find_takes(lines, stream)
+    located = _located(tokens, all_takes, clips, audios[0].language if audios else "en", settings)
     decisions: list[ScriptLineCut] = []
     spans: list[Span] = []
     words: list[SourceWord] = []
@@ -84,6 +88,8 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
     for li, (line, takes) in enumerate(zip(lines, all_takes)):
         prepared, stats = _compare_takes(takes, tokens[li], stream, clips, settings)
         kept, reason = choose_take(takes, settings.takes, stats) if takes else (None, "not found in any clip")
+        if kept is not None and takes[kept].located:
+            reason += " (found by forced alignment of the script: recognition did not hear it)"
         take_records = tuple(ScriptTake(t.source, round(t.start, 3), round(t.end, 3), t.coverage) for t in takes)
         decisions.append(ScriptLineCut(line=line, takes=take_records, kept=kept, reason=reason))
         if kept is None:
@@ -92,11 +98,14 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
         take = takes[kept]
         chosen.append(take)
         clip = clips[take.source]
-        sounds, removed = prepared[kept] if kept in prepared else take_sounds(take, tokens[li], stream, clip, settings)[:2]
+        sounds, aligned, removed, note = _line_sounds(
+            take, li, tokens[li], stream, clip, settings, prepared.get(kept), located,
+            lambda t: realign(li, tokens, all_takes, t, clip, clip.audio.language, not settings.fillers))
         removed_kinds.update(removed)
+        if note:
+            decisions[-1] = replace(decisions[-1], reason=f"{reason}; {note}")
         if not sounds:
             continue
-        sounds, aligned = _aligned_sounds(take, tokens[li], stream, clip, settings, sounds, removed)
         if aligned is not None:
             aligned_removed.setdefault(take.source, []).extend(aligned.removed)
         spans += line_spans(sounds, take.source, clip, li, settings, aligned)
@@ -109,6 +118,43 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
     pieces = merge_touching(no_overlap([Piece(s.clip, s.start, s.end, s.line) for s in spans], fps))
     decisions = removals(decisions, pieces, all_takes, chosen, stream, removed_kinds, clips, aligned_removed)
     return CutDecision(pieces=tuple(pieces), lines=tuple(decisions), words=tuple(words), missing=tuple(missing))
+
+
+def _located(tokens: Sequence[Sequence[str]], all_takes: list[list[Take]], clips: Sequence[Clip], language: str,
+             settings: EditSettings) -> dict[int, AlignedTake]:
+    """Takes found by forced alignment for the lines recognition left without a complete one,
+    added to ``all_takes`` in time order; their alignments by ``id`` of the take."""
+    out: dict[int, AlignedTake] = {}
+    for li, found in locate_takes(tokens, all_takes, clips, language, keep_fillers=not settings.fillers).items():
+        for f in found:
+            out[id(f.take)] = f.aligned
+        all_takes[li] = sorted([*all_takes[li], *(f.take for f in found)], key=lambda t: (t.source, t.start))
+    return out
+
+
+def _line_sounds(take: Take, li: int, tokens: Sequence[str], stream: Sequence[StreamWord], clip: Clip,
+                 settings: EditSettings, prepared: tuple | None, located: dict[int, AlignedTake],
+                 again: Callable[[Take], AlignedTake | None]) -> tuple[list[Sound], AlignedTake | None, dict[int, str], str]:
+    """The kept take's sounds, its alignment (None: cut from the voice map), the stream words
+    it removes, and a note for the report when the cut is unsure (the take was not aligned
+    word by word, so a filler or pause inside it may be kept: warned, never silent).
+    ``again``: the take aligned as a located one, where the recogniser's placement fails."""
+    if take.located:
+        aligned = located[id(take)]
+        return [Sound(g[0][1], g[-1][2], list(g)) for g in aligned.groups], aligned, {}, ""
+    sounds, removed = prepared if prepared is not None else take_sounds(take, tokens, stream, clip, settings)[:2]
+    if not sounds:
+        return sounds, None, removed, ""
+    sounds, aligned = _aligned_sounds(take, tokens, stream, clip, settings, sounds, removed)
+    if aligned is None and not settings.keep_adlibs and (relocated := again(take)) is not None:
+        return [Sound(g[0][1], g[-1][2], list(g)) for g in relocated.groups], relocated, removed, \
+            "aligned word by word around the recognised take (the recogniser's times were off)"
+    if aligned is None and not settings.keep_adlibs:
+        note = ("not aligned word by word (the decoder found no reading of the line there): "
+                "cut from the voice map, a filler or long pause inside the line may be kept")
+        log.warning("script line %d %r: %s", li + 1, " ".join(tokens), note)
+        return sounds, None, removed, note
+    return sounds, aligned, removed, ""
 
 
 def _compare_takes(takes: Sequence[Take], tokens: Sequence[str], stream: Sequence[StreamWord],
@@ -137,7 +183,7 @@ def _aligned_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWo
                                 keep_fillers=not settings.fillers,
                                 slots=hesitation_slots(sounds, removed, stream, clip, len(tokens)),
                                 estimates=[(a, b) for s in sounds for (_, a, b) in s.words],
-                                voiced=clip.voiced)
+                                voiced=clip.voiced, language=clip.audio.language)
     if aligned is None:
         return sounds, None
     return [Sound(g[0][1], g[-1][2], list(g)) for g in aligned.groups], aligned

@@ -80,8 +80,13 @@ class Take:
     heard: tuple[int, ...] = ()
     """Stream indices of the take's non-filler words (fillers stay out of the word alignment,
     or a join would swallow them: "replace um" read as one "replace")."""
+    located: bool = False
+    """Found by forced alignment of the script (:mod:`reelkit.cut.located`), not from
+    recognised words (``first``/``last`` are then -1)."""
 
     def overlaps(self, other: Take) -> bool:
+        if self.located or other.located:
+            return self.source == other.source and self.start < other.end and other.start < self.end
         return self.source == other.source and self.first <= other.last and other.first <= self.last
 
 

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from reelkit.speech import phonemes
+from reelkit.speech.languages import fillers
 from reelkit.speech.pronounce import clean_part, pronunciations
+
+HESITATIONS = ("uh", "um", "ah", "er", "hmm", "mm")
+"""English hesitation words (dictionary words of the bundled model) a take grammar lets the
+speaker say between any two words."""
 
 FRAME = 0.01
 """pocketsphinx's frame step (s)."""
@@ -22,7 +28,7 @@ START_BIAS = 0.005
 class Aligner:
     """One pocketsphinx decoder (no language model) and the words added to its dictionary."""
 
-    def __init__(self, second_passes: bool = True) -> None:
+    def __init__(self, second_passes: bool = True, wide_beams: bool = True) -> None:
         from pocketsphinx import Decoder
 
         # Wide beams: with the default ones a word the model hears poorly (espeak's "main")
@@ -30,8 +36,12 @@ class Aligner:
         # ``second_passes=False`` keeps only the first (tree) pass: under babble at 5 dB the
         # flat and best-path passes lost the grammar's end on short recordings ("Mary rolled"
         # stretched to the end) where the first pass had every word.
-        self.decoder = Decoder(lm=None, loglevel="FATAL", beam=1e-80, pbeam=1e-80, wbeam=1e-60,
-                               fwdflat=second_passes, bestpath=second_passes)
+        # ``wide_beams=False``: narrower beams, for grammars with a phone loop in them (the
+        # take locator: with the wide ones 11 s of audio took 150 s to search, with these
+        # 0.7 s). pocketsphinx's defaults, 1e-48, prune a line the loop outscores a little
+        # under babble, so the line then has no path at all.
+        beams = dict(beam=1e-80, pbeam=1e-80, wbeam=1e-60) if wide_beams else dict(beam=1e-64, pbeam=1e-64, wbeam=1e-44)
+        self.decoder = Decoder(lm=None, loglevel="FATAL", fwdflat=second_passes, bestpath=second_passes, **beams)
         self.lock = threading.Lock()
         self._added: dict[tuple[str, ...], str] = {}
         self._grammars = 0
@@ -68,6 +78,33 @@ class Aligner:
                         return None
             self._added[key] = name
         return name, how
+
+    def names(self, texts: Sequence[str], language: str = "en") -> list[str] | None:
+        """The grammar name of each of ``texts`` (spoken in ``language``: other languages
+        through espeak-ng's phones mapped to English ones); None when one has none."""
+        if language == "en":
+            entries = [self.entry(t) for t in texts]
+        else:
+            entries = [self.entry(t, p) for t, p in zip(texts, phonemes.arpabet(texts, language))]
+        return None if any(e is None for e in entries) else [e[0] for e in entries]  # type: ignore[index]
+
+    def hesitations(self, language: str = "en") -> list[str]:
+        """Grammar names of the hesitations a speaker of ``language`` may make: English "uh",
+        "um"... (a held vowel sounds alike in any language) and, for another language, its
+        own fillers (:func:`reelkit.speech.languages.fillers`: "ehm", "äh", "euh", "este")."""
+        found = [h for h in HESITATIONS if self.lookup(h)]
+        if language != "en":
+            own = sorted(fillers(language) - set(HESITATIONS))
+            for word, phones in zip(own, phonemes.arpabet(own, language)):
+                e = self.entry(word, phones) if phones else None
+                if e is not None and e[0] not in found:
+                    found.append(e[0])
+        return found
+
+    def score(self) -> float | None:
+        """The last decode's path score (log, per pocketsphinx's frame-normalised scores)."""
+        hyp = self.decoder.hyp()
+        return None if hyp is None else float(self.decoder.get_logmath().log(hyp.best_score))
 
     def align(self, names: Sequence[str], optional: Sequence[bool],
               pcm: bytes) -> list[tuple[float, float] | None] | None:
@@ -138,11 +175,12 @@ def base_word(word: str) -> str:
 
 
 @functools.cache
-def shared_aligner(second_passes: bool = True) -> Aligner | None:
+def shared_aligner(second_passes: bool = True, wide_beams: bool = True) -> Aligner | None:
     """The process's decoder, made on first use (0.3 s); None when pocketsphinx is missing.
-    ``second_passes=False``: the first-pass-only decoder a failed region is tried again with."""
+    ``second_passes=False``: the first-pass-only decoder a failed region is tried again with;
+    ``wide_beams=False`` too: the take locator's (:mod:`reelkit.speech.locate`)."""
     try:
-        return Aligner(second_passes)
+        return Aligner(second_passes, wide_beams)
     except (ImportError, RuntimeError, ValueError):
         return None
 
@@ -154,6 +192,7 @@ def pcm16(samples: np.ndarray, lo: int, hi: int) -> bytes:
     pocketsphinx's features break on digital silence (log of zero energy): a path through the
     grammar is then lost and the alignment fails. Faint fixed noise (-70 dBFS) avoids it.
     """
+    lo = max(0, lo)  # a region padded before the clip's start
     chunk = np.asarray(samples[lo:hi], dtype=np.float64)
     noise = np.random.default_rng(lo).normal(0.0, 10 ** (-70 / 20), chunk.size)
     return (np.clip(chunk + noise, -1.0, 1.0) * 32767).astype("<i2").tobytes()

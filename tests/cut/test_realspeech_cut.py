@@ -1,6 +1,6 @@
 """The script cut on real human speech (issue 17): a raw take built from real recordings
 (MIT, tests/data/realspeech) with a false start, a filler inside a complete line, a line
-read twice and long pauses; clean, in traffic noise at 10 dB SNR and (open) babble at 5 dB; both backends.
+read twice and long pauses; clean, in traffic noise at 10 dB SNR and babble at 5 dB; both backends.
 
 And a property test: kept pieces never overlap or repeat audio, whatever the takes.
 """
@@ -63,13 +63,12 @@ def rs_wav(path: Path, samples: np.ndarray) -> Path:
 @pytest.mark.parametrize("backend, noise", [
     ("faster-whisper", None), ("openai-whisper", None),
     ("faster-whisper", "traffic"),
-    pytest.param("openai-whisper", "traffic", marks=pytest.mark.xfail(
-        reason="open: the decoder stretches 'the' over the 'uh'; it is aligned again from that word "
-               "only where the recogniser heard it twice, which openai-whisper does not here, so the "
-               "voice map's cut keeps the filler", strict=False)),
-    *(pytest.param(b, "babble", marks=pytest.mark.xfail(
-        reason="open: in babble at 5 dB SNR tiny.en hears no line of the take (or not the first), "
-               "so no take is found to align", strict=False)) for b in ("faster-whisper", "openai-whisper"))])
+    # The decoder stretches 'the' over the 'uh'; it is aligned again from that word, as
+    # openai-whisper wrote one 'the' stretched over the filler.
+    ("openai-whisper", "traffic"),
+    # In babble at 5 dB SNR tiny.en hears no line of the take: both are found by forced
+    # alignment of the script (reelkit.cut.located).
+    ("faster-whisper", "babble"), ("openai-whisper", "babble")])
 def test_real_raw_take_cut_by_script(take, backend: str, noise: str | None, tmp_path: Path) -> None:
     samples, ref, script = take
     if noise == "traffic":
