@@ -51,3 +51,35 @@ def test_no_private_names_imported_across_packages() -> None:
                     if private and source_pkg != here:
                         offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.module}.{alias.name}")
     assert not offenders, "private names imported from another package:\n" + "\n".join(offenders)
+
+
+def _has_reason(lines: list[str], node: ast.stmt) -> bool:
+    """A comment on the import's line, or above it (over the other imports of its block)."""
+    i = node.lineno - 1
+    if "#" in lines[i]:
+        return True
+    i -= 1
+    while i >= 0:
+        text = lines[i].strip()
+        if text.startswith("#"):
+            return True
+        if not text.startswith(("import ", "from ")):
+            return False
+        i -= 1
+    return False
+
+
+def test_imports_inside_functions_say_why() -> None:
+    """An import inside a function is there only to load a heavy dependency lazily (torch,
+    Whisper, the web stack ...), and says so in a comment; everything else imports at the top."""
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        for func in ast.walk(ast.parse(text)):
+            if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(func):
+                if isinstance(node, (ast.Import, ast.ImportFrom)) and not _has_reason(lines, node):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {lines[node.lineno - 1].strip()}")
+    assert not offenders, "imports inside functions without a reason:\n" + "\n".join(sorted(set(offenders)))

@@ -20,6 +20,7 @@ import numpy as np
 
 from reelkit.cut.takes import StreamWord, Take
 from reelkit.speech import take_align
+from reelkit.speech.align import normalise
 
 REGION_MARGIN = 0.5
 """Audio (s) searched beyond the take's estimated edges for its first and last words."""
@@ -219,8 +220,6 @@ def _heard_twice(tokens: Sequence[str], heard: Sequence[StreamWord]) -> set[str]
     """Words of the line the recogniser heard more often in the take than the line has them,
     or heard stretched itself (openai-whisper wrote one "the" over "the, uh, the": something
     else was said there too)."""
-    from reelkit.speech.align import normalise
-
     line = [normalise(t) for t in tokens]
     norms = [w.norm for w in heard]
     long = {w.norm for w in heard if w.end - w.start > max(0.5, 2.0 * (0.065 * len(w.norm) + 0.1))}
@@ -244,8 +243,6 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
     passes (the caller falls back to the voice map's cut). Aligning from the stretched word
     itself lets the grammar's restart take audio before it: only done where the recogniser
     heard that word twice (``repeats``), else a real word would be cut as a restart."""
-    from reelkit.speech.align import normalise
-
     j = _stretched_words(tokens, result)[0]
     seen: set[tuple] = set()  # offsets clamped to the head's end repeat a try: decode it once
     for back, offsets, grammars in TAIL_TRIES:

@@ -17,7 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from reelkit.cut.takes import StreamWord
+from reelkit.speech import load_audio, script_prompt, transcribe
+from reelkit.speech.align import normalise
 from reelkit.speech.audio import SAMPLE_RATE
+from reelkit.speech.languages import filler_prompt
 from reelkit.speech.onsets import Activity, analyse
 
 SR = SAMPLE_RATE
@@ -51,10 +54,6 @@ def listen(paths: Sequence[Path], script: str, *, windows: Sequence[tuple[float,
            durations: Sequence[float] | None = None, backend: str = "faster-whisper", model: str | None = None,
            language: str = "en", use_cache: bool = True) -> list[ClipAudio]:
     """Transcribe each clip once (cached) and time its words on the speech."""
-    from reelkit.speech import load_audio, script_prompt, transcribe
-
-    from reelkit.speech.languages import filler_prompt
-
     prompt = f"{filler_prompt(language) or FILLER_PROMPT} {script_prompt(script, language)}".strip()
     out: list[ClipAudio] = []
     for index, path in enumerate(paths):
@@ -75,8 +74,6 @@ def clip_audio(path: Path, samples: np.ndarray, recognised: Sequence, index: int
     weak prior when the words are placed on the voiced chunks (:func:`_place`), which is
     where the cut points come from.
     """
-    from reelkit.speech.align import normalise
-
     activity = analyse(samples, SR)
     words = tuple(StreamWord(index, w.text.strip(), float(w.start), float(w.end), float(getattr(w, "probability", 1.0)))
                   for w in recognised if normalise(w.text) and window[0] <= (w.start + w.end) / 2 <= window[1])

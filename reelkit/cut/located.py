@@ -30,6 +30,7 @@ from reelkit.cut.aligned import AlignedTake, align_located
 from reelkit.cut.heard import Clip
 from reelkit.cut.takes import Take
 from reelkit.speech import locate
+from reelkit.speech.audio import SAMPLE_RATE
 
 FIT_MIN = 2.0
 """Least per-frame log score of a located line over the free phone loop's (:func:`locate.fits`).
@@ -202,10 +203,9 @@ may be quiet)."""
 LEVEL_WORD = 0.15
 
 
-def _background(aligned: AlignedTake, samples) -> bool:  # type: ignore[no-untyped-def]
+def _background(aligned: AlignedTake, samples: np.ndarray) -> bool:
     """True when the reading's words are not all at the presenter's level."""
-    from reelkit.speech.audio import SAMPLE_RATE as sr
-
+    sr = SAMPLE_RATE
     levels = []
     for _, a, b in (w for g in aligned.groups for w in g):
         if b - a >= LEVEL_WORD:

@@ -20,6 +20,7 @@ import numpy as np
 from reelkit.cut.heard import Clip
 from reelkit.cut.takes import StreamWord, Take
 from reelkit.plan.edit import EditSettings
+from reelkit.speech.align import normalise, split_span
 
 
 @dataclass
@@ -47,8 +48,6 @@ FILLER_LIKE_COST = 1.5
 
 def _expected(text: str) -> float:
     """Rough spoken length (s) of a token, from its letters."""
-    from reelkit.speech.align import normalise
-
     return 0.065 * max(1, len(normalise(text))) + 0.1
 
 
@@ -139,8 +138,6 @@ def take_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord],
                  settings: EditSettings) -> tuple[list[Sound], dict[int, str], int, int]:
     """Kept sounds of a take in time order, the removed stream words with their kind, and
     counts of fillers and repetitions (for ``takes: best``)."""
-    from reelkit.speech.align import split_span
-
     placed, removed, fillers, repeats = _take_tokens(take, tokens, stream, settings)
     # The search region: the take's recognised span widened.
     lo, hi = take.start - REGION_REACH, take.end + REGION_REACH

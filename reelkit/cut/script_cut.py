@@ -22,10 +22,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from reelkit.errors import InputError
-from reelkit.plan.edit import EditSettings
-from reelkit.plan.model import ScriptLineCut, ScriptTake
-from reelkit.plan.outline import Outline
 from reelkit.cut.aligned import AlignedTake, align_chosen_take
 from reelkit.cut.heard import Clip, ClipAudio, listen
 from reelkit.cut.located import locate_takes, realign
@@ -33,6 +29,11 @@ from reelkit.cut.placement import Sound, hesitation_slots, take_sounds
 from reelkit.cut.removed import removals
 from reelkit.cut.spans import Piece, Span, line_spans, merge_touching, no_overlap, open_ends, whole_frames
 from reelkit.cut.takes import StreamWord, Take, choose_take, find_takes, script_lines
+from reelkit.errors import InputError
+from reelkit.plan.edit import EditSettings
+from reelkit.plan.model import ScriptLineCut, ScriptTake, Word
+from reelkit.plan.outline import Outline
+from reelkit.speech.align import script_tokens
 
 log = logging.getLogger("reelkit.cut")
 
@@ -73,7 +74,6 @@ def decide_cut(script: str, audios: Sequence[ClipAudio], settings: EditSettings 
         raise InputError("the script has no words", path=script_name, hint="give the narration as plain text")
     clips = [Clip(a) for a in audios]
     stream: list[StreamWord] = [w for a in audios for w in a.words]
-    from reelkit.speech.align import script_tokens
 
     tokens = [script_tokens(line) for line in lines]
     all_takes = find_takes(lines, stream)
@@ -296,8 +296,6 @@ def expand_outline(outline, *, fps: float, backend: str = "faster-whisper", mode
 
 def output_words(expanded: Expanded, cuts: Sequence) -> tuple:
     """The decided caption words on the output timeline (cuts[i] is segment i of the outline)."""
-    from reelkit.plan.model import Word
-
     out = []
     for w in expanded.decision.words:
         mid = (w.start + w.end) / 2

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from reelkit.plan.frames import exact_rate, frame_seconds, length_frames, start_frame
-from reelkit.plan.outline import Outline
 from reelkit.plan.model import Crop, Cut, Source
+from reelkit.plan.outline import Outline
 
 
 def frames(seconds: float, fps: float | Fraction) -> int:

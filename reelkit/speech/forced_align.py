@@ -31,9 +31,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reelkit.speech import phonemes
+from reelkit.speech import pcm, phonemes
 from reelkit.speech.audio import SAMPLE_RATE
-from reelkit.speech.pronounce import letter_to_sound, pronunciations  # noqa: F401 (the aligner's words, public here too)
+from reelkit.speech.pronounce import (  # noqa: F401 (the aligner's words, public here too)
+    letter_to_sound, pronunciations)
 from reelkit.speech.sentences import sentence_guides
 from reelkit.speech.sphinx import FRAME, START_BIAS, Aligner, pcm16, shared_aligner
 
@@ -133,8 +134,6 @@ def _align_regions(aligner: Aligner, entries: Sequence[tuple[str, str] | None], 
     None where it gave nothing): the whole audio first, then halves split at the widest
     pause between guides. ``lenient``: a region with no strict path is tried again with every
     word optional, unless a pause splits it."""
-    from reelkit.speech import pcm
-
     n = len(entries)
     duration = samples.size / sr
     spans: list[tuple[float, float] | None] = [None] * n

@@ -29,6 +29,7 @@ class Aligner:
     """One pocketsphinx decoder (no language model) and the words added to its dictionary."""
 
     def __init__(self, second_passes: bool = True, wide_beams: bool = True) -> None:
+        # lazy: pocketsphinx loads only when words are aligned
         from pocketsphinx import Decoder
 
         # Wide beams: with the default ones a word the model hears poorly (espeak's "main")
