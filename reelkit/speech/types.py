@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reelkit.io.dataclass_data import from_data, to_data
+
 
 @dataclass(frozen=True)
 class RecognisedWord:
@@ -18,15 +20,6 @@ class RecognisedWord:
     end: float
     probability: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "start": self.start, "end": self.end,
-                "probability": self.probability}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RecognisedWord:
-        return cls(text=str(data["text"]), start=float(data["start"]), end=float(data["end"]),
-                   probability=float(data["probability"]))
-
 
 @dataclass(frozen=True)
 class Segment:
@@ -36,15 +29,6 @@ class Segment:
     end: float
     text: str
     words: tuple[RecognisedWord, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, "text": self.text,
-                "words": [w.to_dict() for w in self.words]}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Segment:
-        return cls(start=float(data["start"]), end=float(data["end"]), text=str(data["text"]),
-                   words=tuple(RecognisedWord.from_dict(w) for w in data.get("words", ())))
 
 
 @dataclass(frozen=True)
@@ -67,12 +51,10 @@ class Transcript:
         return " ".join(seg.text.strip() for seg in self.segments if seg.text.strip())
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form; :meth:`from_dict` reads it back equal."""
-        return {"language": self.language, "backend": self.backend, "model": self.model,
-                "segments": [s.to_dict() for s in self.segments]}
+        """JSON-ready form (the generic dataclass form of :mod:`reelkit.io.dataclass_data`);
+        :meth:`from_dict` reads it back equal."""
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:
-        return cls(language=str(data["language"]), backend=str(data["backend"]),
-                   model=str(data["model"]),
-                   segments=tuple(Segment.from_dict(s) for s in data.get("segments", ())))
+        return from_data(cls, data)
