@@ -73,3 +73,13 @@ def raw_clip(folder: Path, name: str = "raw take.mp4", *, size: str = "640x360",
     clip = talking_clip(folder / name, wav, size=size, fps=25, duration=samples.size / SR, crf=crf)
     wav.unlink()
     return clip, words
+
+
+def to_output(pieces, t: float) -> float:  # type: ignore[no-untyped-def]
+    """Output time of source time ``t`` (inside one of the kept ``pieces``, in order)."""
+    cursor = 0.0
+    for p in pieces:
+        if p.start - 1e-6 <= t <= p.end + 1e-6:
+            return cursor + t - p.start
+        cursor += p.end - p.start
+    raise AssertionError(f"{t} is not kept")

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import realspeech as rs
 from conftest import needs_espeak
+from raw_footage import to_output
 from reelkit.cut.heard import clip_audio, listen
 from reelkit.cut.script_cut import decide_cut
 from reelkit.cut.spans import Piece, no_overlap
@@ -32,22 +33,13 @@ def take():
     return rs.raw_take(recs)
 
 
-def _output(pieces, t: float) -> float:
-    cursor = 0.0
-    for p in pieces:
-        if p.start - 1e-6 <= t <= p.end + 1e-6:
-            return cursor + t - p.start
-        cursor += p.end - p.start
-    raise AssertionError(f"{t} is not kept")
-
-
 def _cut_and_caption(samples: np.ndarray, script: str, backend: str, tmp: Path):
     wav = rs_wav(tmp / "take.wav", samples)
     audios = listen([wav], script, backend=backend, use_cache=False)
     decision = decide_cut(script, audios, EditSettings(), FPS)
     pieces = list(decision.pieces)
     kept = np.concatenate([samples[int(round(p.start * rs.SR)):int(round(p.end * rs.SR))] for p in pieces])
-    guides = sorted(((w.text, _output(pieces, (w.start + w.end) / 2)) for w in decision.words), key=lambda g: g[1])
+    guides = sorted(((w.text, to_output(pieces, (w.start + w.end) / 2)) for w in decision.words), key=lambda g: g[1])
     words = time_known_words([t for t, _ in guides], [(m - 0.1, m + 0.1) for _, m in guides], kept)
     return decision, pieces, words
 
@@ -87,7 +79,7 @@ def test_real_raw_take_cut_by_script(take, backend: str, noise: str | None, tmp_
         if not w.label.startswith("keep"):
             inside = sum(max(0.0, min(p.end, w.end) - max(p.start, w.start)) for p in pieces)
             assert inside <= 0.2 * (w.end - w.start), (w, pieces)
-    outs = [(_output(pieces, w.start), _output(pieces, w.end)) for w in keep]
+    outs = [(to_output(pieces, w.start), to_output(pieces, w.end)) for w in keep]
     for (a0, a1), (b0, b1) in zip(outs, outs[1:]):
         assert a1 <= b0 + 0.02 and b0 - a1 <= s.pause_between + s.pad_before + s.pad_after, (a1, b0)
     # The complete take with a filler inside is the kept take of its line.
@@ -96,7 +88,7 @@ def test_real_raw_take_cut_by_script(take, backend: str, noise: str | None, tmp_
     assert [w.text for w in words] == script_tokens(script)
     assert all(w.timing in ("forced", "interpolated") for w in words)
     assert sum(w.timing == "forced" for w in words) >= len(words) - 1
-    errors = [rs.start_error(r, w.start - _output(pieces, r.start) + r.start) for r, w in zip(keep, words)]
+    errors = [rs.start_error(r, w.start - to_output(pieces, r.start) + r.start) for r, w in zip(keep, words)]
     assert np.mean(errors) <= 0.05, errors
 
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import needs_espeak
-from raw_footage import SCRIPT, SCRIPT_LINES, raw_clip
+from raw_footage import SCRIPT, SCRIPT_LINES, raw_clip, to_output
 from reelkit.cli.main import main
 from reelkit.errors import InputError
 from reelkit.plan.edit import EditSettings
@@ -46,16 +46,6 @@ def heard(raw):
 def kept_fraction(pieces, start: float, end: float) -> float:
     inside = sum(max(0.0, min(p.end, end) - max(p.start, start)) for p in pieces)
     return inside / (end - start)
-
-
-def to_output(pieces, t: float) -> float:
-    """Output time of source time ``t`` (inside a kept piece)."""
-    cursor = 0.0
-    for p in pieces:
-        if p.start - 1e-6 <= t <= p.end + 1e-6:
-            return cursor + t - p.start
-        cursor += p.end - p.start
-    raise AssertionError(f"{t} is not kept")
 
 
 def check_cut(pieces, words, caption_words) -> None:
