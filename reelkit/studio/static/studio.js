@@ -11,6 +11,8 @@ let editing = null;        // {page, word, input}: a caption word being typed
 let optimistic = false;    // the page shows an edit the server has not answered yet
 window.studioLatency = [];   // caption word fix: Enter -> the word drawn on the player (ms)
 window.studioConfirmed = []; // ... -> the server's validated plan back in the page (ms)
+window.studioEdgeKeys = 0;   // edge key presses handled, and how many of their edits are unanswered:
+window.studioEdgesPending = 0; // a test (or a user's report) can tell a lost key from a slow server
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -145,7 +147,10 @@ function edgeKey(ev) {
   const frames = (edge === "end" ? later : -later) * (ev.shiftKey ? 10 : 1);
   // One frame per key press, in order: each press is one edit (one undo step).
   // A failed press must not stall the queue: a rejected link would swallow every later press.
-  edgeQueue = edgeQueue.catch(() => null).then(() => edit({op: "move_edge", cut: Number(cut), edge, frames}));
+  window.studioEdgeKeys += 1;
+  window.studioEdgesPending += 1;
+  edgeQueue = edgeQueue.catch(() => null).then(() => edit({op: "move_edge", cut: Number(cut), edge, frames}))
+    .finally(() => { window.studioEdgesPending -= 1; });
 }
 
 function drawOverlays() {
