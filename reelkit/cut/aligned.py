@@ -82,7 +82,7 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     if result is None:
         return None
     words = [(t, s, e) for t, (s, e) in zip(tokens, result.words)]
-    removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
+    removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler") and not _sandwiched(r, words)]
     # Words the recogniser heard inside the take that the cut drops (off-script, repeated):
     # the gap between the two kept words around each one is removed speech.
     for k, kind in removed_words.items():
@@ -102,14 +102,16 @@ def _regions(take: Take, tokens: Sequence[str], before: Sequence[StreamWord], af
              language: str) -> Iterator[tuple[float, float, float, float]]:
     """Where to align a chosen take, in the order to try: (start, end, the previous and the next
     recognised word's edge). First bounded by the recognised words next to the take; then, when
-    line words at an edge were missed or misheard, reaching over as many neighbouring words as
-    are missing (they may be the misheard ones: "fearless" for "beautiful", timed by the
+    line words at an edge were missed or misheard, reaching over twice as many neighbouring
+    words as are missing (they may be the misheard ones: "fearless" for "beautiful", timed by the
     recogniser up to 2 s off under babble)."""
     lo, hi = edges
     before_words = [w for w in before if not w.is_filler]
     after_words = sorted((w for w in after if not w.is_filler), key=lambda w: w.start)
     head, tail = take.unheard_edges(len(tokens))
-    for reach_before, reach_after in ((0, 0), (head, tail)) if head or tail else ((0, 0),):
+    # A missed word may have been heard as two ("beautiful" as "a viewer"); the locator bounds
+    # the end again, so reaching too far costs nothing.
+    for reach_before, reach_after in ((0, 0), (2 * head, 2 * tail)) if head or tail else ((0, 0),):
         prev_end = max((w.end for w in before_words[:len(before_words) - reach_before]), default=window[0])
         next_start = min((w.start for w in after_words[reach_after:]), default=min(window[1], clip_end))
         a = max(lo - (REGION_MARGIN if reach_before else 0.0), prev_end + NEIGHBOUR_GAP, window[0], 0.0)
