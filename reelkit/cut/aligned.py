@@ -68,6 +68,8 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     lo = min(take.start, estimate[0]) - REGION_MARGIN
     hi = max(take.end, estimate[1]) + REGION_MARGIN
     repeats = _heard_twice(tokens, stream[take.first:take.last + 1])
+    again = _heard_more_often(tokens, stream[take.first:take.last + 1])
+    restarts = [i for i, t in enumerate(tokens) if i and normalise(t) in again]
     result = None
     for a, b, prev_end, next_start in _regions(take, tokens, before, after, (lo, hi), window, clip_end, samples,
                                                language):
@@ -75,7 +77,10 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
         # alignment that leaves sound unexplained or stretches a word over something is not used.
         # With no path at all, the first-pass-only decoder (under babble the second passes lose
         # the grammar's end).
-        result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True)
+        result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True,
+                                restarts=restarts)
+        if result is not None and restarts and _unlikely_restart(result, voiced, [tokens[i] for i in restarts]):
+            result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True)
         if result is not None:
             lo, hi = a, b
             break
@@ -180,13 +185,15 @@ def _sandwiched(r: tuple[str, float, float], words: Sequence[tuple[str, float, f
 
 def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: Sequence[int],
                    voiced, repeats: set[str], language: str = "en",  # type: ignore[no-untyped-def]
-                   retry: bool = False, restretch: bool = True) -> take_align.TakeAlignment | None:
+                   retry: bool = False, restretch: bool = True, restarts: Sequence[int] = ()
+                   ) -> take_align.TakeAlignment | None:
     """The first alignment that passes the checks: hesitations where something was heard,
     then anywhere; a stretched word re-aligned (:func:`_hesitation_at_stretch`) after each
-    (unless ``restretch`` is False: up to 24 more decodes, measured 29 s on one babble take)."""
+    (unless ``restretch`` is False: up to 24 more decodes, measured 29 s on one babble take).
+    ``restarts``: words that may be said, broken off and said again (``take_align.align_take``)."""
     memo: dict = {}  # the same grammar over the same region is decoded once
     for allowed in (set(slots), set(range(1, len(tokens)))):
-        result = _align_checked(tokens, samples, lo, hi, allowed, language, retry, memo)
+        result = _align_checked(tokens, samples, lo, hi, allowed, language, retry, memo, restarts)
         if result is None:
             continue
         if not _unexplained_speech(result, voiced) and not _stretched(tokens, result):
@@ -199,8 +206,8 @@ def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: fl
 
 
 def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: set[int],
-                   language: str = "en", retry: bool = False, memo: dict | None = None
-                   ) -> take_align.TakeAlignment | None:
+                   language: str = "en", retry: bool = False, memo: dict | None = None,
+                   restarts: Sequence[int] = ()) -> take_align.TakeAlignment | None:
     """The take aligned with hesitations allowed at ``slots``; with no path there, with
     hesitations allowed everywhere (a filler nobody heard). (The voice map's word spans do
     not judge the result: on real speech they are often a word off.) ``memo``: decodes
@@ -212,7 +219,7 @@ def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: fl
         key = None if allowed is None or allowed >= every else tuple(sorted(allowed))
         if key not in memo:
             memo[key] = take_align.align_take(list(tokens), samples, lo, hi, slots=None if key is None else list(key),
-                                              language=language, retry=retry)
+                                              language=language, retry=retry, restarts=restarts)
         return memo[key]
 
     result = align(slots)
@@ -237,14 +244,15 @@ def _stretched(tokens: Sequence[str], result: take_align.TakeAlignment) -> bool:
     return bool(_stretched_words(tokens, result))
 
 
+def _longest(text: str) -> float:
+    """The longest (s) a word of ``text``'s letters plausibly lasts: half a second or twice
+    its letters' worth."""
+    return max(0.5, 2.0 * (0.065 * sum(ch.isalpha() for ch in text) + 0.1))
+
+
 def _stretched_words(tokens: Sequence[str], result: take_align.TakeAlignment) -> list[int]:
     """Indices of the words :func:`_stretched` objects to."""
-    out = []
-    for i, (text, (a, b)) in enumerate(zip(tokens, result.words)):
-        letters = sum(ch.isalpha() for ch in text)
-        if b - a > max(0.5, 2.0 * (0.065 * letters + 0.1)):
-            out.append(i)
-    return out
+    return [i for i, (text, (a, b)) in enumerate(zip(tokens, result.words)) if b - a > _longest(text)]
 
 
 # Where the rest of the line is aligned again after a stretched word j: (first word, offsets
@@ -255,10 +263,16 @@ def _heard_twice(tokens: Sequence[str], heard: Sequence[StreamWord]) -> set[str]
     """Words of the line the recogniser heard more often in the take than the line has them,
     or heard stretched itself (openai-whisper wrote one "the" over "the, uh, the": something
     else was said there too)."""
+    long = {w.norm for w in heard if w.end - w.start > _longest(w.norm)}
+    return _heard_more_often(tokens, heard) | {normalise(t) for t in tokens if normalise(t) in long}
+
+
+def _heard_more_often(tokens: Sequence[str], heard: Sequence[StreamWord]) -> set[str]:
+    """Words of the line the recogniser heard more often in the take than the line has them
+    (said, broken off and said again: "the... uh... the ledger")."""
     line = [normalise(t) for t in tokens]
     norms = [w.norm for w in heard]
-    long = {w.norm for w in heard if w.end - w.start > max(0.5, 2.0 * (0.065 * len(w.norm) + 0.1))}
-    return {n for n in set(line) if norms.count(n) > line.count(n) or n in long}
+    return {n for n in set(line) if norms.count(n) > line.count(n)}
 
 
 MAX_HEAD_MOVE = 0.1
@@ -302,6 +316,23 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
                     continue
                 return joined
     return None
+
+
+def _unlikely_restart(result: take_align.TakeAlignment, voiced, words: Sequence[str]) -> bool:  # type: ignore[no-untyped-def]
+    """True when a restart inside the line is a word the decoder put on something else: longer
+    than any of the restartable ``words`` lasts (stretched over a pause and an "uh"), or mostly
+    where the voice map hears no sound ("rolled the... uh... the barrel" written by the
+    recogniser when only "rolled uh the barrel" was said)."""
+    first = result.words[0][0]
+    longest = max(_longest(w) for w in words)
+    for kind, s, e in result.removed:
+        if kind != "false_start" or s < first or e <= s:
+            continue
+        if e - s > longest:
+            return True
+        if voiced is not None and sum(max(0.0, min(b, e) - max(a, s)) for a, b in voiced(s, e)) < 0.5 * (e - s):
+            return True
+    return False
 
 
 UNEXPLAINED = 0.15
