@@ -178,13 +178,14 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     # Each frame size's flash check reads the frames its encode tapped (else one decode of its
     # first file), its caption contrast the pages' frames sought in that file; the voice is
     # decoded once for its SNR and its speech regions; these, the cover and the file checks
-    # run side by side, two at a time.
+    # run side by side, two at a time. The cover goes before the voice: its decoders then
+    # run before the SNR model is loaded into this process (the run's peak memory is the sum).
     with ThreadPoolExecutor(max_workers=2) as pool:
         pictures = {id(each): pool.submit(tapped_picture, each, tap, files[name]) if tap is not None else
                     pool.submit(check_picture, each, files[name])
                     for each, tap in zip(plans, taps) for name in _first_file(each, files)}
-        voice_job = pool.submit(_voice_facts, plan, folder)
         cover_job = pool.submit(_cover, plan, cover)
+        voice_job = pool.submit(_voice_facts, plan, folder)
         flashes = {name: pictures[id(each)].result()[0] for each in plans for spec in each.outputs
                    for name in (spec.platform, f"{spec.platform}.ad") if name in files and id(each) in pictures}
         check_jobs = {name: pool.submit(check_file, files[name], platform, flash=flashes.get(name))
