@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from reelkit import errors
+from reelkit.io.heap import env_for_children
 from reelkit.speech import backends
 from reelkit.speech.backends import backend_calls, transcribe
 from reelkit.speech.pcm import PcmFile
@@ -66,15 +67,14 @@ def worker_env() -> dict[str, str]:
     against 314 MiB on a 1-minute one. With two arenas it peaked at 347 and 284 MiB, at the
     same speed (measured with scripts/bench_memory.py's clips). A value the user set wins.
 
-    Blocks of 1 MiB and more are mapped on their own and go back to the system when freed:
-    glibc's moving threshold otherwise serves the windows' large buffers from the heap, which
-    grew with the number of windows (12-minute voice: 452 and 460 MiB in two runs; with the
+    Blocks of 1 MiB and more are mapped on their own and go back to the system when freed
+    (:mod:`reelkit.io.heap`): glibc's moving threshold otherwise serves the windows' large
+    buffers from the heap, which grew with the number of windows (12-minute voice: 452 and 460 MiB in two runs; with the
     fixed threshold 330 MiB, the same CPU time).
     """
     env = dict(os.environ)
     env.setdefault("MALLOC_ARENA_MAX", "2")
-    env.setdefault("MALLOC_MMAP_THRESHOLD_", str(1 << 20))
-    return env
+    return env_for_children(env)
 
 
 def _error(name: str, message: str) -> errors.ReelkitError:
