@@ -60,7 +60,7 @@ def test_read_frames_gives_every_whole_frame_in_order_across_batches(tmp_path: P
 
 
 def test_flash_check_memory_does_not_grow_with_the_number_of_frames(tmp_path: Path) -> None:
-    n = 2 * READ_BYTES // (np.prod(analysis_size(W, H)) * 3) + 1  # 2 batches and a bit: 26 MB
+    n = 2 * READ_BYTES // (np.prod(analysis_size(W, H)) * 3) + 1  # 2 batches and a bit: 8.4 MB
     traced: dict[int, int] = {}
     resident: dict[int, int] = {}
     for count in (n, 4 * n):
@@ -78,9 +78,11 @@ def test_flash_check_memory_does_not_grow_with_the_number_of_frames(tmp_path: Pa
         raw.unlink()
     file_n = n * int(np.prod(analysis_size(W, H))) * 3
     # Streaming holds one batch (4 MiB) and a frame's float arrays; the extra 3N frames are
-    # 77 MB of file, which a memory map (or a whole read) would add.
+    # 25 MB of file, which a memory map (or a whole read) would add.
     assert traced[4 * n] - traced[n] < file_n // 8, traced
     assert traced[4 * n] / traced[n] < 1.5, traced
     if not resident:
         pytest.skip("no resident-peak reset here (/proc/self/clear_refs): the tracemalloc part passed")
-    assert resident[4 * n] * 1024 - resident[n] * 1024 < file_n // 2, resident
+    # A freed batch may stay in the heap (glibc): up to one batch more, a third of what a
+    # memory map of the extra frames adds.
+    assert resident[4 * n] * 1024 - resident[n] * 1024 < file_n, resident
