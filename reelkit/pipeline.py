@@ -20,6 +20,7 @@ from reelkit.deliver.cover import make_cover
 from reelkit.deliver.metadata import voice_report, write_metadata
 from reelkit.deliver.legibility import check_picture, picture_tap, tapped_picture
 from reelkit.deliver.statement import episode_statement, voiced_regions_of_plan
+from reelkit.io.heap import map_large_blocks
 from reelkit.io.transaction import EpisodeTransaction
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import read_plan_file, write_plans
@@ -68,6 +69,7 @@ def render_episode(request: RenderRequest, on_stage: StageCallback | None = None
     """Plan and render one episode into ``out_dir/<slug>/``."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    map_large_blocks()  # what planning frees does not stay resident beside the encode (reelkit.io.heap)
     outline = load_request_outline(request.inputs, request.script_file)
     folder = request.out_dir / outline.slug
     # The output folder is checked and locked before planning: a wrong --out costs nothing.
@@ -114,6 +116,9 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
     step leaves the previous outputs as they were, consistent with each other.
     """
     plans = tuple(plans)
+    # The checks after the encode read the voice window by window: freed windows must not
+    # stay resident (reelkit.io.heap).
+    map_large_blocks()
     stage = tx.staging
     staged_plans = tuple(retarget(p, stage) for p in plans)
     engine = get_engine(request.engine)
@@ -178,13 +183,14 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
     # Each frame size's flash check reads the frames its encode tapped (else one decode of its
     # first file), its caption contrast the pages' frames sought in that file; the voice is
     # decoded once for its SNR and its speech regions; these, the cover and the file checks
-    # run side by side, two at a time.
+    # run side by side, two at a time. The cover goes before the voice: its decoders then
+    # run before the SNR model is loaded into this process (the run's peak memory is the sum).
     with ThreadPoolExecutor(max_workers=2) as pool:
         pictures = {id(each): pool.submit(tapped_picture, each, tap, files[name]) if tap is not None else
                     pool.submit(check_picture, each, files[name])
                     for each, tap in zip(plans, taps) for name in _first_file(each, files)}
-        voice_job = pool.submit(_voice_facts, plan, folder)
         cover_job = pool.submit(_cover, plan, cover)
+        voice_job = pool.submit(_voice_facts, plan, folder)
         flashes = {name: pictures[id(each)].result()[0] for each in plans for spec in each.outputs
                    for name in (spec.platform, f"{spec.platform}.ad") if name in files and id(each) in pictures}
         check_jobs = {name: pool.submit(check_file, files[name], platform, flash=flashes.get(name))

@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -40,6 +40,8 @@ class Measurement:
     returncode: int
     stdout: str
     stderr: str
+    peak_parts: dict[str, int] = field(default_factory=dict)
+    """At the moment of ``peak_tree_rss``: the largest RSS per program name, as ``peak_by_name``."""
 
     def check(self, what: str) -> Measurement:
         """Raise with the command's last output lines when it failed."""
@@ -84,7 +86,7 @@ def _children_map() -> tuple[dict[int, list[int]], dict[int, str]]:
 
 def tree_rss(root: int) -> tuple[int, dict[str, int]]:
     """Current RSS in bytes of ``root`` and all its descendants (0 when it has ended), and the
-    largest RSS per program name among them."""
+    largest RSS per program name among them (``root`` itself named ``"<program> (main)"``)."""
     children, names = _children_map()
     total, by_name, todo = 0, {}, [root]
     while todo:
@@ -96,7 +98,8 @@ def tree_rss(root: int) -> tuple[int, dict[str, int]]:
         except (OSError, IndexError, ValueError):
             continue
         total += rss
-        name = names.get(pid, "?")
+        # The command itself apart from its children of the same program (Python's workers).
+        name = names.get(pid, "?") + (" (main)" if pid == root else "")
         by_name[name] = max(by_name.get(name, 0), rss)
     return total, by_name
 
@@ -110,6 +113,7 @@ def measure(argv: Sequence[str], *, cwd: str | os.PathLike[str] | None = None,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=err)
         peak = 0
         peak_by_name: dict[str, int] = {}
+        peak_parts: dict[str, int] = {}
         try:
             while True:
                 # wait4 with WNOHANG instead of proc.poll(): it also hands back ru_maxrss.
@@ -117,7 +121,8 @@ def measure(argv: Sequence[str], *, cwd: str | os.PathLike[str] | None = None,
                 if pid:
                     break
                 total, by_name = tree_rss(proc.pid)
-                peak = max(peak, total)
+                if total > peak:
+                    peak, peak_parts = total, by_name
                 for name, rss in by_name.items():
                     peak_by_name[name] = max(peak_by_name.get(name, 0), rss)
                 time.sleep(interval)
@@ -130,7 +135,7 @@ def measure(argv: Sequence[str], *, cwd: str | os.PathLike[str] | None = None,
         out.seek(0)
         err.seek(0)
         return Measurement(seconds=seconds, cpu_seconds=usage.ru_utime + usage.ru_stime, peak_tree_rss=peak,
-                           peak_process_rss=usage.ru_maxrss * 1024, peak_by_name=peak_by_name,
+                           peak_process_rss=usage.ru_maxrss * 1024, peak_by_name=peak_by_name, peak_parts=peak_parts,
                            returncode=proc.returncode, stdout=out.read().decode("utf-8", "replace"),
                            stderr=err.read().decode("utf-8", "replace"))
 

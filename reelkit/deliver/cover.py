@@ -2,8 +2,9 @@
 
 The frames are the reframed sources (each cut's crop/scale or fit, as rendered) without
 overlays or captions, so no hook card, caption or lower third shows behind the title. Two
-ffmpeg calls, each seeking every candidate in the sources: one decodes the candidates small
-and grey to rank them, one decodes the chosen ones full size. Candidates sit just after
+passes of ffmpeg calls, each seeking its candidates in the sources (a few per call, each
+with its own decoder): one decodes the candidates small and grey to rank them, one decodes
+the chosen ones full size. Candidates sit just after
 source keyframes where there are some near (one frame decoded each, not a whole GOP). Candidates are spread over the
 span free of full-frame cards and ranked by sharpness, with a bonus where the plan knows a
 face is in the frame (the plan's tracked-face layout boxes, see :func:`_face_bonus`). The best is
@@ -38,6 +39,10 @@ SAMPLES = 12
 """Frames sampled when picking the cover automatically."""
 EDGE_SKIP = 0.05
 """Fraction of the duration skipped at each end (fades, black frames, end cards)."""
+PICKS_PER_CALL = 4
+"""Candidates decoded by one ffmpeg call: each is an input with its own 1080p decoder, all
+held for the call (12 in one call peaked at 309 MiB, 4 at 135 MiB, for the same CPU time;
+the cover runs beside the other checks)."""
 
 
 def sharpness(gray: np.ndarray) -> float:
@@ -220,10 +225,7 @@ def rank_times(plan: Plan, window: tuple[float, float], samples: int = SAMPLES) 
     candidates = keyframe_picks(plan, [round(start + span * (k + 0.5) / samples, 3) for k in range(samples)])
     times = [t for t, _, _ in candidates]
     picks = [(cut, src) for _, cut, src in candidates]
-    with tempfile.TemporaryDirectory(prefix="reelkit-cover-") as tmp:
-        out = Path(tmp) / "frames.gray"
-        run_ffmpeg(graph.clean_frames_args(plan, picks, gray_size=(_RANK_W, _RANK_H), out=str(out)), stage="cover")
-        raw = out.read_bytes() if out.exists() else b""
+    raw = _clean_frames(plan, picks, gray_size=(_RANK_W, _RANK_H))
     size = _RANK_W * _RANK_H
     if len(raw) < size * len(picks):
         raise MediaError("no frames could be read for the cover", path=plan.source(picks[0][0].source).path)
@@ -231,6 +233,26 @@ def rank_times(plan: Plan, window: tuple[float, float], samples: int = SAMPLES) 
     scores = [sharpness(f) * _face_bonus(plan, t) for f, t in zip(frames, times)]
     order = sorted(range(len(times)), key=lambda k: -scores[k])
     return [times[k] for k in order]
+
+
+def _clean_frames(plan: Plan, picks: Sequence[tuple[Cut, float]], *, gray_size: tuple[int, int] | None = None,
+                  rgb: bool = False) -> bytes:
+    """The raw frames of ``picks`` (:func:`reelkit.render.graph.clean_frames_args`), in order,
+    decoded :data:`PICKS_PER_CALL` at a time. Short when a call wrote fewer frames than asked
+    (the frames after it are not read: the callers index frames by position)."""
+    frame_bytes = gray_size[0] * gray_size[1] if gray_size else plan.width * plan.height * 3
+    raw = b""
+    with tempfile.TemporaryDirectory(prefix="reelkit-cover-") as tmp:
+        out = Path(tmp) / "frames.raw"
+        for first in range(0, len(picks), PICKS_PER_CALL):
+            part = picks[first:first + PICKS_PER_CALL]
+            run_ffmpeg(graph.clean_frames_args(plan, part, gray_size=gray_size, rgb=rgb, out=str(out)), stage="cover")
+            got = out.read_bytes() if out.exists() else b""
+            out.unlink(missing_ok=True)
+            raw += got
+            if len(got) < len(part) * frame_bytes:
+                break
+    return raw
 
 
 def spread(ranked: Sequence[float], window: tuple[float, float], count: int = CANDIDATES) -> list[float]:
@@ -264,11 +286,8 @@ def make_cover(plan: Plan, out_png: Path, *, title: str, font_file: Path, safe_b
     times = spread(rank_times(plan, window), window, candidates)
     written: list[Path] = []
     frame_bytes = plan.width * plan.height * 3
-    with tempfile.TemporaryDirectory(prefix="reelkit-cover-") as tmp:
-        raw_file = Path(tmp) / "frames.rgb"  # raw RGB: no PNG encoded by ffmpeg only to be decoded again
-        run_ffmpeg(graph.clean_frames_args(plan, [cut_at(plan, t) for t in times], rgb=True, out=str(raw_file)),
-                   stage="cover")
-        raw = raw_file.read_bytes() if raw_file.exists() else b""
+    # raw RGB: no PNG encoded by ffmpeg only to be decoded again
+    raw = _clean_frames(plan, [cut_at(plan, t) for t in times], rgb=True)
     for k in range(len(times)):
         if len(raw) < (k + 1) * frame_bytes:
             raise MediaError(f"no frame at {times[k]:.3f} s for the cover", path=str(out_png))

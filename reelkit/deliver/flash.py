@@ -23,6 +23,7 @@ change spread over several frames still counts once.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +47,8 @@ RED_STEP = 20.0
 RED_RATIO = 0.8
 MAX_TRANSITIONS_PER_SECOND = 6
 """Three flashes: six transitions; a seventh in one second is more than three flashes."""
+READ_BYTES = 4 << 20
+"""Raw frames are read this many bytes at a time (:func:`read_frames`)."""
 
 
 @dataclass(frozen=True)
@@ -141,20 +144,23 @@ def luminance(rgb: np.ndarray) -> np.ndarray:
     return linear_rgb(rgb) @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
 
 
-def transitions(frames: np.ndarray, share: float) -> tuple[list[int], list[int]]:
-    """Frame indices of general and red transitions in ``frames`` (n, h, w, 3 uint8)."""
-    if len(frames) < 2:
+def transitions(frames: Iterable[np.ndarray], share: float) -> tuple[list[int], list[int]]:
+    """Frame indices of general and red transitions in ``frames`` ((h, w, 3) uint8 each, in
+    order: an (n, h, w, 3) array or a stream, :func:`read_frames`)."""
+    stream = iter(frames)
+    first = next(stream, None)
+    if first is None:
         return [], []
-    need = share * frames.shape[1] * frames.shape[2]
-    lin = linear_rgb(frames[0])
+    need = share * first.shape[0] * first.shape[1]
+    lin = linear_rgb(first)
     lum = lin @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
     general = _Tracker(lum, LUMINANCE_STEP, strict=False)
     red = _Tracker(_red_value(lin), RED_STEP, strict=True)
     red_ratio_ref = _red_ratio(lin)
     general_at: list[int] = []
     red_at: list[int] = []
-    for i in range(1, len(frames)):
-        lin = linear_rgb(frames[i])
+    for i, frame in enumerate(stream, start=1):
+        lin = linear_rgb(frame)
         lum = lin @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
         ref_lum = general.ref
         up, down = general.step_to(lum, lambda: np.minimum(lum, ref_lum) < DARKER_BELOW)
@@ -176,6 +182,21 @@ def _red_value(lin: np.ndarray) -> np.ndarray:
 def _red_ratio(lin: np.ndarray) -> np.ndarray:
     total = lin.sum(axis=-1)
     return np.where(total > 1e-6, lin[..., 0] / np.maximum(total, 1e-6), 0.0)
+
+
+def read_frames(raw: Path, shape: tuple[int, ...], batch_bytes: int = READ_BYTES) -> Iterator[np.ndarray]:
+    """The whole frames of ``shape`` (uint8) in the raw file ``raw``, in order, read
+    ``batch_bytes`` at a time: memory stays flat in the file's length. (A memory map of the
+    file would keep every page it touched resident: the tap of a 12-minute render is 267 MB.)"""
+    frame_bytes = int(np.prod(shape))
+    per_batch = max(1, batch_bytes // frame_bytes)
+    with raw.open("rb") as fh:
+        while True:
+            batch = np.fromfile(fh, dtype=np.uint8, count=per_batch * frame_bytes)
+            n = batch.size // frame_bytes
+            yield from batch[: n * frame_bytes].reshape(n, *shape)
+            if n < per_batch:
+                return
 
 
 def failing_spans(at: list[int], fps: float, kind: str) -> list[FlashSpan]:
@@ -215,12 +236,10 @@ def flashes_in(raw: Path, *, width: int, height: int, fps: float) -> FlashResult
     count = raw.stat().st_size // (size[0] * size[1] * 3)
     if count == 0:
         return FlashResult(spans=(), frames=0, area_share=share)
-    frames = np.memmap(raw, dtype=np.uint8, mode="r", shape=(count, size[1], size[0], 3))
-    general_at, red_at = transitions(frames, share)
-    del frames  # the memmap must close before its folder goes
+    general_at, red_at = transitions(read_frames(raw, (size[1], size[0], 3)), share)
     spans = failing_spans(general_at, fps, "general") + failing_spans(red_at, fps, "red")
     return FlashResult(spans=tuple(spans), frames=count, area_share=share)
 
 
 __all__ = ["FlashResult", "FlashSpan", "analysis_size", "area_share", "check_flashes", "decode_args", "failing_spans",
-           "flashes_in", "linear_rgb", "luminance", "transitions"]
+           "flashes_in", "linear_rgb", "luminance", "read_frames", "transitions"]
