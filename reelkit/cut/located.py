@@ -56,6 +56,10 @@ start 'Amongst her' was cut) but also on bench_cut's espeak lines, 21 s -> 46 s 
 2.1 min; so only the noisiest stretches, for now."""
 MAX_TAKES = 4
 """Readings of one line searched for, one after the other."""
+MAX_TRIES = 6
+"""Placements of one line tried (a placement that fails the checks is passed over)."""
+SKIP = 0.3
+"""How far (s) after a failed placement's start the next search begins."""
 
 
 @dataclass(frozen=True)
@@ -134,12 +138,15 @@ def _search(run: Sequence[int], tokens: Sequence[Sequence[str]], clip: Clip, ci:
         ceiling = next((p[0] - GAP for p in places[k + 1:] if p is not None), hi)
         place = places[k] if places[k] is not None else _alone(tokens[li], clip, floor, ceiling, language)
         found: list[Located] = []
-        while place is not None and len(found) < MAX_TAKES:
-            one = _widening(li, tokens, clip, ci, floor, ceiling, place, language, keep_fillers)
-            if one is None:
+        for _ in range(MAX_TRIES):
+            if place is None or len(found) == MAX_TAKES:
                 break
-            found.append(one)
-            floor = one.take.end + GAP
+            one = _widening(li, tokens, clip, ci, floor, ceiling, place, language, keep_fillers)
+            if one is not None:
+                found.append(one)
+            # A reading that did not pass (a false start the line was stretched over) is
+            # passed over: the search goes on after its start.
+            floor = one.take.end + GAP if one is not None else max(floor, place[0] + SKIP)
             place = _alone(tokens[li], clip, floor, ceiling, language)
         if found:
             out[li] = found
