@@ -131,19 +131,19 @@ def _decode_lines(lines: Sequence[Sequence[str]], samples: np.ndarray, t0: float
     return named, [(base_word(w), f0, f1) for w, f0, f1 in segs if not w.startswith(_GARBAGE)]  # type: ignore[return-value]
 
 
-def locate(lines: Sequence[Sequence[str]], samples: np.ndarray, t0: float, t1: float,
-           language: str = "en", sr: int = SAMPLE_RATE) -> list[tuple[float, float]] | None:
+def locate(lines: Sequence[Sequence[str]], samples: np.ndarray, t0: float, t1: float, language: str = "en",
+           sr: int = SAMPLE_RATE, weights: Sequence[float] = GARBAGE_WEIGHTS) -> list[tuple[float, float]] | None:
     """Where each of ``lines`` (token lists, in script order) is spoken in ``samples[t0:t1]``:
     (first word's start, last word's end) per line, in clip seconds, in order.
 
     One reading per line is placed (the one that fits best; the caller searches what is left
-    for more). The garbage penalties of :data:`GARBAGE_WEIGHTS` are tried in turn, the next
-    only when no path fits under the one before. None when the decoder is missing, a word
+    for more). The garbage penalties ``weights`` are tried in turn, the next only when no
+    path fits under the one before. None when the decoder is missing, a word
     has no pronunciation, or no path through the grammar fits the audio.
     """
     public = "<G> " + " <G> ".join(f"<l{i}>" for i in range(len(lines))) + " <G>"
     decoded = None
-    for weight in GARBAGE_WEIGHTS:
+    for weight in weights:
         decoded = _decode_lines(lines, samples, t0, t1, language, sr, public, weight)
         if decoded is not None:
             break
