@@ -13,19 +13,21 @@ or repeated word) and the stretches of removed speech, which the cuts may not en
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from reelkit.cut.takes import StreamWord, Take
-from reelkit.speech import take_align
+from reelkit.speech import locate, take_align
 from reelkit.speech.align import normalise
 
 REGION_MARGIN = 0.5
 """Audio (s) searched beyond the take's estimated edges for its first and last words."""
 NEIGHBOUR_GAP = 0.05
 """The search stops this far (s) before a neighbouring recognised word outside the take."""
+LOCATED_END_ROOM = 0.25
+"""Audio (s) searched after the end the locator found for a line (its last phone may be short)."""
 
 
 @dataclass(frozen=True)
@@ -65,20 +67,24 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     after = [w for k, w in enumerate(stream) if w.source == take.source and k > take.last and w.start >= take.end]
     lo = min(take.start, estimate[0]) - REGION_MARGIN
     hi = max(take.end, estimate[1]) + REGION_MARGIN
-    prev_end = max((w.end for w in before if not w.is_filler), default=window[0])
-    next_start = min((w.start for w in after if not w.is_filler), default=min(window[1], clip_end))
-    lo = max(lo, prev_end + NEIGHBOUR_GAP, window[0], 0.0)
-    hi = min(hi, next_start - NEIGHBOUR_GAP, window[1], clip_end)
-    # Hesitations where something was heard first, then anywhere (a filler nobody heard); an
-    # alignment that leaves sound unexplained or stretches a word over something is not used.
-    result = _first_passing(tokens, samples, lo, hi, slots, voiced,
-                            _heard_twice(tokens, stream[take.first:take.last + 1]), language)
+    repeats = _heard_twice(tokens, stream[take.first:take.last + 1])
+    result = None
+    for a, b, prev_end, next_start in _regions(take, tokens, before, after, (lo, hi), window, clip_end, samples,
+                                               language):
+        # Hesitations where something was heard first, then anywhere (a filler nobody heard); an
+        # alignment that leaves sound unexplained or stretches a word over something is not used.
+        # With no path at all, the first-pass-only decoder (under babble the second passes lose
+        # the grammar's end).
+        result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True)
+        if result is not None:
+            lo, hi = a, b
+            break
     if result is None:
         return None
-    removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler")]
+    words = [(t, s, e) for t, (s, e) in zip(tokens, result.words)]
+    removed = [r for r in result.removed if not (keep_fillers and r[0] == "filler") and not _sandwiched(r, words)]
     # Words the recogniser heard inside the take that the cut drops (off-script, repeated):
     # the gap between the two kept words around each one is removed speech.
-    words = [(t, s, e) for t, (s, e) in zip(tokens, result.words)]
     for k, kind in removed_words.items():
         w = stream[k]
         if kind == "filler":
@@ -89,6 +95,35 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
                 removed.append((kind, e0 + 0.02, s1 - 0.02))
                 break
     return grouped(words, removed, prev_end if before else lo, next_start if after else hi)
+
+
+def _regions(take: Take, tokens: Sequence[str], before: Sequence[StreamWord], after: Sequence[StreamWord],
+             edges: tuple[float, float], window: tuple[float, float], clip_end: float, samples: np.ndarray,
+             language: str) -> Iterator[tuple[float, float, float, float]]:
+    """Where to align a chosen take, in the order to try: (start, end, the previous and the next
+    recognised word's edge). First bounded by the recognised words next to the take; then, when
+    line words at an edge were missed or misheard, reaching over twice as many neighbouring
+    words as are missing (they may be the misheard ones: "fearless" for "beautiful", timed by the
+    recogniser up to 2 s off under babble)."""
+    lo, hi = edges
+    before_words = [w for w in before if not w.is_filler]
+    after_words = sorted((w for w in after if not w.is_filler), key=lambda w: w.start)
+    head, tail = take.unheard_edges(len(tokens))
+    # A missed word may have been heard as two ("beautiful" as "a viewer"); the locator bounds
+    # the end again, so reaching too far costs nothing.
+    for reach_before, reach_after in ((0, 0), (2 * head, 2 * tail)) if head or tail else ((0, 0),):
+        prev_end = max((w.end for w in before_words[:len(before_words) - reach_before]), default=window[0])
+        next_start = min((w.start for w in after_words[reach_after:]), default=min(window[1], clip_end))
+        a = max(lo - (REGION_MARGIN if reach_before else 0.0), prev_end + NEIGHBOUR_GAP, window[0], 0.0)
+        b = min(hi + (REGION_MARGIN if reach_after else 0.0), next_start - NEIGHBOUR_GAP, window[1], clip_end)
+        if reach_after:
+            # The wider region holds other speech after the line, and the take grammar has no
+            # garbage to put it in: its last word would be stretched over it. The locator (the
+            # line against a free phone loop) says where the line ends.
+            found = locate.locate([list(tokens)], samples, a, b, language)
+            if found:
+                b = min(b, found[0][1] + LOCATED_END_ROOM)
+        yield a, b, prev_end, next_start
 
 
 def grouped(words: Sequence[tuple[str, float, float]], removed: Sequence[tuple[str, float, float]],

@@ -84,6 +84,15 @@ class Take:
     """Found by forced alignment of the script (:mod:`reelkit.cut.located`), not from
     recognised words (``first``/``last`` are then -1)."""
 
+    def unheard_edges(self, tokens: int) -> tuple[int, int]:
+        """How many of the line's ``tokens`` before the first and after the last word the
+        recogniser matched: words it missed or misheard at the take's edges ("beautiful"
+        heard as "fearless" stays outside the take, but it is this line's word)."""
+        matched = [p for p in self.pairs if p.s1 > p.s0 and p.r1 > p.r0 and p.similarity >= COVERED_SIMILARITY]
+        if not matched:
+            return 0, 0
+        return min(p.s0 for p in matched), max(0, tokens - max(p.s1 for p in matched))
+
     def overlaps(self, other: Take) -> bool:
         if self.located or other.located:
             return self.source == other.source and self.start < other.end and other.start < self.end
