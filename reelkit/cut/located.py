@@ -12,7 +12,9 @@ complete take, and searches for them acoustically (:mod:`reelkit.speech.locate`)
    (other takes, false starts, asides); each line is then aligned word by word around that
    place (:func:`reelkit.cut.aligned.align_located`: restarts and the language's fillers
    allowed, the same checks as a recognised take). What follows it, up to the next line, is
-   searched again: takes of one line come in sequence and the last complete one wins.
+   searched again: takes of one line come in sequence and the last complete one wins. A
+   placement the line fits worse than the phone loop (:data:`PLACE_FIT_MIN`: a false start
+   the line was drawn onto) is passed over, unaligned, and the search goes on after it.
 3. **Whether to believe it.** A placement counts only when the line explains its audio
    about as well as the free phone loop does (:func:`reelkit.speech.locate.fits` at least
    :data:`FIT_MIN`), and better than its neighbours in the script explain it; otherwise the line stays missing (an error unless ``missing_lines:

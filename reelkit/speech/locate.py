@@ -65,7 +65,7 @@ poorly everywhere (word-by-word espeak Dutch through English phones) loses to th
 every frame by more than that charge; measured on tests/cut/test_script_cut_dutch.py's take,
 its first line has a path only from 1e-10 on. So strong, garbage hardly absorbs anything and
 the line is drawn onto the first stretch that resembles it (a false start):
-:mod:`reelkit.cut.located` checks each placement and searches on after one that fails."""
+:mod:`reelkit.cut.located` passes over a placement the line does not fit and searches on."""
 GARBAGE_WEIGHTS = (GARBAGE_WEIGHT, STRONG_WEIGHT)
 
 
