@@ -12,7 +12,9 @@ complete take, and searches for them acoustically (:mod:`reelkit.speech.locate`)
    (other takes, false starts, asides); each line is then aligned word by word around that
    place (:func:`reelkit.cut.aligned.align_located`: restarts and the language's fillers
    allowed, the same checks as a recognised take). What follows it, up to the next line, is
-   searched again: takes of one line come in sequence and the last complete one wins.
+   searched again: takes of one line come in sequence and the last complete one wins. A
+   placement the line fits worse than the phone loop (:data:`PLACE_FIT_MIN`: a false start
+   the line was drawn onto) is passed over, unaligned, and the search goes on after it.
 3. **Whether to believe it.** A placement counts only when the line explains its audio
    about as well as the free phone loop does (:func:`reelkit.speech.locate.fits` at least
    :data:`FIT_MIN`), and better than its neighbours in the script explain it; otherwise the line stays missing (an error unless ``missing_lines:
@@ -56,6 +58,15 @@ start 'Amongst her' was cut) but also on bench_cut's espeak lines, 21 s -> 46 s 
 2.1 min; so only the noisiest stretches, for now."""
 MAX_TAKES = 4
 """Readings of one line searched for, one after the other."""
+MAX_TRIES = 5
+"""Placements of one line tried (one that is not a reading of it is passed over)."""
+PLACE_FIT_MIN = 0.0
+"""A placement the line fits worse than this (:func:`locate.fits` over the locator's span) is
+not a reading of it and is not aligned. Measured (bench raw takes, recognition withheld):
+accepted readings' placements 2.4-24.1, placements on false starts or other lines -3.3 to
+-0.6; the accepted reading's own fit (aligned span) must still reach :data:`FIT_MIN`."""
+SKIP = 0.3
+"""How far (s) after a passed-over placement's start the next search begins."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +134,10 @@ def _search(run: Sequence[int], tokens: Sequence[Sequence[str]], clip: Clip, ci:
     """The run's lines located in order in ``[lo, hi]`` of one clip, each followed by a search
     for later readings of it (up to the next line's)."""
     samples = clip.audio.samples
-    places = locate.locate([tokens[li] for li in run], samples, lo, hi, language)
+    # Several lines at once under the usual penalty only: where that finds no path each line
+    # is searched alone, under the strong one too (one decode of the whole stretch less).
+    places = locate.locate([tokens[li] for li in run], samples, lo, hi, language,
+                           weights=locate.GARBAGE_WEIGHTS if len(run) == 1 else (locate.GARBAGE_WEIGHT,))
     if places is None and len(run) > 1:  # one line not said here: look for each alone
         places = [None] * len(run)  # type: ignore[list-item]
     if places is None:
@@ -134,12 +148,20 @@ def _search(run: Sequence[int], tokens: Sequence[Sequence[str]], clip: Clip, ci:
         ceiling = next((p[0] - GAP for p in places[k + 1:] if p is not None), hi)
         place = places[k] if places[k] is not None else _alone(tokens[li], clip, floor, ceiling, language)
         found: list[Located] = []
-        while place is not None and len(found) < MAX_TAKES:
-            one = _widening(li, tokens, clip, ci, floor, ceiling, place, language, keep_fillers)
-            if one is None:
+        for _ in range(MAX_TRIES):
+            if place is None or len(found) == MAX_TAKES:
                 break
-            found.append(one)
-            floor = one.take.end + GAP
+            fit = locate.fits([tokens[li]], samples, max(0.0, place[0] - GAP), place[1] + GAP, language)[0]
+            if fit is None or fit < PLACE_FIT_MIN:
+                # Not a reading of the line (a false start it was stretched over, other
+                # speech): not aligned (the costly part), the search goes on after its start.
+                floor = max(floor, place[0] + SKIP)
+            else:
+                one = _widening(li, tokens, clip, ci, floor, ceiling, place, language, keep_fillers)
+                if one is None:
+                    break  # the line's reading is here but fails: a later part of it would be a guess
+                found.append(one)
+                floor = one.take.end + GAP
             place = _alone(tokens[li], clip, floor, ceiling, language)
         if found:
             out[li] = found
