@@ -141,13 +141,13 @@ def _line_sounds(take: Take, li: int, tokens: Sequence[str], stream: Sequence[St
     ``again``: the take aligned as a located one, where the recogniser's placement fails."""
     if take.located:
         aligned = located[id(take)]
-        return [Sound(g[0][1], g[-1][2], list(g)) for g in aligned.groups], aligned, {}, ""
+        return _sounds_of(aligned), aligned, {}, ""
     sounds, removed = prepared if prepared is not None else take_sounds(take, tokens, stream, clip, settings)[:2]
     if not sounds:
         return sounds, None, removed, ""
     sounds, aligned = _aligned_sounds(take, tokens, stream, clip, settings, sounds, removed)
     if aligned is None and not settings.keep_adlibs and (relocated := again(take)) is not None:
-        return [Sound(g[0][1], g[-1][2], list(g)) for g in relocated.groups], relocated, removed, \
+        return _sounds_of(relocated), relocated, removed, \
             "aligned word by word around the recognised take (the recogniser's times were off)"
     if aligned is None and not settings.keep_adlibs:
         note = ("not aligned word by word (the decoder found no reading of the line there): "
@@ -155,6 +155,11 @@ def _line_sounds(take: Take, li: int, tokens: Sequence[str], stream: Sequence[St
         log.warning("script line %d %r: %s", li + 1, " ".join(tokens), note)
         return sounds, None, removed, note
     return sounds, aligned, removed, ""
+
+
+def _sounds_of(aligned: AlignedTake) -> list[Sound]:
+    """An aligned take's kept sounds: one per group of words."""
+    return [Sound(g[0][1], g[-1][2], list(g)) for g in aligned.groups]
 
 
 def _compare_takes(takes: Sequence[Take], tokens: Sequence[str], stream: Sequence[StreamWord],
@@ -186,7 +191,7 @@ def _aligned_sounds(take: Take, tokens: Sequence[str], stream: Sequence[StreamWo
                                 voiced=clip.voiced, language=clip.audio.language)
     if aligned is None:
         return sounds, None
-    return [Sound(g[0][1], g[-1][2], list(g)) for g in aligned.groups], aligned
+    return _sounds_of(aligned), aligned
 
 
 def _check_found(chosen: Sequence[Take], missing: Sequence[str], decisions: Sequence[ScriptLineCut],

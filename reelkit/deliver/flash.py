@@ -26,14 +26,10 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reelkit.io.ffmpeg import run_ffmpeg
-
-if TYPE_CHECKING:  # numpy loads only when a check runs
-    import numpy as np
 
 ANALYSIS_WIDTH = 48
 """Decoded width in pixels; each pixel averages about 22 x 22 pixels of a 1080 px frame."""

@@ -23,7 +23,6 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,9 +32,6 @@ from reelkit.plan.colours import MIN_CONTRAST, parse_colour
 from reelkit.plan.model import CaptionPage, LayoutBox, Plan
 from reelkit.render.engine import PictureTap
 from reelkit.render.graph import gop_frames
-
-if TYPE_CHECKING:
-    import numpy as np
 
 COLOUR_DISTANCE = 48
 """Largest per-channel difference (0-255) for a pixel to count as the text's colour."""
