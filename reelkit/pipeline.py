@@ -128,12 +128,11 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
     # another engine the delivered file is decoded once for them).
     wanted = [picture_tap(plan, stage, f"tap{i}") for i, plan in enumerate(staged_plans)]
     taps: list[PictureTap | None] = []
-    # The cover and the voice's facts need the plan only: they run beside the encode, on the
-    # CPU it leaves idle (reelkit.io.idle), the cover first: its decoders then finish before
-    # the SNR model is loaded into this process (the run's peak memory is the sum).
+    # The cover needs the plan only: it is made beside the encode, on the CPU the encode
+    # leaves idle (reelkit.io.idle). The voice's facts are not: the SNR model's 100 MiB in
+    # this process beside the encoder's peak took a 3-minute render's tree from 456 to 569 MiB.
     beside = idle_executor()
     cover_job = beside.submit(_cover, staged_plans[0], stage / "cover.png")
-    voice_job = beside.submit(_voice_facts, staged_plans[0], stage)
     try:
         for plan, tap in zip(staged_plans, wanted):
             rendered = engine(plan, stage, replace(request.options, tap=tap), on_stage)
@@ -145,7 +144,7 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
         write_plans(plans, stage / "plan.json")  # the plans name the final paths
         sidecars = write_sidecars(plans, stage)
         t0 = time.perf_counter()
-        cover, metadata, checks = _extras(staged_plans, stage, files, sidecars, taps, cover_job, voice_job)
+        cover, metadata, checks = _extras(staged_plans, stage, files, sidecars, taps, cover_job)
     finally:  # the tapped frames are never delivered, whatever happened
         beside.shutdown(wait=True, cancel_futures=True)  # nothing still writes into the staging folder
         for tap in wanted:
@@ -184,16 +183,17 @@ def _card_free_window(plan: Plan) -> tuple[float, float]:
 
 
 def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecars: dict[str, Path],
-            taps: Sequence[PictureTap | None], cover_job: Future[Path],
-            voice_job: Future[tuple[dict | None, list[tuple[float, float]]]]) -> tuple[Path, Path, dict[str, list[str]]]:
-    """Per-platform checks and metadata.json, with the cover and the voice's facts of the
-    jobs started beside the encode (:func:`_cover`, :func:`_voice_facts`)."""
+            taps: Sequence[PictureTap | None], cover_job: Future[Path]) -> tuple[Path, Path, dict[str, list[str]]]:
+    """Per-platform checks and metadata.json, with the cover of the job started beside the
+    encode (:func:`_cover`)."""
     plan = plans[0]
+    # The voice is decoded once for its SNR and its speech regions (the longest job, first).
     # Each frame size's flash check reads the frames its encode tapped (else one decode of its
     # first file), its caption contrast the pages' frames sought in that file; these and the
     # file checks (which take the flash result) run side by side, two at a time.
     firsts = [(each, tap, files[name]) for each, tap in zip(plans, taps) for name in _first_file(each, files)]
     with ThreadPoolExecutor(max_workers=2) as pool:
+        voice_job = pool.submit(_voice_facts, plan, folder)
         flash_jobs = {id(each): pool.submit(picture_flashes, each, tap, video) for each, tap, video in firsts}
         contrast_jobs = [pool.submit(measure_contrast, each, video) for each, _, video in firsts]
         flashes = {name: flash_jobs[id(each)].result() for each in plans for spec in each.outputs
@@ -201,8 +201,8 @@ def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecar
         check_jobs = {name: pool.submit(check_file, files[name], platform, flash=flashes.get(name))
                       for name, platform in _to_check(plans, files)}
         reports = {name: job.result() for name, job in check_jobs.items()}
+        voice, regions = voice_job.result()
     cover = cover_job.result()
-    voice, regions = voice_job.result()
     checks = {name: list(report.failures) for name, report in reports.items()}
     loudness = {name: report.facts.loudness for name, report in reports.items() if report.facts is not None}
     contrast = [c for job in contrast_jobs for c in job.result()]
