@@ -103,8 +103,10 @@ def sought_frames(video: Path, frame_numbers: Sequence[int], rate: float) -> Ite
             last = -1
             for n in frame_numbers:
                 if decoded is None or n <= last or n - last > _DECODE_ON:
-                    container.seek(int((n / rate + start) / stream.time_base), stream=stream, backward=True,
-                                   any_frame=False)
+                    # Half a frame in: the frame's own time, floored to the time base, could
+                    # land before it and seek to the keyframe a GOP earlier when n is one.
+                    container.seek(int(((n + 0.5) / rate + start) / stream.time_base), stream=stream,
+                                   backward=True, any_frame=False)
                     decoded = container.decode(stream)
                 frame = None
                 for frame in decoded:
