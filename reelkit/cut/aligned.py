@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelkit.cut.takes import StreamWord, Take
+from reelkit.cut.unexplained import confirmed_gaps, unexplained_speech
 from reelkit.speech import locate, take_align
 from reelkit.speech.align import normalise
 
@@ -73,6 +74,7 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     repeats = _heard_twice(tokens, stream[take.first:take.last + 1])
     again = _heard_more_often(tokens, stream[take.first:take.last + 1])
     restarts = [i for i, t in enumerate(tokens) if i and normalise(t) in again]
+    heard = _heard_spans(take, tokens, stream)
     result = None
     for a, b, prev_end, next_start in _regions(take, tokens, before, after, (lo, hi), window, clip_end, samples,
                                                language):
@@ -81,9 +83,10 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
         # With no path at all, the first-pass-only decoder (under babble the second passes lose
         # the grammar's end).
         result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True,
-                                restarts=restarts)
+                                restarts=restarts, heard=heard)
         if result is not None and restarts and _unlikely_restart(result, voiced, [tokens[i] for i in restarts]):
-            result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True)
+            result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True,
+                                    heard=heard)
         if result is not None:
             lo, hi = a, b
             break
@@ -103,6 +106,17 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
                 removed.append((kind, e0 + 0.02, s1 - 0.02))
                 break
     return grouped(words, removed, prev_end if before else lo, next_start if after else hi)
+
+
+def _heard_spans(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord]) -> dict[int, tuple[float, float]]:
+    """The recogniser's (start, end) of each line word it heard as that word, one for one."""
+    out = {}
+    for p in take.pairs:
+        if p.s1 - p.s0 == 1 and p.r1 - p.r0 == 1 and p.r0 < len(take.heard):
+            w = stream[take.heard[p.r0]]
+            if w.norm == normalise(tokens[p.s0]):
+                out[p.s0] = (w.start, w.end)
+    return out
 
 
 def _regions(take: Take, tokens: Sequence[str], before: Sequence[StreamWord], after: Sequence[StreamWord],
@@ -192,24 +206,30 @@ def _sandwiched(r: tuple[str, float, float], words: Sequence[tuple[str, float, f
 
 def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: Sequence[int],
                    voiced, repeats: set[str], language: str = "en",  # type: ignore[no-untyped-def]
-                   retry: bool = False, restretch: bool = True, restarts: Sequence[int] = ()
-                   ) -> take_align.TakeAlignment | None:
+                   retry: bool = False, restretch: bool = True, restarts: Sequence[int] = (),
+                   heard: dict[int, tuple[float, float]] | None = None) -> take_align.TakeAlignment | None:
     """The first alignment that passes the checks: hesitations where something was heard,
     then anywhere; a stretched word re-aligned (:func:`_hesitation_at_stretch`) after each
     (unless ``restretch`` is False: up to 24 more decodes, measured 29 s on one babble take).
-    ``restarts``: words that may be said, broken off and said again (``take_align.align_take``)."""
+    ``restarts``: words that may be said, broken off and said again (``take_align.align_take``).
+    ``heard``: the recogniser's span of each line word it heard as itself (by index); where
+    no alignment passes, the first one whose only fault is sound between two words both place
+    alike is taken with that sound removed (:func:`~reelkit.cut.unexplained.confirmed_gaps`)."""
     memo: dict = {}  # the same grammar over the same region is decoded once
+    confirmed = None
     for allowed in (set(slots), set(range(1, len(tokens)))):
         result = _align_checked(tokens, samples, lo, hi, allowed, language, retry, memo, restarts)
         if result is None:
             continue
-        if not _unexplained_speech(result, voiced) and not _stretched(tokens, result):
+        if not unexplained_speech(result, voiced) and not _stretched(tokens, result):
             return result
+        if heard and confirmed is None and not _stretched(tokens, result):
+            confirmed = confirmed_gaps(result, voiced, heard)
         if restretch and _stretched(tokens, result):
             again = _hesitation_at_stretch(tokens, samples, hi, result, voiced, repeats, language, retry)
             if again is not None:
                 return again
-    return None
+    return confirmed
 
 
 def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: set[int],
@@ -318,7 +338,7 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
                 if tail is None or (back < 0 and abs(tail.words[0][0] - result.words[i][0]) > MAX_HEAD_MOVE):
                     continue  # the word before the stretch was heard where it was: it stays there
                 joined = take_align.TakeAlignment(words=head + tail.words, removed=head_removed + tail.removed)
-                if _stretched(tokens, joined) or _unexplained_speech(joined, voiced) or any(
+                if _stretched(tokens, joined) or unexplained_speech(joined, voiced) or any(
                         k == "filler" and e - s > MAX_HESITATION for k, s, e in joined.removed):
                     continue
                 return joined
@@ -338,28 +358,5 @@ def _unlikely_restart(result: take_align.TakeAlignment, voiced, words: Sequence[
         if e - s > longest:
             return True
         if voiced is not None and sum(max(0.0, min(b, e) - max(a, s)) for a, b in voiced(s, e)) < 0.5 * (e - s):
-            return True
-    return False
-
-
-UNEXPLAINED = 0.15
-"""Voiced audio (s) between two aligned kept words, not removed, that rejects the alignment."""
-
-
-def _unexplained_speech(result: take_align.TakeAlignment, voiced) -> bool:  # type: ignore[no-untyped-def]
-    """True when a gap between two aligned words holds sound the alignment does not explain
-    (the words were put on something else: a kept word would be cut away)."""
-    if voiced is None:
-        return False
-    for (_, e0), (s1, _) in zip(result.words, result.words[1:]):
-        if s1 - e0 < UNEXPLAINED + 0.1:
-            continue
-        left = 0.0
-        for a, b in voiced(e0 + 0.05, s1 - 0.05):
-            pieces = [(a, b)]
-            for _, rs_, re_ in result.removed:
-                pieces = [q for x, y in pieces for q in ((x, min(y, rs_)), (max(x, re_), y)) if q[1] > q[0]]
-            left += sum(y - x for x, y in pieces)
-        if left > UNEXPLAINED:
             return True
     return False
