@@ -78,15 +78,19 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     result = None
     for a, b, prev_end, next_start in _regions(take, tokens, before, after, (lo, hi), window, clip_end, samples,
                                                language):
-        # Hesitations where something was heard first, then anywhere (a filler nobody heard); an
-        # alignment that leaves sound unexplained or stretches a word over something is not used.
-        # With no path at all, the first-pass-only decoder (under babble the second passes lose
-        # the grammar's end).
-        result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True,
-                                restarts=restarts, heard=heard)
-        if result is not None and restarts and _unlikely_restart(result, voiced, [tokens[i] for i in restarts]):
-            result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True,
-                                    heard=heard)
+        result = _align_in(tokens, samples, a, b, slots, voiced, repeats, language, restarts, heard)
+        if result is not None and result.words[-1][1] >= b - REGION_END_TOUCH:
+            # The line's last word runs to the region's end: the bound ended it, not the voice
+            # (under babble other voices let the decoder draw it on: "resistance" 9.06-10.31 s,
+            # said to 9.84 s). The locator (the line against a free phone loop) says where the
+            # line ends; aligned again up to there, the result is used where it passes.
+            found = locate.locate([list(tokens)], samples, a, b, language,
+                                  weights=(LIGHT_GARBAGE, *locate.GARBAGE_WEIGHTS))
+            end = found[0][1] + LOCATED_END_ROOM if found else b
+            if end < b - REGION_END_TOUCH and end > result.words[-1][0] + 0.1:
+                result = _align_in(tokens, samples, a, end, slots, voiced, repeats, language, restarts,
+                                   heard) or result
+                b = end if result.words[-1][1] <= end else b
         if result is not None:
             lo, hi = a, b
             break
@@ -106,6 +110,25 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
                 removed.append((kind, e0 + 0.02, s1 - 0.02))
                 break
     return grouped(words, removed, prev_end if before else lo, next_start if after else hi)
+
+
+REGION_END_TOUCH = 0.05
+"""A line's last word ending this close (s) to the aligned region's end ran into the bound."""
+
+
+def _align_in(tokens: Sequence[str], samples: np.ndarray, a: float, b: float, slots: Sequence[int], voiced,  # type: ignore[no-untyped-def]
+              repeats: set[str], language: str, restarts: Sequence[int],
+              heard: dict[int, tuple[float, float]]) -> take_align.TakeAlignment | None:
+    """The take aligned on ``[a, b]``: hesitations where something was heard first, then
+    anywhere (a filler nobody heard); an alignment that leaves sound unexplained or stretches
+    a word over something is not used. With no path at all, the first-pass-only decoder
+    (under babble the second passes lose the grammar's end). A restart the voice map does not
+    bear out is aligned again without restarts."""
+    result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True,
+                            restarts=restarts, heard=heard)
+    if result is not None and restarts and _unlikely_restart(result, voiced, [tokens[i] for i in restarts]):
+        result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True, heard=heard)
+    return result
 
 
 def _heard_spans(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord]) -> dict[int, tuple[float, float]]:
@@ -223,8 +246,8 @@ def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: fl
             continue
         if not unexplained_speech(result, voiced) and not _stretched(tokens, result):
             return result
-        if heard and confirmed is None and not _stretched(tokens, result):
-            confirmed = confirmed_gaps(result, voiced, heard)
+        if heard and confirmed is None:
+            confirmed = _heard_ends(tokens, result, voiced, heard)
         if restretch and _stretched(tokens, result):
             again = _hesitation_at_stretch(tokens, samples, hi, result, voiced, repeats, language, retry)
             if again is not None:
@@ -343,6 +366,30 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
                     continue
                 return joined
     return None
+
+
+def _heard_ends(tokens: Sequence[str], result: take_align.TakeAlignment, voiced,  # type: ignore[no-untyped-def]
+                heard: dict[int, tuple[float, float]]) -> take_align.TakeAlignment | None:
+    """``result`` judged with the recogniser's word spans, or None. A stretched word the
+    recogniser heard starting where the decoder starts it ends where the recogniser ends it,
+    the rest of its stretch removed as a filler: the decoder drew the word's vowel over an
+    "uh" ("to" in T AH over "to, uh, offer" under babble), which no grammar tried avoids. Then
+    unexplained sound between words both place alike is removed (:func:`confirmed_gaps`)."""
+    words, removed = list(result.words), list(result.removed)
+    for i in _stretched_words(tokens, result):
+        (a, b), span = words[i], heard.get(i)
+        if span is None or not span[0] - HEARD_START_ROOM <= a <= span[1] or b - span[1] < take_align.MIN_HESITATION:
+            return None
+        words[i] = (a, round(span[1], 3))
+        removed.append(("filler", round(span[1], 3), b))
+    fixed = take_align.TakeAlignment(words=tuple(words), removed=tuple(sorted(removed, key=lambda r: r[1])))
+    if _stretched(tokens, fixed):
+        return None
+    return fixed if not unexplained_speech(fixed, voiced) else confirmed_gaps(fixed, voiced, heard)
+
+
+HEARD_START_ROOM = 0.05
+"""How far (s) before the recogniser's start of a word the decoder's start may lie and agree."""
 
 
 def _unlikely_restart(result: take_align.TakeAlignment, voiced, words: Sequence[str]) -> bool:  # type: ignore[no-untyped-def]
