@@ -4,7 +4,12 @@ speech (MIT, tests/data/realspeech) or on the alignment data the rule reads:
 - a run of recognised words with no duration (openai-whisper under babble wrote a line's
   words again, all at one instant, inside the real reading) is no take of the line;
 - sound between two aligned words that the recogniser places where the decoder does is
-  removed (an "uh" the decoder took for silence under traffic noise), not kept in the cut.
+  removed (an "uh" the decoder took for silence under traffic noise), not kept in the cut;
+- a stretched word whose start the recogniser confirms ends where the recogniser ends it, the
+  rest of the stretch removed ("to" drawn over "to, uh, offer" under babble);
+- on the benchmark's raw take in babble at 5 dB SNR (../shared recordings; skipped without
+  them), the whole cut: no kept word clipped, no dropped word kept, pauses inside a line at
+  the settings.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import realspeech as rs
+from reelkit.cut.aligned import _heard_ends
 from reelkit.cut.unexplained import confirmed_gaps
 from reelkit.cut.heard import clip_audio, without_collapsed
 from reelkit.cut.script_cut import decide_cut
@@ -81,3 +87,54 @@ def test_sound_between_words_the_recogniser_places_elsewhere_is_not_removed() ->
     heard = {0: (6.78, 7.08), 1: (7.08, 7.38), 2: (8.00, 8.58), 3: (8.58, 8.90)}
     assert confirmed_gaps(result, voiced, heard) is None
     assert confirmed_gaps(result, voiced, {0: heard[0], 1: heard[1]}) is None  # unheard words: no say
+
+
+def test_a_stretched_word_ends_where_the_recogniser_ends_it() -> None:
+    tokens = ["It", "is", "futile", "to", "offer"]
+    # "to" (T AH) drawn over the "uh" after it, up to "offer".
+    result = TakeAlignment(words=((6.25, 6.40), (6.40, 6.53), (6.53, 7.08), (7.08, 8.28), (8.28, 8.58)), removed=())
+    heard = {2: (6.70, 7.06), 3: (7.06, 7.28), 4: (7.28, 8.44)}
+    voiced = _voiced([(6.25, 7.19), (7.48, 8.02), (8.31, 8.58)])
+    fixed = _heard_ends(tokens, result, voiced, heard)
+    assert fixed is not None
+    assert fixed.words[3] == (7.08, 7.28) and fixed.words[4] == result.words[4]
+    assert ("filler", 7.28, 8.28) in fixed.removed  # the "uh" (7.48-8.02) is cut, "to" kept whole
+    # Where the recogniser heard "to" elsewhere (or not at all), nothing is trusted.
+    assert _heard_ends(tokens, result, voiced, {**heard, 3: (7.40, 7.60)}) is None
+    assert _heard_ends(tokens, result, voiced, {2: heard[2], 4: heard[4]}) is None
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not rs.shared_available(), reason="needs ../shared/testdata/realspeech")
+@pytest.mark.parametrize("backend", ["faster-whisper", "openai-whisper"])
+def test_bench_raw_take_in_babble_is_cut_cleanly(backend: str) -> None:
+    from reelkit.cut.heard import FILLER_PROMPT
+    from reelkit.speech import transcribe
+    from reelkit.speech.align import script_prompt
+
+    names = ("emu_ae_msajc003", "emu_ae_msajc010", "emu_ae_msajc012", "emu_ae_msajc015", "emu_ae_msajc022")
+    pool: dict[str, rs.Recording] = {}
+    for folder in (rs.PROJECT_DATA, rs.SHARED_DATA):  # as scripts/bench_realspeech.py pools them
+        for rec in rs.recordings(folder):
+            pool.setdefault(rec.name, rec)
+    if not all(n in pool for n in names):
+        pytest.skip("the benchmark's recordings are not all in ../shared")
+    samples, ref, script = rs.raw_take([pool[n] for n in names])
+    others = [r.samples for n, r in sorted(pool.items()) if n not in names]
+    audio = rs.mix(samples, rs.babble(others[:4], samples.size, 21), 5.0)
+    tr = transcribe(audio, backend=backend, initial_prompt=f"{FILLER_PROMPT} {script_prompt(script)}",
+                    keep_repeats=True, use_cache=False)
+    clip = clip_audio(Path("take.wav"), audio, tr.words, 0, audio.size / rs.SR, (0.0, audio.size / rs.SR))
+    settings = EditSettings()
+    pieces = decide_cut(script, [clip], settings, FPS).pieces
+    for w in ref:
+        if w.label.startswith("keep"):
+            assert any(p.start <= w.start and w.end <= p.end for p in pieces), (w, pieces)
+        else:  # the false start, the "uh" inside line 2 and the earlier reading of line 3
+            inside = sum(max(0.0, min(p.end, w.end) - max(p.start, w.start)) for p in pieces)
+            assert inside <= 0.2 * (w.end - w.start), (w, pieces)
+    keep = [w for w in ref if w.label.startswith("keep")]
+    for a, b in zip(keep, keep[1:]):
+        if a.label == b.label:  # inside a line: what the cut keeps of the pause between two words
+            kept = sum(max(0.0, min(p.end, b.start) - max(p.start, a.end)) for p in pieces)
+            assert kept <= settings.pause_inside + settings.pad_before + settings.pad_after, (a, b, pieces)
