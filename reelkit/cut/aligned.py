@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelkit.cut.takes import StreamWord, Take
-from reelkit.cut.unexplained import confirmed_gaps, unexplained_speech
+from reelkit.cut.checks import heard_ends, longest, on_sound, stretched, stretched_words, unexplained_speech
 from reelkit.speech import locate, take_align
 from reelkit.speech.align import normalise
 
@@ -65,10 +65,7 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     between two kept words unexplained (the words were put on something else); ``language``:
     the line's (pronunciations and fillers).
     """
-    ours = set(range(take.first, take.last + 1))
-    before = [w for k, w in enumerate(stream) if w.source == take.source and k < take.first and k not in ours
-              and w.end <= take.start]
-    after = [w for k, w in enumerate(stream) if w.source == take.source and k > take.last and w.start >= take.end]
+    before, after = _neighbours(take, stream, voiced)
     lo = min(take.start, estimate[0]) - REGION_MARGIN
     hi = max(take.end, estimate[1]) + REGION_MARGIN
     repeats = _heard_twice(tokens, stream[take.first:take.last + 1])
@@ -129,6 +126,17 @@ def _align_in(tokens: Sequence[str], samples: np.ndarray, a: float, b: float, sl
     if result is not None and restarts and _unlikely_restart(result, voiced, [tokens[i] for i in restarts]):
         result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True, heard=heard)
     return result
+
+
+def _neighbours(take: Take, stream: Sequence[StreamWord], voiced  # type: ignore[no-untyped-def]
+                ) -> tuple[list[StreamWord], list[StreamWord]]:
+    """The recognised words of the take's clip before and after it, less those heard on no
+    sound (:func:`~reelkit.cut.checks.on_sound`)."""
+    before = [w for k, w in enumerate(stream) if w.source == take.source and k < take.first
+              and w.end <= take.start and on_sound(w, voiced)]
+    after = [w for k, w in enumerate(stream) if w.source == take.source and k > take.last and w.start >= take.end
+             and on_sound(w, voiced)]
+    return before, after
 
 
 def _heard_spans(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord]) -> dict[int, tuple[float, float]]:
@@ -244,11 +252,11 @@ def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: fl
         result = _align_checked(tokens, samples, lo, hi, allowed, language, retry, memo, restarts)
         if result is None:
             continue
-        if not unexplained_speech(result, voiced) and not _stretched(tokens, result):
+        if not unexplained_speech(result, voiced) and not stretched(tokens, result):
             return result
         if heard and confirmed is None:
-            confirmed = _heard_ends(tokens, result, voiced, heard)
-        if restretch and _stretched(tokens, result):
+            confirmed = heard_ends(tokens, result, voiced, heard)
+        if restretch and stretched(tokens, result):
             again = _hesitation_at_stretch(tokens, samples, hi, result, voiced, repeats, language, retry)
             if again is not None:
                 return again
@@ -288,32 +296,11 @@ MAX_HESITATION = 0.65
 """A hesitation (s) longer than this is a word the decoder took for one."""
 
 
-def _stretched(tokens: Sequence[str], result: take_align.TakeAlignment) -> bool:
-    """True when a word was stretched over something else (a short word lasting more than
-    half a second and twice its letters' worth: "the" placed over an "uh")."""
-    return bool(_stretched_words(tokens, result))
-
-
-def _longest(text: str) -> float:
-    """The longest (s) a word of ``text``'s letters plausibly lasts: half a second or twice
-    its letters' worth."""
-    return max(0.5, 2.0 * (0.065 * sum(ch.isalpha() for ch in text) + 0.1))
-
-
-def _stretched_words(tokens: Sequence[str], result: take_align.TakeAlignment) -> list[int]:
-    """Indices of the words :func:`_stretched` objects to."""
-    return [i for i, (text, (a, b)) in enumerate(zip(tokens, result.words)) if b - a > _longest(text)]
-
-
-# Where the rest of the line is aligned again after a stretched word j: (first word, offsets
-# (s) from its start, (slots, required) hesitations of the tail). From the word before first
-# (its end is not trusted either), with a hesitation allowed then required before word j;
-# then from word j itself, where the grammar's restart may take the "uh".
 def _heard_twice(tokens: Sequence[str], heard: Sequence[StreamWord]) -> set[str]:
     """Words of the line the recogniser heard more often in the take than the line has them,
     or heard stretched itself (openai-whisper wrote one "the" over "the, uh, the": something
     else was said there too)."""
-    long = {w.norm for w in heard if w.end - w.start > _longest(w.norm)}
+    long = {w.norm for w in heard if w.end - w.start > longest(w.norm)}
     return _heard_more_often(tokens, heard) | {normalise(t) for t in tokens if normalise(t) in long}
 
 
@@ -327,6 +314,10 @@ def _heard_more_often(tokens: Sequence[str], heard: Sequence[StreamWord]) -> set
 
 MAX_HEAD_MOVE = 0.1
 """How far (s) the word before a stretched one may move when the rest is aligned again."""
+# Where the rest of the line is aligned again after a stretched word j: (first word, offsets
+# (s) from its start, (slots, required) hesitations of the tail). From the word before first
+# (its end is not trusted either), with a hesitation allowed then required before word j;
+# then from word j itself, where the grammar's restart may take the "uh".
 TAIL_TRIES = ((-1, (-0.03, 0.0, -0.08), (((1,), ()), ((), (1,)))),
               (0, (0.0, -0.05, 0.03), (((), ()), ((), (0,)))))
 
@@ -342,7 +333,7 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
     passes (the caller falls back to the voice map's cut). Aligning from the stretched word
     itself lets the grammar's restart take audio before it: only done where the recogniser
     heard that word twice (``repeats``), else a real word would be cut as a restart."""
-    j = _stretched_words(tokens, result)[0]
+    j = stretched_words(tokens, result)[0]
     seen: set[tuple] = set()  # offsets clamped to the head's end repeat a try: decode it once
     for back, offsets, grammars in TAIL_TRIES:
         i = j + back
@@ -361,35 +352,11 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
                 if tail is None or (back < 0 and abs(tail.words[0][0] - result.words[i][0]) > MAX_HEAD_MOVE):
                     continue  # the word before the stretch was heard where it was: it stays there
                 joined = take_align.TakeAlignment(words=head + tail.words, removed=head_removed + tail.removed)
-                if _stretched(tokens, joined) or unexplained_speech(joined, voiced) or any(
+                if stretched(tokens, joined) or unexplained_speech(joined, voiced) or any(
                         k == "filler" and e - s > MAX_HESITATION for k, s, e in joined.removed):
                     continue
                 return joined
     return None
-
-
-def _heard_ends(tokens: Sequence[str], result: take_align.TakeAlignment, voiced,  # type: ignore[no-untyped-def]
-                heard: dict[int, tuple[float, float]]) -> take_align.TakeAlignment | None:
-    """``result`` judged with the recogniser's word spans, or None. A stretched word the
-    recogniser heard starting where the decoder starts it ends where the recogniser ends it,
-    the rest of its stretch removed as a filler: the decoder drew the word's vowel over an
-    "uh" ("to" in T AH over "to, uh, offer" under babble), which no grammar tried avoids. Then
-    unexplained sound between words both place alike is removed (:func:`confirmed_gaps`)."""
-    words, removed = list(result.words), list(result.removed)
-    for i in _stretched_words(tokens, result):
-        (a, b), span = words[i], heard.get(i)
-        if span is None or not span[0] - HEARD_START_ROOM <= a <= span[1] or b - span[1] < take_align.MIN_HESITATION:
-            return None
-        words[i] = (a, round(span[1], 3))
-        removed.append(("filler", round(span[1], 3), b))
-    fixed = take_align.TakeAlignment(words=tuple(words), removed=tuple(sorted(removed, key=lambda r: r[1])))
-    if _stretched(tokens, fixed):
-        return None
-    return fixed if not unexplained_speech(fixed, voiced) else confirmed_gaps(fixed, voiced, heard)
-
-
-HEARD_START_ROOM = 0.05
-"""How far (s) before the recogniser's start of a word the decoder's start may lie and agree."""
 
 
 def _unlikely_restart(result: take_align.TakeAlignment, voiced, words: Sequence[str]) -> bool:  # type: ignore[no-untyped-def]
@@ -398,11 +365,11 @@ def _unlikely_restart(result: take_align.TakeAlignment, voiced, words: Sequence[
     where the voice map hears no sound ("rolled the... uh... the barrel" written by the
     recogniser when only "rolled uh the barrel" was said)."""
     first = result.words[0][0]
-    longest = max(_longest(w) for w in words)
+    most = max(longest(w) for w in words)
     for kind, s, e in result.removed:
         if kind != "false_start" or s < first or e <= s:
             continue
-        if e - s > longest:
+        if e - s > most:
             return True
         if voiced is not None and sum(max(0.0, min(b, e) - max(a, s)) for a, b in voiced(s, e)) < 0.5 * (e - s):
             return True

@@ -5,6 +5,8 @@ speech (MIT, tests/data/realspeech) or on the alignment data the rule reads:
   words again, all at one instant, inside the real reading) is no take of the line;
 - sound between two aligned words that the recogniser places where the decoder does is
   removed (an "uh" the decoder took for silence under traffic noise), not kept in the cut;
+- a recognised word where the voice map hears no sound ("Thank you." written on room tone
+  after the last line) does not bound the take's region (it clipped "scratch");
 - a stretched word whose start the recogniser confirms ends where the recogniser ends it, the
   rest of the stretch removed ("to" drawn over "to, uh, offer" under babble);
 - on the benchmark's raw take in babble at 5 dB SNR (../shared recordings; skipped without
@@ -19,10 +21,11 @@ from pathlib import Path
 import pytest
 
 import realspeech as rs
-from reelkit.cut.aligned import _heard_ends
-from reelkit.cut.unexplained import confirmed_gaps
+from reelkit.cut.checks import heard_ends, on_sound
+from reelkit.cut.checks import confirmed_gaps
 from reelkit.cut.heard import clip_audio, without_collapsed
 from reelkit.cut.script_cut import decide_cut
+from reelkit.cut.takes import StreamWord
 from reelkit.plan.edit import EditSettings
 from reelkit.speech import locate
 from reelkit.speech.take_align import TakeAlignment
@@ -95,13 +98,13 @@ def test_a_stretched_word_ends_where_the_recogniser_ends_it() -> None:
     result = TakeAlignment(words=((6.25, 6.40), (6.40, 6.53), (6.53, 7.08), (7.08, 8.28), (8.28, 8.58)), removed=())
     heard = {2: (6.70, 7.06), 3: (7.06, 7.28), 4: (7.28, 8.44)}
     voiced = _voiced([(6.25, 7.19), (7.48, 8.02), (8.31, 8.58)])
-    fixed = _heard_ends(tokens, result, voiced, heard)
+    fixed = heard_ends(tokens, result, voiced, heard)
     assert fixed is not None
     assert fixed.words[3] == (7.08, 7.28) and fixed.words[4] == result.words[4]
     assert ("filler", 7.28, 8.28) in fixed.removed  # the "uh" (7.48-8.02) is cut, "to" kept whole
     # Where the recogniser heard "to" elsewhere (or not at all), nothing is trusted.
-    assert _heard_ends(tokens, result, voiced, {**heard, 3: (7.40, 7.60)}) is None
-    assert _heard_ends(tokens, result, voiced, {2: heard[2], 4: heard[4]}) is None
+    assert heard_ends(tokens, result, voiced, {**heard, 3: (7.40, 7.60)}) is None
+    assert heard_ends(tokens, result, voiced, {2: heard[2], 4: heard[4]}) is None
 
 
 @pytest.mark.slow
@@ -138,3 +141,12 @@ def test_bench_raw_take_in_babble_is_cut_cleanly(backend: str) -> None:
         if a.label == b.label:  # inside a line: what the cut keeps of the pause between two words
             kept = sum(max(0.0, min(p.end, b.start) - max(p.start, a.end)) for p in pieces)
             assert kept <= settings.pause_inside + settings.pad_before + settings.pad_after, (a, b, pieces)
+
+
+def test_a_word_heard_on_no_sound_is_no_neighbour() -> None:
+    voiced = _voiced([(24.0, 25.175)])  # "scratch" fades out at 25.175 s; room tone after
+    assert not on_sound(StreamWord(0, "Thank", 25.14, 25.30, 0.01), voiced)
+    assert not on_sound(StreamWord(0, "you.", 25.30, 25.30, 0.98), voiced)  # no duration: its first 0.15 s
+    assert on_sound(StreamWord(0, "scratch.", 24.80, 25.14), voiced)
+    assert on_sound(StreamWord(0, "Mary", 24.90, 24.90), voiced)  # no duration, on sound
+    assert on_sound(StreamWord(0, "Thank", 25.14, 25.30), None)  # no voice map: every word counts
