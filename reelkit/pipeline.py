@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,9 +18,10 @@ from reelkit.decide.build import PlanRequest, build_plans, load_request_outline
 from reelkit.deliver.check import check_file
 from reelkit.deliver.cover import make_cover
 from reelkit.deliver.metadata import voice_report, write_metadata
-from reelkit.deliver.legibility import check_picture, picture_tap, tapped_picture
+from reelkit.deliver.legibility import measure_contrast, picture_flashes, picture_tap
 from reelkit.deliver.statement import episode_statement, voiced_regions_of_plan
 from reelkit.io.heap import map_large_blocks
+from reelkit.io.idle import idle_executor
 from reelkit.io.transaction import EpisodeTransaction
 from reelkit.plan.model import Plan
 from reelkit.plan.planfile import read_plan_file, write_plans
@@ -127,6 +128,11 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
     # another engine the delivered file is decoded once for them).
     wanted = [picture_tap(plan, stage, f"tap{i}") for i, plan in enumerate(staged_plans)]
     taps: list[PictureTap | None] = []
+    # The cover needs the plan only: it is made beside the encode, on the CPU the encode
+    # leaves idle (reelkit.io.idle). The voice's facts are not: the SNR model's 100 MiB in
+    # this process beside the encoder's peak took a 3-minute render's tree from 456 to 569 MiB.
+    beside = idle_executor()
+    cover_job = beside.submit(_cover, staged_plans[0], stage / "cover.png")
     try:
         for plan, tap in zip(staged_plans, wanted):
             rendered = engine(plan, stage, replace(request.options, tap=tap), on_stage)
@@ -138,8 +144,9 @@ def render_planned(plans: Sequence[Plan], folder: Path, request: RenderRequest,
         write_plans(plans, stage / "plan.json")  # the plans name the final paths
         sidecars = write_sidecars(plans, stage)
         t0 = time.perf_counter()
-        cover, metadata, checks = _extras(staged_plans, stage, files, sidecars, taps)
+        cover, metadata, checks = _extras(staged_plans, stage, files, sidecars, taps, cover_job)
     finally:  # the tapped frames are never delivered, whatever happened
+        beside.shutdown(wait=True, cancel_futures=True)  # nothing still writes into the staging folder
         for tap in wanted:
             tap.small_path.unlink(missing_ok=True)
     timings["cover, checks, metadata"] = time.perf_counter() - t0
@@ -176,31 +183,29 @@ def _card_free_window(plan: Plan) -> tuple[float, float]:
 
 
 def _extras(plans: Sequence[Plan], folder: Path, files: dict[str, Path], sidecars: dict[str, Path],
-            taps: Sequence[PictureTap | None]) -> tuple[Path, Path, dict[str, list[str]]]:
-    """Cover image, per-platform checks and metadata.json."""
+            taps: Sequence[PictureTap | None], cover_job: Future[Path]) -> tuple[Path, Path, dict[str, list[str]]]:
+    """Per-platform checks and metadata.json, with the cover of the job started beside the
+    encode (:func:`_cover`)."""
     plan = plans[0]
-    cover = folder / "cover.png"
+    # The voice is decoded once for its SNR and its speech regions (the longest job, first).
     # Each frame size's flash check reads the frames its encode tapped (else one decode of its
-    # first file), its caption contrast the pages' frames sought in that file; the voice is
-    # decoded once for its SNR and its speech regions; these, the cover and the file checks
-    # run side by side, two at a time. The cover goes before the voice: its decoders then
-    # run before the SNR model is loaded into this process (the run's peak memory is the sum).
+    # first file), its caption contrast the pages' frames sought in that file; these and the
+    # file checks (which take the flash result) run side by side, two at a time.
+    firsts = [(each, tap, files[name]) for each, tap in zip(plans, taps) for name in _first_file(each, files)]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        pictures = {id(each): pool.submit(tapped_picture, each, tap, files[name]) if tap is not None else
-                    pool.submit(check_picture, each, files[name])
-                    for each, tap in zip(plans, taps) for name in _first_file(each, files)}
-        cover_job = pool.submit(_cover, plan, cover)
         voice_job = pool.submit(_voice_facts, plan, folder)
-        flashes = {name: pictures[id(each)].result()[0] for each in plans for spec in each.outputs
-                   for name in (spec.platform, f"{spec.platform}.ad") if name in files and id(each) in pictures}
+        flash_jobs = {id(each): pool.submit(picture_flashes, each, tap, video) for each, tap, video in firsts}
+        contrast_jobs = [pool.submit(measure_contrast, each, video) for each, _, video in firsts]
+        flashes = {name: flash_jobs[id(each)].result() for each in plans for spec in each.outputs
+                   for name in (spec.platform, f"{spec.platform}.ad") if name in files and id(each) in flash_jobs}
         check_jobs = {name: pool.submit(check_file, files[name], platform, flash=flashes.get(name))
                       for name, platform in _to_check(plans, files)}
-        cover_job.result()
         reports = {name: job.result() for name, job in check_jobs.items()}
         voice, regions = voice_job.result()
+    cover = cover_job.result()
     checks = {name: list(report.failures) for name, report in reports.items()}
     loudness = {name: report.facts.loudness for name, report in reports.items() if report.facts is not None}
-    contrast = [c for each in plans if id(each) in pictures for c in pictures[id(each)].result()[1]]
+    contrast = [c for job in contrast_jobs for c in job.result()]
     metadata = folder / "metadata.json"
     wants = {o.platform: o.sidecars for each in plans for o in each.outputs}
     if voice and voice["captions_may_suffer"]:
@@ -235,7 +240,8 @@ def _first_file(plan: Plan, files: dict[str, Path]) -> list[str]:
     return [o.platform for o in plan.outputs if o.platform in files][:1]
 
 
-def _cover(plan: Plan, cover: Path) -> None:
+def _cover(plan: Plan, cover: Path) -> Path:
+    """The cover image of ``plan`` written to ``cover`` (returned)."""
     style = plan.caption_style
     # The title sits inside the plan's platforms' safe zones (Shorts' wide right margin too).
     safe_box = plan.safe_box
@@ -244,6 +250,7 @@ def _cover(plan: Plan, cover: Path) -> None:
         safe_box = common_safe_box(known, plan.width, plan.height) if known else (0, 0, plan.width, plan.height)
     make_cover(plan, cover, title=plan.title, font_file=Path(style.font_file), safe_box=tuple(safe_box),
                text_colour=style.text_colour, box_colour=style.box_colour, window=_card_free_window(plan))
+    return cover
 
 
 def _voice_facts(plan: Plan, folder: Path) -> tuple[dict | None, list[tuple[float, float]]]:

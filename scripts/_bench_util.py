@@ -86,17 +86,26 @@ def _children_map() -> tuple[dict[int, list[int]], dict[int, str]]:
 
 def tree_rss(root: int) -> tuple[int, dict[str, int]]:
     """Current RSS in bytes of ``root`` and all its descendants (0 when it has ended), and the
-    largest RSS per program name among them (``root`` itself named ``"<program> (main)"``)."""
+    largest RSS per program name among them (``root`` itself named ``"<program> (main)"``).
+
+    A child whose memory figures (``statm``) are exactly its parent's and that runs the same
+    program is one forked but not yet exec'd (Python's subprocess vforks: the child runs in
+    the parent's own address space for the moment before ``exec``); it counts once, as the
+    parent. Counting it twice made a render that starts many ffmpeg processes (the cover's)
+    look 100+ MiB bigger whenever a sample fell in that moment."""
     children, names = _children_map()
-    total, by_name, todo = 0, {}, [root]
+    total, by_name, todo = 0, {}, [(root, None)]
     while todo:
-        pid = todo.pop()
-        todo.extend(children.get(pid, ()))
+        pid, parent = todo.pop()
         try:
             with open(f"/proc/{pid}/statm", "rb") as fh:
-                rss = int(fh.read().split()[1]) * _PAGE
+                statm = fh.read()
+            rss = int(statm.split()[1]) * _PAGE
         except (OSError, IndexError, ValueError):
             continue
+        todo.extend((child, (statm, names.get(pid))) for child in children.get(pid, ()))
+        if parent is not None and parent == (statm, names.get(pid)):
+            continue  # the parent's own pages, before exec
         total += rss
         # The command itself apart from its children of the same program (Python's workers).
         name = names.get(pid, "?") + (" (main)" if pid == root else "")

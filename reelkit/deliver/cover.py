@@ -39,10 +39,11 @@ SAMPLES = 12
 """Frames sampled when picking the cover automatically."""
 EDGE_SKIP = 0.05
 """Fraction of the duration skipped at each end (fades, black frames, end cards)."""
-PICKS_PER_CALL = 4
+PICKS_PER_CALL = 1
 """Candidates decoded by one ffmpeg call: each is an input with its own 1080p decoder, all
-held for the call (12 in one call peaked at 309 MiB, 4 at 135 MiB, for the same CPU time;
-the cover runs beside the other checks)."""
+held for the call. The cover is made beside the encode, so its peak adds to the encoder's:
+one a call peaks at 75-82 MiB and costs 0.11 CPU-s a candidate, two at 101-126 MiB and
+0.18, four at 159-190 MiB and 0.21, twelve at 309 MiB (60 s 1080p bench clip)."""
 
 
 def sharpness(gray: np.ndarray) -> float:

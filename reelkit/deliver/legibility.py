@@ -1,10 +1,12 @@
 """Caption legibility measured on the delivered picture: contrast (WCAG 1.4.3) and reading speed.
 
-For each burned caption page one frame (the page's middle) is read at full size from the
-delivered file, each sought to on its own (a GOP's decode at most, :func:`decode_frames`).
-They are not tapped from the encode like the flash check's small frames: an ffmpeg output
-that gets only a few frames beside the encode (a ``select``) left ffmpeg 9's scheduler
-waiting forever in about one run in four on a loaded machine. Inside the
+For each burned caption page one frame (the page's middle, or the frame after the keyframe
+nearest it) is read at full size from the delivered file by PyAV in this process, sought to
+and decoded from the keyframe before it (:func:`sought_frames`): no ffmpeg process per frame
+(26 pages cost 2.2 s in 13 processes, 0.3 s here). They are not tapped from the encode like
+the flash check's small frames: an ffmpeg output that gets only a few frames beside the
+encode (a ``select``) left ffmpeg 9's scheduler waiting forever in about one run in four on
+a loaded machine. Inside the
 page's block (``plan.layout``, kind ``caption``) the glyph pixels are those within a small
 distance of the style's text or accent colour; their core (one pixel in from the edge, so
 antialiasing does not count) is the text, and the ring one to two pixels outside the glyph
@@ -17,16 +19,15 @@ bright patch behind white text does.
 from __future__ import annotations
 
 import math
-import os
-import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from reelkit.deliver.flash import FlashResult, analysis_size, decode_args, flashes_in, luminance, read_frames
+from reelkit.deliver.flash import FlashResult, analysis_size, decode_args, flashes_in, luminance
+from reelkit.errors import MediaError
 from reelkit.io.ffmpeg import run_ffmpeg
 from reelkit.plan.colours import MIN_CONTRAST, parse_colour
 from reelkit.plan.model import CaptionPage, LayoutBox, Plan
@@ -38,10 +39,6 @@ COLOUR_DISTANCE = 48
 MIN_GLYPH_PIXELS = 20
 """Fewer core glyph pixels than this in a page's block: the page is reported as not measured."""
 WORST_SHARE = 0.05
-FRAMES_PER_CALL = 2
-"""Page frames sought in one ffmpeg call: each is an input with its own 1080p decoder, whose
-reference frames all stay in memory for the call (16 a call peaked at 622 MiB, 4 at 196 MiB,
-2 at 120 MiB, for the same CPU time; it runs beside the cover and the other checks)."""
 
 
 @dataclass(frozen=True)
@@ -89,40 +86,40 @@ def _block(plan: Plan, page: CaptionPage) -> LayoutBox | None:
     return None
 
 
-def frames_args(video: str, frame_numbers: Sequence[int], rate: float, out: str) -> list[str]:
-    """ffmpeg argv: the listed frames of ``video`` (in order), full size RGB24, to ``out``.
+def sought_frames(video: Path, frame_numbers: Sequence[int], rate: float) -> Iterator[np.ndarray]:
+    """The listed frames of ``video`` (ascending), full size RGB24 (h, w, 3), one at a time.
 
-    Each frame is sought to (one input each, decoded from the keyframe before it) rather than
-    selected from a decode of the whole file.
-    """
-    args: list[str] = []
-    chains: list[str] = []
-    for i, n in enumerate(frame_numbers):
-        # A quarter frame before the frame's time: the accurate seek drops the frame before.
-        start = max(0.0, (n - 0.25) / rate)
-        args += ["-threads", "1", "-ss", f"{start:.6f}", "-t", f"{1.5 / rate:.6f}", "-i", video]
-        chains.append(f"[{i}:v:0]trim=end_frame=1,setpts=PTS-STARTPTS,format=rgb24[f{i}]")
-    count = len(frame_numbers)
-    chains.append("".join(f"[f{i}]" for i in range(count)) + f"concat=n={count}:v=1:a=0[frames]")
-    return args + ["-filter_complex", ";".join(chains), "-map", "[frames]", *_RAW, out]
+    Each is sought to (the keyframe before it, then decoded up to it) unless it lies within
+    a GOP after the last one decoded, where decoding on is cheaper. The conversion to RGB is
+    swscale's, as ffmpeg's ``format=rgb24`` does it (the frames' own BT.709 tags). A frame
+    the file lacks ends the iteration; an unreadable file is a MediaError."""
+    import av  # lazy: PyAV loads only when the pages are measured
+
+    try:
+        with av.open(str(video)) as container:
+            stream = container.streams.video[0]
+            start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+            decoded: Iterator | None = None
+            last = -1
+            for n in frame_numbers:
+                if decoded is None or n <= last or n - last > _DECODE_ON:
+                    container.seek(int((n / rate + start) / stream.time_base), stream=stream, backward=True,
+                                   any_frame=False)
+                    decoded = container.decode(stream)
+                frame = None
+                for frame in decoded:
+                    last = int(round((float(frame.pts * stream.time_base) - start) * rate))
+                    if last >= n:
+                        break
+                if frame is None or last != n:
+                    return  # past the file's end, or a frame not in it: those pages go unmeasured
+                yield frame.to_ndarray(format="rgb24")
+    except (av.error.FFmpegError, OSError) as exc:
+        raise MediaError(f"cannot read the caption frames ({exc})", path=str(video)) from None
 
 
-def decode_frames(video: Path, frame_numbers: Sequence[int], rate: float, out: Path) -> None:
-    """Write the listed frames of ``video`` (full size RGB24, in order) to ``out``, in calls of
-    :data:`FRAMES_PER_CALL` inputs (one demuxer and decoder each)."""
-    with out.open("wb") as sink:
-        for first in range(0, len(frame_numbers), FRAMES_PER_CALL):
-            part = out.with_suffix(".part")
-            try:
-                run_ffmpeg(frames_args(str(video), frame_numbers[first:first + FRAMES_PER_CALL], rate, str(part)),
-                           stage="caption legibility")
-                with part.open("rb") as src:
-                    shutil.copyfileobj(src, sink)
-            finally:
-                part.unlink(missing_ok=True)
-
-
-_RAW = ["-an", "-sn", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "rgb24"]
+_DECODE_ON = 30
+"""Frames ahead of the last decoded within which decoding on beats a seek (a GOP at 60 fps)."""
 
 
 def _grow(mask: np.ndarray, r: int) -> np.ndarray:
@@ -184,9 +181,9 @@ def contrast_frame_numbers(plan: Plan) -> list[int]:
     return sorted({n for *_, n in _pages_to_measure(plan)[1]})
 
 
-def contrast_in(plan: Plan, raw: Path) -> list[PageContrast]:
-    """Measure every burned page of ``plan`` on ``raw``: the frames
-    :func:`contrast_frame_numbers` lists, full size RGB24, in that order."""
+def contrast_in(plan: Plan, frames: Iterable[np.ndarray]) -> list[PageContrast]:
+    """Measure every burned page of ``plan`` on ``frames``: those
+    :func:`contrast_frame_numbers` lists, full size RGB24 (h, w, 3), in that order."""
     out, found = _pages_to_measure(plan)
     if not found:
         return out
@@ -196,9 +193,8 @@ def contrast_in(plan: Plan, raw: Path) -> list[PageContrast]:
     by_frame: dict[int, list[tuple[int, CaptionPage, LayoutBox]]] = {}
     for i, page, box, n in found:
         by_frame.setdefault(n, []).append((i, page, box))
-    # One full frame at a time (6 MB at 1080x1920), not a memory map of them all: a
-    # 12-minute episode has some 300 pages.
-    frames = read_frames(raw, (plan.height, plan.width, 3), batch_bytes=0) if raw.exists() else iter(())
+    # One full frame at a time (6 MB at 1080x1920), never all of them: a 12-minute episode
+    # has some 300 pages.
     for n, frame in zip(unique, frames):
         for i, page, box in by_frame.pop(n):
             region = np.array(frame[max(0, box.y0):box.y1, max(0, box.x0):box.x1])
@@ -211,38 +207,27 @@ def contrast_in(plan: Plan, raw: Path) -> list[PageContrast]:
 def measure_contrast(plan: Plan, video: Path) -> list[PageContrast]:
     """Measure every burned page of ``plan`` on ``video`` (rendered from it)."""
     unique = contrast_frame_numbers(plan)
-    if not unique:
-        return contrast_in(plan, Path(os.devnull))
-    with tempfile.TemporaryDirectory(prefix="reelkit-legibility-") as tmp:
-        raw = Path(tmp) / "pages.rgb"
-        decode_frames(video, unique, float(plan.rate), raw)
-        return contrast_in(plan, raw)
-
-
-def tapped_picture(plan: Plan, tap: PictureTap, video: Path) -> tuple[FlashResult, list[PageContrast]]:
-    """The flash check on the frames the render tapped from the finished picture as it
-    encoded it (made with :func:`picture_tap`: nothing decoded) and the caption contrast on
-    the pages' frames sought in ``video``, the delivered file."""
-    return (flashes_in(tap.small_path, width=plan.width, height=plan.height, fps=float(plan.rate)),
-            measure_contrast(plan, video))
+    return contrast_in(plan, sought_frames(video, unique, float(plan.rate)) if unique else iter(()))
 
 
 def picture_tap(plan: Plan, folder: Path, name: str) -> PictureTap:
-    """What :func:`tapped_picture` needs tapped of ``plan``'s picture, as ``folder/.<name>-small.rgb``."""
+    """What :func:`picture_flashes` reads tapped of ``plan``'s picture, as ``folder/.<name>-small.rgb``."""
     return PictureTap(small=analysis_size(plan.width, plan.height), small_path=folder / f".{name}-small.rgb")
 
 
-def check_picture(plan: Plan, video: Path) -> tuple[FlashResult, list[PageContrast]]:
-    """The flash check and the caption contrast of ``video`` (rendered from ``plan``): every
-    frame decoded small for the flashes, the pages' frames sought full size."""
+def picture_flashes(plan: Plan, tap: PictureTap | None, video: Path) -> FlashResult:
+    """The flash check of ``plan``'s picture: on the frames its render tapped as it encoded
+    (made with :func:`picture_tap`: nothing decoded), else on every frame of ``video`` (the
+    delivered file) decoded small."""
+    if tap is not None:
+        return flashes_in(tap.small_path, width=plan.width, height=plan.height, fps=float(plan.rate))
     small = analysis_size(plan.width, plan.height)
     with tempfile.TemporaryDirectory(prefix="reelkit-picture-") as tmp:
         flash_raw = Path(tmp) / "frames.rgb"
         run_ffmpeg(decode_args(str(video), small, str(flash_raw)), stage="flash check")
-        flashes = flashes_in(flash_raw, width=plan.width, height=plan.height, fps=float(plan.rate))
-    return flashes, measure_contrast(plan, video)
+        return flashes_in(flash_raw, width=plan.width, height=plan.height, fps=float(plan.rate))
 
 
-__all__ = ["PageContrast", "check_picture", "contrast_frame_numbers", "contrast_in", "decode_frames", "frames_args", "measure_contrast",
-           "picture_tap", "tapped_picture", "page_cps", "region_contrast",
+__all__ = ["PageContrast", "contrast_frame_numbers", "contrast_in", "measure_contrast",
+           "picture_flashes", "picture_tap", "page_cps", "region_contrast", "sought_frames",
            "worst_reading_speed"]

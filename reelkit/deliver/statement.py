@@ -126,7 +126,7 @@ def episode_statement(plans: Sequence[Plan], files: Mapping[str, Path], flashes:
                       regions: Sequence[tuple[float, float]] | None = None) -> dict[str, Any]:
     """Measure and build the statement of one episode: caption contrast on the first file of
     each frame size, speech coverage of the first plan's voice. ``contrast`` and ``regions``:
-    those measured already (:func:`reelkit.deliver.legibility.check_picture`,
+    those measured already (:func:`reelkit.deliver.legibility.measure_contrast`,
     :func:`voiced_regions_of_plan`), so nothing is decoded again."""
     if contrast is None:
         contrast = []

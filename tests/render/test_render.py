@@ -120,7 +120,7 @@ def numbered_frame(path: Path, n: int) -> np.ndarray:
 
 def test_picture_tap_holds_every_frame_small_and_sought_frames_are_the_delivered_ones(
         tmp_path: Path, landscape_clip: Path, broll: Path) -> None:
-    from reelkit.deliver.legibility import decode_frames
+    from reelkit.deliver.legibility import sought_frames
     from reelkit.render.engine import PictureTap
 
     plan = make_plan(tmp_path, landscape_clip, broll, platforms=("tiktok",))
@@ -129,12 +129,13 @@ def test_picture_tap_holds_every_frame_small_and_sought_frames_are_the_delivered
     assert result.tap == tap
     assert tap.small_path.stat().st_size == plan.frame_count * 48 * 86 * 3  # every frame, no more
     small = np.fromfile(tap.small_path, dtype=np.uint8).reshape(-1, 86, 48, 3)
-    # The caption frames are sought one by one in the delivered file: frame 3 (the crop
-    # segment, red left / blue right) and frame 40 (the fit segment), exactly the file's.
-    numbers = [3, 40]
-    decode_frames(result.files["tiktok"], numbers, float(plan.rate), tmp_path / "pages.rgb")
-    frames = np.fromfile(tmp_path / "pages.rgb", dtype=np.uint8).reshape(-1, 1920, 1080, 3)
-    assert len(frames) == 2
+    # The caption frames are read in the delivered file: frame 3 (the crop segment, red
+    # left / blue right), frame 5 (decoded on from it), frame 40 (the fit segment, sought to),
+    # exactly the file's; a frame past the end is none.
+    numbers = [3, 5, 40]
+    frames = list(sought_frames(result.files["tiktok"], numbers, float(plan.rate)))
+    assert len(frames) == 3
+    assert list(sought_frames(result.files["tiktok"], [plan.frame_count + 3], float(plan.rate))) == []
     for k, n in enumerate(numbers):
         delivered = numbered_frame(result.files["tiktok"], n).astype(int)  # decoded from the start
         assert np.array_equal(frames[k].astype(int), delivered)
