@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelkit.cut.takes import StreamWord, Take
-from reelkit.cut.checks import heard_ends, longest, on_sound, stretched, stretched_words, unexplained_speech
+from reelkit.cut.checks import HEARD_START_ROOM, heard_ends, longest, on_sound, stretched, stretched_words, unexplained_speech
 from reelkit.speech import locate, take_align
 from reelkit.speech.align import normalise
 
@@ -77,17 +77,7 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
                                                language):
         result = _align_in(tokens, samples, a, b, slots, voiced, repeats, language, restarts, heard)
         if result is not None and result.words[-1][1] >= b - REGION_END_TOUCH:
-            # The line's last word runs to the region's end: the bound ended it, not the voice
-            # (under babble other voices let the decoder draw it on: "resistance" 9.06-10.31 s,
-            # said to 9.84 s). The locator (the line against a free phone loop) says where the
-            # line ends; aligned again up to there, the result is used where it passes.
-            found = locate.locate([list(tokens)], samples, a, b, language,
-                                  weights=(LIGHT_GARBAGE, *locate.GARBAGE_WEIGHTS))
-            end = found[0][1] + LOCATED_END_ROOM if found else b
-            if end < b - REGION_END_TOUCH and end > result.words[-1][0] + 0.1:
-                result = _align_in(tokens, samples, a, end, slots, voiced, repeats, language, restarts,
-                                   heard) or result
-                b = end if result.words[-1][1] <= end else b
+            result, b = _to_line_end(tokens, samples, a, b, result, (slots, voiced, repeats, language, restarts, heard))
         if result is not None:
             lo, hi = a, b
             break
@@ -111,6 +101,34 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
 
 REGION_END_TOUCH = 0.05
 """A line's last word ending this close (s) to the aligned region's end ran into the bound."""
+LINE_END_ROOM = 0.15
+"""Audio (s) searched after the line's end the locator or the recogniser found, where the
+last word ran into the region's bound (a between-lines cut keeps 0.27 s more after it)."""
+
+
+def _to_line_end(tokens: Sequence[str], samples: np.ndarray, a: float, b: float, result: take_align.TakeAlignment,
+                 args: tuple) -> tuple[take_align.TakeAlignment, float]:  # type: ignore[type-arg]
+    """The line's last word ran to the region's end ``b``: the bound ended it, not the voice
+    (under babble other voices let the decoder draw it on: "resistance" 9.06-10.31 s, said to
+    9.84 s). The line ends where the locator (the line against a free phone loop) or the
+    recogniser (its last word, starting where the decoder starts it) ends it, the later of
+    the two (the locator ended "resistance" at 9.40 s, the recogniser at 9.80 s); aligned
+    again up to there, the result is used where a reading passes. ``args``: the rest of
+    :func:`_align_in`'s arguments. Returns the result and the region's end."""
+    heard = args[-1]
+    found = locate.locate([list(tokens)], samples, a, b, language=args[3],
+                          weights=(LIGHT_GARBAGE, *locate.GARBAGE_WEIGHTS))
+    ends = [found[0][1]] if found else []
+    last, span = result.words[-1], heard.get(len(tokens) - 1)
+    if span is not None and span[0] - HEARD_START_ROOM <= last[0] <= span[1]:
+        ends.append(span[1])
+    if not ends:
+        return result, b
+    end = max(ends) + LINE_END_ROOM
+    if not last[0] + 0.1 < end < b - REGION_END_TOUCH:
+        return result, b
+    again = _align_in(tokens, samples, a, end, *args)
+    return (again, end) if again is not None else (result, b)
 
 
 def _align_in(tokens: Sequence[str], samples: np.ndarray, a: float, b: float, slots: Sequence[int], voiced,  # type: ignore[no-untyped-def]
