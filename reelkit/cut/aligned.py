@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelkit.cut.takes import StreamWord, Take
+from reelkit.cut.checks import HEARD_START_ROOM, heard_ends, longest, on_sound, stretched, stretched_words, unexplained_speech
 from reelkit.speech import locate, take_align
 from reelkit.speech.align import normalise
 
@@ -64,26 +65,19 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     between two kept words unexplained (the words were put on something else); ``language``:
     the line's (pronunciations and fillers).
     """
-    ours = set(range(take.first, take.last + 1))
-    before = [w for k, w in enumerate(stream) if w.source == take.source and k < take.first and k not in ours
-              and w.end <= take.start]
-    after = [w for k, w in enumerate(stream) if w.source == take.source and k > take.last and w.start >= take.end]
+    before, after = _neighbours(take, stream, voiced)
     lo = min(take.start, estimate[0]) - REGION_MARGIN
     hi = max(take.end, estimate[1]) + REGION_MARGIN
     repeats = _heard_twice(tokens, stream[take.first:take.last + 1])
     again = _heard_more_often(tokens, stream[take.first:take.last + 1])
     restarts = [i for i, t in enumerate(tokens) if i and normalise(t) in again]
+    heard = _heard_spans(take, tokens, stream)
     result = None
     for a, b, prev_end, next_start in _regions(take, tokens, before, after, (lo, hi), window, clip_end, samples,
                                                language):
-        # Hesitations where something was heard first, then anywhere (a filler nobody heard); an
-        # alignment that leaves sound unexplained or stretches a word over something is not used.
-        # With no path at all, the first-pass-only decoder (under babble the second passes lose
-        # the grammar's end).
-        result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True,
-                                restarts=restarts)
-        if result is not None and restarts and _unlikely_restart(result, voiced, [tokens[i] for i in restarts]):
-            result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True)
+        result = _align_in(tokens, samples, a, b, slots, voiced, repeats, language, restarts, heard)
+        if result is not None and result.words[-1][1] >= b - REGION_END_TOUCH:
+            result, b = _to_line_end(tokens, samples, a, b, result, (slots, voiced, repeats, language, restarts, heard))
         if result is not None:
             lo, hi = a, b
             break
@@ -103,6 +97,75 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
                 removed.append((kind, e0 + 0.02, s1 - 0.02))
                 break
     return grouped(words, removed, prev_end if before else lo, next_start if after else hi)
+
+
+REGION_END_TOUCH = 0.05
+"""A line's last word ending this close (s) to the aligned region's end ran into the bound."""
+LINE_END_ROOM = 0.15
+"""Audio (s) searched after the line's end the locator or the recogniser found, where the
+last word ran into the region's bound (a between-lines cut keeps 0.27 s more after it)."""
+
+
+def _to_line_end(tokens: Sequence[str], samples: np.ndarray, a: float, b: float, result: take_align.TakeAlignment,
+                 args: tuple) -> tuple[take_align.TakeAlignment, float]:  # type: ignore[type-arg]
+    """The line's last word ran to the region's end ``b``: the bound ended it, not the voice
+    (under babble other voices let the decoder draw it on: "resistance" 9.06-10.31 s, said to
+    9.84 s). The line ends where the locator (the line against a free phone loop) or the
+    recogniser (its last word, starting where the decoder starts it) ends it, the later of
+    the two (the locator ended "resistance" at 9.40 s, the recogniser at 9.80 s); aligned
+    again up to there, the result is used where a reading passes. ``args``: the rest of
+    :func:`_align_in`'s arguments. Returns the result and the region's end."""
+    heard = args[-1]
+    found = locate.locate([list(tokens)], samples, a, b, language=args[3],
+                          weights=(LIGHT_GARBAGE, *locate.GARBAGE_WEIGHTS))
+    ends = [found[0][1]] if found else []
+    last, span = result.words[-1], heard.get(len(tokens) - 1)
+    if span is not None and span[0] - HEARD_START_ROOM <= last[0] <= span[1]:
+        ends.append(span[1])
+    if not ends:
+        return result, b
+    end = max(ends) + LINE_END_ROOM
+    if not last[0] + 0.1 < end < b - REGION_END_TOUCH:
+        return result, b
+    again = _align_in(tokens, samples, a, end, *args)
+    return (again, end) if again is not None else (result, b)
+
+
+def _align_in(tokens: Sequence[str], samples: np.ndarray, a: float, b: float, slots: Sequence[int], voiced,  # type: ignore[no-untyped-def]
+              repeats: set[str], language: str, restarts: Sequence[int],
+              heard: dict[int, tuple[float, float]]) -> take_align.TakeAlignment | None:
+    """The take aligned on ``[a, b]``: hesitations where something was heard first, then
+    anywhere (a filler nobody heard); an alignment that leaves sound unexplained or stretches
+    a word over something is not used. With no path at all, the first-pass-only decoder
+    (under babble the second passes lose the grammar's end). A restart the voice map does not
+    bear out is aligned again without restarts."""
+    result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True,
+                            restarts=restarts, heard=heard)
+    if result is not None and restarts and _unlikely_restart(result, voiced, [tokens[i] for i in restarts]):
+        result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True, heard=heard)
+    return result
+
+
+def _neighbours(take: Take, stream: Sequence[StreamWord], voiced  # type: ignore[no-untyped-def]
+                ) -> tuple[list[StreamWord], list[StreamWord]]:
+    """The recognised words of the take's clip before and after it, less those heard on no
+    sound (:func:`~reelkit.cut.checks.on_sound`)."""
+    before = [w for k, w in enumerate(stream) if w.source == take.source and k < take.first
+              and w.end <= take.start and on_sound(w, voiced)]
+    after = [w for k, w in enumerate(stream) if w.source == take.source and k > take.last and w.start >= take.end
+             and on_sound(w, voiced)]
+    return before, after
+
+
+def _heard_spans(take: Take, tokens: Sequence[str], stream: Sequence[StreamWord]) -> dict[int, tuple[float, float]]:
+    """The recogniser's (start, end) of each line word it heard as that word, one for one."""
+    out = {}
+    for p in take.pairs:
+        if p.s1 - p.s0 == 1 and p.r1 - p.r0 == 1 and p.r0 < len(take.heard):
+            w = stream[take.heard[p.r0]]
+            if w.norm == normalise(tokens[p.s0]):
+                out[p.s0] = (w.start, w.end)
+    return out
 
 
 def _regions(take: Take, tokens: Sequence[str], before: Sequence[StreamWord], after: Sequence[StreamWord],
@@ -192,24 +255,30 @@ def _sandwiched(r: tuple[str, float, float], words: Sequence[tuple[str, float, f
 
 def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: Sequence[int],
                    voiced, repeats: set[str], language: str = "en",  # type: ignore[no-untyped-def]
-                   retry: bool = False, restretch: bool = True, restarts: Sequence[int] = ()
-                   ) -> take_align.TakeAlignment | None:
+                   retry: bool = False, restretch: bool = True, restarts: Sequence[int] = (),
+                   heard: dict[int, tuple[float, float]] | None = None) -> take_align.TakeAlignment | None:
     """The first alignment that passes the checks: hesitations where something was heard,
     then anywhere; a stretched word re-aligned (:func:`_hesitation_at_stretch`) after each
     (unless ``restretch`` is False: up to 24 more decodes, measured 29 s on one babble take).
-    ``restarts``: words that may be said, broken off and said again (``take_align.align_take``)."""
+    ``restarts``: words that may be said, broken off and said again (``take_align.align_take``).
+    ``heard``: the recogniser's span of each line word it heard as itself (by index); where
+    no alignment passes, the first one whose only fault is sound between two words both place
+    alike is taken with that sound removed (:func:`~reelkit.cut.unexplained.confirmed_gaps`)."""
     memo: dict = {}  # the same grammar over the same region is decoded once
+    confirmed = None
     for allowed in (set(slots), set(range(1, len(tokens)))):
         result = _align_checked(tokens, samples, lo, hi, allowed, language, retry, memo, restarts)
         if result is None:
             continue
-        if not _unexplained_speech(result, voiced) and not _stretched(tokens, result):
+        if not unexplained_speech(result, voiced) and not stretched(tokens, result):
             return result
-        if restretch and _stretched(tokens, result):
+        if heard and confirmed is None:
+            confirmed = heard_ends(tokens, result, voiced, heard)
+        if restretch and stretched(tokens, result):
             again = _hesitation_at_stretch(tokens, samples, hi, result, voiced, repeats, language, retry)
             if again is not None:
                 return again
-    return None
+    return confirmed
 
 
 def _align_checked(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: set[int],
@@ -245,32 +314,11 @@ MAX_HESITATION = 0.65
 """A hesitation (s) longer than this is a word the decoder took for one."""
 
 
-def _stretched(tokens: Sequence[str], result: take_align.TakeAlignment) -> bool:
-    """True when a word was stretched over something else (a short word lasting more than
-    half a second and twice its letters' worth: "the" placed over an "uh")."""
-    return bool(_stretched_words(tokens, result))
-
-
-def _longest(text: str) -> float:
-    """The longest (s) a word of ``text``'s letters plausibly lasts: half a second or twice
-    its letters' worth."""
-    return max(0.5, 2.0 * (0.065 * sum(ch.isalpha() for ch in text) + 0.1))
-
-
-def _stretched_words(tokens: Sequence[str], result: take_align.TakeAlignment) -> list[int]:
-    """Indices of the words :func:`_stretched` objects to."""
-    return [i for i, (text, (a, b)) in enumerate(zip(tokens, result.words)) if b - a > _longest(text)]
-
-
-# Where the rest of the line is aligned again after a stretched word j: (first word, offsets
-# (s) from its start, (slots, required) hesitations of the tail). From the word before first
-# (its end is not trusted either), with a hesitation allowed then required before word j;
-# then from word j itself, where the grammar's restart may take the "uh".
 def _heard_twice(tokens: Sequence[str], heard: Sequence[StreamWord]) -> set[str]:
     """Words of the line the recogniser heard more often in the take than the line has them,
     or heard stretched itself (openai-whisper wrote one "the" over "the, uh, the": something
     else was said there too)."""
-    long = {w.norm for w in heard if w.end - w.start > _longest(w.norm)}
+    long = {w.norm for w in heard if w.end - w.start > longest(w.norm)}
     return _heard_more_often(tokens, heard) | {normalise(t) for t in tokens if normalise(t) in long}
 
 
@@ -284,6 +332,10 @@ def _heard_more_often(tokens: Sequence[str], heard: Sequence[StreamWord]) -> set
 
 MAX_HEAD_MOVE = 0.1
 """How far (s) the word before a stretched one may move when the rest is aligned again."""
+# Where the rest of the line is aligned again after a stretched word j: (first word, offsets
+# (s) from its start, (slots, required) hesitations of the tail). From the word before first
+# (its end is not trusted either), with a hesitation allowed then required before word j;
+# then from word j itself, where the grammar's restart may take the "uh".
 TAIL_TRIES = ((-1, (-0.03, 0.0, -0.08), (((1,), ()), ((), (1,)))),
               (0, (0.0, -0.05, 0.03), (((), ()), ((), (0,)))))
 
@@ -299,7 +351,7 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
     passes (the caller falls back to the voice map's cut). Aligning from the stretched word
     itself lets the grammar's restart take audio before it: only done where the recogniser
     heard that word twice (``repeats``), else a real word would be cut as a restart."""
-    j = _stretched_words(tokens, result)[0]
+    j = stretched_words(tokens, result)[0]
     seen: set[tuple] = set()  # offsets clamped to the head's end repeat a try: decode it once
     for back, offsets, grammars in TAIL_TRIES:
         i = j + back
@@ -318,7 +370,7 @@ def _hesitation_at_stretch(tokens: Sequence[str], samples: np.ndarray, hi: float
                 if tail is None or (back < 0 and abs(tail.words[0][0] - result.words[i][0]) > MAX_HEAD_MOVE):
                     continue  # the word before the stretch was heard where it was: it stays there
                 joined = take_align.TakeAlignment(words=head + tail.words, removed=head_removed + tail.removed)
-                if _stretched(tokens, joined) or _unexplained_speech(joined, voiced) or any(
+                if stretched(tokens, joined) or unexplained_speech(joined, voiced) or any(
                         k == "filler" and e - s > MAX_HESITATION for k, s, e in joined.removed):
                     continue
                 return joined
@@ -331,35 +383,12 @@ def _unlikely_restart(result: take_align.TakeAlignment, voiced, words: Sequence[
     where the voice map hears no sound ("rolled the... uh... the barrel" written by the
     recogniser when only "rolled uh the barrel" was said)."""
     first = result.words[0][0]
-    longest = max(_longest(w) for w in words)
+    most = max(longest(w) for w in words)
     for kind, s, e in result.removed:
         if kind != "false_start" or s < first or e <= s:
             continue
-        if e - s > longest:
+        if e - s > most:
             return True
         if voiced is not None and sum(max(0.0, min(b, e) - max(a, s)) for a, b in voiced(s, e)) < 0.5 * (e - s):
-            return True
-    return False
-
-
-UNEXPLAINED = 0.15
-"""Voiced audio (s) between two aligned kept words, not removed, that rejects the alignment."""
-
-
-def _unexplained_speech(result: take_align.TakeAlignment, voiced) -> bool:  # type: ignore[no-untyped-def]
-    """True when a gap between two aligned words holds sound the alignment does not explain
-    (the words were put on something else: a kept word would be cut away)."""
-    if voiced is None:
-        return False
-    for (_, e0), (s1, _) in zip(result.words, result.words[1:]):
-        if s1 - e0 < UNEXPLAINED + 0.1:
-            continue
-        left = 0.0
-        for a, b in voiced(e0 + 0.05, s1 - 0.05):
-            pieces = [(a, b)]
-            for _, rs_, re_ in result.removed:
-                pieces = [q for x, y in pieces for q in ((x, min(y, rs_)), (max(x, re_), y)) if q[1] > q[0]]
-            left += sum(y - x for x, y in pieces)
-        if left > UNEXPLAINED:
             return True
     return False

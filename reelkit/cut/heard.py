@@ -76,9 +76,36 @@ def clip_audio(path: Path, samples: np.ndarray, recognised: Sequence, index: int
     """
     activity = analyse(samples, SR)
     words = tuple(StreamWord(index, w.text.strip(), float(w.start), float(w.end), float(getattr(w, "probability", 1.0)))
-                  for w in recognised if normalise(w.text) and window[0] <= (w.start + w.end) / 2 <= window[1])
+                  for w in without_collapsed(recognised)
+                  if normalise(w.text) and window[0] <= (w.start + w.end) / 2 <= window[1])
     return ClipAudio(path=path, samples=samples, words=words, activity=activity, duration=duration, window=window,
                      language=language)
+
+
+COLLAPSED_RUN = 3
+"""This many recognised words in a row with no duration are a collapsed run (see below)."""
+NO_DURATION = 0.01
+"""A recognised word shorter than this (s) was given no time of its own."""
+
+
+def without_collapsed(recognised: Sequence) -> list:  # type: ignore[type-arg]
+    """The recognised words less every run of :data:`COLLAPSED_RUN` or more in a row that the
+    recogniser gave no duration (all at one instant): a repetition it wrote without hearing it
+    (openai-whisper under babble wrote "violently. The chill wind caused him to" at 16.46 s
+    between two real words), which would read as one more take of the line, the last one.
+    A single word without duration (a segment's first word often has none) stays."""
+    out: list = []  # type: ignore[type-arg]
+    run: list = []  # type: ignore[type-arg]
+    for w in [*recognised, None]:
+        if w is not None and float(w.end) - float(w.start) < NO_DURATION:
+            run.append(w)
+            continue
+        if len(run) < COLLAPSED_RUN:
+            out += run
+        run = []
+        if w is not None:
+            out.append(w)
+    return out
 
 
 class Clip:
