@@ -43,8 +43,10 @@ KEEP_TOGETHER = 6.0
 """Cost of splitting a name, a number and its unit, or a run of numbers."""
 SENTENCE_BONUS = 2.5
 CLAUSE_BONUS = 1.5
-ONE_WORD_LINE = 8.0
-"""Cost of a one-word line on a page of several lines."""
+ONE_WORD_LINE = 5.0
+"""Cost of a one-word line on a page of several lines. Below :data:`FUNCTION_END`: a line
+ending on an article reads worse than a line of one word ("aaaa a / a a" came out of
+8.0, where "aaaa / a a a" is both better balanced and free of the dangling "a")."""
 BALANCE = 4.0
 """Cost per (line length difference / line limit) squared."""
 TOP_HEAVY = 0.5

@@ -272,7 +272,22 @@ def test_line_layout_has_no_avoidable_orphan(case) -> None:
                 continue
             alt = [len(" ".join(w.text for w in line)) for line in moved]
             fits = all(len(line) == 1 or n <= rules.max_chars_per_line for line, n in zip(moved, alt))
-            # A break after an article, preposition or conjunction is avoided on purpose (the
-            # language's reading rule), even where it would balance the lines better.
-            if fits and not is_binding(moved[0][-1].text, rules.language):
+            # Avoided on purpose, even where it would balance the lines better: a break after
+            # an article, preposition or conjunction (the language's reading rule), a line of
+            # one word more than the page has, a top line longer than the one below it where
+            # it was not, giving up a break after a sentence or clause.
+            on_purpose = (is_binding(moved[0][-1].text, rules.language)
+                          or _one_word_lines(moved) > _one_word_lines(page.lines)
+                          or (alt[0] > alt[1] and lengths[0] <= lengths[1])
+                          or (_ends_phrase(top[-1].text) and not _ends_phrase(moved[0][-1].text)))
+            if fits and not on_purpose:
                 assert max(alt) >= worst or sum(a * a for a in alt) >= sum(n * n for n in lengths)
+
+
+def _one_word_lines(lines) -> int:
+    return sum(1 for line in lines if len(line) == 1)
+
+
+def _ends_phrase(text: str) -> bool:
+    """Does ``text`` end a sentence or a clause (a break after it is preferred)?"""
+    return text.rstrip("\"'\u201d\u2019").endswith((".", "!", "?", ",", ";", ":"))
