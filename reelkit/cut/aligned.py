@@ -13,11 +13,13 @@ or repeated word) and the stretches of removed speech, which the cuts may not en
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from reelkit.cut.heard import voiced_seconds
 from reelkit.cut.takes import StreamWord, Take
 from reelkit.cut.checks import HEARD_START_ROOM, heard_ends, longest, on_sound, stretched, stretched_words, unexplained_speech
 from reelkit.speech import locate, take_align
@@ -72,12 +74,14 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     again = _heard_more_often(tokens, stream[take.first:take.last + 1])
     restarts = [i for i, t in enumerate(tokens) if i and normalise(t) in again]
     heard = _heard_spans(take, tokens, stream)
+    align = partial(_align_in, tokens, samples, slots=slots, voiced=voiced, repeats=repeats, language=language,
+                    restarts=restarts, heard=heard)
     result = None
     for a, b, prev_end, next_start in _regions(take, tokens, before, after, (lo, hi), window, clip_end, samples,
                                                language):
-        result = _align_in(tokens, samples, a, b, slots, voiced, repeats, language, restarts, heard)
+        result = align(a, b)
         if result is not None and result.words[-1][1] >= b - REGION_END_TOUCH:
-            result, b = _to_line_end(tokens, samples, a, b, result, (slots, voiced, repeats, language, restarts, heard))
+            result, b = _to_line_end(tokens, samples, a, b, result, align, heard, language)
         if result is not None:
             lo, hi = a, b
             break
@@ -107,16 +111,16 @@ last word ran into the region's bound (a between-lines cut keeps 0.27 s more aft
 
 
 def _to_line_end(tokens: Sequence[str], samples: np.ndarray, a: float, b: float, result: take_align.TakeAlignment,
-                 args: tuple) -> tuple[take_align.TakeAlignment, float]:  # type: ignore[type-arg]
+                 align: Callable[[float, float], take_align.TakeAlignment | None],
+                 heard: dict[int, tuple[float, float]], language: str) -> tuple[take_align.TakeAlignment, float]:
     """The line's last word ran to the region's end ``b``: the bound ended it, not the voice
     (under babble other voices let the decoder draw it on: "resistance" 9.06-10.31 s, said to
     9.84 s). The line ends where the locator (the line against a free phone loop) or the
     recogniser (its last word, starting where the decoder starts it) ends it, the later of
     the two (the locator ended "resistance" at 9.40 s, the recogniser at 9.80 s); aligned
-    again up to there, the result is used where a reading passes. ``args``: the rest of
-    :func:`_align_in`'s arguments. Returns the result and the region's end."""
-    heard = args[-1]
-    found = locate.locate([list(tokens)], samples, a, b, language=args[3],
+    again up to there, the result is used where a reading passes. ``align``: the take's
+    :func:`_align_in` over a region. Returns the result and the region's end."""
+    found = locate.locate([list(tokens)], samples, a, b, language=language,
                           weights=(LIGHT_GARBAGE, *locate.GARBAGE_WEIGHTS))
     ends = [found[0][1]] if found else []
     last, span = result.words[-1], heard.get(len(tokens) - 1)
@@ -127,7 +131,7 @@ def _to_line_end(tokens: Sequence[str], samples: np.ndarray, a: float, b: float,
     end = max(ends) + LINE_END_ROOM
     if not last[0] + 0.1 < end < b - REGION_END_TOUCH:
         return result, b
-    again = _align_in(tokens, samples, a, end, *args)
+    again = align(a, end)
     return (again, end) if again is not None else (result, b)
 
 
@@ -229,7 +233,7 @@ def align_located(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: flo
     aligned on ``[lo, hi]``, with the same checks as a recognised one, hesitations allowed
     anywhere; under babble, tried again with the first-pass-only decoder. None when no
     alignment passes."""
-    if voiced is not None and sum(b - a for a, b in voiced(lo, hi)) > NOISY_SHARE * (hi - lo):
+    if voiced is not None and voiced_seconds(voiced, lo, hi) > NOISY_SHARE * (hi - lo):
         # Under babble the voice map is sound everywhere, so every pause looks unexplained:
         # the alignment is judged without it (the locator's fit then decides).
         voiced = None
@@ -263,7 +267,7 @@ def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: fl
     ``restarts``: words that may be said, broken off and said again (``take_align.align_take``).
     ``heard``: the recogniser's span of each line word it heard as itself (by index); where
     no alignment passes, the first one whose only fault is sound between two words both place
-    alike is taken with that sound removed (:func:`~reelkit.cut.unexplained.confirmed_gaps`)."""
+    alike is taken with that sound removed (:func:`~reelkit.cut.checks.confirmed_gaps`)."""
     memo: dict = {}  # the same grammar over the same region is decoded once
     confirmed = None
     for allowed in (set(slots), set(range(1, len(tokens)))):
@@ -389,6 +393,6 @@ def _unlikely_restart(result: take_align.TakeAlignment, voiced, words: Sequence[
             continue
         if e - s > most:
             return True
-        if voiced is not None and sum(max(0.0, min(b, e) - max(a, s)) for a, b in voiced(s, e)) < 0.5 * (e - s):
+        if voiced is not None and voiced_seconds(voiced, s, e) < 0.5 * (e - s):
             return True
     return False

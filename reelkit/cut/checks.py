@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reelkit.cut.heard import voiced_seconds
 from reelkit.cut.takes import StreamWord
 from reelkit.speech import take_align
 
@@ -27,7 +28,7 @@ def on_sound(w: StreamWord, voiced) -> bool:  # type: ignore[no-untyped-def]
     if voiced is None:
         return True
     a, b = w.start, max(w.end, w.start + 0.15)
-    return sum(y - x for x, y in voiced(a, b)) >= SOUNDLESS * (b - a)
+    return voiced_seconds(voiced, a, b) >= SOUNDLESS * (b - a)
 
 
 def stretched(tokens: Sequence[str], result: take_align.TakeAlignment) -> bool:

@@ -108,6 +108,11 @@ def without_collapsed(recognised: Sequence) -> list:  # type: ignore[type-arg]
     return out
 
 
+def voiced_seconds(voiced, a: float, b: float) -> float:  # type: ignore[no-untyped-def]
+    """Seconds of ``[a, b]`` the voice map hears as sound; ``voiced``: :meth:`Clip.voiced`."""
+    return sum(y - x for x, y in voiced(a, b))
+
+
 class Clip:
     """Per-clip helpers: voiced islands, quiet-frame energy."""
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reelkit.cut.aligned import AlignedTake, align_located
-from reelkit.cut.heard import Clip
+from reelkit.cut.heard import Clip, voiced_seconds
 from reelkit.cut.takes import Take
 from reelkit.speech import locate
 from reelkit.speech.audio import SAMPLE_RATE
@@ -248,7 +248,7 @@ def realign(li: int, tokens: Sequence[Sequence[str]], all_takes: Sequence[Sequen
     if not locate.available():
         return None
     a, b = take.start - BEFORE, take.end + AFTER[0]
-    if sum(y - x for x, y in clip.voiced(a, b)) <= REALIGN_SHARE * (b - a):
+    if voiced_seconds(clip.voiced, a, b) <= REALIGN_SHARE * (b - a):
         return None
     ends = [t.end for k in range(li) for t in all_takes[k] if t.source == take.source and t.end <= take.start]
     starts = [t.start for k in range(li + 1, len(all_takes)) for t in all_takes[k]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from reelkit.cut.heard import Clip
+from reelkit.cut.heard import Clip, voiced_seconds
 from reelkit.cut.takes import StreamWord, Take
 from reelkit.plan.edit import EditSettings
 from reelkit.speech.align import normalise, split_span
@@ -242,7 +242,7 @@ def hesitation_slots(sounds: Sequence[Sound], removed: dict[int, str], stream: S
     k = 0
     for a, b in zip(sounds, sounds[1:]):
         k += len(a.words)
-        if sum(e - s for s, e in clip.voiced(a.end + 0.01, b.start - 0.01)) >= 0.1:
+        if voiced_seconds(clip.voiced, a.end + 0.01, b.start - 0.01) >= 0.1:
             slots.add(k)
     starts = [w[1] for w, _ in words]
     for idx, kind in removed.items():
