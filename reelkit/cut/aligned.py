@@ -21,7 +21,8 @@ import numpy as np
 
 from reelkit.cut.heard import voiced_seconds
 from reelkit.cut.takes import StreamWord, Take
-from reelkit.cut.checks import HEARD_START_ROOM, heard_ends, longest, on_sound, stretched, stretched_words, unexplained_speech
+from reelkit.cut.checks import (HEARD_START_ROOM, heard_ends, longest, on_sound, sounds_alone, stretched, stretched_words,
+                                unexplained_speech)
 from reelkit.speech import locate, take_align
 from reelkit.speech.align import normalise
 
@@ -74,8 +75,9 @@ def align_chosen_take(take: Take, tokens: Sequence[str], stream: Sequence[Stream
     again = _heard_more_often(tokens, stream[take.first:take.last + 1])
     restarts = [i for i, t in enumerate(tokens) if i and normalise(t) in again]
     heard = _heard_spans(take, tokens, stream)
+    spoken = [(w.start, w.end) for w in stream if w.source == take.source and not w.is_filler]
     align = partial(_align_in, tokens, samples, slots=slots, voiced=voiced, repeats=repeats, language=language,
-                    restarts=restarts, heard=heard)
+                    restarts=restarts, heard=heard, spoken=spoken)
     result = None
     for a, b, prev_end, next_start in _regions(take, tokens, before, after, (lo, hi), window, clip_end, samples,
                                                language):
@@ -137,16 +139,18 @@ def _to_line_end(tokens: Sequence[str], samples: np.ndarray, a: float, b: float,
 
 def _align_in(tokens: Sequence[str], samples: np.ndarray, a: float, b: float, slots: Sequence[int], voiced,  # type: ignore[no-untyped-def]
               repeats: set[str], language: str, restarts: Sequence[int],
-              heard: dict[int, tuple[float, float]]) -> take_align.TakeAlignment | None:
+              heard: dict[int, tuple[float, float]],
+              spoken: Sequence[tuple[float, float]] = ()) -> take_align.TakeAlignment | None:
     """The take aligned on ``[a, b]``: hesitations where something was heard first, then
     anywhere (a filler nobody heard); an alignment that leaves sound unexplained or stretches
     a word over something is not used. With no path at all, the first-pass-only decoder
     (under babble the second passes lose the grammar's end). A restart the voice map does not
     bear out is aligned again without restarts."""
     result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True,
-                            restarts=restarts, heard=heard)
+                            restarts=restarts, heard=heard, spoken=spoken)
     if result is not None and restarts and _unlikely_restart(result, voiced, [tokens[i] for i in restarts]):
-        result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True, heard=heard)
+        result = _first_passing(tokens, samples, a, b, slots, voiced, repeats, language, retry=True, heard=heard,
+                                spoken=spoken)
     return result
 
 
@@ -260,28 +264,36 @@ def _sandwiched(r: tuple[str, float, float], words: Sequence[tuple[str, float, f
 def _first_passing(tokens: Sequence[str], samples: np.ndarray, lo: float, hi: float, slots: Sequence[int],
                    voiced, repeats: set[str], language: str = "en",  # type: ignore[no-untyped-def]
                    retry: bool = False, restretch: bool = True, restarts: Sequence[int] = (),
-                   heard: dict[int, tuple[float, float]] | None = None) -> take_align.TakeAlignment | None:
+                   heard: dict[int, tuple[float, float]] | None = None,
+                   spoken: Sequence[tuple[float, float]] = ()) -> take_align.TakeAlignment | None:
     """The first alignment that passes the checks: hesitations where something was heard,
     then anywhere; a stretched word re-aligned (:func:`_hesitation_at_stretch`) after each
     (unless ``restretch`` is False: up to 24 more decodes, measured 29 s on one babble take).
     ``restarts``: words that may be said, broken off and said again (``take_align.align_take``).
     ``heard``: the recogniser's span of each line word it heard as itself (by index); where
     no alignment passes, the first one whose only fault is sound between two words both place
-    alike is taken with that sound removed (:func:`~reelkit.cut.checks.confirmed_gaps`)."""
+    alike is taken with that sound removed (:func:`~reelkit.cut.checks.confirmed_gaps`); failing
+    that, the first whose unexplained sounds are each a short sound on its own that none of
+    the recogniser's ``spoken`` words lies on (:func:`~reelkit.cut.checks.sounds_alone`)."""
     memo: dict = {}  # the same grammar over the same region is decoded once
     confirmed = None
+    rejected = []
     for allowed in (set(slots), set(range(1, len(tokens)))):
         result = _align_checked(tokens, samples, lo, hi, allowed, language, retry, memo, restarts)
         if result is None:
             continue
         if not unexplained_speech(result, voiced) and not stretched(tokens, result):
             return result
+        if not stretched(tokens, result):
+            rejected.append(result)
         if heard and confirmed is None:
             confirmed = heard_ends(tokens, result, voiced, heard)
         if restretch and stretched(tokens, result):
             again = _hesitation_at_stretch(tokens, samples, hi, result, voiced, repeats, language, retry)
             if again is not None:
                 return again
+    if confirmed is None and voiced is not None:
+        confirmed = next((q for q in (sounds_alone(r, voiced, spoken) for r in rejected) if q is not None), None)
     return confirmed
 
 

@@ -122,3 +122,38 @@ def confirmed_gaps(result: take_align.TakeAlignment, voiced,  # type: ignore[no-
     extra = tuple(("filler", round(a, 3), round(b, 3)) for stretches in gaps.values() for a, b in stretches)
     return take_align.TakeAlignment(words=result.words, removed=tuple(sorted(result.removed + extra,
                                                                              key=lambda r: r[1])))
+
+
+ALONE_EDGE = 0.05
+"""A stretch of sound this close (s) to its gap's bound (itself 0.05 s from the word) runs
+into the word beyond: a line word's sound, not a hesitation set apart by silence."""
+ALONE_LONGEST = 0.8
+"""The longest (s) sound on its own that is taken for a hesitation rather than a word."""
+
+
+def sounds_alone(result: take_align.TakeAlignment, voiced,  # type: ignore[no-untyped-def]
+                 spoken: Sequence[tuple[float, float]]) -> take_align.TakeAlignment | None:
+    """``result`` with its unexplained sound removed, where each such stretch is a sound on
+    its own: silence parts it from the words on both sides (it does not run into its gap's
+    bounds), it lasts no longer than a hesitation, and the recogniser wrote no word on it
+    (no middle of a ``spoken`` span inside it). None otherwise.
+
+    The last resort before the voice map, for a filler neither the decoder nor the
+    recogniser placed: "Bobby ripped, uh, the ledger." heard as "Bobby Rip ledger." under
+    traffic at 10 dB, where no word on either side of the "uh" was heard as itself
+    (:func:`confirmed_gaps` needs that). An alignment that put a line word early leaves that
+    word's sound unexplained too, but joined to the next word's (no silence between): it
+    stays rejected."""
+    gaps = _unexplained_gaps(result, voiced)
+    if not gaps:
+        return None
+    for i, stretches in gaps.items():
+        lo, hi = result.words[i - 1][1] + 0.05, result.words[i][0] - 0.05
+        for a, b in stretches:
+            if a <= lo + ALONE_EDGE or b >= hi - ALONE_EDGE or b - a > ALONE_LONGEST:
+                return None
+            if any(a <= (x + y) / 2 <= b for x, y in spoken):
+                return None
+    extra = tuple(("filler", round(a, 3), round(b, 3)) for stretches in gaps.values() for a, b in stretches)
+    return take_align.TakeAlignment(words=result.words, removed=tuple(sorted(result.removed + extra,
+                                                                             key=lambda r: r[1])))

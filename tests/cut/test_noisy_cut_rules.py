@@ -22,7 +22,7 @@ import pytest
 
 import realspeech as rs
 from reelkit.cut.checks import heard_ends, on_sound
-from reelkit.cut.checks import confirmed_gaps
+from reelkit.cut.checks import confirmed_gaps, sounds_alone
 from reelkit.cut.heard import clip_audio, without_collapsed
 from reelkit.cut.script_cut import decide_cut
 from reelkit.cut.takes import StreamWord
@@ -90,6 +90,26 @@ def test_sound_between_words_the_recogniser_places_elsewhere_is_not_removed() ->
     heard = {0: (6.78, 7.08), 1: (7.08, 7.38), 2: (8.00, 8.58), 3: (8.58, 8.90)}
     assert confirmed_gaps(result, voiced, heard) is None
     assert confirmed_gaps(result, voiced, {0: heard[0], 1: heard[1]}) is None  # unheard words: no say
+
+
+def test_a_sound_on_its_own_that_nobody_wrote_a_word_on_is_removed() -> None:
+    # "Bobby ripped, uh, the ledger." heard as "Bobby Rip ledger." (openai-whisper, traffic
+    # 10 dB): neither word beside the "uh" was heard as itself, so confirmed_gaps has no say.
+    result = TakeAlignment(words=((6.68, 7.06), (7.05, 7.32), (8.39, 8.50), (8.49, 8.91)), removed=())
+    voiced = _voiced([(6.60, 7.33), (7.61, 8.15), (8.38, 8.95)])
+    spoken = [(6.70, 7.05), (7.05, 7.40), (8.30, 8.90)]
+    assert confirmed_gaps(result, voiced, {0: spoken[0]}) is None
+    fixed = sounds_alone(result, voiced, spoken)
+    assert fixed is not None and fixed.words == result.words
+    (kind, s, e), = fixed.removed
+    assert kind == "filler" and abs(s - 7.61) < 1e-6 and abs(e - 8.15) < 1e-6
+    # the recogniser wrote a word on it: a word, kept (the alignment stays rejected)
+    assert sounds_alone(result, voiced, [*spoken, (7.70, 8.10)]) is None
+    # sound running into the next aligned word: that word's own (it was put too late)
+    late = TakeAlignment(words=((6.68, 7.06), (7.05, 7.32), (8.39, 8.50), (8.49, 8.91)), removed=())
+    assert sounds_alone(late, _voiced([(6.60, 7.33), (7.61, 8.36), (8.38, 8.95)]), spoken) is None
+    # longer than a hesitation: a word
+    assert sounds_alone(result, _voiced([(6.60, 7.33), (7.45, 8.30), (8.38, 8.95)]), spoken) is None
 
 
 def test_a_stretched_word_ends_where_the_recogniser_ends_it() -> None:

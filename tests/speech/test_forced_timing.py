@@ -149,3 +149,27 @@ def test_plan_with_script_never_has_empty_captions_over_speech(tmp_path: Path, s
     assert plan.pages and all(p.end > p.start for p in plan.pages)
     for got, ref in zip(plan.words, first.words):
         assert abs(got.start - ref.start) < 0.15
+
+
+def test_a_word_put_on_no_speech_moves_onto_the_sound_after_the_pause() -> None:
+    """A word the decoder put on a stop's release burst, a pause before its own sound
+    (issue 17: "ripped, uh, the ledger" with the "uh" cut), starts where that sound does;
+    a word on real sound, or one with no pause after it, stays."""
+    from reelkit.speech.forced_words import _onto_sound
+    from reelkit.speech.onsets import analyse
+
+    sr = 16000
+    rng = np.random.default_rng(3)
+    samples = np.zeros(int(2.0 * sr), np.float32)
+    for a, b in ((0.20, 0.70), (0.82, 0.85), (1.20, 1.70)):  # "ripped", its release, "the ledger"
+        samples[int(a * sr):int(b * sr)] = 0.3 * rng.standard_normal(int(b * sr) - int(a * sr))
+    activity = analyse(samples, sr)
+    spans = [(0.20, 0.78), (0.80, 0.87), (1.18, 1.70)]
+    moved = _onto_sound(["ripped", "the", "ledger"], list(spans), activity)
+    assert moved[0] == spans[0]
+    assert abs(moved[1][0] - 1.20) < 0.03 and moved[1][1] == moved[2][0] and moved[1][1] - moved[1][0] < 0.15
+    assert moved[2][1] == 1.70
+    # On sound (the word covers "ripped"'s end): unchanged
+    assert _onto_sound(["a", "b"], [(0.50, 0.70), (1.18, 1.70)], activity) == [(0.50, 0.70), (1.18, 1.70)]
+    # No pause between the word's span and the next sound: unchanged
+    assert _onto_sound(["a", "b"], [(1.05, 1.15), (1.18, 1.70)], activity) == [(1.05, 1.15), (1.18, 1.70)]
